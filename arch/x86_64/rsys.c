@@ -1,0 +1,65 @@
+/* Remote syscall and blob-call register setup, and the syscall-restart
+ * rules of arch/x86/kernel/signal.c, for tasks stopped inside a syscall. */
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "arch/arch.h"
+
+#define ERESTARTSYS		512
+#define ERESTARTNOINTR		513
+#define ERESTARTNOHAND		514
+#define ERESTART_RESTARTBLOCK	516
+
+bool arch_is_syscall_insn(const uint8_t *p)
+{
+	return p[0] == 0x0f && p[1] == 0x05;
+}
+
+void arch_rsys_prepare(struct xc_rec_regs *r, uint64_t insn, long nr, const uint64_t a[6])
+{
+	r->rip = insn;
+	r->rax = nr;
+	/* orig_rax = -1: the kernel must not apply restart logic to our call. */
+	r->orig_rax = (uint64_t)-1;
+	r->rdi = a[0];
+	r->rsi = a[1];
+	r->rdx = a[2];
+	r->r10 = a[3];
+	r->r8 = a[4];
+	r->r9 = a[5];
+}
+
+void arch_blob_call_prepare(struct xc_rec_regs *r, uint64_t entry, uint64_t arg, uint64_t sp)
+{
+	r->rip = entry;
+	r->rdi = arg;
+	r->rsp = sp;
+	r->orig_rax = (uint64_t)-1;
+	/* Clear DF and TF; the blob's C code expects a sane flags register. */
+	r->eflags &= ~((1ULL << 10) | (1ULL << 8));
+}
+
+bool arch_regs_restart(struct xc_rec_regs *r, bool same_task)
+{
+	long ret = (long)r->rax;
+
+	if ((long)r->orig_rax < 0)
+		return false;
+	switch (-ret) {
+	case ERESTARTSYS:
+	case ERESTARTNOINTR:
+	case ERESTARTNOHAND:
+		r->rax = r->orig_rax;
+		break;
+	case ERESTART_RESTARTBLOCK:
+		/* A new task has no restart block: issue the call again with
+		 * its original arguments (they are still in the registers). */
+		r->rax = same_task ? SYS_restart_syscall : r->orig_rax;
+		break;
+	default:
+		return false;
+	}
+	r->rip -= ARCH_SYSCALL_INSN_LEN;
+	r->orig_rax = (uint64_t)-1;
+	return true;
+}

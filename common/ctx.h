@@ -1,0 +1,61 @@
+/* The one context struct: options, error slot, log state. Passed explicitly,
+ * there are no other globals. */
+#ifndef XC_CTX_H
+#define XC_CTX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+enum xc_cmd { XC_CMD_NONE, XC_CMD_DUMP, XC_CMD_RESTORE, XC_CMD_SHOW, XC_CMD_CHECK };
+
+enum xc_codec { XC_CODEC_NONE = 0, XC_CODEC_ZSTD = 1 };
+
+/* Exit codes, documented in docs/xckpt.1. */
+enum {
+	XC_EXIT_OK = 0,
+	XC_EXIT_FAIL = 1,	/* the operation failed; the target was left as it was */
+	XC_EXIT_USAGE = 2,	/* bad command line */
+	XC_EXIT_IMAGE = 3,	/* damaged, incomplete or incompatible image */
+	XC_EXIT_UNSUPPORTED = 4,/* the target uses something xckpt cannot dump yet */
+};
+
+struct xc_err {
+	int code;		/* negative errno, 0: none */
+	pid_t pid;
+	char obj[160];
+	char step[64];
+};
+
+struct xc_ctx {
+	enum xc_cmd cmd;
+	const char *dir;	/* -D */
+	int verbose;
+	bool progress;		/* stderr is a tty and not -v */
+	bool json;
+
+	/* dump */
+	pid_t pid;
+	bool leave_running;
+	int codec;
+	int level;
+
+	/* restore */
+	bool detach;
+	const char *pidfile;
+
+	struct xc_err first_err;
+	int exit_hint;		/* XC_EXIT_* chosen by the failing site, 0: generic */
+
+	/* -v timing */
+	const char *step_name;
+	struct timespec step_start;
+	struct timespec run_start;
+	int progress_shown;
+};
+
+void xc_ctx_init(struct xc_ctx *ctx);
+double xc_now(void);
+
+#endif

@@ -1,0 +1,306 @@
+/* On-disk records. This header mirrors docs/image-format.md section by
+ * section; the document is the source of truth. All integers are
+ * little-endian, all structs are fixed size (checked below) and padded
+ * explicitly.
+ *
+ * XC_IMG_VERSION: bump it with every change to any layout below or to the
+ * framing, in the same commit as the change to docs/image-format.md, and add
+ * a line to the document's version history. A reader refuses any version it
+ * does not know. */
+#ifndef XC_IMG_FORMAT_H
+#define XC_IMG_FORMAT_H
+
+#include <assert.h>
+#include <stdint.h>
+
+#define XC_IMG_MAGIC	"XCKPTIMG"
+#define XC_IMG_VERSION	1
+
+/* File kinds (xc_file_hdr.file_kind). */
+enum xc_file_kind {
+	XC_FILE_INVENTORY = 1,	/* inventory.img */
+	XC_FILE_PROC = 2,	/* proc-<pid>.img */
+	XC_FILE_PAGES = 3,	/* pages-<pid>.img */
+};
+
+struct xc_file_hdr {
+	char magic[8];		/* "XCKPTIMG" */
+	uint32_t version;	/* XC_IMG_VERSION */
+	uint32_t file_kind;	/* enum xc_file_kind */
+	uint32_t arch;		/* enum xc_arch_id */
+	uint32_t page_size;
+	uint64_t reserved;	/* zero */
+};
+static_assert(sizeof(struct xc_file_hdr) == 32, "doc: file header");
+
+/* Record header; the payload follows, padded with zeros to 8 bytes.
+ * crc = crc32c over the 16 header bytes with crc set to 0, then the
+ * payload (len bytes, padding excluded). */
+struct xc_rec_hdr {
+	uint32_t kind;		/* enum xc_rec_kind */
+	uint32_t len;		/* payload bytes */
+	uint32_t crc;
+	uint32_t flags;		/* zero */
+};
+static_assert(sizeof(struct xc_rec_hdr) == 16, "doc: record header");
+
+#define XC_REC_MAX_LEN	(64u << 20)
+
+/* Record kinds. Adding a kind: docs/image-format.md, this header,
+ * common/show.c, tests/unit/test_img.c. Kinds 0x1000-0x1fff belong to
+ * plugins, which frame their records through the core and parse them
+ * themselves. Readers skip kinds they do not know only when the record's
+ * kind has bit 15 set ("optional"). */
+enum xc_rec_kind {
+	XC_REC_INVENTORY = 1,
+	XC_REC_PROCESS = 2,
+	XC_REC_TASK = 3,
+	XC_REC_MM = 4,
+	XC_REC_AUXV = 5,
+	XC_REC_MAPFILE = 6,
+	XC_REC_VMA = 7,
+	XC_REC_FD = 8,
+	XC_REC_FS = 9,
+	XC_REC_RLIMITS = 10,
+	XC_REC_SIGACTIONS = 11,
+	XC_REC_THREAD = 12,
+	XC_REC_REGS = 13,
+	XC_REC_XSTATE = 14,
+	XC_REC_SIGINFO = 15,
+	XC_REC_PAGE_RUNS = 16,
+	XC_REC_PAGE_BLOCKS = 17,
+	XC_REC_VDSO = 18,
+	XC_REC_CREDS = 19,
+	XC_REC_ITIMERS = 20,
+	XC_REC_BACKTRACE = 0x8015,	/* optional: informational only */
+	XC_REC_PAGE_DATA = 64,		/* in pages-<pid>.img */
+	XC_REC_END = 255,
+};
+#define XC_REC_OPTIONAL	0x8000u
+
+enum xc_arch_id { XC_ARCH_X86_64 = 1, XC_ARCH_AARCH64 = 2 };
+
+/* inventory.img */
+struct xc_rec_inventory {
+	uint64_t created_ns;	/* CLOCK_REALTIME at dump */
+	uint32_t nr_processes;
+	uint32_t root_pid;
+	uint32_t flags;		/* XC_INV_* */
+	uint32_t reserved;
+	char xckpt_version[32];
+	char kernel_release[64];/* uname -r of the dumping kernel */
+	char parent[256];	/* parent image for incremental dumps, "" = none */
+};
+static_assert(sizeof(struct xc_rec_inventory) == 376, "doc: inventory");
+#define XC_INV_TARGET_KILLED	0x1u	/* the target was killed after the dump */
+
+struct xc_rec_process {
+	uint32_t pid, ppid, pgid, sid;
+	uint32_t nr_threads;
+	uint32_t reserved;
+};
+static_assert(sizeof(struct xc_rec_process) == 24, "doc: process");
+
+/* proc-<pid>.img */
+struct xc_rec_task {
+	uint32_t pid, ppid, pgid, sid;
+	uint32_t personality;
+	uint32_t umask;
+	uint32_t nr_threads;
+	uint32_t exit_signal;
+	char comm[16];
+};
+static_assert(sizeof(struct xc_rec_task) == 48, "doc: task");
+
+/* prctl(PR_SET_MM_MAP) fields, then the executable's path. */
+struct xc_rec_mm {
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint32_t exe_file;	/* MAPFILE id of /proc/PID/exe, 0: none */
+	uint32_t reserved;
+};
+static_assert(sizeof(struct xc_rec_mm) == 96, "doc: mm");
+
+/* AUXV: the raw saved_auxv words, a multiple of 16 bytes. */
+
+/* A file that backs mappings. The VMAs refer to it by id. */
+struct xc_rec_mapfile {
+	uint32_t id;
+	uint32_t mode;
+	uint64_t dev, ino, size;
+	int64_t mtime_sec;
+	int64_t mtime_nsec;
+	uint32_t build_id_len;	/* 0: not an ELF file or no build-id note */
+	uint8_t build_id[20 + 12];
+	char path[4096];
+};
+static_assert(sizeof(struct xc_rec_mapfile) == 4184, "doc: mapfile");
+
+enum xc_vma_kind {
+	XC_VMA_ANON = 1,	/* private anonymous */
+	XC_VMA_SHANON = 2,	/* shared anonymous */
+	XC_VMA_FILE_PRIV = 3,	/* private file mapping */
+	XC_VMA_FILE_SHARED = 4,	/* shared file mapping */
+	XC_VMA_VDSO = 5,	/* [vdso] */
+	XC_VMA_VVAR = 6,	/* [vvar], [vvar_vclock] */
+};
+
+#define XC_VMA_F_HEAP		0x1u
+#define XC_VMA_F_STACK		0x2u
+#define XC_VMA_F_GROWSDOWN	0x4u
+
+/* VmFlags bits we restore (from /proc/PID/smaps). */
+#define XC_VMF_LOCKED		0x01u	/* lo */
+#define XC_VMF_DONTDUMP		0x02u	/* dd */
+#define XC_VMF_HUGEPAGE		0x04u	/* hg */
+#define XC_VMF_NOHUGEPAGE	0x08u	/* nh */
+#define XC_VMF_DONTFORK		0x10u	/* dc */
+#define XC_VMF_WIPEONFORK	0x20u	/* wf */
+#define XC_VMF_MERGEABLE	0x40u	/* mg */
+#define XC_VMF_SEQ_READ		0x80u	/* sr */
+#define XC_VMF_RAND_READ	0x100u	/* rr */
+
+struct xc_rec_vma {
+	uint64_t start, end;
+	uint64_t pgoff;		/* file offset in bytes */
+	uint32_t kind;		/* enum xc_vma_kind */
+	uint32_t prot;		/* PROT_* */
+	uint32_t flags;		/* XC_VMA_F_* */
+	uint32_t vmflags;	/* XC_VMF_* */
+	uint32_t file_id;	/* MAPFILE id, 0 for none */
+	uint32_t reserved;
+};
+static_assert(sizeof(struct xc_rec_vma) == 48, "doc: vma");
+
+enum xc_fd_kind {
+	XC_FD_REG = 1,		/* regular file or directory, reopened by path */
+	XC_FD_CHR = 2,		/* character device reopened by path (/dev/null) */
+	XC_FD_INHERIT = 3,	/* stdio tty/pipe/socket: take the restorer's own */
+};
+
+struct xc_rec_fd {
+	int32_t fd;
+	uint32_t kind;		/* enum xc_fd_kind */
+	uint32_t flags;		/* open flags from fdinfo, O_CLOEXEC included */
+	uint32_t mode;		/* st_mode */
+	int64_t pos;
+	uint64_t dev, ino;
+	char path[4096];
+};
+static_assert(sizeof(struct xc_rec_fd) == 4136, "doc: fd");
+
+struct xc_rec_fs {
+	uint32_t umask;
+	uint32_t reserved;
+	char cwd[4096];
+	char root[4096];
+};
+static_assert(sizeof(struct xc_rec_fs) == 8200, "doc: fs");
+
+#define XC_NR_RLIMITS 16
+struct xc_rec_rlimits {
+	struct { uint64_t cur, max; } rl[XC_NR_RLIMITS];
+};
+static_assert(sizeof(struct xc_rec_rlimits) == 256, "doc: rlimits");
+
+/* The kernel's struct sigaction layout (rt_sigaction), one per signal 1..64. */
+struct xc_ksigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+struct xc_rec_sigactions {
+	struct xc_ksigaction sa[64];	/* index = signal - 1 */
+};
+static_assert(sizeof(struct xc_rec_sigactions) == 2048, "doc: sigactions");
+
+struct xc_rec_thread {
+	uint32_t tid;
+	uint32_t flags;			/* XC_THR_* */
+	uint64_t sigmask;		/* blocked */
+	uint64_t ss_sp;			/* sigaltstack */
+	uint64_t ss_size;
+	uint32_t ss_flags;
+	uint32_t rseq_len;		/* 0: no rseq registered */
+	uint64_t rseq_ptr;
+	uint32_t rseq_sig;
+	uint32_t reserved;
+	uint64_t clear_child_tid;	/* reserved for threads, 0 today */
+};
+static_assert(sizeof(struct xc_rec_thread) == 64, "doc: thread");
+
+/* REGS: struct xc_rec_regs of the image's arch (arch/<arch>/include/arch/img-regs.h),
+ * one per thread, in THREAD order. XSTATE: raw arch FP/vector state of the
+ * thread (x86_64: the XSAVE standard-format area of NT_X86_XSTATE). */
+struct xc_rec_xstate_hdr {
+	uint32_t tid;
+	uint32_t size;		/* bytes of state that follow */
+	uint64_t features;	/* x86_64: XCR0 bits present */
+};
+static_assert(sizeof(struct xc_rec_xstate_hdr) == 16, "doc: xstate");
+
+struct xc_rec_siginfo {
+	uint32_t tid;		/* 0: process-wide (shared) queue */
+	uint32_t reserved;
+	uint8_t info[128];	/* siginfo_t as the kernel gave it */
+};
+static_assert(sizeof(struct xc_rec_siginfo) == 136, "doc: siginfo");
+
+/* Page index: runs of pages in address order; the data of run i follows
+ * that of run i-1 in the logical page stream, which is cut into blocks. */
+struct xc_page_run {
+	uint64_t vaddr;
+	uint32_t nr_pages;
+	uint32_t flags;		/* XC_RUN_*; zero today */
+};
+static_assert(sizeof(struct xc_page_run) == 16, "doc: page run");
+
+struct xc_page_block {
+	uint64_t file_off;	/* offset of its PAGE_DATA record header in pages-<pid>.img */
+	uint32_t raw_len;	/* decompressed bytes, a multiple of the page size */
+	uint32_t comp_len;	/* stored payload bytes */
+	uint32_t codec;		/* enum xc_codec */
+	uint32_t crc;		/* crc32c of the stored payload */
+};
+static_assert(sizeof(struct xc_page_block) == 24, "doc: page block");
+
+struct xc_rec_vdso {
+	uint64_t vvar_start, vvar_end;		/* [vvar] and [vvar_vclock] together */
+	uint64_t vdso_start, vdso_end;
+	uint32_t vdso_crc;			/* crc32c of the [vdso] text */
+	uint32_t reserved;
+};
+static_assert(sizeof(struct xc_rec_vdso) == 40, "doc: vdso");
+
+struct xc_rec_creds {
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	uint32_t nr_groups;
+	uint32_t no_new_privs;
+	uint32_t groups[64];
+};
+static_assert(sizeof(struct xc_rec_creds) == 336, "doc: creds");
+
+struct xc_rec_itimers {
+	/* ITIMER_REAL, VIRTUAL, PROF: interval and value, in microseconds */
+	struct { int64_t interval_us, value_us; } it[3];
+};
+static_assert(sizeof(struct xc_rec_itimers) == 48, "doc: itimers");
+
+struct xc_bt_frame {
+	uint64_t ip, sp;
+	uint64_t off;		/* offset of ip from the symbol's start */
+	char sym[104];		/* "" when unknown */
+};
+static_assert(sizeof(struct xc_bt_frame) == 128, "doc: backtrace frame");
+/* BACKTRACE: uint32_t tid, uint32_t nr, then nr frames. */
+
+struct xc_rec_end {
+	uint64_t nr_records;	/* records before this one */
+};
+static_assert(sizeof(struct xc_rec_end) == 8, "doc: end");
+
+#endif

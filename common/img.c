@@ -1,0 +1,323 @@
+#define LOG_PREFIX "img: "
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arch/arch.h"
+#include "common/crc32c.h"
+#include "common/ctx.h"
+#include "common/img.h"
+#include "common/log.h"
+
+#define WBUF_FLUSH (1u << 20)
+
+static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+void xc_file_hdr_init(struct xc_file_hdr *h, uint32_t file_kind)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, XC_IMG_MAGIC, 8);
+	h->version = XC_IMG_VERSION;
+	h->file_kind = file_kind;
+	h->arch = ARCH_IMG_ID;
+	h->page_size = (uint32_t)sysconf(_SC_PAGESIZE);
+}
+
+uint32_t xc_rec_crc(const struct xc_rec_hdr *h, const void *payload)
+{
+	struct xc_rec_hdr z = *h;
+
+	z.crc = 0;
+	return xc_crc32c(xc_crc32c(0, &z, sizeof(z)), payload, h->len);
+}
+
+static int write_all(int fd, const void *p, size_t len)
+{
+	const char *c = p;
+
+	while (len) {
+		ssize_t n = write(fd, c, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		c += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int flush(struct xc_ctx *ctx, struct xc_imgw *w)
+{
+	int err = write_all(w->fd, w->buf, w->len);
+
+	if (err)
+		return xc_fail(ctx, 0, w->name, "write", err);
+	w->off += w->len;
+	w->len = 0;
+	return 0;
+}
+
+static int wbuf_add(struct xc_ctx *ctx, struct xc_imgw *w, const void *p, size_t len)
+{
+	if (w->len + len > w->cap) {
+		int err = flush(ctx, w);
+		if (err)
+			return err;
+		if (len > w->cap) {
+			/* Large payloads (page blocks) bypass the buffer. */
+			err = write_all(w->fd, p, len);
+			if (err)
+				return xc_fail(ctx, 0, w->name, "write", err);
+			w->off += len;
+			return 0;
+		}
+	}
+	memcpy(w->buf + w->len, p, len);
+	w->len += len;
+	return 0;
+}
+
+int xc_imgw_open(struct xc_ctx *ctx, struct xc_imgw *w, int dirfd, const char *name,
+		 uint32_t file_kind)
+{
+	struct xc_file_hdr h;
+
+	memset(w, 0, sizeof(*w));
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	w->cap = WBUF_FLUSH;
+	w->buf = malloc(w->cap);
+	if (!w->buf)
+		return xc_fail(ctx, 0, name, "allocate write buffer", -ENOMEM);
+	w->fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (w->fd < 0) {
+		int err = -errno;
+		free(w->buf);
+		w->buf = NULL;
+		return xc_fail(ctx, 0, name, "create", err);
+	}
+	xc_file_hdr_init(&h, file_kind);
+	return wbuf_add(ctx, w, &h, sizeof(h));
+}
+
+uint64_t xc_imgw_offset(const struct xc_imgw *w)
+{
+	return w->off + w->len;
+}
+
+int xc_imgw_put2(struct xc_ctx *ctx, struct xc_imgw *w, uint32_t kind, const void *p1,
+		 size_t l1, const void *p2, size_t l2)
+{
+	static const char zero[8];
+	struct xc_rec_hdr h = { .kind = kind, .len = (uint32_t)(l1 + l2) };
+	uint32_t crc;
+	int err;
+
+	if (l1 + l2 > XC_REC_MAX_LEN)
+		return xc_failf(ctx, 0, "write record", -EFBIG, "%s: record kind %u", w->name, kind);
+	crc = xc_crc32c(0, &h, sizeof(h));
+	crc = xc_crc32c(crc, p1, l1);
+	if (l2)
+		crc = xc_crc32c(crc, p2, l2);
+	h.crc = crc;
+	err = wbuf_add(ctx, w, &h, sizeof(h));
+	if (!err && l1)
+		err = wbuf_add(ctx, w, p1, l1);
+	if (!err && l2)
+		err = wbuf_add(ctx, w, p2, l2);
+	if (!err && pad8(l1 + l2) != l1 + l2)
+		err = wbuf_add(ctx, w, zero, pad8(l1 + l2) - (l1 + l2));
+	if (!err)
+		w->nr++;
+	return err;
+}
+
+int xc_imgw_put(struct xc_ctx *ctx, struct xc_imgw *w, uint32_t kind, const void *p, size_t len)
+{
+	return xc_imgw_put2(ctx, w, kind, p, len, NULL, 0);
+}
+
+int xc_imgw_close(struct xc_ctx *ctx, struct xc_imgw *w)
+{
+	struct xc_rec_end end = { .nr_records = w->nr };
+	int err;
+
+	err = xc_imgw_put(ctx, w, XC_REC_END, &end, sizeof(end));
+	if (!err)
+		err = flush(ctx, w);
+	if (!err && fsync(w->fd))
+		err = xc_fail(ctx, 0, w->name, "fsync", -errno);
+	if (close(w->fd) && !err)
+		err = xc_fail(ctx, 0, w->name, "close", -errno);
+	w->fd = -1;
+	free(w->buf);
+	w->buf = NULL;
+	return err;
+}
+
+void xc_imgw_abort(struct xc_imgw *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	free(w->buf);
+	w->buf = NULL;
+}
+
+int xc_img_validate(const void *buf, size_t len, uint32_t want_kind, size_t *bad_off,
+		    const char **why)
+{
+	const char *b = buf;
+	struct xc_file_hdr fh;
+	size_t off = sizeof(fh);
+	uint64_t nr = 0;
+
+	*bad_off = 0;
+	if (len < sizeof(fh)) {
+		*why = "truncated file header";
+		return -EBADMSG;
+	}
+	memcpy(&fh, b, sizeof(fh));
+	if (memcmp(fh.magic, XC_IMG_MAGIC, 8)) {
+		*why = "not an xckpt image file (bad magic)";
+		return -EBADMSG;
+	}
+	*bad_off = 8;
+	if (fh.version != XC_IMG_VERSION) {
+		*why = "unsupported image version";
+		return -EPROTO;
+	}
+	*bad_off = 12;
+	if (fh.file_kind != want_kind) {
+		*why = "wrong file kind";
+		return -EBADMSG;
+	}
+	*bad_off = 16;
+	if (fh.arch != ARCH_IMG_ID) {
+		*why = "image made for another architecture";
+		return -EPROTO;
+	}
+	*bad_off = 20;
+	if (fh.page_size != (uint32_t)sysconf(_SC_PAGESIZE)) {
+		*why = "image made with another page size";
+		return -EPROTO;
+	}
+	for (;;) {
+		struct xc_rec_hdr h;
+
+		*bad_off = off;
+		if (len - off < sizeof(h)) {
+			*why = "truncated: record header past end of file (no END record)";
+			return -EBADMSG;
+		}
+		memcpy(&h, b + off, sizeof(h));
+		if (h.len > XC_REC_MAX_LEN || pad8(h.len) > len - off - sizeof(h)) {
+			*why = "truncated: record length runs past end of file";
+			return -EBADMSG;
+		}
+		if (xc_rec_crc(&h, b + off + sizeof(h)) != h.crc) {
+			*why = "record checksum mismatch";
+			return -EBADMSG;
+		}
+		if (h.kind == XC_REC_END) {
+			struct xc_rec_end e;
+			if (h.len != sizeof(e)) {
+				*why = "bad END record";
+				return -EBADMSG;
+			}
+			memcpy(&e, b + off + sizeof(h), sizeof(e));
+			if (e.nr_records != nr) {
+				*why = "END record count does not match";
+				return -EBADMSG;
+			}
+			off += sizeof(h) + pad8(h.len);
+			if (off != len) {
+				*bad_off = off;
+				*why = "trailing bytes after END record";
+				return -EBADMSG;
+			}
+			return 0;
+		}
+		off += sizeof(h) + pad8(h.len);
+		nr++;
+	}
+}
+
+int xc_imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, int dirfd, const char *name,
+		 uint32_t file_kind)
+{
+	struct stat st;
+	const char *why;
+	size_t bad;
+	void *m;
+	int fd, err;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return xc_fail(ctx, 0, name, "open image file", -errno);
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return xc_fail(ctx, 0, name, "stat image file", err);
+	}
+	if (st.st_size < (off_t)sizeof(struct xc_file_hdr)) {
+		close(fd);
+		ctx->exit_hint = XC_EXIT_IMAGE;
+		return xc_fail(ctx, 0, name, "validate: offset 0: truncated file header", -EBADMSG);
+	}
+	m = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	err = -errno;
+	close(fd);
+	if (m == MAP_FAILED)
+		return xc_fail(ctx, 0, name, "map image file", err);
+	r->buf = m;
+	r->len = st.st_size;
+	r->mapped = true;
+	err = xc_img_validate(r->buf, r->len, file_kind, &bad, &why);
+	if (err) {
+		char step[64];
+
+		snprintf(step, sizeof(step), "validate: offset %zu", bad);
+		ctx->exit_hint = XC_EXIT_IMAGE;
+		xc_fail(ctx, 0, name, step, err);
+		snprintf(ctx->first_err.step, sizeof(ctx->first_err.step), "offset %zu: %s", bad, why);
+		xc_imgr_close(r);
+		return err;
+	}
+	r->pos = sizeof(struct xc_file_hdr);
+	return 0;
+}
+
+int xc_imgr_next(struct xc_imgr *r, uint32_t *kind, const void **payload, uint32_t *len)
+{
+	struct xc_rec_hdr h;
+
+	memcpy(&h, r->buf + r->pos, sizeof(h));
+	if (h.kind == XC_REC_END)
+		return 0;
+	*kind = h.kind;
+	*len = h.len;
+	*payload = r->buf + r->pos + sizeof(h);
+	r->pos += sizeof(h) + pad8(h.len);
+	return 1;
+}
+
+void xc_imgr_rewind(struct xc_imgr *r)
+{
+	r->pos = sizeof(struct xc_file_hdr);
+}
+
+void xc_imgr_close(struct xc_imgr *r)
+{
+	if (r->buf && r->mapped)
+		munmap((void *)r->buf, r->len);
+	r->buf = NULL;
+}

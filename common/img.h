@@ -1,0 +1,59 @@
+/* Image file framing: header, checksummed records, END record.
+ * Writers buffer and fsync; readers validate a whole file before handing out
+ * a single record. */
+#ifndef XC_IMG_H
+#define XC_IMG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/img-format.h"
+
+struct xc_ctx;
+
+struct xc_imgw {
+	int fd;
+	char name[64];
+	char *buf;
+	size_t len, cap;
+	uint64_t off;		/* file offset of buf[0] */
+	uint64_t nr;		/* records written */
+};
+
+int xc_imgw_open(struct xc_ctx *ctx, struct xc_imgw *w, int dirfd, const char *name,
+		 uint32_t file_kind);
+int xc_imgw_put(struct xc_ctx *ctx, struct xc_imgw *w, uint32_t kind, const void *p, size_t len);
+/* Two-part payload (a header and an array), checksummed as one. */
+int xc_imgw_put2(struct xc_ctx *ctx, struct xc_imgw *w, uint32_t kind, const void *p1,
+		 size_t l1, const void *p2, size_t l2);
+uint64_t xc_imgw_offset(const struct xc_imgw *w);
+/* Writes END, flushes and fsyncs; closes in any case. */
+int xc_imgw_close(struct xc_ctx *ctx, struct xc_imgw *w);
+void xc_imgw_abort(struct xc_imgw *w);
+
+/* Pure validation of a whole file held in memory. Returns 0, or -EBADMSG /
+ * -EPROTO (unknown version) with *bad_off and *why describing the fault. */
+int xc_img_validate(const void *buf, size_t len, uint32_t want_kind, size_t *bad_off,
+		    const char **why);
+uint32_t xc_rec_crc(const struct xc_rec_hdr *h, const void *payload);
+void xc_file_hdr_init(struct xc_file_hdr *h, uint32_t file_kind);
+
+struct xc_imgr {
+	const char *buf;
+	size_t len;
+	size_t pos;
+	bool mapped;		/* buf is an mmap */
+	char name[64];
+};
+
+/* Opens and validates a file. Fails with one error naming the file and the
+ * byte offset of the fault. */
+int xc_imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, int dirfd, const char *name,
+		 uint32_t file_kind);
+/* Next record: 1 with kind/payload/len set, 0 at END. */
+int xc_imgr_next(struct xc_imgr *r, uint32_t *kind, const void **payload, uint32_t *len);
+void xc_imgr_rewind(struct xc_imgr *r);
+void xc_imgr_close(struct xc_imgr *r);
+
+#endif

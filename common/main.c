@@ -1,0 +1,250 @@
+/* xckpt: the command line. Parses options into struct xc_ctx, runs one
+ * command, and prints the single error line on failure. The only file that
+ * knows both the tracer and the restorer. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cmds.h"
+#include "common/ctx.h"
+#include "common/log.h"
+#include "restorer/restore.h"
+#include "tracer/dump.h"
+
+static const char usage_main[] =
+	"usage: xckpt [-v] COMMAND [OPTIONS]\n"
+	"\n"
+	"Checkpoint and restore Linux processes.\n"
+	"\n"
+	"commands:\n"
+	"  dump     save a running process to an image directory\n"
+	"  restore  bring a process back from an image directory\n"
+	"  show     print what an image holds\n"
+	"  check    report which kernel features xckpt relies on are present\n"
+	"\n"
+	"options:\n"
+	"  -v, --verbose   progress and timing of each step (twice: debug)\n"
+	"  -h, --help      this help; 'xckpt COMMAND --help' for a command's\n"
+	"  -V, --version   print the version\n"
+	"\n"
+	"Exit status: 0 success, 1 failure (the target was left as it was),\n"
+	"2 usage, 3 bad or incompatible image, 4 target uses something unsupported.\n";
+
+static const char usage_dump[] =
+	"usage: xckpt dump --pid PID -D DIR [--leave-running] [--compress zstd[:LEVEL]|none]\n"
+	"\n"
+	"Save process PID into the new or empty directory DIR. The image is written\n"
+	"to a temporary directory, synced, then renamed to DIR. By default the\n"
+	"process is killed once the image is on disk.\n"
+	"\n"
+	"  -p, --pid PID          the process to dump\n"
+	"  -D, --dir DIR          image directory\n"
+	"  -R, --leave-running    resume the process after the dump instead of killing it\n"
+	"  -z, --compress CODEC   zstd (default, level 1), zstd:LEVEL (1-19) or none\n"
+	"  -v, --verbose          progress and timing of each step\n";
+
+static const char usage_restore[] =
+	"usage: xckpt restore -D DIR [--detach] [--pidfile FILE]\n"
+	"\n"
+	"Check the whole image, recreate the process with its original pid and let it\n"
+	"carry on. Without --detach xckpt waits for it and exits with its exit status\n"
+	"(128+N if it was killed by signal N). A terminal, pipe or socket that was on\n"
+	"fd 0-2 is replaced by xckpt's own.\n"
+	"\n"
+	"  -D, --dir DIR          image directory\n"
+	"  -d, --detach           print the pid and return once the process runs\n"
+	"      --pidfile FILE     write the pid to FILE\n"
+	"  -v, --verbose          progress and timing of each step\n";
+
+static const char usage_show[] =
+	"usage: xckpt show -D DIR [--json]\n"
+	"\n"
+	"Print what an image holds: process, mappings, registers, files, pages and\n"
+	"compression, and the stack of each thread at the moment of the dump.\n"
+	"\n"
+	"  -D, --dir DIR          image directory\n"
+	"      --json             machine-readable output\n";
+
+static const char usage_check[] =
+	"usage: xckpt check\n"
+	"\n"
+	"Report which kernel features xckpt relies on are present on this machine.\n"
+	"Exits 0 when dump and restore can work here.\n";
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "xckpt: %s", cmd ? cmd : "");
+	if (cmd)
+		fprintf(stderr, ": ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'xckpt %s--help'.\n", cmd ? cmd : "");
+	return XC_EXIT_USAGE;
+}
+
+static int parse_compress(struct xc_ctx *ctx, const char *v)
+{
+	char *end;
+
+	if (!strcmp(v, "none")) {
+		ctx->codec = XC_CODEC_NONE;
+		return 0;
+	}
+	if (strncmp(v, "zstd", 4))
+		return -1;
+	ctx->codec = XC_CODEC_ZSTD;
+	if (!v[4])
+		return 0;
+	if (v[4] != ':')
+		return -1;
+	ctx->level = (int)strtol(v + 5, &end, 10);
+	return (*end || ctx->level < 1 || ctx->level > 19) ? -1 : 0;
+}
+
+enum { OPT_JSON = 0x100, OPT_PIDFILE };
+
+static const struct option opts[] = {
+	{ "pid", required_argument, 0, 'p' },
+	{ "dir", required_argument, 0, 'D' },
+	{ "leave-running", no_argument, 0, 'R' },
+	{ "compress", required_argument, 0, 'z' },
+	{ "detach", no_argument, 0, 'd' },
+	{ "pidfile", required_argument, 0, OPT_PIDFILE },
+	{ "json", no_argument, 0, OPT_JSON },
+	{ "verbose", no_argument, 0, 'v' },
+	{ "help", no_argument, 0, 'h' },
+	{ 0, 0, 0, 0 },
+};
+
+/* Which options each command takes. */
+static bool allowed(enum xc_cmd cmd, int opt)
+{
+	switch (opt) {
+	case 'v': case 'h': return true;
+	case 'D': return cmd != XC_CMD_CHECK;
+	case 'p': case 'R': case 'z': return cmd == XC_CMD_DUMP;
+	case 'd': case OPT_PIDFILE: return cmd == XC_CMD_RESTORE;
+	case OPT_JSON: return cmd == XC_CMD_SHOW;
+	}
+	return false;
+}
+
+static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv,
+		     const char *help)
+{
+	int c;
+	char *end;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+p:D:Rz:dvh", opts, NULL)) != -1) {
+		if (c == '?')
+			return usage_error(name, "%s", "bad option");
+		if (!allowed(ctx->cmd, c))
+			return usage_error(name, "option '%s' does not apply here", argv[optind - 1]);
+		switch (c) {
+		case 'p':
+			ctx->pid = (pid_t)strtol(optarg, &end, 10);
+			if (*end || ctx->pid <= 0)
+				return usage_error(name, "bad pid '%s'", optarg);
+			break;
+		case 'D': ctx->dir = optarg; break;
+		case 'R': ctx->leave_running = true; break;
+		case 'z':
+			if (parse_compress(ctx, optarg))
+				return usage_error(name, "bad --compress '%s'", optarg);
+			break;
+		case 'd': ctx->detach = true; break;
+		case OPT_PIDFILE: ctx->pidfile = optarg; break;
+		case OPT_JSON: ctx->json = true; break;
+		case 'v': ctx->verbose++; break;
+		case 'h': fputs(help, stdout); exit(0);
+		}
+	}
+	if (optind < argc)
+		return usage_error(name, "unexpected argument '%s'", argv[optind]);
+	if (ctx->cmd == XC_CMD_DUMP && !ctx->pid)
+		return usage_error(name, "%s", "--pid is required");
+	if (ctx->cmd != XC_CMD_CHECK && !ctx->dir)
+		return usage_error(name, "%s", "-D DIR is required");
+	return 0;
+}
+
+static int report(struct xc_ctx *ctx, const char *cmd, int err)
+{
+	const struct xc_err *e = &ctx->first_err;
+	char who[48] = "";
+
+	if (!err)
+		return 0;
+	if (!e->code) {
+		fprintf(stderr, "xckpt: %s: %s\n", cmd, strerror(-err));
+		return XC_EXIT_FAIL;
+	}
+	if (e->pid)
+		snprintf(who, sizeof(who), " pid %d", e->pid);
+	else if (ctx->pid)
+		snprintf(who, sizeof(who), " pid %d", ctx->pid);
+	fprintf(stderr, "xckpt: %s%s: %s: %s: %s\n", cmd, who, e->obj, e->step, strerror(-e->code));
+	return ctx->exit_hint ? ctx->exit_hint : XC_EXIT_FAIL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct { const char *name; enum xc_cmd cmd; const char *help; } cmds[] = {
+		{ "dump", XC_CMD_DUMP, usage_dump },
+		{ "restore", XC_CMD_RESTORE, usage_restore },
+		{ "show", XC_CMD_SHOW, usage_show },
+		{ "check", XC_CMD_CHECK, usage_check },
+	};
+	struct xc_ctx ctx;
+	int verbose = 0, i = 1, err;
+	const char *name = NULL;
+
+	xc_ctx_init(&ctx);
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+			verbose++;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(usage_main, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("xckpt %s\n", XC_VERSION);
+			return 0;
+		} else
+			return usage_error(NULL, "unknown option '%s'", argv[i]);
+	}
+	if (i == argc) {
+		fputs(usage_main, stderr);
+		return XC_EXIT_USAGE;
+	}
+	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+		if (!strcmp(argv[i], cmds[k].name)) {
+			ctx.cmd = cmds[k].cmd;
+			name = cmds[k].name;
+			err = parse_cmd(&ctx, name, argc - i, argv + i, cmds[k].help);
+			if (err)
+				return err;
+		}
+	if (!name)
+		return usage_error(NULL, "unknown command '%s'", argv[i]);
+	ctx.verbose += verbose;
+	xc_log_set_level(ctx.verbose >= 2 ? XC_LOG_DEBUG : ctx.verbose ? XC_LOG_INFO : XC_LOG_WARN);
+	ctx.progress = !ctx.verbose && isatty(STDERR_FILENO);
+
+	switch (ctx.cmd) {
+	case XC_CMD_DUMP:
+		return report(&ctx, name, xc_dump(&ctx));
+	case XC_CMD_RESTORE:
+		err = xc_restore(&ctx);
+		/* Positive: the restored process's own exit status. */
+		return err > 0 ? err : report(&ctx, name, err);
+	case XC_CMD_SHOW:
+		return report(&ctx, name, xc_show(&ctx));
+	case XC_CMD_CHECK:
+		return xc_check(&ctx);
+	default:
+		return XC_EXIT_USAGE;
+	}
+}

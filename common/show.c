@@ -1,0 +1,306 @@
+/* xckpt show: the image in words or JSON. Reads through the same validating
+ * reader as restore, so a damaged image is reported, not printed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arch/arch.h"
+#include "common/cmds.h"
+#include "common/ctx.h"
+#include "common/img.h"
+#include "common/log.h"
+
+struct show {
+	struct xc_ctx *ctx;
+	bool json;
+	bool first;	/* JSON: no comma before the next item */
+};
+
+static void jstr(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void sep(struct show *s)
+{
+	if (!s->first)
+		putchar(',');
+	s->first = false;
+}
+
+static const char *vma_kind(uint32_t k)
+{
+	static const char *const n[] = { "?", "anon", "shared-anon", "file", "shared-file",
+					  "vdso", "vvar" };
+	return k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
+}
+
+static const char *fd_kind(uint32_t k)
+{
+	static const char *const n[] = { "?", "file", "device", "inherited" };
+	return k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
+}
+
+static void prot_str(uint32_t p, char out[4])
+{
+	out[0] = p & PROT_READ ? 'r' : '-';
+	out[1] = p & PROT_WRITE ? 'w' : '-';
+	out[2] = p & PROT_EXEC ? 'x' : '-';
+	out[3] = 0;
+}
+
+static const struct xc_rec_mapfile *mapfile(struct xc_imgr *r, uint32_t id)
+{
+	const void *p;
+	uint32_t k, l;
+	size_t pos = r->pos;
+
+	xc_imgr_rewind(r);
+	while (xc_imgr_next(r, &k, &p, &l) > 0)
+		if (k == XC_REC_MAPFILE && ((const struct xc_rec_mapfile *)p)->id == id) {
+			r->pos = pos;
+			return p;
+		}
+	r->pos = pos;
+	return NULL;
+}
+
+static void show_vma(struct show *s, struct xc_imgr *r, const struct xc_rec_vma *v)
+{
+	const struct xc_rec_mapfile *f = v->file_id ? mapfile(r, v->file_id) : NULL;
+	const char *path = f ? f->path : (v->flags & XC_VMA_F_HEAP) ? "[heap]" :
+			   (v->flags & XC_VMA_F_STACK) ? "[stack]" : "";
+	char prot[4];
+
+	prot_str(v->prot, prot);
+	if (s->json) {
+		sep(s);
+		printf("{\"start\":%llu,\"end\":%llu,\"prot\":\"%s\",\"kind\":\"%s\",\"path\":",
+		       (unsigned long long)v->start, (unsigned long long)v->end, prot,
+		       vma_kind(v->kind));
+		jstr(path);
+		printf("}");
+	} else {
+		printf("  %012llx-%012llx %s %-11s %8llu KiB %s\n", (unsigned long long)v->start,
+		       (unsigned long long)v->end, prot, vma_kind(v->kind),
+		       (unsigned long long)((v->end - v->start) >> 10), path);
+	}
+}
+
+static void show_regs(struct show *s, const struct xc_rec_regs *r)
+{
+	static const char *const names[] = {
+		"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx",
+		"rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base",
+		"gs_base", "ds", "es", "fs", "gs" };
+	const uint64_t *v = (const uint64_t *)r;
+	size_t n = sizeof(*r) / 8;
+
+	for (size_t i = 0; i < n && i < sizeof(names) / sizeof(names[0]); i++) {
+		if (s->json) {
+			sep(s);
+			printf("\"%s\":%llu", names[i], (unsigned long long)v[i]);
+		} else {
+			printf("    %-8s %016llx%s", names[i], (unsigned long long)v[i],
+			       i % 3 == 2 ? "\n" : "  ");
+		}
+	}
+	if (!s->json && n % 3)
+		putchar('\n');
+}
+
+static void show_bt(struct show *s, const void *p, uint32_t len)
+{
+	uint32_t hdr[2];
+	const struct xc_bt_frame *f = (const struct xc_bt_frame *)((const char *)p + 8);
+
+	memcpy(hdr, p, sizeof(hdr));
+	if (len < 8 || (len - 8) / sizeof(*f) < hdr[1])
+		return;
+	for (uint32_t i = 0; i < hdr[1]; i++) {
+		char sym[sizeof(f[i].sym) + 1];
+		memcpy(sym, f[i].sym, sizeof(f[i].sym));
+		sym[sizeof(f[i].sym)] = 0;
+		if (s->json) {
+			sep(s);
+			printf("{\"ip\":%llu,\"sp\":%llu,\"symbol\":", (unsigned long long)f[i].ip,
+			       (unsigned long long)f[i].sp);
+			jstr(sym);
+			printf(",\"offset\":%llu}", (unsigned long long)f[i].off);
+		} else if (sym[0]) {
+			printf("    #%-2u %016llx %s+%#llx\n", i, (unsigned long long)f[i].ip, sym,
+			       (unsigned long long)f[i].off);
+		} else {
+			printf("    #%-2u %016llx ??\n", i, (unsigned long long)f[i].ip);
+		}
+	}
+}
+
+/* One pass per section keeps text and JSON in the same order. */
+static void section(struct show *s, struct xc_imgr *r, uint32_t kind, const char *title)
+{
+	const void *p;
+	uint32_t k, l;
+
+	xc_imgr_rewind(r);
+	if (s->json) {
+		printf(",\"%s\":[", title);
+		s->first = true;
+	} else {
+		printf("%s:\n", title);
+	}
+	while (xc_imgr_next(r, &k, &p, &l) > 0) {
+		if (k != kind)
+			continue;
+		if (kind == XC_REC_VMA) {
+			show_vma(s, r, p);
+		} else if (kind == XC_REC_FD) {
+			const struct xc_rec_fd *f = p;
+			if (s->json) {
+				sep(s);
+				printf("{\"fd\":%d,\"kind\":\"%s\",\"flags\":%u,\"pos\":%lld,\"path\":",
+				       f->fd, fd_kind(f->kind), f->flags, (long long)f->pos);
+				jstr(f->path);
+				printf("}");
+			} else {
+				printf("  %3d %-9s flags %07o pos %-10lld %s\n", f->fd, fd_kind(f->kind),
+				       f->flags, (long long)f->pos, f->path);
+			}
+		} else if (kind == XC_REC_REGS) {
+			if (s->json)
+				printf("{");
+			s->first = true;
+			show_regs(s, p);
+			if (s->json)
+				printf("}");
+		} else if (kind == XC_REC_BACKTRACE) {
+			show_bt(s, p, l);
+		}
+	}
+	if (s->json)
+		printf("]");
+}
+
+static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
+{
+	const struct xc_rec_inventory *iv = NULL;
+	const struct xc_rec_task *t = NULL;
+	const struct xc_rec_fs *fs = NULL;
+	uint64_t pages = 0, raw = 0, stored = 0, vmas = 0, fds = 0;
+	const void *p;
+	uint32_t k, l;
+	char when[64] = "";
+
+	xc_imgr_rewind(inv);
+	while (xc_imgr_next(inv, &k, &p, &l) > 0)
+		if (k == XC_REC_INVENTORY)
+			iv = p;
+	xc_imgr_rewind(r);
+	while (xc_imgr_next(r, &k, &p, &l) > 0) {
+		if (k == XC_REC_TASK)
+			t = p;
+		else if (k == XC_REC_FS)
+			fs = p;
+		else if (k == XC_REC_VMA)
+			vmas++;
+		else if (k == XC_REC_FD)
+			fds++;
+		else if (k == XC_REC_PAGE_RUNS)
+			for (uint32_t i = 0; i < l / sizeof(struct xc_page_run); i++)
+				pages += ((const struct xc_page_run *)p)[i].nr_pages;
+		else if (k == XC_REC_PAGE_BLOCKS)
+			for (uint32_t i = 0; i < l / sizeof(struct xc_page_block); i++) {
+				raw += ((const struct xc_page_block *)p)[i].raw_len;
+				stored += ((const struct xc_page_block *)p)[i].comp_len;
+			}
+	}
+	if (iv) {
+		time_t sec = (time_t)(iv->created_ns / 1000000000ull);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&sec));
+	}
+	if (s->json) {
+		printf("{\"version\":%d,\"created\":\"%s\",\"kernel\":", XC_IMG_VERSION, when);
+		jstr(iv ? iv->kernel_release : "");
+		printf(",\"pid\":%u,\"ppid\":%u,\"comm\":", t ? t->pid : 0, t ? t->ppid : 0);
+		jstr(t ? t->comm : "");
+		printf(",\"cwd\":");
+		jstr(fs ? fs->cwd : "");
+		printf(",\"umask\":%u,\"pages\":%llu,\"raw_bytes\":%llu,\"stored_bytes\":%llu",
+		       fs ? fs->umask : 0, (unsigned long long)pages, (unsigned long long)raw,
+		       (unsigned long long)stored);
+		return;
+	}
+	printf("image      version %d, made %s by xckpt %s on Linux %s\n", XC_IMG_VERSION, when,
+	       iv ? iv->xckpt_version : "?", iv ? iv->kernel_release : "?");
+	if (t)
+		printf("process    pid %u (%s), parent %u, session %u, group %u\n", t->pid, t->comm,
+		       t->ppid, t->sid, t->pgid);
+	if (fs)
+		printf("fs         cwd %s, root %s, umask %04o\n", fs->cwd, fs->root, fs->umask);
+	printf("memory     %llu mappings, %llu pages saved (%llu MiB), stored in %llu KiB",
+	       (unsigned long long)vmas, (unsigned long long)pages,
+	       (unsigned long long)(pages * 4096 >> 20), (unsigned long long)(stored >> 10));
+	if (stored)
+		printf(", ratio %.2f", (double)raw / stored);
+	printf("\nfiles      %llu descriptors\n", (unsigned long long)fds);
+}
+
+int xc_show(struct xc_ctx *ctx)
+{
+	struct show s = { .ctx = ctx, .json = ctx->json, .first = true };
+	struct xc_imgr inv, proc;
+	const struct xc_rec_process *pr = NULL;
+	char name[64];
+	const void *p;
+	uint32_t k, l;
+	int dirfd, err;
+
+	dirfd = open(ctx->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return xc_fail(ctx, 0, ctx->dir, "open image directory", -errno);
+	err = xc_imgr_open(ctx, &inv, dirfd, "inventory.img", XC_FILE_INVENTORY);
+	if (err) {
+		close(dirfd);
+		return err;
+	}
+	while (xc_imgr_next(&inv, &k, &p, &l) > 0)
+		if (k == XC_REC_PROCESS && l == sizeof(*pr))
+			pr = p;
+	if (!pr) {
+		xc_imgr_close(&inv);
+		close(dirfd);
+		ctx->exit_hint = XC_EXIT_IMAGE;
+		return xc_fail(ctx, 0, "inventory.img", "no process record", -EBADMSG);
+	}
+	snprintf(name, sizeof(name), "proc-%u.img", pr->pid);
+	err = xc_imgr_open(ctx, &proc, dirfd, name, XC_FILE_PROC);
+	close(dirfd);
+	if (err) {
+		xc_imgr_close(&inv);
+		return err;
+	}
+	summary(&s, &inv, &proc);
+	section(&s, &proc, XC_REC_VMA, s.json ? "mappings" : "\nmappings");
+	section(&s, &proc, XC_REC_FD, s.json ? "fds" : "\nfile descriptors");
+	section(&s, &proc, XC_REC_REGS, s.json ? "registers" : "\nregisters (" ARCH_NAME ")");
+	section(&s, &proc, XC_REC_BACKTRACE, s.json ? "stack" : "\nstack at dump");
+	if (s.json)
+		printf("}\n");
+	xc_imgr_close(&proc);
+	xc_imgr_close(&inv);
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* A mapping as /proc/PID/smaps describes it; shared by the tracer and the
+ * plugins' claim_vma hook. */
+#ifndef XC_VMA_H
+#define XC_VMA_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct xc_vma {
+	uint64_t start, end;
+	uint64_t pgoff;		/* bytes */
+	uint32_t prot;		/* PROT_* */
+	bool shared;		/* 's' in the perms column */
+	uint32_t dev_major, dev_minor;
+	uint64_t ino;
+	uint32_t vmflags;	/* XC_VMF_* from VmFlags */
+	bool vm_growsdown;	/* "gd" */
+	bool vm_io;		/* "io" or "pf": device memory, never dumpable */
+	char path[PATH_MAX];	/* "" for anonymous; "[heap]", "[stack]", ... */
+};
+
+#endif

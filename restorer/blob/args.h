@@ -1,0 +1,65 @@
+/* Everything the restorer blob needs, in one flat struct of values and
+ * pointer/count pairs that all point into the blob's own region (the only
+ * memory that survives the switch). Shared by restorer/ and the blob. */
+#ifndef XC_RST_ARGS_H
+#define XC_RST_ARGS_H
+
+#include <stdint.h>
+
+struct rst_vma {
+	uint64_t start, end, pgoff;
+	uint32_t prot;		/* final PROT_* */
+	uint32_t mflags;	/* MAP_* for mmap, MAP_FIXED added by the blob */
+	int32_t fd;		/* -1: anonymous */
+	uint32_t vmflags;	/* XC_VMF_* */
+	uint32_t fill;		/* pages are written by the parent: map writable first */
+	uint32_t pad;
+};
+
+/* The kernel's struct prctl_mm_map. */
+struct rst_mm_map {
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t auxv;
+	uint32_t auxv_size;
+	uint32_t exe_fd;
+};
+
+enum rst_step {
+	RST_STEP_NONE, RST_STEP_UNMAP, RST_STEP_VDSO, RST_STEP_MMAP, RST_STEP_MPROTECT,
+	RST_STEP_MADVISE, RST_STEP_MLOCK, RST_STEP_MM_MAP, RST_STEP_CLOSE, RST_STEP_RLIMIT,
+	RST_STEP_CREDS, RST_STEP_RSEQ, RST_STEP_TLS, RST_STEP_SIGQUEUE, RST_STEP_ITIMER,
+	RST_STEP_PDEATHSIG,
+};
+
+struct rst_args {
+	uint64_t self_start, self_end;	/* the blob's region: kept */
+	uint64_t task_size;
+	uint64_t vvar_start;		/* vDSO area to map back, 0: none */
+	uint64_t vmas;			/* struct rst_vma[nr_vmas] */
+	uint32_t nr_vmas;
+	uint32_t tgid;
+	uint64_t sigframe_sp;		/* stack pointer for rt_sigreturn */
+	uint64_t tls[2];		/* arch thread pointers (x86_64: fs, gs base) */
+	struct rst_mm_map mm;
+	struct { uint64_t cur, max; } rl[16];
+	uint64_t rseq_ptr;
+	uint32_t rseq_len, rseq_sig;
+	uint32_t set_creds;
+	uint32_t nr_groups;
+	uint32_t uid[4], gid[4];	/* real, effective, saved, fs */
+	uint64_t groups;		/* uint32_t[nr_groups] */
+	uint64_t siginfos;		/* struct { uint32_t tid, pad; uint8_t info[128]; }[] */
+	uint32_t nr_siginfos;
+	uint32_t nr_fds;
+	uint64_t fds;			/* int32_t[nr_fds]: service fds to close */
+	struct { int64_t interval_sec, interval_usec, value_sec, value_usec; } it[3];
+	/* written by the blob */
+	int32_t err;
+	uint32_t step;			/* enum rst_step */
+	uint32_t index;
+	uint32_t phase;			/* 1: mapped, waiting for pages; 2: about to return */
+};
+
+#endif

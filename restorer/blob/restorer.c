@@ -1,0 +1,190 @@
+/* The restorer blob: runs in the new task after everything of xckpt but
+ * itself is gone. Phase 1 unmaps xckpt, maps the vDSO back and the target's
+ * VMAs (writable where the parent will fill pages), then traps. Phase 2 sets
+ * protections, the mm layout, limits, credentials, rseq and TLS, queues the
+ * pending signals, traps once more and rt_sigreturn's into the saved
+ * registers. Freestanding: raw syscalls, no libc, no TLS, no globals. */
+#include <asm/mman.h>
+#include <linux/prctl.h>
+
+#include "arch/blob-syscall.h"
+#include "common/img-format.h"
+#include "restorer/blob/args.h"
+
+#define MAP_FIXED_ 0x10
+#define MAP_PRIVATE_ 0x02
+#define MADV_DONTDUMP_ 16
+#define MADV_HUGEPAGE_ 14
+#define MADV_NOHUGEPAGE_ 15
+#define MADV_DONTFORK_ 10
+#define MADV_WIPEONFORK_ 18
+#define MADV_MERGEABLE_ 12
+#define MADV_SEQUENTIAL_ 2
+#define MADV_RANDOM_ 1
+
+static __attribute__((noreturn)) void fail(struct rst_args *a, long err, enum rst_step step,
+					   uint32_t index)
+{
+	a->err = (int32_t)err;
+	a->step = step;
+	a->index = index;
+	xc_trap();
+	for (;;)
+		xc_sys1(__NR_exit_group, 127);
+}
+
+static void unmap_xckpt(struct rst_args *a)
+{
+	long r;
+
+	if (a->self_start) {
+		r = xc_sys2(__NR_munmap, 0, a->self_start);
+		if (r)
+			fail(a, r, RST_STEP_UNMAP, 0);
+	}
+	r = xc_sys2(__NR_munmap, a->self_end, a->task_size - a->self_end);
+	if (r)
+		fail(a, r, RST_STEP_UNMAP, 1);
+}
+
+static void map_vmas(struct rst_args *a)
+{
+	struct rst_vma *v = (struct rst_vma *)a->vmas;
+
+	for (uint32_t i = 0; i < a->nr_vmas; i++) {
+		uint32_t prot = v[i].prot | (v[i].fill ? PROT_READ | PROT_WRITE : 0);
+		long r = xc_sys6(__NR_mmap, v[i].start, v[i].end - v[i].start, prot,
+				 v[i].mflags | MAP_FIXED_, v[i].fd, v[i].pgoff);
+		if ((unsigned long)r != v[i].start)
+			fail(a, r < 0 ? r : -17, RST_STEP_MMAP, i);
+	}
+}
+
+static void advise(struct rst_args *a, uint32_t i, uint64_t start, uint64_t len, int adv)
+{
+	long r = xc_sys3(__NR_madvise, start, len, adv);
+	if (r)
+		fail(a, r, RST_STEP_MADVISE, i);
+}
+
+static void finish_vmas(struct rst_args *a)
+{
+	struct rst_vma *v = (struct rst_vma *)a->vmas;
+
+	for (uint32_t i = 0; i < a->nr_vmas; i++) {
+		uint64_t s = v[i].start, l = v[i].end - v[i].start;
+		uint32_t f = v[i].vmflags;
+		long r;
+
+		if (v[i].fill && (v[i].prot != (PROT_READ | PROT_WRITE))) {
+			r = xc_sys3(__NR_mprotect, s, l, v[i].prot);
+			if (r)
+				fail(a, r, RST_STEP_MPROTECT, i);
+		}
+		if (f & XC_VMF_DONTDUMP)
+			advise(a, i, s, l, MADV_DONTDUMP_);
+		if (f & XC_VMF_HUGEPAGE)
+			advise(a, i, s, l, MADV_HUGEPAGE_);
+		if (f & XC_VMF_NOHUGEPAGE)
+			advise(a, i, s, l, MADV_NOHUGEPAGE_);
+		if (f & XC_VMF_DONTFORK)
+			advise(a, i, s, l, MADV_DONTFORK_);
+		if ((f & XC_VMF_WIPEONFORK) && (v[i].mflags & MAP_PRIVATE_))
+			advise(a, i, s, l, MADV_WIPEONFORK_);
+		if (f & XC_VMF_SEQ_READ)
+			advise(a, i, s, l, MADV_SEQUENTIAL_);
+		if (f & XC_VMF_RAND_READ)
+			advise(a, i, s, l, MADV_RANDOM_);
+		if (f & XC_VMF_LOCKED) {
+			r = xc_sys2(__NR_mlock, s, l);
+			if (r)
+				fail(a, r, RST_STEP_MLOCK, i);
+		}
+	}
+}
+
+static void set_task(struct rst_args *a)
+{
+	int32_t *fds = (int32_t *)a->fds;
+	long r;
+
+	r = xc_sys5(__NR_prctl, PR_SET_MM, PR_SET_MM_MAP, &a->mm, sizeof(a->mm), 0);
+	if (r)
+		fail(a, r, RST_STEP_MM_MAP, 0);
+	for (uint32_t i = 0; i < a->nr_fds; i++)
+		xc_sys1(__NR_close, fds[i]);
+	for (uint32_t i = 0; i < 16; i++) {
+		r = xc_sys4(__NR_prlimit64, 0, i, &a->rl[i], 0);
+		if (r)
+			fail(a, r, RST_STEP_RLIMIT, i);
+	}
+	if (a->set_creds) {
+		r = xc_sys2(__NR_setgroups, a->nr_groups, a->groups);
+		if (!r)
+			r = xc_sys3(__NR_setresgid, a->gid[0], a->gid[1], a->gid[2]);
+		if (!r)
+			r = xc_sys3(__NR_setresuid, a->uid[0], a->uid[1], a->uid[2]);
+		if (r)
+			fail(a, r, RST_STEP_CREDS, 0);
+		/* setfsuid/setfsgid return the previous id, never an error. */
+		xc_sys1(__NR_setfsgid, a->gid[3]);
+		xc_sys1(__NR_setfsuid, a->uid[3]);
+	}
+	r = xc_sys2(__NR_prctl, PR_SET_PDEATHSIG, 0);
+	if (r)
+		fail(a, r, RST_STEP_PDEATHSIG, 0);
+	if (a->rseq_len) {
+		r = xc_sys4(__NR_rseq, a->rseq_ptr, a->rseq_len, 0, a->rseq_sig);
+		if (r)
+			fail(a, r, RST_STEP_RSEQ, 0);
+	}
+}
+
+static void set_signals(struct rst_args *a)
+{
+	struct { uint32_t tid, pad; uint8_t info[128]; } *si = (void *)a->siginfos;
+	long r;
+
+	for (uint32_t i = 0; i < a->nr_siginfos; i++) {
+		int sig = *(int32_t *)si[i].info;
+		if (si[i].tid)
+			r = xc_sys4(__NR_rt_tgsigqueueinfo, a->tgid, si[i].tid, sig, si[i].info);
+		else
+			r = xc_sys3(__NR_rt_sigqueueinfo, a->tgid, sig, si[i].info);
+		if (r)
+			fail(a, r, RST_STEP_SIGQUEUE, i);
+	}
+	for (uint32_t w = 0; w < 3; w++) {
+		if (!a->it[w].value_sec && !a->it[w].value_usec)
+			continue;
+		r = xc_sys3(__NR_setitimer, w, &a->it[w], 0);
+		if (r)
+			fail(a, r, RST_STEP_ITIMER, w);
+	}
+}
+
+__attribute__((used, visibility("hidden"), noreturn)) void restorer_main(struct rst_args *a)
+{
+	long r;
+
+	a->phase = 0;
+	unmap_xckpt(a);
+	if (a->vvar_start) {
+		r = xc_arch_map_vdso(a->vvar_start);
+		if (r < 0)
+			fail(a, r, RST_STEP_VDSO, 0);
+	}
+	map_vmas(a);
+	a->phase = 1;
+	xc_trap();		/* the parent writes the pages */
+
+	finish_vmas(a);
+	set_task(a);
+	r = xc_arch_set_tls(a->tls[0], a->tls[1]);
+	if (r)
+		fail(a, r, RST_STEP_TLS, 0);
+	set_signals(a);
+	a->phase = 2;
+	xc_trap();		/* the parent follows the return */
+	xc_sigreturn(a->sigframe_sp);
+}

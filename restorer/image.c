@@ -1,0 +1,306 @@
+/* Reading and checking the whole image before anything is created: every
+ * file's framing and checksums, every record's size, the page index against
+ * the page data, the files behind mappings (size, mtime, build-id), the vDSO
+ * and the CPU's vector state against this machine. */
+#define LOG_PREFIX "image: "
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/buildid.h"
+#include "common/crc32c.h"
+#include "common/log.h"
+#include "restorer/rst.h"
+
+static int bad(struct xc_rst *r, const char *file, const char *why)
+{
+	r->ctx->exit_hint = XC_EXIT_IMAGE;
+	return xc_fail(r->ctx, r->pid, file, why, -EBADMSG);
+}
+
+static int push(const void ***arr, size_t *n, const void *p)
+{
+	const void **na = realloc(*arr, (*n + 1) * sizeof(*na));
+
+	if (!na)
+		return -ENOMEM;
+	na[(*n)++] = p;
+	*arr = na;
+	return 0;
+}
+
+#define ONE(field, type)							\
+	do {									\
+		if (len != sizeof(type) || r->field)				\
+			return bad(r, name, "bad or repeated " #field " record");	\
+		r->field = p;							\
+	} while (0)
+
+static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p, uint32_t len)
+{
+	switch (kind) {
+	case XC_REC_TASK: ONE(task, struct xc_rec_task); break;
+	case XC_REC_MM: ONE(mm, struct xc_rec_mm); break;
+	case XC_REC_FS: ONE(fs, struct xc_rec_fs); break;
+	case XC_REC_RLIMITS: ONE(rlimits, struct xc_rec_rlimits); break;
+	case XC_REC_SIGACTIONS: ONE(sigactions, struct xc_rec_sigactions); break;
+	case XC_REC_ITIMERS: ONE(itimers, struct xc_rec_itimers); break;
+	case XC_REC_CREDS: ONE(creds, struct xc_rec_creds); break;
+	case XC_REC_THREAD: ONE(thread, struct xc_rec_thread); break;
+	case XC_REC_REGS: ONE(regs, struct xc_rec_regs); break;
+	case XC_REC_VDSO: ONE(vdso, struct xc_rec_vdso); break;
+	case XC_REC_AUXV:
+		if (len % 16 || r->auxv)
+			return bad(r, name, "bad auxv record");
+		r->auxv = p;
+		r->auxv_len = len;
+		break;
+	case XC_REC_XSTATE:
+		if (len < sizeof(*r->xstate_hdr) || r->xstate_hdr)
+			return bad(r, name, "bad xstate record");
+		r->xstate_hdr = p;
+		r->xstate = (const char *)p + sizeof(*r->xstate_hdr);
+		if (r->xstate_hdr->size != len - sizeof(*r->xstate_hdr))
+			return bad(r, name, "bad xstate record size");
+		break;
+	case XC_REC_MAPFILE:
+		if (len != sizeof(struct xc_rec_mapfile) ||
+		    ((const struct xc_rec_mapfile *)p)->id != r->nr_files + 1)
+			return bad(r, name, "bad mapfile record");
+		return push((const void ***)&r->files, &r->nr_files, p);
+	case XC_REC_VMA:
+		if (len != sizeof(struct xc_rec_vma))
+			return bad(r, name, "bad vma record");
+		return push((const void ***)&r->vmas, &r->nr_vmas, p);
+	case XC_REC_FD:
+		if (len != sizeof(struct xc_rec_fd))
+			return bad(r, name, "bad fd record");
+		return push((const void ***)&r->fds, &r->nr_fds, p);
+	case XC_REC_SIGINFO:
+		if (len != sizeof(struct xc_rec_siginfo))
+			return bad(r, name, "bad siginfo record");
+		return push((const void ***)&r->sigs, &r->nr_sigs, p);
+	case XC_REC_PAGE_RUNS:
+		if (len % sizeof(struct xc_page_run) || r->runs)
+			return bad(r, name, "bad page runs record");
+		r->runs = p;
+		r->nr_runs = len / sizeof(struct xc_page_run);
+		break;
+	case XC_REC_PAGE_BLOCKS:
+		if (len % sizeof(struct xc_page_block) || r->blocks)
+			return bad(r, name, "bad page blocks record");
+		r->blocks = p;
+		r->nr_blocks = len / sizeof(struct xc_page_block);
+		break;
+	default:
+		if (!(kind & XC_REC_OPTIONAL))
+			return bad(r, name, "unknown record kind");
+	}
+	return 0;
+}
+
+static int check_vmas(struct xc_rst *r, const char *name)
+{
+	size_t page = sysconf(_SC_PAGESIZE), v = 0;
+
+	for (size_t i = 0; i < r->nr_vmas; i++) {
+		const struct xc_rec_vma *m = r->vmas[i];
+		if (m->start >= m->end || (m->start | m->end) & (page - 1) ||
+		    m->end > ARCH_TASK_SIZE || (i && m->start < r->vmas[i - 1]->end) ||
+		    m->file_id > r->nr_files || m->kind < XC_VMA_ANON || m->kind > XC_VMA_VVAR ||
+		    ((m->kind == XC_VMA_FILE_PRIV || m->kind == XC_VMA_FILE_SHARED) != !!m->file_id))
+			return bad(r, name, "bad vma");
+	}
+	/* Every page run must lie inside a mapping that takes page data. */
+	for (size_t i = 0; i < r->nr_runs; i++) {
+		uint64_t s = r->runs[i].vaddr, e = s + (uint64_t)r->runs[i].nr_pages * page;
+		while (v < r->nr_vmas && r->vmas[v]->end <= s)
+			v++;
+		if (v == r->nr_vmas || s < r->vmas[v]->start || e > r->vmas[v]->end ||
+		    r->vmas[v]->kind == XC_VMA_FILE_SHARED || r->vmas[v]->kind >= XC_VMA_VDSO)
+			return bad(r, name, "page run outside a private mapping");
+	}
+	if (r->mm->exe_file > r->nr_files)
+		return bad(r, name, "bad exe file id");
+	return 0;
+}
+
+/* A mapped file must be the one that was dumped: same size and mtime, and
+ * the same build-id for ELF files. */
+static int check_files(struct xc_rst *r)
+{
+	for (size_t i = 0; i < r->nr_files; i++) {
+		const struct xc_rec_mapfile *f = r->files[i];
+		uint8_t id[sizeof(f->build_id)];
+		struct stat st;
+		int fd, n;
+
+		fd = open(f->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return xc_failf(r->ctx, r->pid, "open mapped file", -errno, "%s", f->path);
+		if (fstat(fd, &st)) {
+			close(fd);
+			return xc_failf(r->ctx, r->pid, "stat", -errno, "%s", f->path);
+		}
+		n = S_ISREG(st.st_mode) ? xc_elf_build_id(fd, id, sizeof(id)) : 0;
+		close(fd);
+		r->ctx->exit_hint = XC_EXIT_IMAGE;
+		if ((uint64_t)st.st_size != f->size || st.st_mtim.tv_sec != f->mtime_sec ||
+		    st.st_mtim.tv_nsec != f->mtime_nsec)
+			return xc_failf(r->ctx, r->pid, "file changed since the dump (size or mtime)",
+					-ESTALE, "%s", f->path);
+		if (n != (int)f->build_id_len || memcmp(id, f->build_id, f->build_id_len))
+			return xc_failf(r->ctx, r->pid, "file changed since the dump (ELF build-id)",
+					-ESTALE, "%s", f->path);
+		r->ctx->exit_hint = 0;
+	}
+	return 0;
+}
+
+/* The vDSO is put back where it was, so it must be this kernel's very vDSO:
+ * same size and text, same size of the vvar area in front of it. */
+static int check_vdso(struct xc_rst *r)
+{
+	unsigned long long s, e, vv_s = 0, vv_e = 0, vd_s = 0, vd_e = 0;
+	char line[512], path[256];
+	FILE *f;
+
+	if (!r->vdso)
+		return 0;
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return xc_fail(r->ctx, r->pid, "/proc/self/maps", "open", -errno);
+	while (fgets(line, sizeof(line), f)) {
+		path[0] = 0;
+		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %255s", &s, &e, path) < 2)
+			continue;
+		if (!strcmp(path, "[vdso]")) {
+			vd_s = s;
+			vd_e = e;
+		} else if (!strcmp(path, "[vvar]") || !strcmp(path, "[vvar_vclock]")) {
+			if (!vv_s || s < vv_s)
+				vv_s = s;
+			if (e > vv_e)
+				vv_e = e;
+		}
+	}
+	fclose(f);
+	r->ctx->exit_hint = XC_EXIT_IMAGE;
+	if (!vd_s || vd_e - vd_s != r->vdso->vdso_end - r->vdso->vdso_start ||
+	    vv_e - vv_s != r->vdso->vvar_end - r->vdso->vvar_start ||
+	    r->vdso->vdso_start - r->vdso->vvar_start != vd_s - vv_s ||
+	    xc_crc32c(0, (void *)(uintptr_t)vd_s, vd_e - vd_s) != r->vdso->vdso_crc)
+		return xc_fail(r->ctx, r->pid, "[vdso]",
+			       "vDSO differs from the dumping kernel's (restore on that kernel)",
+			       -ENOTSUP);
+	r->ctx->exit_hint = 0;
+	return 0;
+}
+
+static int check_cpu(struct xc_rst *r)
+{
+	uint64_t features;
+	uint32_t size;
+
+	arch_xstate_caps(&features, &size);
+	if ((r->xstate_hdr->features & ~features) || r->xstate_hdr->size > size) {
+		r->ctx->exit_hint = XC_EXIT_IMAGE;
+		return xc_failf(r->ctx, r->pid, "CPU lacks vector state the image holds", -ENOTSUP,
+				"xstate (image %#llx/%u bytes, here %#llx/%u)",
+				(unsigned long long)r->xstate_hdr->features, r->xstate_hdr->size,
+				(unsigned long long)features, size);
+	}
+	return 0;
+}
+
+static int load_proc(struct xc_rst *r)
+{
+	char name[64];
+	const void *p;
+	uint32_t kind, len;
+	int err;
+
+	snprintf(name, sizeof(name), "proc-%d.img", r->pid);
+	err = xc_imgr_open(r->ctx, &r->proc, r->dirfd, name, XC_FILE_PROC);
+	if (err)
+		return err;
+	while (xc_imgr_next(&r->proc, &kind, &p, &len) > 0) {
+		err = take(r, name, kind, p, len);
+		if (err)
+			return err == -ENOMEM ? xc_fail(r->ctx, r->pid, name, "allocate", err) : err;
+	}
+	if (!r->task || !r->mm || !r->fs || !r->rlimits || !r->sigactions || !r->thread ||
+	    !r->regs || !r->xstate_hdr || !r->creds || !r->itimers || !r->runs || !r->blocks ||
+	    !r->auxv)
+		return bad(r, name, "a required record is missing");
+	if (r->task->pid != (uint32_t)r->pid || r->thread->tid != (uint32_t)r->pid)
+		return bad(r, name, "pid does not match the inventory");
+	err = check_vmas(r, name);
+	if (!err) {
+		snprintf(name, sizeof(name), "pages-%d.img", r->pid);
+		err = xc_pager_open(r->ctx, &r->pager, r->dirfd, name, r->runs, r->nr_runs,
+				    r->blocks, r->nr_blocks);
+	}
+	return err;
+}
+
+int rst_image_load(struct xc_rst *r)
+{
+	const struct xc_rec_inventory *inv = NULL;
+	const struct xc_rec_process *proc = NULL;
+	const void *p;
+	uint32_t kind, len;
+	int err;
+
+	r->dirfd = open(r->ctx->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r->dirfd < 0)
+		return xc_fail(r->ctx, 0, r->ctx->dir, "open image directory", -errno);
+	err = xc_imgr_open(r->ctx, &r->inv, r->dirfd, "inventory.img", XC_FILE_INVENTORY);
+	if (err)
+		return err;
+	while (xc_imgr_next(&r->inv, &kind, &p, &len) > 0) {
+		if (kind == XC_REC_INVENTORY && len == sizeof(*inv) && !inv)
+			inv = p;
+		else if (kind == XC_REC_PROCESS && len == sizeof(*proc) && !proc)
+			proc = p;
+		else if (!(kind & XC_REC_OPTIONAL))
+			return bad(r, "inventory.img", "unexpected record");
+	}
+	if (!inv || !proc || inv->nr_processes != 1 || proc->pid != inv->root_pid)
+		return bad(r, "inventory.img", "bad inventory");
+	if (inv->parent[0]) {
+		r->ctx->exit_hint = XC_EXIT_IMAGE;
+		return xc_fail(r->ctx, 0, "inventory.img", "incremental images are not supported yet",
+			       -ENOTSUP);
+	}
+	r->pid = (pid_t)proc->pid;
+	err = load_proc(r);
+	if (!err)
+		err = check_files(r);
+	if (!err)
+		err = check_vdso(r);
+	if (!err)
+		err = check_cpu(r);
+	if (!err && !kill(r->pid, 0))
+		err = xc_fail(r->ctx, r->pid, "process", "pid is in use", -EEXIST);
+	return err;
+}
+
+void rst_image_close(struct xc_rst *r)
+{
+	xc_pager_close(&r->pager);
+	xc_imgr_close(&r->proc);
+	xc_imgr_close(&r->inv);
+	free(r->files);
+	free(r->vmas);
+	free(r->fds);
+	free(r->sigs);
+	free(r->file_fds);
+	if (r->dirfd >= 0)
+		close(r->dirfd);
+}

@@ -1,0 +1,290 @@
+/* Memory. Child side: lay out the blob's region (code, args, VMA list,
+ * rt_sigreturn frame, stack) in a hole of the target's address space that
+ * is free here too, and jump into it. Parent side: write the pages into the
+ * new task's mappings while the blob waits at its first trap. */
+#define LOG_PREFIX "mm: "
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "common/blob.h"
+#include "common/log.h"
+#include "restorer/rst.h"
+
+extern const char xc_restorer_elf[], xc_restorer_elf_end[];
+
+#define RST_STACK (64u << 10)
+
+struct layout {
+	size_t args, vmas, groups, sigs, fds, auxv, frame, stack, size;
+};
+
+static size_t align(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
+
+static void plan(const struct xc_rst *r, size_t blob_size, struct layout *l)
+{
+	size_t o = blob_size;
+
+	l->args = o;
+	o = align(o + sizeof(struct rst_args), 64);
+	l->vmas = o;
+	o = align(o + r->nr_vmas * sizeof(struct rst_vma), 64);
+	l->groups = o;
+	o = align(o + 64 * sizeof(uint32_t), 64);
+	l->sigs = o;
+	o = align(o + r->nr_sigs * sizeof(struct xc_rst_siginfo), 64);
+	l->fds = o;
+	o = align(o + (r->nr_files + 1) * sizeof(int32_t), 64);
+	l->auxv = o;
+	o = align(o + r->auxv_len, 64);
+	l->frame = o;
+	o = align(o + arch_sigframe_size(r->xstate_hdr->size), 64);
+	l->stack = o;
+	o += RST_STACK;
+	l->size = align(o, (size_t)sysconf(_SC_PAGESIZE));
+}
+
+static void *try_at(uint64_t addr, size_t size)
+{
+	void *p = mmap((void *)(uintptr_t)addr, size, PROT_READ | PROT_WRITE | PROT_EXEC,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (p != (void *)(uintptr_t)addr) {	/* old kernels ignore the flag */
+		munmap(p, size);
+		return NULL;
+	}
+	return p;
+}
+
+/* A hole in the target's layout that is also free in ours. */
+static void *place(const struct xc_rst *r, size_t size)
+{
+	uint64_t lo = 1ULL << 24, page = sysconf(_SC_PAGESIZE);
+
+	for (size_t i = 0; i <= r->nr_vmas; i++) {
+		uint64_t hi = i < r->nr_vmas ? r->vmas[i]->start : ARCH_TASK_SIZE - page;
+		void *p;
+
+		if (hi > lo + size + 2 * page) {
+			uint64_t top = (hi - size - page) & ~(page - 1);
+			if ((p = try_at(top, size)) || (p = try_at(lo + page, size)) ||
+			    (p = try_at(((lo + hi) / 2) & ~(page - 1), size)))
+				return p;
+		}
+		if (i < r->nr_vmas && r->vmas[i]->end > lo)
+			lo = r->vmas[i]->end;
+	}
+	return NULL;
+}
+
+static void fill_vmas(struct xc_rst *r, struct rst_vma *out, uint32_t *n)
+{
+	size_t run = 0, page = sysconf(_SC_PAGESIZE);
+
+	*n = 0;
+	for (size_t i = 0; i < r->nr_vmas; i++) {
+		const struct xc_rec_vma *v = r->vmas[i];
+		struct rst_vma *o;
+
+		if (v->kind == XC_VMA_VDSO || v->kind == XC_VMA_VVAR)
+			continue;
+		o = &out[(*n)++];
+		memset(o, 0, sizeof(*o));
+		o->start = v->start;
+		o->end = v->end;
+		o->prot = v->prot;
+		o->vmflags = v->vmflags;
+		o->fd = v->file_id ? r->file_fds[v->file_id - 1] : -1;
+		o->pgoff = v->file_id ? v->pgoff : 0;
+		switch (v->kind) {
+		case XC_VMA_ANON:
+			o->mflags = MAP_PRIVATE | MAP_ANONYMOUS |
+				    (v->flags & XC_VMA_F_GROWSDOWN ? MAP_GROWSDOWN : 0);
+			break;
+		case XC_VMA_SHANON:
+			o->mflags = MAP_SHARED | MAP_ANONYMOUS;
+			break;
+		case XC_VMA_FILE_PRIV:
+			o->mflags = MAP_PRIVATE;
+			break;
+		default:
+			o->mflags = MAP_SHARED;
+		}
+		while (run < r->nr_runs && r->runs[run].vaddr + r->runs[run].nr_pages * page <= v->start)
+			run++;
+		o->fill = run < r->nr_runs && r->runs[run].vaddr < v->end;
+	}
+}
+
+static void fill_args(struct xc_rst *r, char *base, const struct layout *l, struct rst_args *a)
+{
+	const struct xc_rec_mm *mm = r->mm;
+	int32_t *fds = (int32_t *)(base + l->fds);
+
+	memset(a, 0, sizeof(*a));
+	a->self_start = (uint64_t)(uintptr_t)base;
+	a->self_end = a->self_start + l->size;
+	a->task_size = ARCH_TASK_SIZE;
+	a->vvar_start = r->vdso ? r->vdso->vvar_start : 0;
+	a->vmas = a->self_start + l->vmas;
+	fill_vmas(r, (struct rst_vma *)(base + l->vmas), &a->nr_vmas);
+	a->tgid = (uint32_t)r->pid;
+	arch_regs_tls(r->regs, a->tls);
+
+	a->mm = (struct rst_mm_map){ mm->start_code, mm->end_code, mm->start_data, mm->end_data,
+				     mm->start_brk, mm->brk, mm->start_stack, mm->arg_start,
+				     mm->arg_end, mm->env_start, mm->env_end,
+				     a->self_start + l->auxv, r->auxv_len,
+				     mm->exe_file ? (uint32_t)r->file_fds[mm->exe_file - 1] : (uint32_t)-1 };
+	memcpy(base + l->auxv, r->auxv, r->auxv_len);
+	memcpy(a->rl, r->rlimits->rl, sizeof(a->rl));
+	a->rseq_ptr = r->thread->rseq_ptr;
+	a->rseq_len = r->thread->rseq_len;
+	a->rseq_sig = r->thread->rseq_sig;
+
+	if (geteuid() == 0) {
+		const struct xc_rec_creds *c = r->creds;
+		a->set_creds = 1;
+		a->uid[0] = c->uid; a->uid[1] = c->euid; a->uid[2] = c->suid; a->uid[3] = c->fsuid;
+		a->gid[0] = c->gid; a->gid[1] = c->egid; a->gid[2] = c->sgid; a->gid[3] = c->fsgid;
+		a->nr_groups = c->nr_groups < 64 ? c->nr_groups : 64;
+		memcpy(base + l->groups, c->groups, a->nr_groups * sizeof(uint32_t));
+		a->groups = a->self_start + l->groups;
+	}
+	for (size_t i = 0; i < r->nr_sigs; i++)
+		memcpy(base + l->sigs + i * sizeof(struct xc_rst_siginfo), r->sigs[i],
+		       sizeof(struct xc_rst_siginfo));
+	a->siginfos = a->self_start + l->sigs;
+	a->nr_siginfos = (uint32_t)r->nr_sigs;
+	for (size_t i = 0; i < r->nr_files; i++)
+		fds[a->nr_fds++] = r->file_fds[i];
+	fds[a->nr_fds++] = r->errfd;
+	a->fds = a->self_start + l->fds;
+	for (int w = 0; w < 3; w++) {
+		int64_t iv = r->itimers->it[w].interval_us, v = r->itimers->it[w].value_us;
+		a->it[w].interval_sec = iv / 1000000;
+		a->it[w].interval_usec = iv % 1000000;
+		a->it[w].value_sec = v / 1000000;
+		a->it[w].value_usec = v % 1000000;
+	}
+}
+
+int rst_mm_switch(struct xc_rst *r)
+{
+	struct xc_rst_msg msg = { .type = 1 };
+	struct xc_blob blob;
+	struct layout l;
+	struct rst_args *a;
+	const char *why;
+	int64_t entry, sys;
+	stack_t ss;
+	uint64_t sp;
+	char *base;
+	int err;
+
+	err = xc_blob_load(xc_restorer_elf, xc_restorer_elf_end - xc_restorer_elf, &blob, &why);
+	if (err)
+		return rst_child_fail(r, "restorer blob", why, err);
+	entry = xc_blob_sym(&blob, "xc_restorer_entry");
+	sys = xc_blob_sym(&blob, "xc_restorer_syscall");
+	if (entry < 0 || sys < 0)
+		return rst_child_fail(r, "restorer blob", "find entry", -ENOEXEC);
+	plan(r, blob.size, &l);
+	base = place(r, l.size);
+	if (!base)
+		return rst_child_fail(r, "address space", "find room for the restorer", -ENOMEM);
+	xc_blob_place(&blob, base, (uint64_t)(uintptr_t)base);
+	a = (struct rst_args *)(base + l.args);
+	fill_args(r, base, &l, a);
+	ss.ss_sp = (void *)(uintptr_t)r->thread->ss_sp;
+	ss.ss_size = r->thread->ss_size;
+	ss.ss_flags = (int)r->thread->ss_flags;
+	err = arch_sigframe_build(base + l.frame, (uint64_t)(uintptr_t)(base + l.frame), r->regs,
+				  r->xstate, r->xstate_hdr->size, r->xstate_hdr->features,
+				  r->thread->sigmask, &ss, &sp);
+	if (err)
+		return rst_child_fail(r, "registers", "build signal frame", err);
+	a->sigframe_sp = sp;
+	msg.blob_base = a->self_start;
+	msg.blob_size = l.size;
+	msg.args_addr = a->self_start + l.args;
+	msg.syscall_addr = a->self_start + sys;
+	if (write(r->errfd, &msg, sizeof(msg)) != sizeof(msg))
+		return rst_child_fail(r, "parent pipe", "write", -EPIPE);
+	arch_rseq_unregister_self();
+	arch_blob_jump(a->self_start + entry, msg.args_addr, a->self_start + l.stack + RST_STACK);
+}
+
+/* Parent side, the blob waiting at its first trap. */
+int rst_mm_fill(struct xc_rst *r, pid_t pid)
+{
+	size_t page = sysconf(_SC_PAGESIZE), blk = (size_t)-1;
+	uint64_t stream = 0, total = r->pager.nr_pages * page, done = 0;
+	char *buf = malloc(XC_PAGE_BLOCK_PAGES * page);
+	int err = 0;
+
+	if (!buf)
+		return xc_fail(r->ctx, pid, "pages", "allocate", -ENOMEM);
+	for (size_t i = 0; !err && i < r->nr_runs; i++) {
+		uint64_t left = r->runs[i].nr_pages, va = r->runs[i].vaddr;
+
+		while (left) {
+			size_t b = stream / XC_PAGE_BLOCK_PAGES, in = stream % XC_PAGE_BLOCK_PAGES;
+			size_t n = XC_PAGE_BLOCK_PAGES - in;
+			struct iovec lo, re;
+
+			if (b != blk) {
+				err = xc_pager_block(r->ctx, &r->pager, b, buf);
+				if (err)
+					break;
+				blk = b;
+			}
+			if (n > left)
+				n = left;
+			lo.iov_base = buf + in * page;
+			lo.iov_len = re.iov_len = n * page;
+			re.iov_base = (void *)(uintptr_t)va;
+			if (process_vm_writev(pid, &lo, 1, &re, 1, 0) != (ssize_t)(n * page)) {
+				err = xc_failf(r->ctx, pid, "write pages", errno ? -errno : -EIO,
+					       "memory at %#llx", (unsigned long long)va);
+				break;
+			}
+			stream += n;
+			left -= n;
+			va += n * page;
+			done += n * page;
+			xc_progress(r->ctx, "memory", done, total);
+		}
+	}
+	free(buf);
+	return err;
+}
+
+int rst_mm_check_vdso(struct xc_rst *r, pid_t pid)
+{
+	unsigned long long s, e;
+	char path[64], line[512], name[64];
+	bool ok = !r->vdso;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return xc_fail(r->ctx, pid, "maps", "open", -errno);
+	while (fgets(line, sizeof(line), f)) {
+		name[0] = 0;
+		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %63s", &s, &e, name) >= 2 &&
+		    !strcmp(name, "[vdso]"))
+			ok = r->vdso && s == r->vdso->vdso_start && e == r->vdso->vdso_end;
+	}
+	fclose(f);
+	if (!ok)
+		return xc_fail(r->ctx, pid, "[vdso]", "map the vDSO back at its address", -EFAULT);
+	return 0;
+}

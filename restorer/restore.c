@@ -1,0 +1,316 @@
+/* The restore, in order: read and check the whole image → create the task
+ * with its pid (clone3) → in the task: files, fs, task, signals, then the
+ * blob → in xckpt: pages, then follow the blob's return into the target and
+ * remove the blob → wait or detach. This file only orders the phases. */
+#define LOG_PREFIX "restore: "
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "restorer/restore.h"
+#include "restorer/rst.h"
+
+/* Child side: report the failure to the parent, which prints it. */
+int rst_child_fail(struct xc_rst *r, const char *obj, const char *step, int err)
+{
+	struct xc_rst_msg m = { .type = 2, .err = err };
+
+	snprintf(m.obj, sizeof(m.obj), "%s", obj);
+	snprintf(m.step, sizeof(m.step), "%s", step);
+	if (write(r->errfd, &m, sizeof(m)) < 0)
+		_exit(XC_EXIT_FAIL);
+	return err;
+}
+
+static __attribute__((noreturn)) void child_main(struct xc_rst *r, int gofd)
+{
+	char go;
+	int err;
+
+	/* Wait until the parent traces us; die with it until we are done. */
+	if (read(gofd, &go, 1) != 1)
+		_exit(XC_EXIT_FAIL);
+	close(gofd);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	err = rst_files(r);
+	if (!err)
+		err = rst_fs(r);
+	if (!err)
+		err = rst_task(r);
+	if (!err)
+		err = rst_sigs(r);
+	if (!err)
+		err = rst_mm_switch(r);
+	_exit(XC_EXIT_FAIL);
+}
+
+static int wait_child(struct xc_rst *r, pid_t pid, int *status)
+{
+	pid_t w;
+
+	do
+		w = waitpid(pid, status, __WALL);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return xc_fail(r->ctx, pid, "process", "waitpid", -errno);
+	return 0;
+}
+
+static int read_msg(struct xc_rst *r, int fd, struct xc_rst_msg *m)
+{
+	ssize_t n = read(fd, m, sizeof(*m));
+
+	if (n != sizeof(*m))
+		return xc_fail(r->ctx, r->pid, "restored task", "exited before its restorer ran",
+			       -ECHILD);
+	if (m->type == 2)
+		return xc_fail(r->ctx, r->pid, m->obj, m->step, m->err);
+	return 0;
+}
+
+static const char *const step_names[] = {
+	"", "unmap xckpt", "map the vDSO back", "mmap", "mprotect", "madvise", "mlock",
+	"prctl PR_SET_MM_MAP", "close", "prlimit", "set credentials", "rseq register",
+	"set TLS", "queue pending signal", "setitimer", "prctl PR_SET_PDEATHSIG",
+};
+
+/* At a stop of the blob: read its args to learn how it fares. */
+static int check_trap(struct xc_rst *r, pid_t pid, int status, uint32_t phase)
+{
+	struct rst_args a;
+	struct iovec lo = { &a, sizeof(a) }, re = { (void *)(uintptr_t)r->args_addr, sizeof(a) };
+
+	if (!WIFSTOPPED(status))
+		return xc_fail(r->ctx, pid, "restorer", "task ended in the restorer", -ECHILD);
+	if (process_vm_readv(pid, &lo, 1, &re, 1, 0) != sizeof(a))
+		return xc_fail(r->ctx, pid, "restorer", "read its state", -errno);
+	if (a.err) {
+		char obj[48];
+		snprintf(obj, sizeof(obj), "restorer item %u", a.index);
+		return xc_fail(r->ctx, pid, obj,
+			       a.step < sizeof(step_names) / sizeof(*step_names) ? step_names[a.step]
+										: "?", a.err);
+	}
+	if (WSTOPSIG(status) != SIGTRAP || a.phase != phase)
+		return xc_failf(r->ctx, pid, "restorer", -EFAULT, "stopped by signal %d in phase %u",
+				WSTOPSIG(status), a.phase);
+	return 0;
+}
+
+static int blob_trap(struct xc_rst *r, pid_t pid, uint32_t phase)
+{
+	int status, err = wait_child(r, pid, &status);
+
+	return err ? err : check_trap(r, pid, status, phase);
+}
+
+static int sys_step(struct xc_rst *r, pid_t pid, const char *what)
+{
+	int status, err;
+
+	if (ptrace(PTRACE_SYSCALL, pid, 0, 0))
+		return xc_fail(r->ctx, pid, what, "ptrace syscall", -errno);
+	err = wait_child(r, pid, &status);
+	if (err)
+		return err;
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != (SIGTRAP | 0x80))
+		return xc_failf(r->ctx, pid, what, -EFAULT, "unexpected stop (status %#x)", status);
+	return 0;
+}
+
+/* The blob has queued the pending signals and sits at its second trap.
+ * Follow its rt_sigreturn, then run the munmap of the blob itself at the
+ * blob's syscall instruction (the task is stopped at the syscall's exit,
+ * so the unmapped code is never returned to), and put the target's
+ * registers and mask back. */
+static int finish(struct xc_rst *r, pid_t pid)
+{
+	struct xc_rec_regs regs, call;
+	uint64_t a[6] = { r->blob_base, r->blob_size }, mask, all = ~0ULL;
+	int err;
+
+	err = sys_step(r, pid, "rt_sigreturn");
+	if (!err)
+		err = sys_step(r, pid, "rt_sigreturn");
+	if (!err)
+		err = arch_get_regs(pid, &regs);
+	if (err)
+		return err < 0 && !r->ctx->first_err.code ?
+			xc_fail(r->ctx, pid, "registers", "ptrace getregs", err) : err;
+	if (ptrace(PTRACE_GETSIGMASK, pid, sizeof(mask), &mask) ||
+	    ptrace(PTRACE_SETSIGMASK, pid, sizeof(all), &all))
+		return xc_fail(r->ctx, pid, "signal mask", "ptrace", -errno);
+	call = regs;
+	arch_rsys_prepare(&call, r->syscall_addr, SYS_munmap, a);
+	err = arch_set_regs(pid, &call);
+	if (err)
+		return xc_fail(r->ctx, pid, "registers", "ptrace setregs", err);
+	err = sys_step(r, pid, "munmap restorer");
+	if (!err)
+		err = sys_step(r, pid, "munmap restorer");
+	if (err)
+		return err;
+	err = arch_get_regs(pid, &call);
+	if (!err && arch_rsys_ret(&call))
+		return xc_fail(r->ctx, pid, "restorer", "munmap", (int)arch_rsys_ret(&call));
+	err = arch_set_regs(pid, &regs);
+	if (err)
+		return xc_fail(r->ctx, pid, "registers", "ptrace setregs", err);
+	if (ptrace(PTRACE_SETSIGMASK, pid, sizeof(mask), &mask))
+		return xc_fail(r->ctx, pid, "signal mask", "ptrace setsigmask", -errno);
+	if (ptrace(PTRACE_DETACH, pid, 0, 0))
+		return xc_fail(r->ctx, pid, "process", "ptrace detach", -errno);
+	return 0;
+}
+
+/* The first stop: either the task died in its C phase (its message says
+ * why) or the blob reached its first trap (the message gives its layout). */
+static int first_trap(struct xc_rst *r, pid_t pid, int msgfd)
+{
+	struct xc_rst_msg m;
+	int status, err;
+
+	err = wait_child(r, pid, &status);
+	if (err)
+		return err;
+	err = read_msg(r, msgfd, &m);
+	if (err)
+		return err;
+	r->blob_base = m.blob_base;
+	r->blob_size = m.blob_size;
+	r->args_addr = m.args_addr;
+	r->syscall_addr = m.syscall_addr;
+	return check_trap(r, pid, status, 1);
+}
+
+static volatile sig_atomic_t fwd_pid;
+
+static void forward(int sig)
+{
+	if (fwd_pid > 0)
+		kill(fwd_pid, sig);
+}
+
+static int wait_restored(struct xc_ctx *ctx, pid_t pid)
+{
+	struct sigaction sa = { .sa_handler = forward };
+	int status;
+
+	fwd_pid = pid;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	signal(SIGINT, SIG_IGN);	/* the terminal sends it to both of us */
+	signal(SIGQUIT, SIG_IGN);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return xc_fail(ctx, pid, "process", "waitpid", -errno);
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+int xc_restore(struct xc_ctx *ctx)
+{
+	struct xc_rst r = { .ctx = ctx, .dirfd = -1 };
+	sigset_t all, old;
+	int go[2] = { -1, -1 }, msg[2] = { -1, -1 };
+	pid_t pid = -1;
+	int err;
+
+	xc_step_begin(ctx, "validate");
+	err = rst_image_load(&r);
+	if (err)
+		goto out;
+	if (pipe2(go, O_CLOEXEC) || pipe2(msg, O_CLOEXEC)) {
+		err = xc_fail(ctx, r.pid, "pipes", "create", -errno);
+		goto out;
+	}
+	xc_step_begin(ctx, "create");
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = rst_clone_with_pid(r.pid);
+	if (pid == 0) {
+		close(go[1]);
+		close(msg[0]);
+		r.errfd = msg[1];
+		child_main(&r, go[0]);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(go[0]);
+	close(msg[1]);
+	go[0] = msg[1] = -1;
+	if (pid < 0) {
+		err = xc_fail(ctx, r.pid, "process", "clone3 with this pid",
+			      errno == EEXIST ? -EEXIST : -errno);
+		goto out;
+	}
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)) {
+		err = xc_fail(ctx, pid, "process", "ptrace seize", -errno);
+		kill(pid, SIGKILL);
+		goto reap;
+	}
+	if (write(go[1], "g", 1) != 1) {
+		err = xc_fail(ctx, pid, "process", "start", -errno);
+		goto kill;
+	}
+	xc_step_begin(ctx, "objects");
+	err = first_trap(&r, pid, msg[0]);
+	if (!err) {
+		xc_step_begin(ctx, "pages");
+		err = rst_mm_check_vdso(&r, pid);
+	}
+	if (!err)
+		err = rst_mm_fill(&r, pid);
+	if (!err && ptrace(PTRACE_CONT, pid, 0, 0))
+		err = xc_fail(ctx, pid, "process", "ptrace cont", -errno);
+	if (!err) {
+		xc_step_begin(ctx, "finish");
+		err = blob_trap(&r, pid, 2);
+	}
+	if (!err)
+		err = finish(&r, pid);
+	if (err)
+		goto kill;
+	xc_step_end(ctx);
+	if (ctx->pidfile) {
+		FILE *f = fopen(ctx->pidfile, "we");
+		if (!f || fprintf(f, "%d\n", pid) < 0 || fclose(f))
+			xc_warn("pid %d: write pidfile %s: %s", pid, ctx->pidfile, strerror(errno));
+	}
+	rst_image_close(&r);
+	close(go[1]);
+	close(msg[0]);
+	if (ctx->detach) {
+		printf("%d\n", pid);
+		fflush(stdout);
+		return 0;
+	}
+	return wait_restored(ctx, pid);
+kill:
+	kill(pid, SIGKILL);
+reap:
+	waitpid(pid, NULL, __WALL);
+out:
+	xc_step_end(ctx);
+	rst_image_close(&r);
+	for (int i = 0; i < 2; i++) {
+		if (go[i] >= 0)
+			close(go[i]);
+		if (msg[i] >= 0)
+			close(msg[i]);
+	}
+	return err;
+}

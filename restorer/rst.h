@@ -1,0 +1,96 @@
+/* State of one restore. The image is read and checked whole (image.c)
+ * before any process exists; the per-kind rst_<kind>() functions then run in
+ * the new task (child side) or in xckpt (parent side), as marked. */
+#ifndef XC_RST_H
+#define XC_RST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch/arch.h"
+#include "common/ctx.h"
+#include "common/img-pages.h"
+#include "common/img.h"
+#include "restorer/blob/args.h"
+
+struct xc_rst_siginfo {
+	uint32_t tid, pad;
+	uint8_t info[128];
+};
+
+struct xc_rst {
+	struct xc_ctx *ctx;
+	int dirfd;
+	struct xc_imgr inv, proc;
+	pid_t pid;
+
+	/* Pointers into the validated, mapped proc image. */
+	const struct xc_rec_task *task;
+	const struct xc_rec_mm *mm;
+	const uint64_t *auxv;
+	uint32_t auxv_len;
+	const struct xc_rec_mapfile **files;
+	size_t nr_files;
+	const struct xc_rec_vma **vmas;
+	size_t nr_vmas;
+	const struct xc_rec_fd **fds;
+	size_t nr_fds;
+	const struct xc_rec_fs *fs;
+	const struct xc_rec_rlimits *rlimits;
+	const struct xc_rec_sigactions *sigactions;
+	const struct xc_rec_itimers *itimers;
+	const struct xc_rec_creds *creds;
+	const struct xc_rec_thread *thread;
+	const struct xc_rec_regs *regs;
+	const struct xc_rec_xstate_hdr *xstate_hdr;
+	const void *xstate;
+	const struct xc_rec_siginfo **sigs;
+	size_t nr_sigs;
+	const struct xc_rec_vdso *vdso;
+	const struct xc_page_run *runs;
+	size_t nr_runs;
+	const struct xc_page_block *blocks;
+	size_t nr_blocks;
+	struct xc_pager pager;
+
+	/* child side */
+	int *file_fds;			/* per mapfile, by id - 1 */
+	int svc_base;			/* first service fd */
+	int errfd;			/* child → parent messages */
+
+	/* parent side */
+	uint64_t blob_base, blob_size, args_addr, syscall_addr;
+};
+
+/* Child → parent message over the pipe. */
+struct xc_rst_msg {
+	int32_t type;			/* 1: ready, 2: error */
+	int32_t err;
+	uint64_t blob_base, blob_size, args_addr, syscall_addr;
+	char obj[160];
+	char step[64];
+};
+
+/* image.c (parent, before anything exists) */
+int rst_image_load(struct xc_rst *r);
+void rst_image_close(struct xc_rst *r);
+
+/* child side: each returns 0 or -errno with the failure reported through
+ * rst_child_fail() */
+int rst_child_fail(struct xc_rst *r, const char *obj, const char *step, int err);
+int rst_files(struct xc_rst *r);
+int rst_fs(struct xc_rst *r);
+int rst_sigs(struct xc_rst *r);
+int rst_task(struct xc_rst *r);
+/* Builds the blob region and jumps into it; returns only on failure. */
+int rst_mm_switch(struct xc_rst *r);
+
+/* pstree.c */
+pid_t rst_clone_with_pid(pid_t pid);
+
+/* parent side */
+int rst_mm_fill(struct xc_rst *r, pid_t pid);
+int rst_mm_check_vdso(struct xc_rst *r, pid_t pid);
+
+#endif

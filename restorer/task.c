@@ -1,0 +1,21 @@
+/* Name and personality of the task (child side). */
+#define LOG_PREFIX "task: "
+#include <errno.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+
+#include "common/log.h"
+#include "restorer/rst.h"
+
+int rst_task(struct xc_rst *r)
+{
+	char comm[16];
+
+	if (personality(r->task->personality) < 0)
+		return rst_child_fail(r, "personality", "set", -errno);
+	__builtin_memcpy(comm, r->task->comm, sizeof(comm));
+	comm[15] = 0;
+	if (prctl(PR_SET_NAME, comm))
+		return rst_child_fail(r, "comm", "prctl set name", -errno);
+	return 0;
+}

@@ -1,0 +1,184 @@
+#!/bin/bash
+# Integration tests: real processes dumped, killed, restored and checked.
+# usage: run.sh TEST   (ctest passes XCKPT and VICTIMS in the environment)
+# Each test works in its own scratch directory and kills, by pid, every
+# process it started; the EXIT trap removes everything it created.
+set -u
+TEST=$1
+XCKPT=${XCKPT:?}
+VICTIMS=${VICTIMS:?}
+SRC=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d /tmp/xckpt-test.XXXXXX)
+PIDS=()
+
+cleanup() {
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $TEST: $*"; [ -f "$T/out" ] && sed 's/^/  victim: /' "$T/out"; exit 1; }
+pass() { echo "PASS: $TEST"; exit 0; }
+
+wait_for() {	# FILE [seconds]
+	local i
+	for ((i = 0; i < ${2:-10} * 20; i++)); do
+		[ -s "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "timed out waiting for $1"
+}
+
+setup_files() {
+	printf '0123456789abcdefghij' >"$T/data.txt"
+}
+
+start() {	# command... : a victim, ready when $T/ready exists
+	rm -f "$T/ready"
+	"$@" >"$T/out" 2>&1 </dev/null &
+	VPID=$!
+	PIDS+=("$VPID")
+	wait_for "$T/ready"
+}
+
+# Restore from $T/img in the background, wait until the process runs, poke
+# it, and check that it finished its own checks with PASS.
+restore_and_check() {
+	local rpid status
+	rm -f "$T/pidfile"
+	"$XCKPT" restore -D "$T/img" --pidfile "$T/pidfile" 2>"$T/restore.err" &
+	rpid=$!
+	PIDS+=("$rpid")
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$T/pidfile" ] && break
+		kill -0 "$rpid" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -s "$T/pidfile" ] || fail "restore did not start: $(cat "$T/restore.err")"
+	[ "$(cat "$T/pidfile")" = "$VPID" ] || fail "restored with pid $(cat "$T/pidfile"), not $VPID"
+	grep -q "^State:" "/proc/$VPID/status" || fail "restored process not found"
+	sleep 0.3
+	kill -USR1 "$VPID"
+	sleep 0.2
+	kill -USR2 "$VPID"
+	wait "$rpid"
+	status=$?
+	grep -q '^PASS' "$T/out" || fail "victim did not pass after restore (status $status)"
+	[ "$status" = 0 ] || fail "xckpt restore exited $status"
+	[ "$(cat "$T/log.txt")" = "$(printf 'before\nafter')" ] || fail "log file: $(cat "$T/log.txt")"
+}
+
+dump_kill() {	# extra dump options...
+	"$XCKPT" dump --pid "$VPID" -D "$T/img" "$@" 2>"$T/dump.err" || fail "dump: $(cat "$T/dump.err")"
+	wait "$VPID" 2>/dev/null	# reap it: its pid must be free again
+	kill -0 "$VPID" 2>/dev/null && fail "target still alive after dump"
+	[ -f "$T/img/inventory.img" ] || fail "no image"
+}
+
+case $TEST in
+c_program)
+	setup_files
+	start "$VICTIMS/state" "$T"
+	dump_kill
+	restore_and_check
+	pass ;;
+c_program_uncompressed)
+	setup_files
+	start "$VICTIMS/state" "$T"
+	dump_kill --compress none
+	restore_and_check
+	pass ;;
+python)
+	setup_files
+	start /usr/bin/python3 "$SRC/victims/state.py" "$T"
+	dump_kill --compress zstd:3
+	restore_and_check
+	pass ;;
+leave_running)
+	setup_files
+	start "$VICTIMS/state" "$T"
+	maps_before=$(cat "/proc/$VPID/maps")
+	fds_before=$(ls -l "/proc/$VPID/fd" | awk '{print $9, $10, $11}')
+	"$XCKPT" dump --pid "$VPID" -D "$T/img" --leave-running 2>"$T/dump.err" ||
+		fail "dump: $(cat "$T/dump.err")"
+	kill -0 "$VPID" || fail "target died"
+	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target still traced"
+	grep -q '^State:[[:space:]]*[RS]' "/proc/$VPID/status" || fail "target not running"
+	[ "$(cat "/proc/$VPID/maps")" = "$maps_before" ] || fail "maps changed"
+	[ "$(ls -l "/proc/$VPID/fd" | awk '{print $9, $10, $11}')" = "$fds_before" ] || fail "fds changed"
+	# The original goes on and passes its own checks ...
+	kill -USR1 "$VPID"; sleep 0.2; kill -USR2 "$VPID"
+	wait "$VPID" || fail "original failed after --leave-running dump"
+	grep -q '^PASS' "$T/out" || fail "original did not pass"
+	# ... and the image it left restores too, from the same point.
+	: >"$T/out"
+	printf 'before\n' >"$T/log.txt"
+	restore_and_check
+	pass ;;
+bad_pid)
+	pid=999999
+	while kill -0 $pid 2>/dev/null; do pid=$((pid - 1)); done
+	out=$("$XCKPT" dump --pid $pid -D "$T/img" 2>&1) && fail "dump of a missing pid succeeded"
+	echo "$out" | grep -q "pid $pid" || fail "error does not name the pid: $out"
+	[ "$(echo "$out" | wc -l)" = 1 ] || fail "more than one error line: $out"
+	[ -e "$T/img" ] && fail "image directory created"
+	pass ;;
+bad_kthread)
+	out=$("$XCKPT" dump --pid 2 -D "$T/img" 2>&1)
+	[ $? = 4 ] || fail "expected exit 4: $out"
+	echo "$out" | grep -q "pid 2.*kernel thread" || fail "unclear error: $out"
+	pass ;;
+bad_socket)
+	start "$VICTIMS/sock" "$T"
+	maps_before=$(cat "/proc/$VPID/maps")
+	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
+	[ $? = 4 ] || fail "expected exit 4: $out"
+	echo "$out" | grep -q "pid $VPID: fd 3 (socket:\[[0-9]*\]): sockets are not supported" ||
+		fail "unclear error: $out"
+	sleep 0.1
+	kill -0 "$VPID" || fail "target died"
+	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target still traced"
+	grep -q '^State:[[:space:]]*S' "/proc/$VPID/status" || fail "target not left sleeping"
+	[ "$(cat "/proc/$VPID/maps")" = "$maps_before" ] || fail "maps changed"
+	ls -a "$T" | grep -q xckpt-tmp && fail "temporary image left behind"
+	[ -e "$T/img" ] && fail "image directory created"
+	pass ;;
+bad_image_*)
+	setup_files
+	start "$VICTIMS/state" "$T"
+	dump_kill
+	f=$T/img/proc-$VPID.img
+	case $TEST in
+	bad_image_truncated) truncate -s $(($(stat -c %s "$f") - 100)) "$f" ;;
+	bad_image_bitflip)	# one bit in the middle of the page data
+		p=$T/img/pages-$VPID.img
+		off=$(($(stat -c %s "$p") / 2))
+		b=$(od -An -tu1 -j $off -N1 "$p" | tr -d ' ')
+		printf "$(printf '\\%03o' $((b ^ 4)))" | dd of="$p" bs=1 seek=$off conv=notrunc 2>/dev/null ;;
+	bad_image_version) printf '\x63' | dd of="$f" bs=1 seek=8 conv=notrunc 2>/dev/null ;;
+	esac
+	out=$("$XCKPT" restore -D "$T/img" 2>&1)
+	[ $? = 3 ] || fail "expected exit 3: $out"
+	[ "$(echo "$out" | wc -l)" = 1 ] || fail "more than one error line: $out"
+	echo "$out" | grep -q "img: offset [0-9]*" || fail "error does not say where: $out"
+	kill -0 "$VPID" 2>/dev/null && fail "a process was created"
+	pass ;;
+show)
+	setup_files
+	start "$VICTIMS/state" "$T"
+	dump_kill
+	"$XCKPT" show -D "$T/img" >"$T/show.txt" || fail "show failed"
+	grep -q "pid $VPID (state)" "$T/show.txt" || fail "show: no process line"
+	grep -q "vec_loop\|loop_avx" "$T/show.txt" || fail "show: no stack"
+	"$XCKPT" show -D "$T/img" --json | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["pid"] > 0 and j["mappings"] and j["fds"] and j["registers"][0]["rip"]
+assert any("loop" in f["symbol"] for f in j["stack"])
+' || fail "show --json"
+	pass ;;
+*)
+	echo "unknown test $TEST"
+	exit 2 ;;
+esac

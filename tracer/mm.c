@@ -1,0 +1,370 @@
+/* Memory: the VMAs from /proc/PID/smaps, the files behind them, the mm
+ * layout for prctl(PR_SET_MM_MAP), and the pages.
+ *
+ * Which pages go to the image (pagemap bits: 63 present, 62 swapped, 61
+ * file-page or shared-anon):
+ *   private anonymous   present or swapped, unless all zero
+ *   shared anonymous    present or swapped, unless all zero
+ *   private file        only the copied-on-write ones (present, not bit 61);
+ *                       the rest comes back from the file
+ *   shared file         none: the file holds them
+ *   vdso/vvar           none: the kernel provides them */
+#define LOG_PREFIX "mm: "
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "common/buildid.h"
+#include "common/crc32c.h"
+#include "common/log.h"
+#include "plugins/plugin.h"
+#include "tracer/tracer.h"
+
+#define PM_PRESENT	(1ULL << 63)
+#define PM_SWAP		(1ULL << 62)
+#define PM_FILE		(1ULL << 61)
+
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
+static int add_mapfile(struct xc_dump *d, const struct xc_vma *v, uint32_t *id)
+{
+	char link[64];
+	struct stat st, pst;
+	struct xc_rec_mapfile *f, *nf;
+	int fd, n;
+
+	for (size_t i = 0; i < d->nr_files; i++) {
+		if (d->files[i].ino == v->ino &&
+		    d->files[i].dev == makedev(v->dev_major, v->dev_minor)) {
+			*id = d->files[i].id;
+			return 0;
+		}
+	}
+	/* map_files/ names the very file that is mapped, whatever its path
+	 * says now; the path must still lead to that same file. */
+	snprintf(link, sizeof(link), "map_files/%llx-%llx", (unsigned long long)v->start,
+		 (unsigned long long)v->end);
+	fd = openat(d->procfd, link, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return xc_failf(d->ctx, d->pid, "open mapped file", -errno, "mapping %s", v->path);
+	if (fstat(fd, &st) || stat(v->path, &pst) || st.st_dev != pst.st_dev ||
+	    st.st_ino != pst.st_ino) {
+		close(fd);
+		d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+		return xc_failf(d->ctx, d->pid, "file was replaced or renamed since it was mapped",
+				-ENOTSUP, "mapping %s", v->path);
+	}
+	nf = realloc(d->files, (d->nr_files + 1) * sizeof(*d->files));
+	if (!nf) {
+		close(fd);
+		return xc_fail(d->ctx, d->pid, v->path, "allocate", -ENOMEM);
+	}
+	d->files = nf;
+	f = &d->files[d->nr_files];
+	memset(f, 0, sizeof(*f));
+	f->id = (uint32_t)++d->nr_files;
+	f->mode = st.st_mode;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->size = st.st_size;
+	f->mtime_sec = st.st_mtim.tv_sec;
+	f->mtime_nsec = st.st_mtim.tv_nsec;
+	snprintf(f->path, sizeof(f->path), "%s", v->path);
+	n = S_ISREG(st.st_mode) ? xc_elf_build_id(fd, f->build_id, sizeof(f->build_id)) : 0;
+	f->build_id_len = n > 0 ? (uint32_t)n : 0;
+	close(fd);
+	*id = f->id;
+	return 0;
+}
+
+static int unsupported(struct xc_dump *d, const struct xc_vma *v, const char *why)
+{
+	d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+	return xc_failf(d->ctx, d->pid, why, -ENOTSUP, "mapping %llx-%llx %s",
+			(unsigned long long)v->start, (unsigned long long)v->end, v->path);
+}
+
+static int classify(struct xc_dump *d, size_t i)
+{
+	const struct xc_vma *v = &d->vmas[i];
+	const char *p = v->path;
+
+	d->vma_kind[i] = 0;
+	if (xc_plugins_claim_vma(d->pid, v))
+		return unsupported(d, v, "claimed by a plugin that cannot dump it yet");
+	if (!strcmp(p, "[vsyscall]"))
+		return 0;		/* fixed by the kernel, nothing to save */
+	if (!strcmp(p, "[vdso]")) {
+		d->vma_kind[i] = XC_VMA_VDSO;
+		return 0;
+	}
+	if (!strcmp(p, "[vvar]") || !strcmp(p, "[vvar_vclock]")) {
+		d->vma_kind[i] = XC_VMA_VVAR;
+		return 0;
+	}
+	if (v->vm_io)
+		return unsupported(d, v, "device memory (VM_IO/VM_PFNMAP) cannot be dumped");
+	if (!*p || !strcmp(p, "[heap]") || !strcmp(p, "[stack]") || !strncmp(p, "[anon:", 6)) {
+		d->vma_kind[i] = v->shared ? XC_VMA_SHANON : XC_VMA_ANON;
+		return 0;
+	}
+	if (!strncmp(p, "[anon_shmem:", 12) || (v->shared && !strcmp(p, "/dev/zero (deleted)"))) {
+		d->vma_kind[i] = XC_VMA_SHANON;
+		return 0;
+	}
+	if (p[0] == '[')
+		return unsupported(d, v, "special mapping not supported");
+	if (!strncmp(p, "/memfd:", 7))
+		return unsupported(d, v, "memfd mappings are not supported yet");
+	if (!strncmp(p, "/SYSV", 5))
+		return unsupported(d, v, "System V shared memory is not supported yet");
+	if (has_suffix(p, " (deleted)"))
+		return unsupported(d, v, "mapped file was deleted");
+	if (p[0] != '/')
+		return unsupported(d, v, "mapping of an unknown kind");
+	d->vma_kind[i] = v->shared ? XC_VMA_FILE_SHARED : XC_VMA_FILE_PRIV;
+	return add_mapfile(d, v, &d->vma_file[i]);
+}
+
+int dump_mm_collect(struct xc_dump *d)
+{
+	unsigned bad_line = 0;
+	char *buf;
+	size_t len;
+	int err;
+
+	err = xc_proc_read(d, "smaps", &buf, &len);
+	if (err)
+		return err;
+	err = xc_parse_maps(buf, len, &d->vmas, &d->nr_vmas, &bad_line);
+	free(buf);
+	if (err)
+		return xc_failf(d->ctx, d->pid, "parse", err, "smaps line %u", bad_line);
+	d->vma_kind = calloc(d->nr_vmas + 1, sizeof(*d->vma_kind));
+	d->vma_file = calloc(d->nr_vmas + 1, sizeof(*d->vma_file));
+	if (!d->vma_kind || !d->vma_file)
+		return xc_fail(d->ctx, d->pid, "mappings", "allocate", -ENOMEM);
+	for (size_t i = 0; i < d->nr_vmas; i++) {
+		if (d->vmas[i].end > ARCH_TASK_SIZE)
+			if (strcmp(d->vmas[i].path, "[vsyscall]"))
+				return unsupported(d, &d->vmas[i], "address above the 47-bit space");
+		err = classify(d, i);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int put_vdso(struct xc_dump *d)
+{
+	struct xc_rec_vdso rec = { 0 };
+	bool have = false;
+
+	for (size_t i = 0; i < d->nr_vmas; i++) {
+		const struct xc_vma *v = &d->vmas[i];
+
+		if (d->vma_kind[i] == XC_VMA_VVAR) {
+			if (!rec.vvar_start || v->start < rec.vvar_start)
+				rec.vvar_start = v->start;
+			if (v->end > rec.vvar_end)
+				rec.vvar_end = v->end;
+		} else if (d->vma_kind[i] == XC_VMA_VDSO) {
+			size_t n = v->end - v->start;
+			char *buf = malloc(n);
+
+			if (!buf || pread(d->memfd, buf, n, v->start) != (ssize_t)n) {
+				free(buf);
+				return xc_fail(d->ctx, d->pid, "[vdso]", "read", -EIO);
+			}
+			rec.vdso_start = v->start;
+			rec.vdso_end = v->end;
+			rec.vdso_crc = xc_crc32c(0, buf, n);
+			free(buf);
+			have = true;
+		}
+	}
+	if (!have)
+		return 0;
+	return xc_imgw_put(d->ctx, &d->img, XC_REC_VDSO, &rec, sizeof(rec));
+}
+
+int dump_mm(struct xc_dump *d)
+{
+	struct xc_rec_mm mm = { 0 };
+	char *auxv, exe[PATH_MAX];
+	size_t len;
+	ssize_t n;
+	int err;
+
+	mm.start_code = d->pstat.start_code;
+	mm.end_code = d->pstat.end_code;
+	mm.start_data = d->pstat.start_data;
+	mm.end_data = d->pstat.end_data;
+	mm.start_brk = d->pstat.start_brk;
+	mm.brk = d->brk;
+	mm.start_stack = d->pstat.start_stack;
+	mm.arg_start = d->pstat.arg_start;
+	mm.arg_end = d->pstat.arg_end;
+	mm.env_start = d->pstat.env_start;
+	mm.env_end = d->pstat.env_end;
+	n = readlinkat(d->procfd, "exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		for (size_t i = 0; i < d->nr_files; i++)
+			if (!strcmp(d->files[i].path, exe))
+				mm.exe_file = d->files[i].id;
+	}
+	err = xc_imgw_put(d->ctx, &d->img, XC_REC_MM, &mm, sizeof(mm));
+	if (err)
+		return err;
+	err = xc_proc_read(d, "auxv", &auxv, &len);
+	if (err)
+		return err;
+	err = xc_imgw_put(d->ctx, &d->img, XC_REC_AUXV, auxv, len & ~(size_t)15);
+	free(auxv);
+	for (size_t i = 0; !err && i < d->nr_files; i++)
+		err = xc_imgw_put(d->ctx, &d->img, XC_REC_MAPFILE, &d->files[i], sizeof(d->files[i]));
+	for (size_t i = 0; !err && i < d->nr_vmas; i++) {
+		const struct xc_vma *v = &d->vmas[i];
+		struct xc_rec_vma r = { 0 };
+
+		if (!d->vma_kind[i])
+			continue;
+		r.start = v->start;
+		r.end = v->end;
+		r.pgoff = v->pgoff;
+		r.kind = d->vma_kind[i];
+		r.prot = v->prot;
+		r.vmflags = v->vmflags;
+		r.file_id = d->vma_file[i];
+		if (!strcmp(v->path, "[heap]"))
+			r.flags |= XC_VMA_F_HEAP;
+		if (!strcmp(v->path, "[stack]"))
+			r.flags |= XC_VMA_F_STACK;
+		if (v->vm_growsdown)
+			r.flags |= XC_VMA_F_GROWSDOWN;
+		err = xc_imgw_put(d->ctx, &d->img, XC_REC_VMA, &r, sizeof(r));
+	}
+	if (!err)
+		err = put_vdso(d);
+	return err;
+}
+
+static bool page_is_zero(const uint64_t *p, size_t page)
+{
+	uint64_t acc = 0;
+
+	for (size_t i = 0; i < page / 8; i += 8)
+		acc |= p[i] | p[i + 1] | p[i + 2] | p[i + 3] | p[i + 4] | p[i + 5] | p[i + 6] | p[i + 7];
+	return !acc;
+}
+
+static bool want_page(uint32_t kind, uint64_t pm)
+{
+	if (!(pm & (PM_PRESENT | PM_SWAP)))
+		return false;
+	if (kind == XC_VMA_FILE_PRIV)
+		return !(pm & PM_FILE) || (pm & PM_SWAP);
+	return kind == XC_VMA_ANON || kind == XC_VMA_SHANON;
+}
+
+#define CHUNK_PAGES 256
+
+/* Read the wanted pages of one VMA in chunks and feed the non-zero ones to
+ * the page writer. */
+static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, uint8_t *buf,
+			  uint64_t *done, uint64_t total)
+{
+	const struct xc_vma *v = &d->vmas[i];
+	size_t page = d->pages.page;
+
+	xc_pagew_break(&d->pages);
+	for (uint64_t a = v->start; a < v->end; a += CHUNK_PAGES * page) {
+		size_t n = (v->end - a) / page, off = 0;
+		ssize_t r;
+
+		if (n > CHUNK_PAGES)
+			n = CHUNK_PAGES;
+		r = pread(pmfd, pm, n * 8, a / page * 8);
+		if (r != (ssize_t)(n * 8))
+			return xc_failf(d->ctx, d->pid, "read pagemap", r < 0 ? -errno : -EIO,
+					"mapping %llx-%llx", (unsigned long long)v->start,
+					(unsigned long long)v->end);
+		while (off < n) {
+			size_t run = 0;
+
+			while (off < n && !want_page(d->vma_kind[i], pm[off]))
+				off++;
+			while (off + run < n && want_page(d->vma_kind[i], pm[off + run]))
+				run++;
+			if (!run)
+				break;
+			r = pread(d->memfd, buf, run * page, a + off * page);
+			if (r != (ssize_t)(run * page))
+				return xc_failf(d->ctx, d->pid, "read memory", r < 0 ? -errno : -EIO,
+						"mapping %llx-%llx at %llx",
+						(unsigned long long)v->start,
+						(unsigned long long)v->end,
+						(unsigned long long)(a + off * page));
+			for (size_t k = 0; k < run; k++) {
+				const void *pg = buf + k * page;
+				int err;
+
+				d->pages_scanned++;
+				if (page_is_zero(pg, page)) {
+					d->pages_zero++;
+					continue;
+				}
+				err = xc_pagew_add(d->ctx, &d->pages, a + (off + k) * page, pg);
+				if (err)
+					return err;
+			}
+			off += run;
+		}
+		*done += n * page;
+		xc_progress(d->ctx, "memory", *done, total);
+	}
+	return 0;
+}
+
+int dump_pages(struct xc_dump *d)
+{
+	uint64_t total = 0, done = 0, *pm;
+	uint8_t *buf;
+	int pmfd, err = 0;
+
+	pmfd = openat(d->procfd, "pagemap", O_RDONLY | O_CLOEXEC);
+	if (pmfd < 0)
+		return xc_fail(d->ctx, d->pid, "pagemap", "open", -errno);
+	pm = malloc(CHUNK_PAGES * 8);
+	buf = malloc(CHUNK_PAGES * d->pages.page);
+	if (!pm || !buf) {
+		err = xc_fail(d->ctx, d->pid, "pages", "allocate", -ENOMEM);
+		goto out;
+	}
+	for (size_t i = 0; i < d->nr_vmas; i++)
+		if (d->vma_kind[i] == XC_VMA_ANON || d->vma_kind[i] == XC_VMA_SHANON ||
+		    d->vma_kind[i] == XC_VMA_FILE_PRIV)
+			total += d->vmas[i].end - d->vmas[i].start;
+	for (size_t i = 0; !err && i < d->nr_vmas; i++) {
+		uint32_t k = d->vma_kind[i];
+
+		if (k == XC_VMA_ANON || k == XC_VMA_SHANON || k == XC_VMA_FILE_PRIV)
+			err = dump_vma_pages(d, i, pmfd, pm, buf, &done, total);
+	}
+out:
+	free(pm);
+	free(buf);
+	close(pmfd);
+	return err;
+}

@@ -1,0 +1,43 @@
+/* Commands between the tracer and the parasite blob. Fixed size, no
+ * pointers inside, the same on every arch: the host writes one struct at the
+ * args address, resumes the parasite, and reads it back after the trap. */
+#ifndef XC_PARASITE_CMDS_H
+#define XC_PARASITE_CMDS_H
+
+#include <stdint.h>
+
+enum xc_pcmd {
+	XC_PCMD_NONE = 0,
+	XC_PCMD_DUMP_MISC = 1,	/* sigactions, sigaltstack, itimers */
+};
+
+struct xc_pksigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+struct xc_pitimer {
+	int64_t interval_sec, interval_usec, value_sec, value_usec;
+};
+
+struct xc_parasite_args {
+	uint32_t cmd;
+	int32_t ret;		/* 0 or -errno */
+	uint32_t fail_index;	/* which item failed */
+	uint32_t reserved;
+	union {
+		struct {
+			struct xc_pksigaction sa[64];
+			uint64_t ss_sp;
+			int32_t ss_flags;
+			int32_t pad;
+			uint64_t ss_size;
+			struct xc_pitimer it[3];
+		} misc;
+		uint8_t raw[4096];
+	};
+};
+
+/* Bytes of parasite stack above the args. */
+#define XC_PARASITE_STACK (16u << 10)
+
+#endif

@@ -1,0 +1,40 @@
+/* The parasite: runs inside the stopped target, on its own stack, with all
+ * signals blocked by the host, and asks the kernel what only the task itself
+ * can ask. Freestanding: raw syscalls only, no libc, no TLS. */
+#include "arch/blob-syscall.h"
+#include "tracer/parasite/blob/cmds.h"
+
+static long dump_misc(struct xc_parasite_args *a)
+{
+	long r;
+
+	for (int sig = 1; sig <= 64; sig++) {
+		r = xc_sys4(__NR_rt_sigaction, sig, 0, &a->misc.sa[sig - 1], 8);
+		if (r) {
+			a->fail_index = sig;
+			return r;
+		}
+	}
+	r = xc_sys2(__NR_sigaltstack, 0, &a->misc.ss_sp);
+	if (r)
+		return r;
+	for (int w = 0; w < 3; w++) {
+		r = xc_sys2(__NR_getitimer, w, &a->misc.it[w]);
+		if (r) {
+			a->fail_index = w;
+			return r;
+		}
+	}
+	return 0;
+}
+
+__attribute__((used, visibility("hidden"))) void parasite_main(struct xc_parasite_args *a)
+{
+	switch (a->cmd) {
+	case XC_PCMD_DUMP_MISC:
+		a->ret = (int32_t)dump_misc(a);
+		break;
+	default:
+		a->ret = -22; /* EINVAL */
+	}
+}

@@ -1,0 +1,111 @@
+/* The parasite: map an area in the target with a remote mmap, place the
+ * relocated blob there through /proc/PID/mem, run it until its trap, read
+ * the answer back, and unmap the area. The mapping is on the undo list from
+ * the moment it exists, so the target is never left with it. */
+#define LOG_PREFIX "parasite: "
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/blob.h"
+#include "common/log.h"
+#include "tracer/tracer.h"
+
+extern const char xc_parasite_elf[], xc_parasite_elf_end[];
+
+static void undo_map(struct xc_dump *d, struct xc_undo *u)
+{
+	uint64_t a[6] = { u->a, u->b };
+	long ret;
+
+	if (xc_rsys(d, SYS_munmap, a, &ret) || ret)
+		xc_warn("pid %d: remove parasite area at %#llx: failed", d->pid,
+			(unsigned long long)u->a);
+}
+
+static int run_blob(struct xc_dump *d, uint64_t entry, uint64_t args_addr, uint64_t sp)
+{
+	struct xc_rec_regs r = d->regs;
+	int sig, err;
+
+	arch_blob_call_prepare(&r, entry, args_addr, sp);
+	err = arch_set_regs(d->pid, &r);
+	if (err)
+		return xc_fail(d->ctx, d->pid, "parasite", "ptrace setregs", err);
+	d->dirty = true;
+	if (ptrace(PTRACE_CONT, d->pid, 0, 0))
+		return xc_fail(d->ctx, d->pid, "parasite", "ptrace cont", -errno);
+	err = xc_wait_stop(d, &sig);
+	if (err)
+		return err;
+	/* The trap is consumed here: the next resume passes signal 0. */
+	if ((sig & 0x7f) != SIGTRAP || (sig >> 8))
+		return xc_failf(d->ctx, d->pid, "run", -EFAULT, "parasite: stopped by signal %d",
+				sig & 0x7f);
+	return 0;
+}
+
+int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
+{
+	uint64_t a[6] = { 0 }, base, args_addr, size;
+	struct xc_blob blob;
+	const char *why;
+	int64_t entry;
+	uint8_t *img = NULL;
+	long ret;
+	int err;
+
+	err = xc_blob_load(xc_parasite_elf, xc_parasite_elf_end - xc_parasite_elf, &blob, &why);
+	if (err)
+		return xc_failf(d->ctx, d->pid, why, err, "parasite blob");
+	entry = xc_blob_sym(&blob, "xc_parasite_entry");
+	if (entry < 0) {
+		xc_blob_free(&blob);
+		return xc_fail(d->ctx, d->pid, "parasite blob", "find entry", -ENOEXEC);
+	}
+	size = blob.size + ((sizeof(*args) + 4095) & ~4095ULL) + XC_PARASITE_STACK;
+	a[1] = size;
+	a[2] = PROT_READ | PROT_WRITE | PROT_EXEC;
+	a[3] = MAP_PRIVATE | MAP_ANONYMOUS;
+	a[4] = (uint64_t)-1;
+	err = xc_rsys(d, SYS_mmap, a, &ret);
+	if (!err && (unsigned long)ret > -4096UL)
+		err = xc_fail(d->ctx, d->pid, "parasite area", "remote mmap", (int)ret);
+	if (err)
+		goto out;
+	base = (uint64_t)ret;
+	err = xc_undo_push(d, undo_map, base, size);
+	if (err)
+		goto out;
+	img = malloc(blob.size);
+	if (!img) {
+		err = xc_fail(d->ctx, d->pid, "parasite", "allocate", -ENOMEM);
+		goto out;
+	}
+	xc_blob_place(&blob, img, base);
+	args_addr = base + blob.size;
+	if (pwrite(d->memfd, img, blob.size, base) != (ssize_t)blob.size ||
+	    pwrite(d->memfd, args, sizeof(*args), args_addr) != (ssize_t)sizeof(*args)) {
+		err = xc_fail(d->ctx, d->pid, "parasite area", "write blob", errno ? -errno : -EIO);
+		goto out;
+	}
+	err = run_blob(d, base + entry, args_addr, base + size);
+	if (err)
+		goto out;
+	if (pread(d->memfd, args, sizeof(*args), args_addr) != (ssize_t)sizeof(*args))
+		err = xc_fail(d->ctx, d->pid, "parasite area", "read answer", -EIO);
+	/* Cure now rather than at release: nothing of ours stays mapped while
+	 * the rest of the target is read. */
+	if (d->nr_undo && d->undo[d->nr_undo - 1].fn == undo_map) {
+		d->nr_undo--;
+		undo_map(d, &d->undo[d->nr_undo]);
+	}
+out:
+	free(img);
+	xc_blob_free(&blob);
+	return err;
+}

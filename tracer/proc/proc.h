@@ -1,0 +1,55 @@
+/* Pure parsers of /proc text: each takes a buffer and its length and never
+ * opens anything, so unit tests feed them captured fixtures. All return 0 or
+ * -errno (-EINVAL on malformed input, with *line set where useful). */
+#ifndef XC_PROC_H
+#define XC_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/vma.h"
+
+/* /proc/PID/maps or /proc/PID/smaps; *vmas is malloc'd. */
+int xc_parse_maps(const char *buf, size_t len, struct xc_vma **vmas, size_t *nr,
+		  unsigned *bad_line);
+
+struct xc_proc_status {
+	char name[64];
+	char state;
+	uint32_t umask;
+	pid_t tgid, ppid, tracer_pid;
+	uint32_t uid[4], gid[4];
+	uint32_t groups[64];
+	uint32_t nr_groups;
+	uint32_t threads;
+	uint64_t sig_pnd, shd_pnd, sig_blk, sig_ign, sig_cgt;
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	int no_new_privs;
+	int seccomp;
+	int kthread;		/* -1: the kernel has no Kthread line */
+	int has_umask;
+};
+int xc_parse_status(const char *buf, size_t len, struct xc_proc_status *st);
+
+struct xc_fdinfo {
+	int64_t pos;
+	uint32_t flags;
+	uint32_t mnt_id;
+	uint64_t ino;
+};
+int xc_parse_fdinfo(const char *buf, size_t len, struct xc_fdinfo *fi);
+
+/* /proc/PID/stat: the fields prctl(PR_SET_MM_MAP) needs. */
+struct xc_proc_stat {
+	pid_t pid, ppid, pgid, sid;
+	char state;
+	uint32_t flags;
+	int exit_signal;
+	uint64_t start_code, end_code, start_stack;
+	uint64_t start_data, end_data, start_brk;
+	uint64_t arg_start, arg_end, env_start, env_end;
+};
+int xc_parse_stat(const char *buf, size_t len, struct xc_proc_stat *st);
+
+#endif

@@ -1,0 +1,139 @@
+/* Seizing the target and giving it back. PTRACE_SEIZE + PTRACE_INTERRUPT
+ * stop it without a signal it could see (no SIGSTOP). Every change made to
+ * the live target is pushed on the undo list, so a failed dump, or a dump
+ * with --leave-running, resumes it exactly as it was. */
+#define LOG_PREFIX "seize: "
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "tracer/tracer.h"
+
+int xc_undo_push(struct xc_dump *d, void (*fn)(struct xc_dump *, struct xc_undo *),
+		 uint64_t a, uint64_t b)
+{
+	if (d->nr_undo == (int)(sizeof(d->undo) / sizeof(d->undo[0])))
+		return xc_fail(d->ctx, d->pid, "undo list", "push", -ENOSPC);
+	d->undo[d->nr_undo++] = (struct xc_undo){ .fn = fn, .a = a, .b = b };
+	return 0;
+}
+
+/* Waits for the next ptrace stop of the target; a fatal end of the target
+ * is an error of its own. *sig gets the stop signal (with the event bits). */
+int xc_wait_stop(struct xc_dump *d, int *sig)
+{
+	int status;
+	pid_t r;
+
+	do
+		r = waitpid(d->pid, &status, __WALL);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return xc_fail(d->ctx, d->pid, "process", "waitpid", -errno);
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		d->seized = false;
+		return xc_fail(d->ctx, d->pid, "process", "exited while being dumped", -ESRCH);
+	}
+	*sig = status >> 8;
+	return 0;
+}
+
+static void undo_sigmask(struct xc_dump *d, struct xc_undo *u)
+{
+	uint64_t m = u->a;
+
+	if (ptrace(PTRACE_SETSIGMASK, d->pid, sizeof(m), &m))
+		xc_warn("pid %d: restore signal mask: %s", d->pid, strerror(errno));
+}
+
+int xc_seize(struct xc_dump *d)
+{
+	uint64_t all = ~0ULL;
+	int sig, err;
+
+	if (ptrace(PTRACE_SEIZE, d->pid, 0, PTRACE_O_TRACESYSGOOD)) {
+		err = -errno;
+		return xc_fail(d->ctx, d->pid, "process", "ptrace seize", err);
+	}
+	d->seized = true;
+	if (ptrace(PTRACE_INTERRUPT, d->pid, 0, 0))
+		return xc_fail(d->ctx, d->pid, "process", "ptrace interrupt", -errno);
+	/* Signals that were already queued show up as signal-delivery stops
+	 * first; put each back so nothing is lost, until the interrupt stop. */
+	for (;;) {
+		err = xc_wait_stop(d, &sig);
+		if (err)
+			return err;
+		if (sig >> 8 == PTRACE_EVENT_STOP)
+			break;
+		if (ptrace(PTRACE_CONT, d->pid, 0, sig & 0x7f))
+			return xc_fail(d->ctx, d->pid, "process", "ptrace resume", -errno);
+		if (ptrace(PTRACE_INTERRUPT, d->pid, 0, 0))
+			return xc_fail(d->ctx, d->pid, "process", "ptrace interrupt", -errno);
+	}
+	err = arch_get_regs(d->pid, &d->regs);
+	if (err)
+		return xc_fail(d->ctx, d->pid, "registers", "ptrace getregs", err);
+	if (ptrace(PTRACE_GETSIGMASK, d->pid, sizeof(d->sigmask), &d->sigmask))
+		return xc_fail(d->ctx, d->pid, "signal mask", "ptrace getsigmask", -errno);
+	/* Block everything while we work in the target, so that no handler of
+	 * its own runs on our registers; what arrives stays pending and is
+	 * dumped with the rest. */
+	if (ptrace(PTRACE_SETSIGMASK, d->pid, sizeof(all), &all))
+		return xc_fail(d->ctx, d->pid, "signal mask", "ptrace setsigmask", -errno);
+	return xc_undo_push(d, undo_sigmask, d->sigmask, 0);
+}
+
+/* Registers back as found; after remote calls the task sits at a syscall
+ * exit rather than in the interrupt stop, so the kernel would no longer
+ * restart an interrupted call on its own: do what it would have done. */
+static void restore_regs(struct xc_dump *d)
+{
+	struct xc_rec_regs r = d->regs;
+	int err;
+
+	if (!d->dirty)
+		return;
+	arch_regs_restart(&r, true);
+	err = arch_set_regs(d->pid, &r);
+	if (err)
+		xc_warn("pid %d: restore registers: %s", d->pid, strerror(-err));
+	d->dirty = false;
+}
+
+void xc_release(struct xc_dump *d)
+{
+	if (!d->seized)
+		return;
+	while (d->nr_undo > 0) {
+		struct xc_undo *u = &d->undo[--d->nr_undo];
+		u->fn(d, u);
+	}
+	restore_regs(d);
+	if (ptrace(PTRACE_DETACH, d->pid, 0, 0))
+		xc_warn("pid %d: detach: %s", d->pid, strerror(errno));
+	d->seized = false;
+}
+
+int xc_kill(struct xc_dump *d)
+{
+	int status;
+
+	if (kill(d->pid, SIGKILL))
+		return xc_fail(d->ctx, d->pid, "process", "kill after dump", -errno);
+	/* As its tracer we are told when it is gone; its parent reaps it. */
+	for (;;) {
+		pid_t r = waitpid(d->pid, &status, __WALL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || WIFEXITED(status) || WIFSIGNALED(status))
+			break;
+	}
+	d->seized = false;
+	d->nr_undo = 0;
+	return 0;
+}

@@ -1,0 +1,61 @@
+/* Signal dispositions and itimers (answered by the parasite) and pending
+ * signals, which PTRACE_PEEKSIGINFO reads with their full siginfo. */
+#define LOG_PREFIX "sigs: "
+#include <errno.h>
+#include <string.h>
+#include <sys/ptrace.h>
+
+#include "common/log.h"
+#include "tracer/tracer.h"
+
+/* glibc declares the struct without a definition in some versions. */
+struct xc_peeksiginfo_args {
+	uint64_t off;
+	uint32_t flags;
+	int32_t nr;
+};
+
+static int dump_pending(struct xc_dump *d, bool shared)
+{
+	for (int i = 0;; i++) {
+		struct xc_peeksiginfo_args a = {
+			.off = i, .nr = 1, .flags = shared ? PTRACE_PEEKSIGINFO_SHARED : 0 };
+		struct xc_rec_siginfo rec = { .tid = shared ? 0 : (uint32_t)d->pid };
+		siginfo_t si;
+		long n = ptrace(PTRACE_PEEKSIGINFO, d->pid, &a, &si);
+		int err;
+
+		if (n < 0)
+			return xc_fail(d->ctx, d->pid, "pending signals", "ptrace peeksiginfo", -errno);
+		if (!n)
+			return 0;
+		memcpy(rec.info, &si, sizeof(rec.info));
+		err = xc_imgw_put(d->ctx, &d->img, XC_REC_SIGINFO, &rec, sizeof(rec));
+		if (err)
+			return err;
+	}
+}
+
+int dump_sigs(struct xc_dump *d)
+{
+	struct xc_rec_sigactions sa;
+	struct xc_rec_itimers it;
+	int err;
+
+	static_assert(sizeof(sa.sa) == sizeof(d->misc.misc.sa), "sigaction layout");
+	memcpy(sa.sa, d->misc.misc.sa, sizeof(sa.sa));
+	err = xc_imgw_put(d->ctx, &d->img, XC_REC_SIGACTIONS, &sa, sizeof(sa));
+	if (err)
+		return err;
+	for (int w = 0; w < 3; w++) {
+		const struct xc_pitimer *p = &d->misc.misc.it[w];
+		it.it[w].interval_us = p->interval_sec * 1000000 + p->interval_usec;
+		it.it[w].value_us = p->value_sec * 1000000 + p->value_usec;
+	}
+	err = xc_imgw_put(d->ctx, &d->img, XC_REC_ITIMERS, &it, sizeof(it));
+	if (!err)
+		err = dump_pending(d, false);
+	if (!err)
+		err = dump_pending(d, true);
+	return err;
+}

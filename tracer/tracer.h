@@ -1,0 +1,96 @@
+/* State of one dump and the per-kind dump functions. Each dump_<kind>()
+ * reads what it needs from the stopped target and appends its records to
+ * the process file; none of them changes the target except through the
+ * undo list in seize.c. */
+#ifndef XC_TRACER_H
+#define XC_TRACER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch/arch.h"
+#include "common/ctx.h"
+#include "common/img-pages.h"
+#include "common/img.h"
+#include "tracer/parasite/blob/cmds.h"
+#include "tracer/proc/proc.h"
+
+struct xc_dump;
+struct xc_undo {
+	void (*fn)(struct xc_dump *d, struct xc_undo *u);
+	uint64_t a, b;
+};
+
+struct xc_dump_mapfile {
+	struct xc_rec_mapfile rec;
+};
+
+struct xc_dump {
+	struct xc_ctx *ctx;
+	pid_t pid;
+	int procfd;			/* /proc/PID */
+	int memfd;			/* /proc/PID/mem, read-write */
+	struct xc_proc_status st;
+	struct xc_proc_stat pstat;
+
+	struct xc_vma *vmas;
+	size_t nr_vmas;
+	uint32_t *vma_kind;		/* enum xc_vma_kind, 0: not dumped */
+	uint32_t *vma_file;		/* mapfile id */
+	struct xc_rec_mapfile *files;
+	size_t nr_files;
+
+	bool seized;
+	bool dirty;			/* regs/stop state changed by remote calls */
+	struct xc_rec_regs regs;	/* as found at seize */
+	uint64_t sigmask;		/* as found at seize */
+	uint64_t syscall_insn;		/* a syscall instruction in the target */
+	struct xc_parasite_args misc;	/* answer of XC_PCMD_DUMP_MISC */
+	uint64_t brk;
+	struct xc_bt_frame *bt;		/* stack at seize, for show */
+	uint32_t nr_bt;
+
+	struct xc_undo undo[16];
+	int nr_undo;
+
+	int dirfd;			/* temporary image directory */
+	struct xc_imgw img;		/* proc-<pid>.img */
+	struct xc_pagew pages;
+	uint64_t pages_scanned, pages_zero;
+};
+
+/* seize.c */
+int xc_seize(struct xc_dump *d);
+int xc_undo_push(struct xc_dump *d, void (*fn)(struct xc_dump *, struct xc_undo *),
+		 uint64_t a, uint64_t b);
+/* Runs the undo list backwards and detaches: the target resumes as it was. */
+void xc_release(struct xc_dump *d);
+/* Kills the target once the image is on disk, and waits until it is gone. */
+int xc_kill(struct xc_dump *d);
+int xc_wait_stop(struct xc_dump *d, int *sig);
+
+/* parasite/rsys.c, parasite/infect.c */
+int xc_rsys_init(struct xc_dump *d);
+int xc_rsys(struct xc_dump *d, long nr, const uint64_t args[6], long *ret);
+int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args);
+
+/* per kind */
+int dump_task(struct xc_dump *d);
+int dump_creds(struct xc_dump *d);
+int dump_mm_collect(struct xc_dump *d);	/* before any change to the target */
+int dump_mm(struct xc_dump *d);
+int dump_pages(struct xc_dump *d);
+int dump_files_check(struct xc_dump *d);
+int dump_files(struct xc_dump *d);
+int dump_fs(struct xc_dump *d);
+int dump_rlimits(struct xc_dump *d);
+int dump_sigs(struct xc_dump *d);
+int dump_thread(struct xc_dump *d);
+int dump_backtrace_collect(struct xc_dump *d);	/* right after seize */
+int dump_backtrace(struct xc_dump *d);
+
+/* Reads /proc/PID/<name> into a malloc'd, NUL-terminated buffer. */
+int xc_proc_read(struct xc_dump *d, const char *name, char **buf, size_t *len);
+
+#endif
