@@ -1,5 +1,8 @@
 #define LOG_PREFIX "pages: "
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,6 +12,7 @@
 #include "common/ctx.h"
 #include "common/img-pages.h"
 #include "common/log.h"
+#include "common/zpool.h"
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
@@ -28,68 +32,73 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-int xc_pagew_open(struct xc_ctx *ctx, struct xc_pagew *pw, int dirfd, const char *name,
-		  int codec, int level)
+/* Called by the pool, in order, on this thread: one PAGE_DATA record and
+ * its index entry per block. */
+static int emit_block(void *arg, const void *data, size_t len, size_t raw_len, int codec)
 {
-	memset(pw, 0, sizeof(*pw));
-	pw->w.fd = -1;
-	pw->codec = codec;
-	pw->level = level;
-	pw->page = sysconf(_SC_PAGESIZE);
-	pw->raw_cap = XC_PAGE_BLOCK_PAGES * pw->page;
-	pw->raw = malloc(pw->raw_cap);
-	pw->cbuf_cap = ZSTD_compressBound(pw->raw_cap);
-	pw->cbuf = malloc(pw->cbuf_cap);
-	if (!pw->raw || !pw->cbuf)
-		return xc_fail(ctx, 0, name, "allocate page buffers", -ENOMEM);
-	if (codec == XC_CODEC_ZSTD) {
-		pw->cctx = ZSTD_createCCtx();
-		if (!pw->cctx ||
-		    ZSTD_isError(ZSTD_CCtx_setParameter(pw->cctx, ZSTD_c_compressionLevel, level)))
-			return xc_fail(ctx, 0, name, "set up zstd", -EINVAL);
-	}
-	return xc_imgw_open(ctx, &pw->w, dirfd, name, XC_FILE_PAGES);
-}
-
-/* Compress the current block; keep it raw when that does not pay. */
-static int flush_block(struct xc_ctx *ctx, struct xc_pagew *pw)
-{
+	struct xc_pagew *pw = arg;
 	struct xc_page_block *b;
-	const void *data = pw->raw;
-	size_t len = pw->raw_len;
-	int codec = XC_CODEC_NONE;
 	int err;
 
-	if (!pw->raw_len)
-		return 0;
-	if (pw->codec == XC_CODEC_ZSTD) {
-		size_t c = ZSTD_compress2(pw->cctx, pw->cbuf, pw->cbuf_cap, pw->raw, pw->raw_len);
-		if (ZSTD_isError(c))
-			return xc_failf(ctx, 0, "zstd compress", -EIO, "%s: block %zu (%s)",
-					pw->w.name, pw->nr_blocks, ZSTD_getErrorName(c));
-		if (c < pw->raw_len) {
-			data = pw->cbuf;
-			len = c;
-			codec = XC_CODEC_ZSTD;
-		}
-	}
 	err = grow((void **)&pw->blocks, &pw->cap_blocks, pw->nr_blocks + 1, sizeof(*b));
 	if (err)
-		return xc_fail(ctx, 0, pw->w.name, "grow block index", err);
+		return xc_fail(pw->ctx, 0, pw->w.name, "grow block index", err);
 	b = &pw->blocks[pw->nr_blocks];
 	b->file_off = xc_imgw_offset(&pw->w);
-	b->raw_len = (uint32_t)pw->raw_len;
+	b->raw_len = (uint32_t)raw_len;
 	b->comp_len = (uint32_t)len;
 	b->codec = codec;
 	b->crc = xc_crc32c(0, data, len);
-	err = xc_imgw_put(ctx, &pw->w, XC_REC_PAGE_DATA, data, len);
+	err = xc_imgw_put(pw->ctx, &pw->w, XC_REC_PAGE_DATA, data, len);
 	if (err)
 		return err;
 	pw->nr_blocks++;
-	pw->raw_bytes += pw->raw_len;
+	pw->raw_bytes += raw_len;
 	pw->stored_bytes += len;
-	pw->raw_len = 0;
 	return 0;
+}
+
+static int next_buffer(struct xc_pagew *pw)
+{
+	int err = 0;
+
+	pw->raw = xc_zpool_buffer(pw->zp, emit_block, pw, &err);
+	pw->raw_len = 0;
+	if (pw->raw)
+		return 0;
+	if (!err)
+		err = -EIO;
+	if (!pw->ctx->first_err.code)
+		xc_failf(pw->ctx, 0, "compress", err, "%s: block %zu", pw->w.name, pw->nr_blocks);
+	return err;
+}
+
+int xc_pagew_open(struct xc_ctx *ctx, struct xc_pagew *pw, int dirfd, const char *name,
+		  int codec, int level, int threads)
+{
+	int err;
+
+	memset(pw, 0, sizeof(*pw));
+	pw->w.fd = -1;
+	pw->ctx = ctx;
+	pw->page = sysconf(_SC_PAGESIZE);
+	pw->raw_cap = XC_PAGE_BLOCK_PAGES * pw->page;
+	if (threads < 0)
+		threads = xc_zpool_auto_threads();
+	pw->zp = xc_zpool_new(codec, level, threads, pw->raw_cap);
+	if (!pw->zp)
+		return xc_fail(ctx, 0, name, "set up compression", -errno);
+	err = xc_imgw_open(ctx, &pw->w, dirfd, name, XC_FILE_PAGES);
+	if (!err)
+		err = next_buffer(pw);
+	return err;
+}
+
+/* Hand the current block to the pool and take the next buffer. */
+static int flush_block(struct xc_pagew *pw)
+{
+	xc_zpool_submit(pw->zp, pw->raw_len);
+	return next_buffer(pw);
 }
 
 int xc_pagew_add(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr, const void *page)
@@ -113,13 +122,21 @@ int xc_pagew_add(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr, const 
 	memcpy(pw->raw + pw->raw_len, page, pw->page);
 	pw->raw_len += pw->page;
 	if (pw->raw_len == pw->raw_cap)
-		return flush_block(ctx, pw);
+		return flush_block(pw);
 	return 0;
 }
 
 int xc_pagew_finish(struct xc_ctx *ctx, struct xc_pagew *pw)
 {
-	int err = flush_block(ctx, pw);
+	int err;
+
+	if (pw->raw_len)
+		xc_zpool_submit(pw->zp, pw->raw_len);
+	pw->raw = NULL;
+	pw->raw_len = 0;
+	err = xc_zpool_drain(pw->zp, emit_block, pw);
+	if (err && !ctx->first_err.code)
+		err = xc_fail(ctx, 0, pw->w.name, "compress", err);
 
 	if (err) {
 		xc_imgw_abort(&pw->w);
@@ -132,9 +149,7 @@ void xc_pagew_free(struct xc_pagew *pw)
 {
 	if (pw->w.buf)
 		xc_imgw_abort(&pw->w);
-	ZSTD_freeCCtx(pw->cctx);
-	free(pw->raw);
-	free(pw->cbuf);
+	xc_zpool_free(pw->zp);
 	free(pw->runs);
 	free(pw->blocks);
 	memset(pw, 0, sizeof(*pw));
@@ -175,14 +190,142 @@ int xc_page_index_check(const struct xc_page_run *runs, size_t nr_runs,
 	return 0;
 }
 
+struct xc_pager_buf {
+	ZSTD_DCtx *dctx;
+	void *data;
+	size_t cap;
+};
+
+struct xc_pager_buf *xc_pager_buf_new(void)
+{
+	struct xc_pager_buf *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->cap = ZSTD_compressBound(XC_PAGE_BLOCK_PAGES * (size_t)sysconf(_SC_PAGESIZE));
+	b->data = malloc(b->cap);
+	b->dctx = ZSTD_createDCtx();
+	if (!b->data || !b->dctx) {
+		xc_pager_buf_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void xc_pager_buf_free(struct xc_pager_buf *b)
+{
+	if (!b)
+		return;
+	ZSTD_freeDCtx(b->dctx);
+	free(b->data);
+	free(b);
+}
+
+static int pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ENODATA;
+		p += n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+/* Walks the file record by record. Returns 0, an I/O error, or -EBADMSG with
+ * *bad_off and *why. */
+static int pager_scan(struct xc_pager *pr, struct xc_pager_buf *b, uint64_t size,
+		      uint64_t *bad_off, const char **why)
+{
+	struct xc_file_hdr fh;
+	uint64_t off = sizeof(fh), nr = 0;
+	int err;
+
+	*bad_off = 0;
+	err = pread_all(pr->fd, &fh, sizeof(fh), 0);
+	if (err == -ENODATA) {
+		*why = "truncated file header";
+		return -EBADMSG;
+	}
+	if (err)
+		return err;
+	err = xc_file_hdr_check(&fh, XC_FILE_PAGES, bad_off, why);
+	if (err)
+		return err;
+	for (;;) {
+		struct xc_rec_hdr h;
+		uint64_t padded;
+
+		*bad_off = off;
+		if (size - off < sizeof(h)) {
+			*why = "truncated: record header past end of file (no END record)";
+			return -EBADMSG;
+		}
+		err = pread_all(pr->fd, &h, sizeof(h), off);
+		if (err)
+			return err;
+		padded = ((uint64_t)h.len + 7) & ~7ULL;
+		if (h.len > b->cap || padded > size - off - sizeof(h)) {
+			*why = "truncated: record length runs past end of file";
+			return -EBADMSG;
+		}
+		err = pread_all(pr->fd, b->data, h.len, off + sizeof(h));
+		if (err)
+			return err;
+		if (xc_rec_crc(&h, b->data) != h.crc) {
+			*why = "record checksum mismatch";
+			return -EBADMSG;
+		}
+		if (h.kind == XC_REC_END) {
+			struct xc_rec_end e;
+			memcpy(&e, b->data, sizeof(e));
+			if (h.len != sizeof(e) || e.nr_records != nr) {
+				*why = "bad END record";
+				return -EBADMSG;
+			}
+			if (nr != pr->nr_blocks) {
+				*why = "page data does not match the page index";
+				return -EBADMSG;
+			}
+			off += sizeof(h) + padded;
+			*bad_off = off;
+			if (off != size) {
+				*why = "trailing bytes after END record";
+				return -EBADMSG;
+			}
+			return 0;
+		}
+		if (h.kind != XC_REC_PAGE_DATA || nr >= pr->nr_blocks ||
+		    pr->blocks[nr].file_off != off || pr->blocks[nr].comp_len != h.len ||
+		    xc_crc32c(0, b->data, h.len) != pr->blocks[nr].crc) {
+			*why = "page data does not match the page index";
+			return -EBADMSG;
+		}
+		off += sizeof(h) + padded;
+		nr++;
+	}
+}
+
 int xc_pager_open(struct xc_ctx *ctx, struct xc_pager *pr, int dirfd, const char *name,
 		  const struct xc_page_run *runs, size_t nr_runs,
 		  const struct xc_page_block *blocks, size_t nr_blocks)
 {
 	const char *why;
+	uint64_t bad;
+	struct stat st;
 	int err;
 
 	memset(pr, 0, sizeof(*pr));
+	pr->fd = -1;
+	snprintf(pr->name, sizeof(pr->name), "%s", name);
 	pr->page = sysconf(_SC_PAGESIZE);
 	pr->runs = runs;
 	pr->nr_runs = nr_runs;
@@ -195,54 +338,59 @@ int xc_pager_open(struct xc_ctx *ctx, struct xc_pager *pr, int dirfd, const char
 	}
 	for (size_t i = 0; i < nr_runs; i++)
 		pr->nr_pages += runs[i].nr_pages;
-	/* Frames, checksums and the END count of every record. */
-	err = xc_imgr_open(ctx, &pr->r, dirfd, name, XC_FILE_PAGES);
+	pr->own = xc_pager_buf_new();
+	if (!pr->own)
+		return xc_fail(ctx, 0, name, "allocate", -ENOMEM);
+	pr->fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (pr->fd < 0 || fstat(pr->fd, &st)) {
+		err = xc_fail(ctx, 0, name, "open image file", -errno);
+		xc_pager_close(pr);
+		return err;
+	}
+	posix_fadvise(pr->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	err = pager_scan(pr, pr->own, (uint64_t)st.st_size, &bad, &why);
+	if (err == -EBADMSG || err == -EPROTO) {
+		char step[96];
+
+		ctx->exit_hint = XC_EXIT_IMAGE;
+		snprintf(step, sizeof(step), "offset %llu: %s", (unsigned long long)bad, why);
+		xc_fail(ctx, 0, name, step, err);
+	} else if (err) {
+		xc_fail(ctx, 0, name, "read", err);
+	}
+	if (err)
+		xc_pager_close(pr);
+	return err;
+}
+
+int xc_pager_read(const struct xc_pager *pr, size_t i, void *out, struct xc_pager_buf *b)
+{
+	const struct xc_page_block *blk = &pr->blocks[i];
+	int err;
+
+	if (blk->codec == XC_CODEC_NONE)
+		return pread_all(pr->fd, out, blk->raw_len, blk->file_off + sizeof(struct xc_rec_hdr));
+	err = pread_all(pr->fd, b->data, blk->comp_len, blk->file_off + sizeof(struct xc_rec_hdr));
 	if (err)
 		return err;
-	for (size_t i = 0; i < nr_blocks; i++) {
-		const struct xc_page_block *b = &blocks[i];
-		struct xc_rec_hdr h;
-
-		if (b->file_off + sizeof(h) + b->comp_len > pr->r.len)
-			goto bad;
-		memcpy(&h, pr->r.buf + b->file_off, sizeof(h));
-		if (h.kind != XC_REC_PAGE_DATA || h.len != b->comp_len ||
-		    xc_crc32c(0, pr->r.buf + b->file_off + sizeof(h), h.len) != b->crc)
-			goto bad;
-		continue;
-bad:
-		ctx->exit_hint = XC_EXIT_IMAGE;
-		xc_imgr_close(&pr->r);
-		return xc_failf(ctx, 0, "block does not match the page index", -EBADMSG,
-				"%s: offset %llu", name, (unsigned long long)b->file_off);
-	}
-	pr->dctx = ZSTD_createDCtx();
-	if (!pr->dctx) {
-		xc_imgr_close(&pr->r);
-		return xc_fail(ctx, 0, name, "set up zstd", -ENOMEM);
-	}
-	return 0;
+	size_t n = ZSTD_decompressDCtx(b->dctx, out, blk->raw_len, b->data, blk->comp_len);
+	return ZSTD_isError(n) || n != blk->raw_len ? -EBADMSG : 0;
 }
 
 int xc_pager_block(struct xc_ctx *ctx, struct xc_pager *pr, size_t i, void *out)
 {
-	const struct xc_page_block *b = &pr->blocks[i];
-	const char *src = pr->r.buf + b->file_off + sizeof(struct xc_rec_hdr);
-	size_t n;
+	int err = xc_pager_read(pr, i, out, pr->own);
 
-	if (b->codec == XC_CODEC_NONE) {
-		memcpy(out, src, b->raw_len);
-		return 0;
-	}
-	n = ZSTD_decompressDCtx(pr->dctx, out, b->raw_len, src, b->comp_len);
-	if (ZSTD_isError(n) || n != b->raw_len)
-		return xc_failf(ctx, 0, "zstd decompress", -EBADMSG, "%s: block %zu", pr->r.name, i);
+	if (err)
+		return xc_failf(ctx, 0, "read page block", err, "%s: block %zu", pr->name, i);
 	return 0;
 }
 
 void xc_pager_close(struct xc_pager *pr)
 {
-	ZSTD_freeDCtx(pr->dctx);
-	xc_imgr_close(&pr->r);
-	memset(pr, 0, sizeof(*pr));
+	if (pr->fd >= 0)
+		close(pr->fd);
+	xc_pager_buf_free(pr->own);
+	pr->own = NULL;
+	pr->fd = -1;
 }

@@ -5,6 +5,7 @@
 #ifndef XC_IMG_PAGES_H
 #define XC_IMG_PAGES_H
 
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,15 +14,15 @@
 
 #define XC_PAGE_BLOCK_PAGES 256
 
+struct xc_zpool;
+
 struct xc_pagew {
 	struct xc_imgw w;
-	int codec, level;
-	void *cctx;
+	struct xc_ctx *ctx;
+	struct xc_zpool *zp;	/* compresses blocks on worker threads */
 	size_t page;
-	uint8_t *raw;
+	uint8_t *raw;		/* block being filled, from the pool */
 	size_t raw_len, raw_cap;
-	uint8_t *cbuf;
-	size_t cbuf_cap;
 	struct xc_page_run *runs;
 	size_t nr_runs, cap_runs;
 	struct xc_page_block *blocks;
@@ -30,8 +31,9 @@ struct xc_pagew {
 	bool new_run;		/* next page starts a run (a VMA boundary) */
 };
 
+/* threads: compression workers, 0 for none, -1 for one per CPU. */
 int xc_pagew_open(struct xc_ctx *ctx, struct xc_pagew *pw, int dirfd, const char *name,
-		  int codec, int level);
+		  int codec, int level, int threads);
 /* Runs never span two VMAs: call at the start of each. */
 static inline void xc_pagew_break(struct xc_pagew *pw) { pw->new_run = true; }
 int xc_pagew_add(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr, const void *page);
@@ -41,23 +43,34 @@ int xc_pagew_finish(struct xc_ctx *ctx, struct xc_pagew *pw);
 void xc_pagew_free(struct xc_pagew *pw);
 
 struct xc_pager {
-	struct xc_imgr r;
-	void *dctx;
+	int fd;
+	char name[64];
 	size_t page;
 	const struct xc_page_run *runs;
 	size_t nr_runs;
 	const struct xc_page_block *blocks;
 	size_t nr_blocks;
 	uint64_t nr_pages;
+	struct xc_pager_buf *own;	/* for xc_pager_block() */
 };
 
-/* Opens pages-<pid>.img and checks it against the index: every block's
- * record, length and checksum. Nothing is decompressed. */
+/* Per-thread scratch for reading blocks: a decompression context and room
+ * for one stored block. */
+struct xc_pager_buf;
+struct xc_pager_buf *xc_pager_buf_new(void);
+void xc_pager_buf_free(struct xc_pager_buf *b);
+
+/* Opens pages-<pid>.img and checks all of it against the index, streaming:
+ * framing, every record's checksum, that block i is record i at the offset
+ * and length the index says, the END count. Nothing is decompressed. */
 int xc_pager_open(struct xc_ctx *ctx, struct xc_pager *pr, int dirfd, const char *name,
 		  const struct xc_page_run *runs, size_t nr_runs,
 		  const struct xc_page_block *blocks, size_t nr_blocks);
 /* Decompresses block i into out (XC_PAGE_BLOCK_PAGES pages of room). */
 int xc_pager_block(struct xc_ctx *ctx, struct xc_pager *pr, size_t i, void *out);
+/* The same without touching ctx or pr, safe from several threads each with
+ * its own buffer; returns 0 or -errno (-EBADMSG: data does not decompress). */
+int xc_pager_read(const struct xc_pager *pr, size_t i, void *out, struct xc_pager_buf *b);
 void xc_pager_close(struct xc_pager *pr);
 
 /* Pure check of a page index: runs sorted and non-overlapping, block sizes

@@ -170,13 +170,50 @@ void xc_imgw_abort(struct xc_imgw *w)
 	w->buf = NULL;
 }
 
+int xc_file_hdr_check(const struct xc_file_hdr *fh, uint32_t want_kind, uint64_t *bad_off,
+		      const char **why)
+{
+	*bad_off = 0;
+	if (memcmp(fh->magic, XC_IMG_MAGIC, 8)) {
+		*why = "not an xckpt image file (bad magic)";
+		return -EBADMSG;
+	}
+	*bad_off = 8;
+	if (fh->version != XC_IMG_VERSION) {
+		*why = "unsupported image version";
+		return -EPROTO;
+	}
+	*bad_off = 12;
+	if (fh->file_kind != want_kind) {
+		*why = "wrong file kind";
+		return -EBADMSG;
+	}
+	*bad_off = 16;
+	if (fh->arch != ARCH_IMG_ID) {
+		*why = "image made for another architecture";
+		return -EPROTO;
+	}
+	*bad_off = 20;
+	if (fh->page_size != (uint32_t)sysconf(_SC_PAGESIZE)) {
+		*why = "image made with another page size";
+		return -EPROTO;
+	}
+	*bad_off = 24;
+	if (fh->reserved) {
+		*why = "reserved header bytes are not zero";
+		return -EBADMSG;
+	}
+	return 0;
+}
+
 int xc_img_validate(const void *buf, size_t len, uint32_t want_kind, size_t *bad_off,
 		    const char **why)
 {
 	const char *b = buf;
 	struct xc_file_hdr fh;
 	size_t off = sizeof(fh);
-	uint64_t nr = 0;
+	uint64_t nr = 0, hdr_off;
+	int err;
 
 	*bad_off = 0;
 	if (len < sizeof(fh)) {
@@ -184,29 +221,10 @@ int xc_img_validate(const void *buf, size_t len, uint32_t want_kind, size_t *bad
 		return -EBADMSG;
 	}
 	memcpy(&fh, b, sizeof(fh));
-	if (memcmp(fh.magic, XC_IMG_MAGIC, 8)) {
-		*why = "not an xckpt image file (bad magic)";
-		return -EBADMSG;
-	}
-	*bad_off = 8;
-	if (fh.version != XC_IMG_VERSION) {
-		*why = "unsupported image version";
-		return -EPROTO;
-	}
-	*bad_off = 12;
-	if (fh.file_kind != want_kind) {
-		*why = "wrong file kind";
-		return -EBADMSG;
-	}
-	*bad_off = 16;
-	if (fh.arch != ARCH_IMG_ID) {
-		*why = "image made for another architecture";
-		return -EPROTO;
-	}
-	*bad_off = 20;
-	if (fh.page_size != (uint32_t)sysconf(_SC_PAGESIZE)) {
-		*why = "image made with another page size";
-		return -EPROTO;
+	err = xc_file_hdr_check(&fh, want_kind, &hdr_off, why);
+	if (err) {
+		*bad_off = hdr_off;
+		return err;
 	}
 	for (;;) {
 		struct xc_rec_hdr h;
@@ -273,7 +291,8 @@ int xc_imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, int dirfd, const char *n
 		ctx->exit_hint = XC_EXIT_IMAGE;
 		return xc_fail(ctx, 0, name, "validate: offset 0: truncated file header", -EBADMSG);
 	}
-	m = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* Every byte is read for the checksums anyway: populate up front. */
+	m = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	err = -errno;
 	close(fd);
 	if (m == MAP_FAILED)

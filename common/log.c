@@ -74,6 +74,7 @@ void xc_ctx_init(struct xc_ctx *ctx)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->codec = XC_CODEC_ZSTD;
 	ctx->level = 1;
+	ctx->jobs = -1;
 	clock_gettime(CLOCK_MONOTONIC, &ctx->run_start);
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -249,6 +250,34 @@ static int load_proc(struct xc_rst *r)
 	return err;
 }
 
+/* The dumped process may still be a zombie for a moment, until its parent
+ * reaps it (a dump kills it just before returning): wait for that, but not
+ * for a live process that holds the pid. */
+static bool pid_free(pid_t pid)
+{
+	char path[64], buf[256];
+
+	for (int i = 0; i < 100; i++) {
+		FILE *f;
+		bool zombie = false;
+
+		if (kill(pid, 0) && errno == ESRCH)
+			return true;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		f = fopen(path, "re");
+		if (f) {
+			char *rp;
+			if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')))
+				zombie = rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+			fclose(f);
+		}
+		if (!zombie)
+			return !f && errno == ENOENT;
+		usleep(50000);
+	}
+	return false;
+}
+
 int rst_image_load(struct xc_rst *r)
 {
 	const struct xc_rec_inventory *inv = NULL;
@@ -286,7 +315,7 @@ int rst_image_load(struct xc_rst *r)
 		err = check_vdso(r);
 	if (!err)
 		err = check_cpu(r);
-	if (!err && !kill(r->pid, 0))
+	if (!err && !pid_free(r->pid))
 		err = xc_fail(r->ctx, r->pid, "process", "pid is in use", -EEXIST);
 	return err;
 }

@@ -4,6 +4,8 @@
  * new task's mappings while the blob waits at its first trap. */
 #define LOG_PREFIX "mm: "
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 
 #include "common/blob.h"
 #include "common/log.h"
+#include "common/zpool.h"
 #include "restorer/rst.h"
 
 extern const char xc_restorer_elf[], xc_restorer_elf_end[];
@@ -221,48 +224,129 @@ int rst_mm_switch(struct xc_rst *r)
 	arch_blob_jump(a->self_start + entry, msg.args_addr, a->self_start + l.stack + RST_STACK);
 }
 
-/* Parent side, the blob waiting at its first trap. */
-int rst_mm_fill(struct xc_rst *r, pid_t pid)
+/* Parent side, the blob waiting at its first trap: blocks are read,
+ * decompressed and written into the task by several threads, block i by
+ * thread i % n; each thread writes the pages of its block with one
+ * process_vm_writev per run it covers. */
+struct fill {
+	struct xc_rst *r;
+	pid_t pid;
+	int nthreads;
+	const uint64_t *run_first;	/* stream index of each run's first page */
+	atomic_uint_fast64_t done;	/* bytes written, for the progress bar */
+	uint64_t total;
+};
+
+struct filler {
+	struct fill *f;
+	pthread_t th;
+	int idx;
+	int err;
+	char what[96];
+};
+
+static size_t run_of(const struct fill *f, uint64_t s)
 {
-	size_t page = sysconf(_SC_PAGESIZE), blk = (size_t)-1;
-	uint64_t stream = 0, total = r->pager.nr_pages * page, done = 0;
-	char *buf = malloc(XC_PAGE_BLOCK_PAGES * page);
-	int err = 0;
+	size_t lo = 0, hi = f->r->nr_runs;
 
-	if (!buf)
-		return xc_fail(r->ctx, pid, "pages", "allocate", -ENOMEM);
-	for (size_t i = 0; !err && i < r->nr_runs; i++) {
-		uint64_t left = r->runs[i].nr_pages, va = r->runs[i].vaddr;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (f->run_first[mid] <= s)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
 
-		while (left) {
-			size_t b = stream / XC_PAGE_BLOCK_PAGES, in = stream % XC_PAGE_BLOCK_PAGES;
-			size_t n = XC_PAGE_BLOCK_PAGES - in;
-			struct iovec lo, re;
+static int write_block(struct filler *w, size_t b, char *buf, size_t page)
+{
+	struct fill *f = w->f;
+	const struct xc_rst *r = f->r;
+	uint64_t s = (uint64_t)b * XC_PAGE_BLOCK_PAGES;
+	uint64_t end = s + r->pager.blocks[b].raw_len / page;
 
-			if (b != blk) {
-				err = xc_pager_block(r->ctx, &r->pager, b, buf);
-				if (err)
-					break;
-				blk = b;
-			}
-			if (n > left)
-				n = left;
-			lo.iov_base = buf + in * page;
-			lo.iov_len = re.iov_len = n * page;
-			re.iov_base = (void *)(uintptr_t)va;
-			if (process_vm_writev(pid, &lo, 1, &re, 1, 0) != (ssize_t)(n * page)) {
-				err = xc_failf(r->ctx, pid, "write pages", errno ? -errno : -EIO,
-					       "memory at %#llx", (unsigned long long)va);
-				break;
-			}
-			stream += n;
-			left -= n;
-			va += n * page;
-			done += n * page;
-			xc_progress(r->ctx, "memory", done, total);
+	for (size_t k = run_of(f, s); s < end; k++) {
+		uint64_t in = s - f->run_first[k], n = r->runs[k].nr_pages - in;
+		struct iovec lo, re;
+
+		if (n > end - s)
+			n = end - s;
+		lo.iov_base = buf + (s - (uint64_t)b * XC_PAGE_BLOCK_PAGES) * page;
+		lo.iov_len = re.iov_len = n * page;
+		re.iov_base = (void *)(uintptr_t)(r->runs[k].vaddr + in * page);
+		if (process_vm_writev(f->pid, &lo, 1, &re, 1, 0) != (ssize_t)(n * page)) {
+			snprintf(w->what, sizeof(w->what), "memory at %#llx",
+				 (unsigned long long)(uintptr_t)re.iov_base);
+			return errno ? -errno : -EIO;
 		}
+		s += n;
+		f->done += n * page;
+	}
+	return 0;
+}
+
+static void *fill_thread(void *arg)
+{
+	struct filler *w = arg;
+	struct fill *f = w->f;
+	size_t page = sysconf(_SC_PAGESIZE);
+	char *buf = malloc(XC_PAGE_BLOCK_PAGES * page);
+	struct xc_pager_buf *pb = xc_pager_buf_new();
+
+	if (!buf || !pb) {
+		w->err = -ENOMEM;
+		snprintf(w->what, sizeof(w->what), "page buffers");
+	}
+	for (size_t b = w->idx; !w->err && b < f->r->nr_blocks; b += f->nthreads) {
+		w->err = xc_pager_read(&f->r->pager, b, buf, pb);
+		if (w->err)
+			snprintf(w->what, sizeof(w->what), "%s: block %zu", f->r->pager.name, b);
+		else
+			w->err = write_block(w, b, buf, page);
+		if (!w->idx)
+			xc_progress(f->r->ctx, "memory", f->done, f->total);
 	}
 	free(buf);
+	xc_pager_buf_free(pb);
+	return NULL;
+}
+
+int rst_mm_fill(struct xc_rst *r, pid_t pid)
+{
+	struct fill f = { .r = r, .pid = pid };
+	struct filler w[8];
+	bool started[8] = { false };
+	uint64_t *first = malloc((r->nr_runs + 1) * sizeof(*first)), s = 0;
+	int n = xc_zpool_auto_threads(), err = 0;
+
+	if (!first)
+		return xc_fail(r->ctx, pid, "pages", "allocate", -ENOMEM);
+	for (size_t i = 0; i < r->nr_runs; i++) {
+		first[i] = s;
+		s += r->runs[i].nr_pages;
+	}
+	f.run_first = first;
+	f.total = r->pager.nr_pages * sysconf(_SC_PAGESIZE);
+	if ((size_t)n > r->nr_blocks)
+		n = r->nr_blocks ? (int)r->nr_blocks : 1;
+	f.nthreads = n;
+	for (int i = 0; i < n; i++)
+		w[i] = (struct filler){ .f = &f, .idx = i };
+	for (int i = 1; i < n; i++)
+		started[i] = !pthread_create(&w[i].th, NULL, fill_thread, &w[i]);
+	/* This thread takes share 0, and the share of any thread that could
+	 * not be started. */
+	for (int i = 0; i < n; i++)
+		if (!started[i])
+			fill_thread(&w[i]);
+	for (int i = 1; i < n; i++)
+		if (started[i])
+			pthread_join(w[i].th, NULL);
+	for (int i = 0; i < n && !err; i++)
+		if (w[i].err)
+			err = xc_fail(r->ctx, pid, w[i].what, "write pages", w[i].err);
+	free(first);
 	return err;
 }
 

@@ -188,7 +188,8 @@ static int write_proc(struct xc_dump *d)
 		goto fail;
 	xc_step_begin(d->ctx, "pages");
 	snprintf(name, sizeof(name), "pages-%d.img", d->pid);
-	err = xc_pagew_open(d->ctx, &d->pages, d->dirfd, name, d->ctx->codec, d->ctx->level);
+	err = xc_pagew_open(d->ctx, &d->pages, d->dirfd, name, d->ctx->codec, d->ctx->level,
+				    d->ctx->jobs);
 	if (!err)
 		err = dump_pages(d);
 	if (!err)

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -280,6 +281,22 @@ static bool want_page(uint32_t kind, uint64_t pm)
 
 #define CHUNK_PAGES 256
 
+/* process_vm_readv is the cheaper path; /proc/PID/mem also reads mappings
+ * the target itself may not read (PROT_NONE, execute-only). */
+static ssize_t read_mem(struct xc_dump *d, const struct xc_vma *v, void *buf, size_t len,
+			uint64_t addr)
+{
+	struct iovec lo = { buf, len }, re = { (void *)(uintptr_t)addr, len };
+	ssize_t n;
+
+	if (v->prot & PROT_READ) {
+		n = process_vm_readv(d->pid, &lo, 1, &re, 1, 0);
+		if (n == (ssize_t)len)
+			return n;
+	}
+	return pread(d->memfd, buf, len, (off_t)addr);
+}
+
 /* Read the wanted pages of one VMA in chunks and feed the non-zero ones to
  * the page writer. */
 static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, uint8_t *buf,
@@ -309,7 +326,7 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 				run++;
 			if (!run)
 				break;
-			r = pread(d->memfd, buf, run * page, a + off * page);
+			r = read_mem(d, v, buf, run * page, a + off * page);
 			if (r != (ssize_t)(run * page))
 				return xc_failf(d->ctx, d->pid, "read memory", r < 0 ? -errno : -EIO,
 						"mapping %llx-%llx at %llx",

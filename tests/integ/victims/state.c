@@ -46,8 +46,8 @@ int main(int argc, char **argv)
 	struct rlimit rl_nofile = { 123, 0 }, rl_core = { 0, 0 }, got;
 	stack_t ss = { 0 }, ss_after;
 	sigset_t mask, cur;
-	uint64_t h_heap, h_anon, h_cow;
-	unsigned char *heap, *anon, *cow;
+	uint64_t h_heap, h_anon, h_cow, h_none, h_shared;
+	unsigned char *heap, *anon, *cow, *none, *shared;
 	int datafd, outfd, libfd;
 	FILE *ready;
 	struct sigaction sa = { 0 };
@@ -76,6 +76,15 @@ int main(int argc, char **argv)
 	cow = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, libfd, 0);
 	close(libfd);
 	memcpy(cow + 4096 + 100, "copied-on-write", 15);	/* page 1 only */
+	/* data behind PROT_NONE, and shared anonymous memory */
+	none = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(none, 0xa5, 1 << 20);
+	h_none = fnv(none, 1 << 20, 1469598103934665603ULL);
+	mprotect(none, 1 << 20, PROT_NONE);
+	shared = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	for (int i = 0; i < (1 << 20); i += 4096)
+		shared[i] = (unsigned char)(i >> 12);
+	h_shared = fnv(shared, 1 << 20, 1469598103934665603ULL);
 	h_heap = fnv(heap, HEAP_MB << 20, 1469598103934665603ULL);
 	h_anon = fnv(anon, ANON_MB << 20, 1469598103934665603ULL);
 	h_cow = fnv(cow, 4 * 4096, 1469598103934665603ULL);
@@ -129,6 +138,9 @@ int main(int argc, char **argv)
 	CHECK(fnv(heap, HEAP_MB << 20, 1469598103934665603ULL) == h_heap, "heap hash");
 	CHECK(fnv(anon, ANON_MB << 20, 1469598103934665603ULL) == h_anon, "anon hash");
 	CHECK(fnv(cow, 4 * 4096, 1469598103934665603ULL) == h_cow, "cow hash");
+	CHECK(!mprotect(none, 1 << 20, PROT_READ) &&
+	      fnv(none, 1 << 20, 1469598103934665603ULL) == h_none, "PROT_NONE data");
+	CHECK(fnv(shared, 1 << 20, 1469598103934665603ULL) == h_shared, "shared anonymous memory");
 	CHECK(usr1_count >= 1, "SIGUSR1 handler did not run (%d)", usr1_count);
 	CHECK(read(datafd, buf, 5) == 5 && !memcmp(buf, "abcde", 5), "file offset");
 	CHECK(write(outfd, "after\n", 6) == 6, "log write");

@@ -1,0 +1,227 @@
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "common/ctx.h"
+#include "common/zpool.h"
+
+enum slot_state { SLOT_FREE, SLOT_FILLING, SLOT_READY, SLOT_BUSY, SLOT_DONE };
+
+struct slot {
+	uint8_t *raw, *out;
+	size_t raw_len, out_len;
+	int codec;
+	int err;
+	enum slot_state state;
+};
+
+struct xc_zpool {
+	int codec, level, nthreads;
+	size_t block_cap, out_cap;
+	struct slot *slots;
+	int nslots;
+	uint64_t fill_seq, emit_seq, work_seq;	/* next to fill, to emit, to take */
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	bool quit;
+	pthread_t *threads;
+	ZSTD_CCtx *inline_cctx;
+};
+
+int xc_zpool_auto_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
+/* Compress one slot; raw is kept when zstd does not make it smaller. */
+static void compress_slot(struct xc_zpool *zp, ZSTD_CCtx *cctx, struct slot *s)
+{
+	s->codec = XC_CODEC_NONE;
+	s->out_len = s->raw_len;
+	s->err = 0;
+	if (zp->codec != XC_CODEC_ZSTD)
+		return;
+	size_t c = ZSTD_compress2(cctx, s->out, zp->out_cap, s->raw, s->raw_len);
+	if (ZSTD_isError(c)) {
+		s->err = -EIO;
+		return;
+	}
+	if (c < s->raw_len) {
+		s->codec = XC_CODEC_ZSTD;
+		s->out_len = c;
+	}
+}
+
+static ZSTD_CCtx *new_cctx(int level)
+{
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+
+	if (c && ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level))) {
+		ZSTD_freeCCtx(c);
+		c = NULL;
+	}
+	return c;
+}
+
+static void *worker(void *arg)
+{
+	struct xc_zpool *zp = arg;
+	ZSTD_CCtx *cctx = new_cctx(zp->level);
+
+	pthread_mutex_lock(&zp->mu);
+	for (;;) {
+		struct slot *s;
+
+		while (!zp->quit && zp->work_seq == zp->fill_seq)
+			pthread_cond_wait(&zp->work, &zp->mu);
+		if (zp->quit)
+			break;
+		s = &zp->slots[zp->work_seq++ % zp->nslots];
+		s->state = SLOT_BUSY;
+		pthread_mutex_unlock(&zp->mu);
+		if (cctx)
+			compress_slot(zp, cctx, s);
+		else
+			s->err = -ENOMEM;
+		pthread_mutex_lock(&zp->mu);
+		s->state = SLOT_DONE;
+		pthread_cond_broadcast(&zp->done);
+	}
+	pthread_mutex_unlock(&zp->mu);
+	ZSTD_freeCCtx(cctx);
+	return NULL;
+}
+
+struct xc_zpool *xc_zpool_new(int codec, int level, int threads, size_t block_cap)
+{
+	struct xc_zpool *zp = calloc(1, sizeof(*zp));
+
+	if (!zp)
+		return NULL;
+	zp->codec = codec;
+	zp->level = level;
+	zp->block_cap = block_cap;
+	zp->out_cap = ZSTD_compressBound(block_cap);
+	zp->nslots = threads ? 2 * threads + 2 : 1;
+	zp->slots = calloc(zp->nslots, sizeof(*zp->slots));
+	pthread_mutex_init(&zp->mu, NULL);
+	pthread_cond_init(&zp->work, NULL);
+	pthread_cond_init(&zp->done, NULL);
+	if (!zp->slots)
+		goto fail;
+	for (int i = 0; i < zp->nslots; i++) {
+		zp->slots[i].raw = malloc(block_cap);
+		zp->slots[i].out = malloc(zp->out_cap);
+		if (!zp->slots[i].raw || !zp->slots[i].out)
+			goto fail;
+	}
+	if (!threads) {
+		zp->inline_cctx = new_cctx(level);
+		if (!zp->inline_cctx)
+			goto fail;
+		return zp;
+	}
+	zp->threads = calloc(threads, sizeof(*zp->threads));
+	if (!zp->threads)
+		goto fail;
+	for (; zp->nthreads < threads; zp->nthreads++)
+		if (pthread_create(&zp->threads[zp->nthreads], NULL, worker, zp))
+			goto fail;
+	return zp;
+fail:
+	xc_zpool_free(zp);
+	errno = ENOMEM;
+	return NULL;
+}
+
+/* Emit the oldest block; wait for it when it is still being compressed. */
+static int emit_one(struct xc_zpool *zp, xc_zpool_emit_fn emit, void *arg)
+{
+	struct slot *s = &zp->slots[zp->emit_seq % zp->nslots];
+	int err;
+
+	if (zp->threads) {
+		pthread_mutex_lock(&zp->mu);
+		while (s->state != SLOT_DONE)
+			pthread_cond_wait(&zp->done, &zp->mu);
+		pthread_mutex_unlock(&zp->mu);
+	}
+	err = s->err;
+	if (!err)
+		err = emit(arg, s->codec == XC_CODEC_NONE ? s->raw : s->out, s->out_len, s->raw_len,
+			   s->codec);
+	s->state = SLOT_FREE;
+	zp->emit_seq++;
+	return err;
+}
+
+uint8_t *xc_zpool_buffer(struct xc_zpool *zp, xc_zpool_emit_fn emit, void *arg, int *err)
+{
+	struct slot *s;
+
+	/* The slot of fill_seq is free once fill_seq - nslots has been emitted. */
+	while (zp->fill_seq - zp->emit_seq >= (uint64_t)zp->nslots) {
+		*err = emit_one(zp, emit, arg);
+		if (*err)
+			return NULL;
+	}
+	s = &zp->slots[zp->fill_seq % zp->nslots];
+	s->state = SLOT_FILLING;
+	return s->raw;
+}
+
+void xc_zpool_submit(struct xc_zpool *zp, size_t raw_len)
+{
+	struct slot *s = &zp->slots[zp->fill_seq % zp->nslots];
+
+	s->raw_len = raw_len;
+	if (!zp->threads) {
+		compress_slot(zp, zp->inline_cctx, s);
+		s->state = SLOT_DONE;
+		zp->fill_seq++;
+		return;
+	}
+	pthread_mutex_lock(&zp->mu);
+	s->state = SLOT_READY;
+	zp->fill_seq++;
+	pthread_cond_signal(&zp->work);
+	pthread_mutex_unlock(&zp->mu);
+}
+
+int xc_zpool_drain(struct xc_zpool *zp, xc_zpool_emit_fn emit, void *arg)
+{
+	int err = 0;
+
+	while (!err && zp->emit_seq < zp->fill_seq)
+		err = emit_one(zp, emit, arg);
+	return err;
+}
+
+void xc_zpool_free(struct xc_zpool *zp)
+{
+	if (!zp)
+		return;
+	pthread_mutex_lock(&zp->mu);
+	zp->quit = true;
+	pthread_cond_broadcast(&zp->work);
+	pthread_mutex_unlock(&zp->mu);
+	for (int i = 0; i < zp->nthreads; i++)
+		pthread_join(zp->threads[i], NULL);
+	free(zp->threads);
+	for (int i = 0; zp->slots && i < zp->nslots; i++) {
+		free(zp->slots[i].raw);
+		free(zp->slots[i].out);
+	}
+	free(zp->slots);
+	ZSTD_freeCCtx(zp->inline_cctx);
+	pthread_cond_destroy(&zp->work);
+	pthread_cond_destroy(&zp->done);
+	pthread_mutex_destroy(&zp->mu);
+	free(zp);
+}

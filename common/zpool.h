@@ -1,0 +1,31 @@
+/* Parallel block compressor: the caller fills one block at a time, worker
+ * threads compress them (zstd, or keep them raw when that does not pay), and
+ * finished blocks come back to the caller strictly in submission order, on
+ * the caller's thread, so the file layout does not depend on timing. */
+#ifndef XC_ZPOOL_H
+#define XC_ZPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct xc_zpool;
+
+/* Called in order for each finished block: data/len as stored, codec chosen. */
+typedef int (*xc_zpool_emit_fn)(void *arg, const void *data, size_t len, size_t raw_len,
+				int codec);
+
+/* threads 0: compress on the caller's thread. NULL with errno on failure. */
+struct xc_zpool *xc_zpool_new(int codec, int level, int threads, size_t block_cap);
+/* A buffer of block_cap bytes for the next block. Emits finished blocks while
+ * it waits for a free one; returns NULL with *err set if an emit or a
+ * compression failed. */
+uint8_t *xc_zpool_buffer(struct xc_zpool *zp, xc_zpool_emit_fn emit, void *arg, int *err);
+/* Hands the buffer from xc_zpool_buffer() over for compression. */
+void xc_zpool_submit(struct xc_zpool *zp, size_t raw_len);
+/* Emits every submitted block. */
+int xc_zpool_drain(struct xc_zpool *zp, xc_zpool_emit_fn emit, void *arg);
+void xc_zpool_free(struct xc_zpool *zp);
+/* Worker count for "auto": the online CPUs, at most 8. */
+int xc_zpool_auto_threads(void);
+
+#endif
