@@ -25,7 +25,7 @@ struct xc_err {
 	int code;		/* negative errno, 0: none */
 	pid_t pid;
 	char obj[160];
-	char step[64];
+	char step[128];
 };
 
 struct xc_ctx {

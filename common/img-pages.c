@@ -162,7 +162,10 @@ int xc_page_index_check(const struct xc_page_run *runs, size_t nr_runs,
 	uint64_t pages = 0, raw = 0;
 
 	for (size_t i = 0; i < nr_runs; i++) {
-		if (!runs[i].nr_pages || (runs[i].vaddr & (page - 1))) {
+		/* Every run must end inside the 64-bit space, so that the order
+		 * and overlap checks below cannot wrap. */
+		if (!runs[i].nr_pages || (runs[i].vaddr & (page - 1)) ||
+		    runs[i].vaddr > UINT64_MAX - (uint64_t)runs[i].nr_pages * page) {
 			*why = "bad page run";
 			return -EBADMSG;
 		}
@@ -202,7 +205,7 @@ struct xc_pager_buf *xc_pager_buf_new(void)
 
 	if (!b)
 		return NULL;
-	b->cap = ZSTD_compressBound(XC_PAGE_BLOCK_PAGES * (size_t)sysconf(_SC_PAGESIZE));
+	b->cap = (ZSTD_compressBound(XC_PAGE_BLOCK_PAGES * (size_t)sysconf(_SC_PAGESIZE)) + 7) & ~7ul;
 	b->data = malloc(b->cap);
 	b->dctx = ZSTD_createDCtx();
 	if (!b->data || !b->dctx) {
@@ -273,15 +276,19 @@ static int pager_scan(struct xc_pager *pr, struct xc_pager_buf *b, uint64_t size
 		if (err)
 			return err;
 		padded = ((uint64_t)h.len + 7) & ~7ULL;
-		if (h.len > b->cap || padded > size - off - sizeof(h)) {
+		if (padded > b->cap || padded > size - off - sizeof(h)) {
 			*why = "truncated: record length runs past end of file";
 			return -EBADMSG;
 		}
-		err = pread_all(pr->fd, b->data, h.len, off + sizeof(h));
+		err = pread_all(pr->fd, b->data, padded, off + sizeof(h));
 		if (err)
 			return err;
 		if (xc_rec_crc(&h, b->data) != h.crc) {
 			*why = "record checksum mismatch";
+			return -EBADMSG;
+		}
+		if (!xc_pad_is_zero((char *)b->data + h.len, padded - h.len)) {
+			*why = "record padding is not zero";
 			return -EBADMSG;
 		}
 		if (h.kind == XC_REC_END) {
@@ -350,7 +357,7 @@ int xc_pager_open(struct xc_ctx *ctx, struct xc_pager *pr, int dirfd, const char
 	posix_fadvise(pr->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	err = pager_scan(pr, pr->own, (uint64_t)st.st_size, &bad, &why);
 	if (err == -EBADMSG || err == -EPROTO) {
-		char step[96];
+		char step[sizeof(ctx->first_err.step)];
 
 		ctx->exit_hint = XC_EXIT_IMAGE;
 		snprintf(step, sizeof(step), "offset %llu: %s", (unsigned long long)bad, why);

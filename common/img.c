@@ -28,6 +28,16 @@ void xc_file_hdr_init(struct xc_file_hdr *h, uint32_t file_kind)
 	h->page_size = (uint32_t)sysconf(_SC_PAGESIZE);
 }
 
+bool xc_pad_is_zero(const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n--)
+		if (*c++)
+			return false;
+	return true;
+}
+
 uint32_t xc_rec_crc(const struct xc_rec_hdr *h, const void *payload)
 {
 	struct xc_rec_hdr z = *h;
@@ -243,6 +253,10 @@ int xc_img_validate(const void *buf, size_t len, uint32_t want_kind, size_t *bad
 			*why = "record checksum mismatch";
 			return -EBADMSG;
 		}
+		if (!xc_pad_is_zero(b + off + sizeof(h) + h.len, pad8(h.len) - h.len)) {
+			*why = "record padding is not zero";
+			return -EBADMSG;
+		}
 		if (h.kind == XC_REC_END) {
 			struct xc_rec_end e;
 			if (h.len != sizeof(e)) {
@@ -289,7 +303,7 @@ int xc_imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, int dirfd, const char *n
 	if (st.st_size < (off_t)sizeof(struct xc_file_hdr)) {
 		close(fd);
 		ctx->exit_hint = XC_EXIT_IMAGE;
-		return xc_fail(ctx, 0, name, "validate: offset 0: truncated file header", -EBADMSG);
+		return xc_fail(ctx, 0, name, "offset 0: truncated file header", -EBADMSG);
 	}
 	/* Every byte is read for the checksums anyway: populate up front. */
 	m = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
@@ -302,12 +316,11 @@ int xc_imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, int dirfd, const char *n
 	r->mapped = true;
 	err = xc_img_validate(r->buf, r->len, file_kind, &bad, &why);
 	if (err) {
-		char step[64];
+		char step[sizeof(ctx->first_err.step)];
 
-		snprintf(step, sizeof(step), "validate: offset %zu", bad);
+		snprintf(step, sizeof(step), "offset %zu: %s", bad, why);
 		ctx->exit_hint = XC_EXIT_IMAGE;
 		xc_fail(ctx, 0, name, step, err);
-		snprintf(ctx->first_err.step, sizeof(ctx->first_err.step), "offset %zu: %s", bad, why);
 		xc_imgr_close(r);
 		return err;
 	}

@@ -39,6 +39,8 @@ int xc_img_validate(const void *buf, size_t len, uint32_t want_kind, size_t *bad
 /* Checks magic, version, kind, arch and page size of a file header. */
 int xc_file_hdr_check(const struct xc_file_hdr *fh, uint32_t want_kind, uint64_t *bad_off,
 		      const char **why);
+/* Padding after a payload must be zero: it is outside the checksum. */
+bool xc_pad_is_zero(const void *p, size_t n);
 uint32_t xc_rec_crc(const struct xc_rec_hdr *h, const void *payload);
 void xc_file_hdr_init(struct xc_file_hdr *h, uint32_t file_kind);
 

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -128,4 +129,36 @@ void xc_progress_done(struct xc_ctx *ctx)
 		fprintf(stderr, "\r\033[K");
 		ctx->progress_shown = 0;
 	}
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	stop_requested = sig;
+}
+
+void xc_interrupt_guard(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+bool xc_interrupted(void)
+{
+	return stop_requested != 0;
+}
+
+int xc_check_interrupt(struct xc_ctx *ctx, pid_t pid)
+{
+	if (!stop_requested)
+		return 0;
+	char step[64];
+
+	snprintf(step, sizeof(step), "stopped by %s, left as it was", strsignal(stop_requested));
+	return xc_fail(ctx, pid, "process", step, -EINTR);
 }

@@ -7,6 +7,7 @@
 #define XC_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct xc_ctx;
@@ -30,6 +31,14 @@ void xc_log(enum xc_loglevel lvl, const char *prefix, const char *fmt, ...)
 int xc_fail(struct xc_ctx *ctx, pid_t pid, const char *obj, const char *step, int err);
 int xc_failf(struct xc_ctx *ctx, pid_t pid, const char *step, int err, const char *objfmt, ...)
 	__attribute__((format(printf, 5, 6)));
+
+/* SIGINT/SIGTERM/SIGHUP/SIGQUIT do not kill xckpt while it holds a target:
+ * they set a flag (the one sig_atomic_t the style allows) that long loops and
+ * phase boundaries check, so the target is put back before xckpt exits. */
+void xc_interrupt_guard(void);
+bool xc_interrupted(void);
+/* -EINTR recorded against pid if a signal asked us to stop, else 0. */
+int xc_check_interrupt(struct xc_ctx *ctx, pid_t pid);
 
 /* Per-step timing, printed with -v. */
 void xc_step_begin(struct xc_ctx *ctx, const char *name);

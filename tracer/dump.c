@@ -265,6 +265,7 @@ int xc_dump(struct xc_ctx *ctx)
 
 	d.img.fd = -1;
 	d.pages.w.fd = -1;
+	xc_interrupt_guard();
 	xc_step_begin(ctx, "check");
 	err = check_target(&d);
 	if (!err)
@@ -279,9 +280,13 @@ int xc_dump(struct xc_ctx *ctx)
 		err = collect(&d);
 	}
 	if (!err)
+		err = xc_check_interrupt(ctx, d.pid);
+	if (!err)
 		err = write_proc(&d);
 	if (!err)
 		err = write_inventory(&d);
+	if (!err)
+		err = xc_check_interrupt(ctx, d.pid);
 	if (!err) {
 		xc_step_begin(ctx, "commit");
 		err = xc_imgdir_commit(ctx, &dir);

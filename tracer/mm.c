@@ -350,6 +350,8 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 		}
 		*done += n * page;
 		xc_progress(d->ctx, "memory", *done, total);
+		if (xc_interrupted())
+			return xc_check_interrupt(d->ctx, d->pid);
 	}
 	return 0;
 }

@@ -144,6 +144,73 @@ bad_socket)
 	ls -a "$T" | grep -q xckpt-tmp && fail "temporary image left behind"
 	[ -e "$T/img" ] && fail "image directory created"
 	pass ;;
+bad_threads)
+	start /usr/bin/python3 -c '
+import os, sys, threading, time
+os.closerange(3, 4096)
+threading.Thread(target=lambda: time.sleep(600), daemon=True).start()
+open(sys.argv[1] + "/ready", "w").write(str(os.getpid()))
+time.sleep(600)' "$T"
+	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
+	[ $? = 4 ] || fail "expected exit 4: $out"
+	echo "$out" | grep -q "pid $VPID: process (2 threads): multi-threaded" || fail "unclear error: $out"
+	kill -0 "$VPID" || fail "target died"
+	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target still traced"
+	pass ;;
+changed_file)	# a file behind a mapping changed after the dump: refused, nothing created
+	setup_files
+	start "$VICTIMS/state" "$T"
+	dump_kill
+	touch -d '2001-01-01' "$T/lib.dat"
+	out=$("$XCKPT" restore -D "$T/img" 2>&1)
+	[ $? = 3 ] || fail "expected exit 3: $out"
+	echo "$out" | grep -q "pid $VPID: $T/lib.dat: file changed since the dump" || fail "unclear error: $out"
+	kill -0 "$VPID" 2>/dev/null && fail "a process was created"
+	pass ;;
+pid_in_use)	# the original still runs: restore must refuse, not touch it
+	setup_files
+	start "$VICTIMS/state" "$T"
+	"$XCKPT" dump --pid "$VPID" -D "$T/img" -R 2>"$T/dump.err" || fail "dump: $(cat "$T/dump.err")"
+	out=$("$XCKPT" restore -D "$T/img" 2>&1)
+	[ $? = 1 ] || fail "expected exit 1: $out"
+	echo "$out" | grep -q "pid $VPID: process: pid is in use" || fail "unclear error: $out"
+	kill -USR1 "$VPID"; sleep 0.2; kill -USR2 "$VPID"
+	wait "$VPID" || fail "original was disturbed"
+	pass ;;
+interrupted)	# SIGINT in the middle of a (slow, zstd:19) dump
+	setup_files
+	start "$VICTIMS/state" "$T"
+	maps_before=$(cat "/proc/$VPID/maps")
+	"$XCKPT" dump --pid "$VPID" -D "$T/img" --compress zstd:19 2>"$T/dump.err" &
+	x=$!
+	PIDS+=("$x")
+	sleep 0.5
+	kill -INT "$x"
+	wait "$x" && fail "dump was not interrupted"
+	grep -q "pid $VPID: process: stopped by Interrupt" "$T/dump.err" || fail "unclear error: $(cat "$T/dump.err")"
+	[ -e "$T/img" ] && fail "image directory created"
+	ls -a "$T" | grep -q xckpt-tmp && fail "temporary image left behind"
+	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target still traced"
+	[ "$(cat "/proc/$VPID/maps")" = "$maps_before" ] || fail "maps changed"
+	kill -USR1 "$VPID"; sleep 0.2; kill -USR2 "$VPID"
+	wait "$VPID" || fail "target was disturbed"
+	grep -q '^PASS' "$T/out" || fail "target did not pass its own checks"
+	pass ;;
+cli)
+	"$XCKPT" --version | grep -q '^xckpt [0-9]' || fail "--version"
+	for c in "" dump restore show check; do
+		"$XCKPT" $c --help | grep -q '^usage: xckpt' || fail "$c --help"
+	done
+	out=$("$XCKPT" dump -D "$T/img" 2>&1); [ $? = 2 ] || fail "missing --pid: exit 2 expected"
+	echo "$out" | grep -q -- "--pid is required" || fail "missing --pid: $out"
+	"$XCKPT" frobnicate 2>/dev/null; [ $? = 2 ] || fail "unknown command: exit 2 expected"
+	"$XCKPT" restore -D "$T/img" --pid 3 2>/dev/null; [ $? = 2 ] || fail "wrong option: exit 2 expected"
+	"$XCKPT" dump --pid 1 -D "$T/img" --compress lz4 2>/dev/null; [ $? = 2 ] || fail "bad codec"
+	out=$("$XCKPT" restore -D "$T/nothing" 2>&1); [ $? = 1 ] || fail "missing image: $out"
+	echo "$out" | grep -q "nothing: open image directory: No such file" || fail "missing image: $out"
+	"$XCKPT" check >"$T/check.txt" || fail "check: $(cat "$T/check.txt")"
+	grep -q "clone3 set_tid *ok" "$T/check.txt" || fail "check output"
+	pass ;;
 bad_image_*)
 	setup_files
 	start "$VICTIMS/state" "$T"

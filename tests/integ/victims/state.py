@@ -48,6 +48,9 @@ if os.getcwd() != sub: fails.append("cwd %s" % os.getcwd())
 if os.umask(0) != 0o077: fails.append("umask")
 if resource.getrlimit(resource.RLIMIT_NOFILE)[0] != 77: fails.append("rlimit")
 if ticks < 2: fails.append("did not carry on")
+# a restored process must still fork and exec
+import subprocess
+if subprocess.run(["/bin/sh", "-c", "exit 7"]).returncode != 7: fails.append("fork/exec")
 for x in fails: print("FAIL:", x)
 print("FAIL" if fails else "PASS", flush=True)
 sys.exit(1 if fails else 0)
