@@ -103,19 +103,15 @@ static void show_vma(struct show *s, struct xc_imgr *r, const struct xc_rec_vma 
 
 static void show_regs(struct show *s, const struct xc_rec_regs *r)
 {
-	static const char *const names[] = {
-		"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx",
-		"rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base",
-		"gs_base", "ds", "es", "fs", "gs" };
 	const uint64_t *v = (const uint64_t *)r;
 	size_t n = sizeof(*r) / 8;
 
-	for (size_t i = 0; i < n && i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (s->json) {
 			sep(s);
-			printf("\"%s\":%llu", names[i], (unsigned long long)v[i]);
+			printf("\"%s\":%llu", arch_reg_names[i], (unsigned long long)v[i]);
 		} else {
-			printf("    %-8s %016llx%s", names[i], (unsigned long long)v[i],
+			printf("    %-8s %016llx%s", arch_reg_names[i], (unsigned long long)v[i],
 			       i % 3 == 2 ? "\n" : "  ");
 		}
 	}

@@ -10,6 +10,12 @@
 
 #include "arch/arch.h"
 
+const char *const arch_reg_names[sizeof(struct xc_rec_regs) / 8] = {
+	"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx",
+	"rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base",
+	"gs_base", "ds", "es", "fs", "gs",
+};
+
 int arch_get_regs(pid_t tid, struct xc_rec_regs *r)
 {
 	struct iovec iov = { r, sizeof(*r) };

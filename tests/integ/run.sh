@@ -211,6 +211,23 @@ cli)
 	"$XCKPT" check >"$T/check.txt" || fail "check: $(cat "$T/check.txt")"
 	grep -q "clone3 set_tid *ok" "$T/check.txt" || fail "check output"
 	pass ;;
+other_vdso|other_cpu)	# well-formed image from another kernel / CPU: refused
+	setup_files
+	start "$VICTIMS/state" "$T"
+	dump_kill
+	f=$T/img/proc-$VPID.img
+	if [ $TEST = other_vdso ]; then	# VDSO record: vdso_crc at payload offset 32
+		"$SRC/patch-record.py" "$f" 18 32 efbeadde || fail "patch"
+		want="\[vdso\]: vDSO differs from the dumping kernel's"
+	else				# XSTATE record: features at payload offset 8, bit 62
+		"$SRC/patch-record.py" "$f" 14 15 40 || fail "patch"
+		want="CPU lacks vector state the image holds"
+	fi
+	out=$("$XCKPT" restore -D "$T/img" 2>&1)
+	[ $? = 3 ] || fail "expected exit 3: $out"
+	echo "$out" | grep -q "pid $VPID: .*$want" || fail "unclear error: $out"
+	kill -0 "$VPID" 2>/dev/null && fail "a process was created"
+	pass ;;
 bad_image_*)
 	setup_files
 	start "$VICTIMS/state" "$T"

@@ -31,6 +31,9 @@ void arch_xstate_caps(uint64_t *features, uint32_t *size);
 
 static inline uint64_t arch_regs_ip(const struct xc_rec_regs *r) { return r->rip; }
 static inline uint64_t arch_regs_sp(const struct xc_rec_regs *r) { return r->rsp; }
+/* Names of the REGS record's 64-bit words, in order (for show). */
+extern const char *const arch_reg_names[sizeof(struct xc_rec_regs) / 8];
+
 /* The thread pointer registers, which rt_sigreturn does not restore. */
 static inline void arch_regs_tls(const struct xc_rec_regs *r, uint64_t tls[2])
 {
