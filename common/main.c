@@ -80,7 +80,7 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 	if (cmd)
 		fprintf(stderr, ": ");
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'xckpt %s--help'.\n", cmd ? cmd : "");
+	fprintf(stderr, "\nTry 'xckpt %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
 	return XC_EXIT_USAGE;
 }
 
