@@ -26,6 +26,33 @@ static bool reopenable_chr(const char *path)
 	return false;
 }
 
+/* How an fd comes back, from its type and /proc link alone. Pure, for the
+ * unit tests: 0 with *kind, or -ENOTSUP with *why. */
+int xc_fd_classify(int fd, mode_t mode, const char *path, uint32_t *kind, const char **why)
+{
+	*kind = 0;
+	*why = NULL;
+	if (!strncmp(path, "anon_inode:", 11))
+		*why = "this kind of file is not supported yet";
+	else if (!strncmp(path, "/memfd:", 7))
+		*why = "memfd is not supported yet";
+	else if (S_ISFIFO(mode) || S_ISSOCK(mode) || (S_ISCHR(mode) && !reopenable_chr(path))) {
+		/* stdio of a shell job: the restoring xckpt lends its own */
+		if (fd <= 2)
+			*kind = XC_FD_INHERIT;
+		else
+			*why = S_ISSOCK(mode) ? "sockets are not supported yet" :
+			       S_ISFIFO(mode) ? "pipes are not supported yet" :
+						"this device is not supported yet";
+	} else if (S_ISCHR(mode))
+		*kind = XC_FD_CHR;
+	else if (S_ISREG(mode) || S_ISDIR(mode))
+		*kind = XC_FD_REG;
+	else
+		*why = "this kind of file is not supported yet";
+	return *why ? -ENOTSUP : 0;
+}
+
 static int unsupported(struct xc_dump *d, int fd, const char *path, const char *why)
 {
 	d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
@@ -34,6 +61,7 @@ static int unsupported(struct xc_dump *d, int fd, const char *path, const char *
 
 static int describe(struct xc_dump *d, int dfd, int fd, struct xc_rec_fd *r)
 {
+	const char *why;
 	char name[32], *info;
 	struct xc_fdinfo fi;
 	struct stat st, pst;
@@ -64,27 +92,10 @@ static int describe(struct xc_dump *d, int dfd, int fd, struct xc_rec_fd *r)
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;
 
-	if (!strncmp(r->path, "anon_inode:", 11))
-		return unsupported(d, fd, r->path, "this kind of file is not supported yet");
-	if (!strncmp(r->path, "/memfd:", 7))
-		return unsupported(d, fd, r->path, "memfd is not supported yet");
-	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
-	    (S_ISCHR(st.st_mode) && !reopenable_chr(r->path))) {
-		if (fd <= 2 && (!S_ISCHR(st.st_mode) || isatty(fd) >= 0)) {
-			r->kind = XC_FD_INHERIT;
-			return 0;
-		}
-		return unsupported(d, fd, r->path,
-				   S_ISSOCK(st.st_mode) ? "sockets are not supported yet" :
-				   S_ISFIFO(st.st_mode) ? "pipes are not supported yet" :
-				   "this device is not supported yet");
-	}
-	if (S_ISCHR(st.st_mode)) {
-		r->kind = XC_FD_CHR;
+	if (xc_fd_classify(fd, st.st_mode, r->path, &r->kind, &why))
+		return unsupported(d, fd, r->path, why);
+	if (r->kind != XC_FD_REG)
 		return 0;
-	}
-	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-		return unsupported(d, fd, r->path, "this kind of file is not supported yet");
 	if (stat(r->path, &pst) || pst.st_dev != st.st_dev || pst.st_ino != st.st_ino)
 		return unsupported(d, fd, r->path, "file was deleted or replaced since it was opened");
 	r->kind = XC_FD_REG;

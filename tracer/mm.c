@@ -95,46 +95,59 @@ static int unsupported(struct xc_dump *d, const struct xc_vma *v, const char *wh
 			(unsigned long long)v->start, (unsigned long long)v->end, v->path);
 }
 
-static int classify(struct xc_dump *d, size_t i)
+/* What a mapping is, from its smaps entry alone. 0 with *kind set (0: kept
+ * out of the image), or -ENOTSUP with *why. Pure, for the unit tests. */
+int xc_vma_classify(const struct xc_vma *v, uint32_t *kind, const char **why)
 {
-	const struct xc_vma *v = &d->vmas[i];
 	const char *p = v->path;
 
-	d->vma_kind[i] = 0;
-	if (xc_plugins_claim_vma(d->pid, v))
-		return unsupported(d, v, "claimed by a plugin that cannot dump it yet");
+	*kind = 0;
+	*why = NULL;
 	if (!strcmp(p, "[vsyscall]"))
 		return 0;		/* fixed by the kernel, nothing to save */
 	if (!strcmp(p, "[vdso]")) {
-		d->vma_kind[i] = XC_VMA_VDSO;
+		*kind = XC_VMA_VDSO;
 		return 0;
 	}
 	if (!strcmp(p, "[vvar]") || !strcmp(p, "[vvar_vclock]")) {
-		d->vma_kind[i] = XC_VMA_VVAR;
+		*kind = XC_VMA_VVAR;
 		return 0;
 	}
-	if (v->vm_io)
-		return unsupported(d, v, "device memory (VM_IO/VM_PFNMAP) cannot be dumped");
-	if (!*p || !strcmp(p, "[heap]") || !strcmp(p, "[stack]") || !strncmp(p, "[anon:", 6)) {
-		d->vma_kind[i] = v->shared ? XC_VMA_SHANON : XC_VMA_ANON;
-		return 0;
-	}
-	if (!strncmp(p, "[anon_shmem:", 12) || (v->shared && !strcmp(p, "/dev/zero (deleted)"))) {
-		d->vma_kind[i] = XC_VMA_SHANON;
-		return 0;
-	}
-	if (p[0] == '[')
-		return unsupported(d, v, "special mapping not supported");
-	if (!strncmp(p, "/memfd:", 7))
-		return unsupported(d, v, "memfd mappings are not supported yet");
-	if (!strncmp(p, "/SYSV", 5))
-		return unsupported(d, v, "System V shared memory is not supported yet");
-	if (has_suffix(p, " (deleted)"))
-		return unsupported(d, v, "mapped file was deleted");
-	if (p[0] != '/')
-		return unsupported(d, v, "mapping of an unknown kind");
-	d->vma_kind[i] = v->shared ? XC_VMA_FILE_SHARED : XC_VMA_FILE_PRIV;
-	return add_mapfile(d, v, &d->vma_file[i]);
+	if (v->end > ARCH_TASK_SIZE)
+		*why = "address above the 47-bit space";
+	else if (v->vm_io)
+		*why = "device memory (VM_IO/VM_PFNMAP) cannot be dumped";
+	else if (!*p || !strcmp(p, "[heap]") || !strcmp(p, "[stack]") || !strncmp(p, "[anon:", 6))
+		*kind = v->shared ? XC_VMA_SHANON : XC_VMA_ANON;
+	else if (!strncmp(p, "[anon_shmem:", 12) || (v->shared && !strcmp(p, "/dev/zero (deleted)")))
+		*kind = XC_VMA_SHANON;
+	else if (p[0] == '[')
+		*why = "special mapping not supported";
+	else if (!strncmp(p, "/memfd:", 7))
+		*why = "memfd mappings are not supported yet";
+	else if (!strncmp(p, "/SYSV", 5))
+		*why = "System V shared memory is not supported yet";
+	else if (has_suffix(p, " (deleted)"))
+		*why = "mapped file was deleted";
+	else if (p[0] != '/')
+		*why = "mapping of an unknown kind";
+	else
+		*kind = v->shared ? XC_VMA_FILE_SHARED : XC_VMA_FILE_PRIV;
+	return *why ? -ENOTSUP : 0;
+}
+
+static int classify(struct xc_dump *d, size_t i)
+{
+	const struct xc_vma *v = &d->vmas[i];
+	const char *why;
+
+	if (xc_plugins_claim_vma(d->pid, v))
+		return unsupported(d, v, "claimed by a plugin that cannot dump it yet");
+	if (xc_vma_classify(v, &d->vma_kind[i], &why))
+		return unsupported(d, v, why);
+	if (d->vma_kind[i] == XC_VMA_FILE_PRIV || d->vma_kind[i] == XC_VMA_FILE_SHARED)
+		return add_mapfile(d, v, &d->vma_file[i]);
+	return 0;
 }
 
 int dump_mm_collect(struct xc_dump *d)
@@ -156,9 +169,6 @@ int dump_mm_collect(struct xc_dump *d)
 	if (!d->vma_kind || !d->vma_file)
 		return xc_fail(d->ctx, d->pid, "mappings", "allocate", -ENOMEM);
 	for (size_t i = 0; i < d->nr_vmas; i++) {
-		if (d->vmas[i].end > ARCH_TASK_SIZE)
-			if (strcmp(d->vmas[i].path, "[vsyscall]"))
-				return unsupported(d, &d->vmas[i], "address above the 47-bit space");
 		err = classify(d, i);
 		if (err)
 			return err;
@@ -270,7 +280,7 @@ static bool page_is_zero(const uint64_t *p, size_t page)
 	return !acc;
 }
 
-static bool want_page(uint32_t kind, uint64_t pm)
+bool xc_page_wanted(uint32_t kind, uint64_t pm)
 {
 	if (!(pm & (PM_PRESENT | PM_SWAP)))
 		return false;
@@ -320,9 +330,9 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 		while (off < n) {
 			size_t run = 0;
 
-			while (off < n && !want_page(d->vma_kind[i], pm[off]))
+			while (off < n && !xc_page_wanted(d->vma_kind[i], pm[off]))
 				off++;
-			while (off + run < n && want_page(d->vma_kind[i], pm[off + run]))
+			while (off + run < n && xc_page_wanted(d->vma_kind[i], pm[off + run]))
 				run++;
 			if (!run)
 				break;

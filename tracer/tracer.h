@@ -90,6 +90,11 @@ int dump_thread(struct xc_dump *d);
 int dump_backtrace_collect(struct xc_dump *d);	/* right after seize */
 int dump_backtrace(struct xc_dump *d);
 
+/* Pure decisions (unit-tested). */
+int xc_vma_classify(const struct xc_vma *v, uint32_t *kind, const char **why);
+bool xc_page_wanted(uint32_t kind, uint64_t pagemap_entry);
+int xc_fd_classify(int fd, mode_t mode, const char *path, uint32_t *kind, const char **why);
+
 /* Reads /proc/PID/<name> into a malloc'd, NUL-terminated buffer. */
 int xc_proc_read(struct xc_dump *d, const char *name, char **buf, size_t *len);
 
