@@ -47,6 +47,13 @@ static void unmap_xckpt(struct rst_args *a)
 		fail(a, r, RST_STEP_UNMAP, 1);
 }
 
+static void advise(struct rst_args *a, uint32_t i, uint64_t start, uint64_t len, int adv)
+{
+	long r = xc_sys3(__NR_madvise, start, len, adv);
+	if (r)
+		fail(a, r, RST_STEP_MADVISE, i);
+}
+
 static void map_vmas(struct rst_args *a)
 {
 	struct rst_vma *v = (struct rst_vma *)a->vmas;
@@ -57,14 +64,13 @@ static void map_vmas(struct rst_args *a)
 				 v[i].mflags | MAP_FIXED_, v[i].fd, v[i].pgoff);
 		if ((unsigned long)r != v[i].start)
 			fail(a, r < 0 ? r : -17, RST_STEP_MMAP, i);
+		/* Before the pages arrive, so that they are faulted in as huge
+		 * pages where the target had them. */
+		if (v[i].vmflags & XC_VMF_HUGEPAGE)
+			advise(a, i, v[i].start, v[i].end - v[i].start, MADV_HUGEPAGE_);
+		if (v[i].vmflags & XC_VMF_NOHUGEPAGE)
+			advise(a, i, v[i].start, v[i].end - v[i].start, MADV_NOHUGEPAGE_);
 	}
-}
-
-static void advise(struct rst_args *a, uint32_t i, uint64_t start, uint64_t len, int adv)
-{
-	long r = xc_sys3(__NR_madvise, start, len, adv);
-	if (r)
-		fail(a, r, RST_STEP_MADVISE, i);
 }
 
 static void finish_vmas(struct rst_args *a)
@@ -83,10 +89,6 @@ static void finish_vmas(struct rst_args *a)
 		}
 		if (f & XC_VMF_DONTDUMP)
 			advise(a, i, s, l, MADV_DONTDUMP_);
-		if (f & XC_VMF_HUGEPAGE)
-			advise(a, i, s, l, MADV_HUGEPAGE_);
-		if (f & XC_VMF_NOHUGEPAGE)
-			advise(a, i, s, l, MADV_NOHUGEPAGE_);
 		if (f & XC_VMF_DONTFORK)
 			advise(a, i, s, l, MADV_DONTFORK_);
 		if ((f & XC_VMF_WIPEONFORK) && (v[i].mflags & MAP_PRIVATE_))

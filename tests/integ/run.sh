@@ -228,6 +228,27 @@ other_vdso|other_cpu)	# well-formed image from another kernel / CPU: refused
 	echo "$out" | grep -q "pid $VPID: .*$want" || fail "unclear error: $out"
 	kill -0 "$VPID" 2>/dev/null && fail "a process was created"
 	pass ;;
+many_maps)	# 4000 mappings, protections, madvise flags and huge pages come back
+	start "$VICTIMS/maps" "$T"
+	nmaps=$(wc -l <"/proc/$VPID/maps")
+	thp=$(awk '/^AnonHugePages/ {print $2}' "/proc/$VPID/smaps_rollup")
+	perms=$(awk '{print $1, $2}' "/proc/$VPID/maps" | sort | md5sum)
+	dump_kill
+	"$XCKPT" restore -D "$T/img" --detach --pidfile "$T/pidfile" >/dev/null 2>"$T/restore.err" ||
+		fail "restore: $(cat "$T/restore.err")"
+	PIDS+=("$VPID")
+	[ "$(wc -l <"/proc/$VPID/maps")" = "$nmaps" ] || fail "mapping count changed"
+	[ "$(awk '{print $1, $2}' "/proc/$VPID/maps" | sort | md5sum)" = "$perms" ] ||
+		fail "mappings or protections changed"
+	[ "$(grep -c ' dd' "/proc/$VPID/smaps")" -ge 500 ] || fail "MADV_DONTDUMP lost"
+	if [ "$thp" -gt 0 ]; then
+		now=$(awk '/^AnonHugePages/ {print $2}' "/proc/$VPID/smaps_rollup")
+		[ "$now" -ge "$thp" ] || fail "huge pages lost ($thp kB before, $now kB after)"
+	fi
+	kill -USR2 "$VPID"
+	for ((i = 0; i < 100; i++)); do grep -q PASS "$T/out" && break; sleep 0.05; done
+	grep -q '^PASS' "$T/out" || fail "victim did not pass after restore"
+	pass ;;
 bad_image_*)
 	setup_files
 	start "$VICTIMS/state" "$T"
