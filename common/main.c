@@ -35,6 +35,7 @@ static const char usage_main[] =
 
 static const char usage_dump[] =
 	"usage: xckpt dump --pid PID -D DIR [--leave-running] [--compress zstd[:LEVEL]|none]\n"
+	"                  [--threads N]\n"
 	"\n"
 	"Save process PID into the new or empty directory DIR. The image is written\n"
 	"to a temporary directory, synced, then renamed to DIR. By default the\n"
@@ -44,10 +45,11 @@ static const char usage_dump[] =
 	"  -D, --dir DIR          image directory\n"
 	"  -R, --leave-running    resume the process after the dump instead of killing it\n"
 	"  -z, --compress CODEC   zstd (default, level 1), zstd:LEVEL (1-19) or none\n"
+	"  -j, --threads N        compression threads (default: one per CPU, at most 8)\n"
 	"  -v, --verbose          progress and timing of each step\n";
 
 static const char usage_restore[] =
-	"usage: xckpt restore -D DIR [--detach] [--pidfile FILE]\n"
+	"usage: xckpt restore -D DIR [--detach] [--pidfile FILE] [--threads N]\n"
 	"\n"
 	"Check the whole image, recreate the process with its original pid and let it\n"
 	"carry on. Without --detach xckpt waits for it and exits with its exit status\n"
@@ -57,6 +59,7 @@ static const char usage_restore[] =
 	"  -D, --dir DIR          image directory\n"
 	"  -d, --detach           print the pid and return once the process runs\n"
 	"      --pidfile FILE     write the pid to FILE\n"
+	"  -j, --threads N        threads writing memory (default: one per CPU, at most 8)\n"
 	"  -v, --verbose          progress and timing of each step\n";
 
 static const char usage_show[] =
@@ -113,6 +116,7 @@ static const struct option opts[] = {
 	{ "detach", no_argument, 0, 'd' },
 	{ "pidfile", required_argument, 0, OPT_PIDFILE },
 	{ "json", no_argument, 0, OPT_JSON },
+	{ "threads", required_argument, 0, 'j' },
 	{ "verbose", no_argument, 0, 'v' },
 	{ "help", no_argument, 0, 'h' },
 	{ 0, 0, 0, 0 },
@@ -124,6 +128,7 @@ static bool allowed(enum xc_cmd cmd, int opt)
 	switch (opt) {
 	case 'v': case 'h': return true;
 	case 'D': return cmd != XC_CMD_CHECK;
+	case 'j': return cmd == XC_CMD_DUMP || cmd == XC_CMD_RESTORE;
 	case 'p': case 'R': case 'z': return cmd == XC_CMD_DUMP;
 	case 'd': case OPT_PIDFILE: return cmd == XC_CMD_RESTORE;
 	case OPT_JSON: return cmd == XC_CMD_SHOW;
@@ -138,7 +143,7 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 	char *end;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:D:Rz:dvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:D:Rz:dj:vh", opts, NULL)) != -1) {
 		if (c == '?')
 			return usage_error(name, "%s", "bad option");
 		if (!allowed(ctx->cmd, c))
@@ -156,6 +161,11 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 				return usage_error(name, "bad --compress '%s'", optarg);
 			break;
 		case 'd': ctx->detach = true; break;
+		case 'j':
+			ctx->jobs = (int)strtol(optarg, &end, 10);
+			if (*end || ctx->jobs < 1 || ctx->jobs > 8)
+				return usage_error(name, "bad --threads '%s' (1-8)", optarg);
+			break;
 		case OPT_PIDFILE: ctx->pidfile = optarg; break;
 		case OPT_JSON: ctx->json = true; break;
 		case 'v': ctx->verbose++; break;

@@ -318,7 +318,7 @@ int rst_mm_fill(struct xc_rst *r, pid_t pid)
 	struct filler w[8];
 	bool started[8] = { false };
 	uint64_t *first = malloc((r->nr_runs + 1) * sizeof(*first)), s = 0;
-	int n = xc_zpool_auto_threads(), err = 0;
+	int n = r->ctx->jobs > 0 ? r->ctx->jobs : xc_zpool_auto_threads(), err = 0;
 
 	if (!first)
 		return xc_fail(r->ctx, pid, "pages", "allocate", -ENOMEM);

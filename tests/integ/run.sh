@@ -47,7 +47,7 @@ start() {	# command... : a victim, ready when $T/ready exists
 restore_and_check() {
 	local rpid status
 	rm -f "$T/pidfile"
-	"$XCKPT" restore -D "$T/img" --pidfile "$T/pidfile" 2>"$T/restore.err" &
+	"$XCKPT" restore -D "$T/img" --pidfile "$T/pidfile" ${RESTORE_OPTS:-} 2>"$T/restore.err" &
 	rpid=$!
 	PIDS+=("$rpid")
 	for ((i = 0; i < 200; i++)); do
@@ -86,8 +86,8 @@ c_program)
 c_program_uncompressed)
 	setup_files
 	start "$VICTIMS/state" "$T"
-	dump_kill --compress none
-	restore_and_check
+	dump_kill --compress none --threads 1
+	RESTORE_OPTS="--threads 1" restore_and_check
 	pass ;;
 python)
 	setup_files
