@@ -8,9 +8,10 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "common/img-format.h"	/* enum xc_codec */
+
 enum xc_cmd { XC_CMD_NONE, XC_CMD_DUMP, XC_CMD_RESTORE, XC_CMD_SHOW, XC_CMD_CHECK };
 
-enum xc_codec { XC_CODEC_NONE = 0, XC_CODEC_ZSTD = 1 };
 
 /* Exit codes, documented in docs/xckpt.1. */
 enum {

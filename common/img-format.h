@@ -1,7 +1,7 @@
 /* On-disk records. This header mirrors docs/image-format.md section by
  * section; the document is the source of truth. All integers are
  * little-endian, all structs are fixed size (checked below) and padded
- * explicitly.
+ * explicitly; every padding or reserved field is written as zero.
  *
  * XC_IMG_VERSION: bump it with every change to any layout below or to the
  * framing, in the same commit as the change to docs/image-format.md, and add
@@ -80,6 +80,9 @@ enum xc_rec_kind {
 
 enum xc_arch_id { XC_ARCH_X86_64 = 1, XC_ARCH_AARCH64 = 2 };
 
+/* Page block codecs (xc_page_block.codec). */
+enum xc_codec { XC_CODEC_NONE = 0, XC_CODEC_ZSTD = 1 };
+
 /* inventory.img */
 struct xc_rec_inventory {
 	uint64_t created_ns;	/* CLOCK_REALTIME at dump */
@@ -92,7 +95,7 @@ struct xc_rec_inventory {
 	char parent[256];	/* parent image for incremental dumps, "" = none */
 };
 static_assert(sizeof(struct xc_rec_inventory) == 376, "doc: inventory");
-#define XC_INV_TARGET_KILLED	0x1u	/* the target was killed after the dump */
+#define XC_INV_TARGET_KILLED	0x1u	/* dumped to be killed (no --leave-running) */
 
 struct xc_rec_process {
 	uint32_t pid, ppid, pgid, sid;
@@ -134,6 +137,7 @@ struct xc_rec_mapfile {
 	uint32_t build_id_len;	/* 0: not an ELF file or no build-id note */
 	uint8_t build_id[20 + 12];
 	char path[4096];
+	uint32_t reserved;	/* zero */
 };
 static_assert(sizeof(struct xc_rec_mapfile) == 4184, "doc: mapfile");
 
@@ -218,7 +222,7 @@ static_assert(sizeof(struct xc_rec_sigactions) == 2048, "doc: sigactions");
 
 struct xc_rec_thread {
 	uint32_t tid;
-	uint32_t flags;			/* XC_THR_* */
+	uint32_t flags;			/* zero (reserved for thread flags) */
 	uint64_t sigmask;		/* blocked */
 	uint64_t ss_sp;			/* sigaltstack */
 	uint64_t ss_size;
@@ -253,7 +257,7 @@ static_assert(sizeof(struct xc_rec_siginfo) == 136, "doc: siginfo");
 struct xc_page_run {
 	uint64_t vaddr;
 	uint32_t nr_pages;
-	uint32_t flags;		/* XC_RUN_*; zero today */
+	uint32_t flags;		/* zero (reserved: incremental images mark runs kept in the parent) */
 };
 static_assert(sizeof(struct xc_page_run) == 16, "doc: page run");
 
@@ -261,7 +265,7 @@ struct xc_page_block {
 	uint64_t file_off;	/* offset of its PAGE_DATA record header in pages-<pid>.img */
 	uint32_t raw_len;	/* decompressed bytes, a multiple of the page size */
 	uint32_t comp_len;	/* stored payload bytes */
-	uint32_t codec;		/* enum xc_codec */
+	uint32_t codec;		/* enum xc_codec: 0 stored raw, 1 zstd frame */
 	uint32_t crc;		/* crc32c of the stored payload */
 };
 static_assert(sizeof(struct xc_page_block) == 24, "doc: page block");

@@ -122,6 +122,18 @@ static const struct option opts[] = {
 	{ 0, 0, 0, 0 },
 };
 
+static const char *opt_name(int c)
+{
+	static char buf[32];	/* only used for the one error line */
+
+	for (const struct option *o = opts; o->name; o++)
+		if (o->val == c) {
+			snprintf(buf, sizeof(buf), "--%s", o->name);
+			return buf;
+		}
+	return "?";
+}
+
 /* Which options each command takes. */
 static bool allowed(enum xc_cmd cmd, int opt)
 {
@@ -143,11 +155,14 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 	char *end;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:D:Rz:dj:vh", opts, NULL)) != -1) {
+	opterr = 0;	/* one error line, ours */
+	while ((c = getopt_long(argc, argv, "+:p:D:Rz:dj:vh", opts, NULL)) != -1) {
 		if (c == '?')
-			return usage_error(name, "%s", "bad option");
+			return usage_error(name, "unknown option '%s'", argv[optind - 1]);
+		if (c == ':')
+			return usage_error(name, "option '%s' needs a value", argv[optind - 1]);
 		if (!allowed(ctx->cmd, c))
-			return usage_error(name, "option '%s' does not apply here", argv[optind - 1]);
+			return usage_error(name, "option '%s' does not apply here", opt_name(c));
 		switch (c) {
 		case 'p':
 			ctx->pid = (pid_t)strtol(optarg, &end, 10);

@@ -63,6 +63,25 @@ static void prot_str(uint32_t p, char out[4])
 	out[3] = 0;
 }
 
+/* Records are checksummed, but show still trusts no length: a record of a
+ * fixed-size kind with another length is skipped. */
+static bool len_ok(uint32_t kind, uint32_t len)
+{
+	switch (kind) {
+	case XC_REC_TASK: return len == sizeof(struct xc_rec_task);
+	case XC_REC_FS: return len == sizeof(struct xc_rec_fs);
+	case XC_REC_VMA: return len == sizeof(struct xc_rec_vma);
+	case XC_REC_FD: return len == sizeof(struct xc_rec_fd);
+	case XC_REC_REGS: return len == sizeof(struct xc_rec_regs);
+	case XC_REC_MAPFILE: return len == sizeof(struct xc_rec_mapfile);
+	case XC_REC_INVENTORY: return len == sizeof(struct xc_rec_inventory);
+	case XC_REC_PAGE_RUNS: return len % sizeof(struct xc_page_run) == 0;
+	case XC_REC_PAGE_BLOCKS: return len % sizeof(struct xc_page_block) == 0;
+	case XC_REC_BACKTRACE: return len >= 8;
+	}
+	return true;
+}
+
 static const struct xc_rec_mapfile *mapfile(struct xc_imgr *r, uint32_t id)
 {
 	const void *p;
@@ -71,7 +90,8 @@ static const struct xc_rec_mapfile *mapfile(struct xc_imgr *r, uint32_t id)
 
 	xc_imgr_rewind(r);
 	while (xc_imgr_next(r, &k, &p, &l) > 0)
-		if (k == XC_REC_MAPFILE && ((const struct xc_rec_mapfile *)p)->id == id) {
+		if (k == XC_REC_MAPFILE && len_ok(k, l) &&
+		    ((const struct xc_rec_mapfile *)p)->id == id) {
 			r->pos = pos;
 			return p;
 		}
@@ -160,7 +180,7 @@ static void section(struct show *s, struct xc_imgr *r, uint32_t kind, const char
 		printf("%s:\n", title);
 	}
 	while (xc_imgr_next(r, &k, &p, &l) > 0) {
-		if (k != kind)
+		if (k != kind || !len_ok(k, l))
 			continue;
 		if (kind == XC_REC_VMA) {
 			show_vma(s, r, p);
@@ -203,10 +223,12 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 
 	xc_imgr_rewind(inv);
 	while (xc_imgr_next(inv, &k, &p, &l) > 0)
-		if (k == XC_REC_INVENTORY)
+		if (k == XC_REC_INVENTORY && len_ok(k, l))
 			iv = p;
 	xc_imgr_rewind(r);
 	while (xc_imgr_next(r, &k, &p, &l) > 0) {
+		if (!len_ok(k, l))
+			continue;
 		if (k == XC_REC_TASK)
 			t = p;
 		else if (k == XC_REC_FS)

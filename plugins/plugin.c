@@ -6,10 +6,10 @@
 
 const struct xc_plugin *const xc_plugins[] = { NULL };
 
-int xc_plugins_claim_vma(pid_t pid, const struct xc_vma *vma)
+bool xc_plugins_claim_vma(pid_t pid, const struct xc_vma *vma)
 {
 	for (const struct xc_plugin *const *p = xc_plugins; *p; p++)
 		if ((*p)->claim_vma && !(*p)->claim_vma(NULL, pid, vma))
-			return 1;
-	return 0;
+			return true;
+	return false;
 }

@@ -5,6 +5,7 @@
 #ifndef XC_PLUGIN_H
 #define XC_PLUGIN_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "common/vma.h"
@@ -28,6 +29,6 @@ struct xc_plugin {
 extern const struct xc_plugin *const xc_plugins[];
 
 /* True if some plugin claims the mapping (0 from its claim_vma). */
-int xc_plugins_claim_vma(pid_t pid, const struct xc_vma *vma);
+bool xc_plugins_claim_vma(pid_t pid, const struct xc_vma *vma);
 
 #endif

@@ -116,8 +116,8 @@ int rst_files(struct xc_rst *r)
 	if (close_range(r->svc_base + 1, ~0U, 0))
 		return rst_child_fail(r, "inherited fds", "close_range", -errno);
 	err = open_mapfiles(r);
-	/* Regular files first: an inherited stdio fd must not be overwritten by a
-	 * later dup3 of another kind. Numbers are unique, so order is free. */
+	/* fd numbers are unique in the image and every service fd sits above
+	 * them, so each dup3() lands on a free or inherited slot: order is free. */
 	for (size_t i = 0; !err && i < r->nr_fds; i++)
 		err = open_one(r, r->fds[i]);
 	if (err)

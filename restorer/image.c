@@ -142,8 +142,10 @@ static int check_files(struct xc_rst *r)
 		int fd, n;
 
 		fd = open(f->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			r->ctx->exit_hint = XC_EXIT_IMAGE;
 			return xc_failf(r->ctx, r->pid, "open mapped file", -errno, "%s", f->path);
+		}
 		if (fstat(fd, &st)) {
 			close(fd);
 			return xc_failf(r->ctx, r->pid, "stat", -errno, "%s", f->path);
@@ -159,6 +161,21 @@ static int check_files(struct xc_rst *r)
 			return xc_failf(r->ctx, r->pid, "file changed since the dump (ELF build-id)",
 					-ESTALE, "%s", f->path);
 		r->ctx->exit_hint = 0;
+	}
+	return 0;
+}
+
+/* Files behind fds are reopened by path: they must still be there (their
+ * content may have moved on, as a log file does). */
+static int check_fds(struct xc_rst *r)
+{
+	for (size_t i = 0; i < r->nr_fds; i++) {
+		const struct xc_rec_fd *f = r->fds[i];
+
+		if (f->kind == XC_FD_INHERIT || !access(f->path, F_OK))
+			continue;
+		r->ctx->exit_hint = XC_EXIT_IMAGE;
+		return xc_failf(r->ctx, r->pid, "file is gone", -errno, "fd %d (%s)", f->fd, f->path);
 	}
 	return 0;
 }
@@ -308,9 +325,12 @@ int rst_image_load(struct xc_rst *r)
 			       -ENOTSUP);
 	}
 	r->pid = (pid_t)proc->pid;
+	r->ctx->pid = r->pid;	/* from now on errors name it */
 	err = load_proc(r);
 	if (!err)
 		err = check_files(r);
+	if (!err)
+		err = check_fds(r);
 	if (!err)
 		err = check_vdso(r);
 	if (!err)

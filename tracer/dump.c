@@ -137,7 +137,10 @@ static int collect(struct xc_dump *d)
 		return xc_failf(d->ctx, d->pid, "multi-threaded processes are not supported yet",
 				-ENOTSUP, "process (%u threads)", d->st.threads);
 	}
-	err = dump_mm_collect(d);
+	/* Stopped, it can no longer fork: count its children now. */
+	err = dump_task_check(d);
+	if (!err)
+		err = dump_mm_collect(d);
 	if (!err)
 		err = dump_files_check(d);
 	if (!err)

@@ -5,8 +5,8 @@
  * file-page or shared-anon):
  *   private anonymous   present or swapped, unless all zero
  *   shared anonymous    present or swapped, unless all zero
- *   private file        only the copied-on-write ones (present, not bit 61);
- *                       the rest comes back from the file
+ *   private file        only the copied-on-write ones (present, not bit 61),
+ *                       zero or not; the rest comes back from the file
  *   shared file         none: the file holds them
  *   vdso/vvar           none: the kernel provides them */
 #define LOG_PREFIX "mm: "
@@ -348,7 +348,10 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 				int err;
 
 				d->pages_scanned++;
-				if (page_is_zero(pg, page)) {
+				/* A zero page of a private file mapping is a COW'd
+				 * page the program cleared: the file would bring
+				 * back other bytes, so it is kept. */
+				if (d->vma_kind[i] != XC_VMA_FILE_PRIV && page_is_zero(pg, page)) {
 					d->pages_zero++;
 					continue;
 				}

@@ -1,6 +1,9 @@
 /* The task itself: ids, name, personality; and its credentials. */
 #define LOG_PREFIX "task: "
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,4 +55,57 @@ int dump_creds(struct xc_dump *d)
 	c.nr_groups = d->st.nr_groups;
 	memcpy(c.groups, d->st.groups, sizeof(c.groups));
 	return xc_imgw_put(d->ctx, &d->img, XC_REC_CREDS, &c, sizeof(c));
+}
+
+/* A child of the target would be left behind by a dump of the target alone
+ * (process trees come later), so refuse. The kernel's children list needs
+ * CONFIG_PROC_CHILDREN; scanning /proc works everywhere. */
+static int count_children(pid_t pid)
+{
+	struct dirent *de;
+	DIR *dir = opendir("/proc");
+	int n = 0;
+
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		char path[300], buf[512], *rp;
+		int fd;
+		ssize_t len;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = 0;
+		rp = strrchr(buf, ')');
+		if (rp && rp[1] == ' ' && rp[2] && atoi(rp + 4) == pid)
+			n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+int dump_task_check(struct xc_dump *d)
+{
+	int n = count_children(d->pid);
+
+	d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+	if (n > 0)
+		return xc_failf(d->ctx, d->pid, "process trees are not supported yet", -ENOTSUP,
+				"process (%d child process%s)", n, n == 1 ? "" : "es");
+	/* Only the capabilities that setresuid() leaves are restored: none for
+	 * a process that is not root, the restorer's own for root. */
+	if (d->st.uid[1] && (d->st.cap_prm || d->st.cap_eff || d->st.cap_inh || d->st.cap_amb))
+		return xc_failf(d->ctx, d->pid, "capabilities of a non-root process are not supported yet",
+				-ENOTSUP, "credentials (uid %u, CapEff %#llx)", d->st.uid[1],
+				(unsigned long long)d->st.cap_eff);
+	d->ctx->exit_hint = 0;
+	return 0;
 }

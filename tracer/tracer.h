@@ -1,7 +1,8 @@
 /* State of one dump and the per-kind dump functions. Each dump_<kind>()
  * reads what it needs from the stopped target and appends its records to
- * the process file; none of them changes the target except through the
- * undo list in seize.c. */
+ * the process file. What changes the live target (its signal mask, the
+ * parasite's mapping) is on the undo list in seize.c; remote syscalls change
+ * only its registers, which xc_release() puts back. */
 #ifndef XC_TRACER_H
 #define XC_TRACER_H
 
@@ -76,6 +77,7 @@ int xc_rsys(struct xc_dump *d, long nr, const uint64_t args[6], long *ret);
 int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args);
 
 /* per kind */
+int dump_task_check(struct xc_dump *d);	/* refusals: children, capabilities */
 int dump_task(struct xc_dump *d);
 int dump_creds(struct xc_dump *d);
 int dump_mm_collect(struct xc_dump *d);	/* before any change to the target */

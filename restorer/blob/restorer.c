@@ -93,6 +93,8 @@ static void finish_vmas(struct rst_args *a)
 			advise(a, i, s, l, MADV_DONTFORK_);
 		if ((f & XC_VMF_WIPEONFORK) && (v[i].mflags & MAP_PRIVATE_))
 			advise(a, i, s, l, MADV_WIPEONFORK_);
+		if (f & XC_VMF_MERGEABLE)
+			advise(a, i, s, l, MADV_MERGEABLE_);
 		if (f & XC_VMF_SEQ_READ)
 			advise(a, i, s, l, MADV_SEQUENTIAL_);
 		if (f & XC_VMF_RAND_READ)
@@ -131,6 +133,11 @@ static void set_task(struct rst_args *a)
 		/* setfsuid/setfsgid return the previous id, never an error. */
 		xc_sys1(__NR_setfsgid, a->gid[3]);
 		xc_sys1(__NR_setfsuid, a->uid[3]);
+	}
+	if (a->no_new_privs) {
+		r = xc_sys5(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		if (r)
+			fail(a, r, RST_STEP_CREDS, 1);
 	}
 	r = xc_sys2(__NR_prctl, PR_SET_PDEATHSIG, 0);
 	if (r)
