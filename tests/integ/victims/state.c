@@ -76,6 +76,7 @@ int main(int argc, char **argv)
 	cow = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, libfd, 0);
 	close(libfd);
 	memcpy(cow + 4096 + 100, "copied-on-write", 15);	/* page 1 only */
+	memset(cow + 2 * 4096, 0, 4096);	/* a COW'd page cleared: must not come back as 'c's */
 	/* data behind PROT_NONE, and shared anonymous memory */
 	none = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memset(none, 0xa5, 1 << 20);
