@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	1
+#define XC_IMG_VERSION	2
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -222,7 +222,7 @@ static_assert(sizeof(struct xc_rec_sigactions) == 2048, "doc: sigactions");
 
 struct xc_rec_thread {
 	uint32_t tid;
-	uint32_t flags;			/* zero (reserved for thread flags) */
+	uint32_t flags;			/* XC_THR_* */
 	uint64_t sigmask;		/* blocked */
 	uint64_t ss_sp;			/* sigaltstack */
 	uint64_t ss_size;
@@ -234,6 +234,7 @@ struct xc_rec_thread {
 	uint64_t clear_child_tid;	/* reserved for threads, 0 today */
 };
 static_assert(sizeof(struct xc_rec_thread) == 64, "doc: thread");
+#define XC_THR_STOPPED	0x1u	/* in a job-control stop (SIGSTOP/SIGTSTP) at dump */
 
 /* REGS: struct xc_rec_regs of the image's arch (arch/<arch>/include/arch/img-regs.h),
  * one per thread, in THREAD order. XSTATE: raw arch FP/vector state of the

@@ -168,6 +168,10 @@ static int finish(struct xc_rst *r, pid_t pid)
 		return xc_fail(r->ctx, pid, "registers", "ptrace setregs", err);
 	if (ptrace(PTRACE_SETSIGMASK, pid, sizeof(mask), &mask))
 		return xc_fail(r->ctx, pid, "signal mask", "ptrace setsigmask", -errno);
+	/* A job stopped at dump is stopped again before it runs one
+	 * instruction: the signal waits, pending, until the detach. */
+	if ((r->thread->flags & XC_THR_STOPPED) && kill(pid, SIGSTOP))
+		return xc_fail(r->ctx, pid, "process", "stop again (SIGSTOP)", -errno);
 	if (ptrace(PTRACE_DETACH, pid, 0, 0))
 		return xc_fail(r->ctx, pid, "process", "ptrace detach", -errno);
 	return 0;

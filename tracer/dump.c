@@ -94,6 +94,7 @@ static int check_target(struct xc_dump *d)
 	if (d->st.tgid != d->pid)
 		return xc_failf(d->ctx, d->pid, "is a thread, not a process", -EINVAL,
 				"process (thread group %d)", d->st.tgid);
+	d->stopped = d->st.state == 'T';
 	if (d->st.state == 'Z' || d->st.state == 'X')
 		return xc_fail(d->ctx, d->pid, "process", "is a zombie", -ESRCH);
 	if (d->pid == getpid())

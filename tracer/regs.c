@@ -31,6 +31,7 @@ int dump_thread(struct xc_dump *d)
 	int err;
 
 	t.tid = d->pid;
+	t.flags = d->stopped ? XC_THR_STOPPED : 0;
 	t.sigmask = d->sigmask;
 	t.ss_sp = d->misc.misc.ss_sp;
 	t.ss_size = d->misc.misc.ss_size;

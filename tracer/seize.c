@@ -42,6 +42,24 @@ int xc_wait_stop(struct xc_dump *d, int *sig)
 	return 0;
 }
 
+/* Resume with req (PTRACE_SYSCALL or PTRACE_CONT) and wait for the next
+ * stop that is not a ptrace event stop: a stopped (SIGSTOP'd) target reports
+ * its group stop again, and a PTRACE_INTERRUPT may still be queued; both are
+ * stepped over. */
+int xc_resume_wait(struct xc_dump *d, int req, const char *what, int *sig)
+{
+	for (int i = 0; i < 8; i++) {
+		int err;
+
+		if (ptrace(req, d->pid, 0, 0))
+			return xc_fail(d->ctx, d->pid, what, "ptrace resume", -errno);
+		err = xc_wait_stop(d, sig);
+		if (err || *sig >> 8 != PTRACE_EVENT_STOP)
+			return err;
+	}
+	return xc_fail(d->ctx, d->pid, what, "keeps stopping", -EAGAIN);
+}
+
 static void undo_sigmask(struct xc_dump *d, struct xc_undo *u)
 {
 	uint64_t m = u->a;

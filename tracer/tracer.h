@@ -43,6 +43,7 @@ struct xc_dump {
 	size_t nr_files;
 
 	bool seized;
+	bool stopped;			/* in a job-control stop before the seize */
 	bool dirty;			/* regs/stop state changed by remote calls */
 	struct xc_rec_regs regs;	/* as found at seize */
 	uint64_t sigmask;		/* as found at seize */
@@ -70,6 +71,7 @@ void xc_release(struct xc_dump *d);
 /* Kills the target once the image is on disk, and waits until it is gone. */
 int xc_kill(struct xc_dump *d);
 int xc_wait_stop(struct xc_dump *d, int *sig);
+int xc_resume_wait(struct xc_dump *d, int req, const char *what, int *sig);
 
 /* parasite/rsys.c, parasite/infect.c */
 int xc_rsys_init(struct xc_dump *d);

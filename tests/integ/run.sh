@@ -116,6 +116,22 @@ leave_running)
 	printf 'before\n' >"$T/log.txt"
 	restore_and_check
 	pass ;;
+stopped)	# a SIGSTOP'd job is dumped, and restored stopped
+	setup_files
+	start "$VICTIMS/state" "$T"
+	kill -STOP "$VPID"
+	for ((i = 0; i < 100; i++)); do grep -q '^State:.*T (stopped)' "/proc/$VPID/status" && break; sleep 0.02; done
+	dump_kill
+	"$XCKPT" restore -D "$T/img" --pidfile "$T/pidfile" 2>"$T/restore.err" &
+	rpid=$!
+	PIDS+=("$rpid")
+	for ((i = 0; i < 100; i++)); do [ -s "$T/pidfile" ] && break; sleep 0.05; done
+	sleep 0.3
+	grep -q '^State:.*T (stopped)' "/proc/$VPID/status" || fail "restored process is not stopped"
+	kill -USR1 "$VPID"; kill -USR2 "$VPID"; kill -CONT "$VPID"
+	wait "$rpid" || fail "restored process failed: $(cat "$T/out")"
+	grep -q '^PASS' "$T/out" || fail "victim did not pass"
+	pass ;;
 bad_pid)
 	pid=999999
 	while kill -0 $pid 2>/dev/null; do pid=$((pid - 1)); done

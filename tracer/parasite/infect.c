@@ -37,9 +37,7 @@ static int run_blob(struct xc_dump *d, uint64_t entry, uint64_t args_addr, uint6
 	if (err)
 		return xc_fail(d->ctx, d->pid, "parasite", "ptrace setregs", err);
 	d->dirty = true;
-	if (ptrace(PTRACE_CONT, d->pid, 0, 0))
-		return xc_fail(d->ctx, d->pid, "parasite", "ptrace cont", -errno);
-	err = xc_wait_stop(d, &sig);
+	err = xc_resume_wait(d, PTRACE_CONT, "parasite", &sig);
 	if (err)
 		return err;
 	/* The trap is consumed here: the next resume passes signal 0. */

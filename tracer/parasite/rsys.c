@@ -50,9 +50,7 @@ static int step(struct xc_dump *d, const char *what)
 {
 	int sig, err;
 
-	if (ptrace(PTRACE_SYSCALL, d->pid, 0, 0))
-		return xc_fail(d->ctx, d->pid, what, "ptrace syscall", -errno);
-	err = xc_wait_stop(d, &sig);
+	err = xc_resume_wait(d, PTRACE_SYSCALL, what, &sig);
 	if (err)
 		return err;
 	if (sig != (SIGTRAP | 0x80))
