@@ -46,6 +46,8 @@ int xc_fd_classify(int fd, mode_t mode, const char *path, uint32_t *kind, const 
 						"this device is not supported yet";
 	} else if (S_ISCHR(mode))
 		*kind = XC_FD_CHR;
+	else if ((S_ISREG(mode) || S_ISDIR(mode)) && path[0] != '/')
+		*why = "file without a path (a namespace or other internal file) is not supported yet";
 	else if (S_ISREG(mode) || S_ISDIR(mode))
 		*kind = XC_FD_REG;
 	else

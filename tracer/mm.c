@@ -4,7 +4,9 @@
  * Which pages go to the image (pagemap bits: 63 present, 62 swapped, 61
  * file-page or shared-anon):
  *   private anonymous   present or swapped, unless all zero
- *   shared anonymous    present or swapped, unless all zero
+ *   shared anonymous    every page of its shmem file that holds data (read
+ *                       from the file: the pagemap misses pages this task
+ *                       has not mapped), unless all zero
  *   private file        only the copied-on-write ones (present, not bit 61),
  *                       zero or not; the rest comes back from the file
  *   shared file         none: the file holds them
@@ -309,6 +311,80 @@ static ssize_t read_mem(struct xc_dump *d, const struct xc_vma *v, void *buf, si
 
 /* Read the wanted pages of one VMA in chunks and feed the non-zero ones to
  * the page writer. */
+/* Hand n pages read at addr to the page writer, all-zero ones left out
+ * where the restored mapping reads as zero anyway. */
+static int add_pages(struct xc_dump *d, size_t i, const uint8_t *buf, uint64_t addr, size_t n)
+{
+	size_t page = d->pages.page;
+
+	for (size_t k = 0; k < n; k++) {
+		const void *pg = buf + k * page;
+		int err;
+
+		d->pages_scanned++;
+		/* A zero page of a private file mapping is a COW'd page the
+		 * program cleared: the file would bring back other bytes. */
+		if (d->vma_kind[i] != XC_VMA_FILE_PRIV && page_is_zero(pg, page)) {
+			d->pages_zero++;
+			continue;
+		}
+		err = xc_pagew_add(d->ctx, &d->pages, addr + k * page, pg);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Shared anonymous memory lives in a shmem file: pages this process has not
+ * mapped (another process faulted them, MADV_DONTNEED dropped the mapping,
+ * or they are swapped) do not show in its pagemap. Read the file itself,
+ * hole by hole with SEEK_DATA/SEEK_HOLE, without faulting anything into the
+ * target. */
+static int dump_shanon_pages(struct xc_dump *d, size_t i, uint8_t *buf, uint64_t *done,
+			     uint64_t total)
+{
+	const struct xc_vma *v = &d->vmas[i];
+	size_t page = d->pages.page;
+	uint64_t end = v->pgoff + (v->end - v->start);
+	char link[64];
+	off_t data, hole;
+	int fd, err = 0;
+
+	xc_pagew_break(&d->pages);
+	snprintf(link, sizeof(link), "map_files/%llx-%llx", (unsigned long long)v->start,
+		 (unsigned long long)v->end);
+	fd = openat(d->procfd, link, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return xc_failf(d->ctx, d->pid, "open shared memory", -errno, "mapping %llx-%llx",
+				(unsigned long long)v->start, (unsigned long long)v->end);
+	for (data = (off_t)v->pgoff; !err && (uint64_t)data < end; data = hole) {
+		data = lseek(fd, data, SEEK_DATA);
+		if (data < 0 || (uint64_t)data >= end)
+			break;		/* ENXIO: no data up to the end */
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0 || (uint64_t)hole > end)
+			hole = (off_t)end;
+		for (off_t o = data; !err && o < hole; o += CHUNK_PAGES * page) {
+			size_t n = ((uint64_t)(hole - o) + page - 1) / page;
+			ssize_t r;
+
+			if (n > CHUNK_PAGES)
+				n = CHUNK_PAGES;
+			r = pread(fd, buf, n * page, o);
+			if (r != (ssize_t)(n * page))
+				err = xc_failf(d->ctx, d->pid, "read shared memory",
+					       r < 0 ? -errno : -EIO, "mapping %llx-%llx",
+					       (unsigned long long)v->start, (unsigned long long)v->end);
+			else
+				err = add_pages(d, i, buf, v->start + (o - v->pgoff), n);
+		}
+	}
+	close(fd);
+	*done += v->end - v->start;
+	xc_progress(d->ctx, "memory", *done, total);
+	return err;
+}
+
 static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, uint8_t *buf,
 			  uint64_t *done, uint64_t total)
 {
@@ -329,6 +405,7 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 					(unsigned long long)v->end);
 		while (off < n) {
 			size_t run = 0;
+			int err;
 
 			while (off < n && !xc_page_wanted(d->vma_kind[i], pm[off]))
 				off++;
@@ -343,22 +420,9 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 						(unsigned long long)v->start,
 						(unsigned long long)v->end,
 						(unsigned long long)(a + off * page));
-			for (size_t k = 0; k < run; k++) {
-				const void *pg = buf + k * page;
-				int err;
-
-				d->pages_scanned++;
-				/* A zero page of a private file mapping is a COW'd
-				 * page the program cleared: the file would bring
-				 * back other bytes, so it is kept. */
-				if (d->vma_kind[i] != XC_VMA_FILE_PRIV && page_is_zero(pg, page)) {
-					d->pages_zero++;
-					continue;
-				}
-				err = xc_pagew_add(d->ctx, &d->pages, a + (off + k) * page, pg);
-				if (err)
-					return err;
-			}
+			err = add_pages(d, i, buf, a + off * page, run);
+			if (err)
+				return err;
 			off += run;
 		}
 		*done += n * page;
@@ -391,7 +455,9 @@ int dump_pages(struct xc_dump *d)
 	for (size_t i = 0; !err && i < d->nr_vmas; i++) {
 		uint32_t k = d->vma_kind[i];
 
-		if (k == XC_VMA_ANON || k == XC_VMA_SHANON || k == XC_VMA_FILE_PRIV)
+		if (k == XC_VMA_SHANON)
+			err = dump_shanon_pages(d, i, buf, &done, total);
+		else if (k == XC_VMA_ANON || k == XC_VMA_FILE_PRIV)
 			err = dump_vma_pages(d, i, pmfd, pm, buf, &done, total);
 	}
 out:

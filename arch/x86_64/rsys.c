@@ -41,11 +41,12 @@ void arch_blob_call_prepare(struct xc_rec_regs *r, uint64_t entry, uint64_t arg,
 
 bool arch_regs_restart(struct xc_rec_regs *r, bool same_task)
 {
-	long ret = (long)r->rax;
+	/* Negated as unsigned: no overflow for any register value. */
+	uint64_t err = -r->rax;
 
 	if ((long)r->orig_rax < 0)
 		return false;
-	switch (-ret) {
+	switch (err) {
 	case ERESTARTSYS:
 	case ERESTARTNOINTR:
 	case ERESTARTNOHAND:

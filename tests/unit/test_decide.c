@@ -1,0 +1,301 @@
+/* The tracer's pure decisions (tracer/tracer.h): how a mapping is saved
+ * (xc_vma_classify), which pages of it go into the image (xc_page_wanted),
+ * and how an fd comes back (xc_fd_classify). Tables of cases, one per
+ * branch, each failure naming its case. */
+#include "unit.h"
+
+#include <sys/mman.h>
+
+#include "arch/arch.h"
+#include "common/img-format.h"
+#include "common/vma.h"
+#include "tracer/tracer.h"
+
+/* ---- xc_vma_classify --------------------------------------------------- */
+
+#define LO 0x7f0000000000ull		/* an ordinary mmap address */
+#define TOP ARCH_TASK_SIZE		/* end of the highest page a task may map */
+#define VSYS 0xffffffffff600000ull	/* [vsyscall] */
+
+struct vma_case {
+	const char *label;
+	const char *path;
+	bool shared;
+	bool io;
+	uint64_t start, end;		/* 0, 0: LO, LO + 4 pages */
+	int ret;
+	uint32_t kind;
+	const char *why;		/* refusals: a word the reason must contain */
+};
+
+static const struct vma_case vma_cases[] = {
+	/* Kernel mappings that are not saved, or saved as a position only. */
+	{ "vsyscall", "[vsyscall]", 0, 0, VSYS, VSYS + 0x1000, 0, 0 },
+	{ "vsyscall above TASK_SIZE, io", "[vsyscall]", 0, 1, VSYS, VSYS + 0x1000, 0, 0 },
+	{ "vdso", "[vdso]", 0, 0, 0, 0, 0, XC_VMA_VDSO },
+	/* 6.13+: [vvar] and [vvar_vclock] are VM_IO|VM_PFNMAP; still fine. */
+	{ "vvar", "[vvar]", 0, 0, 0, 0, 0, XC_VMA_VVAR },
+	{ "vvar io", "[vvar]", 0, 1, 0, 0, 0, XC_VMA_VVAR },
+	{ "vvar_vclock io", "[vvar_vclock]", 0, 1, 0, 0, 0, XC_VMA_VVAR },
+
+	/* Anonymous memory. */
+	{ "anon private", "", 0, 0, 0, 0, 0, XC_VMA_ANON },
+	{ "anon shared", "", 1, 0, 0, 0, 0, XC_VMA_SHANON },
+	{ "heap", "[heap]", 0, 0, 0, 0, 0, XC_VMA_ANON },
+	{ "stack", "[stack]", 0, 0, 0, 0, 0, XC_VMA_ANON },
+	{ "anon:name private", "[anon:my arena]", 0, 0, 0, 0, 0, XC_VMA_ANON },
+	{ "anon:name shared", "[anon:my arena]", 1, 0, 0, 0, 0, XC_VMA_SHANON },
+	{ "anon_shmem:name", "[anon_shmem:ring]", 1, 0, 0, 0, 0, XC_VMA_SHANON },
+	{ "shared /dev/zero (deleted)", "/dev/zero (deleted)", 1, 0, 0, 0, 0, XC_VMA_SHANON },
+	/* The last page below TASK_SIZE is still a user page. */
+	{ "anon ending at TASK_SIZE", "", 0, 0, TOP - 0x2000, TOP, 0, XC_VMA_ANON },
+
+	/* Files. */
+	{ "file private", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0, 0, 0, 0, 0, XC_VMA_FILE_PRIV },
+	{ "file shared", "/tmp/data file.bin", 1, 0, 0, 0, 0, XC_VMA_FILE_SHARED },
+	{ "file with (deleted) inside the name", "/tmp/a (deleted) b", 0, 0, 0, 0, 0,
+	  XC_VMA_FILE_PRIV },
+
+	/* Refusals. */
+	{ "io anon", "", 0, 1, 0, 0, -ENOTSUP, 0, "VM_IO" },
+	{ "io file", "/dev/mem", 1, 1, 0, 0, -ENOTSUP, 0, "VM_IO" },
+	{ "io heap", "[heap]", 0, 1, 0, 0, -ENOTSUP, 0, "VM_IO" },
+	{ "unknown special", "[uprobes]", 0, 0, 0, 0, -ENOTSUP, 0, "special" },
+	{ "unknown special 2", "[vectors]", 0, 0, 0, 0, -ENOTSUP, 0, "special" },
+	{ "memfd", "/memfd:buf (deleted)", 1, 0, 0, 0, -ENOTSUP, 0, "memfd" },
+	{ "memfd private", "/memfd:buf", 0, 0, 0, 0, -ENOTSUP, 0, "memfd" },
+	{ "SysV shm", "/SYSV0000abcd (deleted)", 1, 0, 0, 0, -ENOTSUP, 0, "System V" },
+	{ "deleted file private", "/tmp/gone.bin (deleted)", 0, 0, 0, 0, -ENOTSUP, 0, "deleted" },
+	{ "deleted file shared", "/tmp/gone.bin (deleted)", 1, 0, 0, 0, -ENOTSUP, 0, "deleted" },
+	{ "private /dev/zero (deleted)", "/dev/zero (deleted)", 0, 0, 0, 0, -ENOTSUP, 0,
+	  "deleted" },
+	{ "relative path", "lib/x.so", 0, 0, 0, 0, -ENOTSUP, 0, "unknown" },
+	{ "anon_inode", "anon_inode:[perf_event]", 1, 0, 0, 0, -ENOTSUP, 0, "unknown" },
+	{ "anon above TASK_SIZE", "", 0, 0, TOP, TOP + 0x1000, -ENOTSUP, 0, "address" },
+	{ "anon across TASK_SIZE", "", 0, 0, TOP - 0x1000, TOP + 0x1000, -ENOTSUP, 0, "address" },
+	{ "file above TASK_SIZE", "/tmp/x", 0, 0, 0x800000000000ull, 0x800000001000ull,
+	  -ENOTSUP, 0, "address" },
+};
+
+static void vma_from_case(struct xc_vma *v, const struct vma_case *c)
+{
+	memset(v, 0, sizeof(*v));
+	v->start = c->start ? c->start : LO;
+	v->end = c->end ? c->end : LO + 0x4000;
+	v->prot = PROT_READ | PROT_WRITE;
+	v->shared = c->shared;
+	v->vm_io = c->io;
+	snprintf(v->path, sizeof(v->path), "%s", c->path);
+}
+
+static void test_vma_classify(void **state)
+{
+	static struct xc_vma v;		/* 4 KiB path: keep it off the stack */
+
+	for (size_t i = 0; i < sizeof(vma_cases) / sizeof(vma_cases[0]); i++) {
+		const struct vma_case *c = &vma_cases[i];
+		uint32_t kind = 0xdead;
+		const char *why = "stale";
+		int ret;
+
+		vma_from_case(&v, c);
+		ret = xc_vma_classify(&v, &kind, &why);
+		unit_eq(c->label, ret, c->ret);
+		unit_eq(c->label, kind, c->kind);
+		if (!c->ret) {
+			if (why)
+				fail_msg("%s: why is \"%s\" on success", c->label, why);
+			continue;
+		}
+		if (!why)
+			fail_msg("%s: refused without a reason", c->label);
+		if (!strstr(why, c->why))
+			fail_msg("%s: why \"%s\" does not name \"%s\"", c->label, why, c->why);
+	}
+}
+
+/* Only path, shared, vm_io and end decide; prot, offsets, device, inode and
+ * VmFlags must not change the answer. */
+static void test_vma_classify_ignores_rest(void **state)
+{
+	static struct xc_vma v;
+	static const struct vma_case base[] = {
+		{ "anon", "", 0, 0, 0, 0, 0, XC_VMA_ANON },
+		{ "file", "/usr/bin/true", 0, 0, 0, 0, 0, XC_VMA_FILE_PRIV },
+		{ "shared file", "/tmp/f", 1, 0, 0, 0, 0, XC_VMA_FILE_SHARED },
+	};
+
+	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++) {
+		uint32_t kind;
+		const char *why;
+
+		vma_from_case(&v, &base[i]);
+		v.prot = PROT_NONE;
+		v.pgoff = 0x123000;
+		v.dev_major = 8;
+		v.dev_minor = 1;
+		v.ino = 42;
+		v.vmflags = XC_VMF_LOCKED | XC_VMF_DONTDUMP | XC_VMF_HUGEPAGE;
+		v.vm_growsdown = true;
+		unit_eq(base[i].label, xc_vma_classify(&v, &kind, &why), 0);
+		unit_eq(base[i].label, kind, base[i].kind);
+	}
+}
+
+/* ---- xc_page_wanted ---------------------------------------------------- */
+
+#define PM_PRESENT (1ull << 63)
+#define PM_SWAP (1ull << 62)
+#define PM_FILE (1ull << 61)	/* file page or shared anon */
+
+/* The eight combinations of the three bits, indexed P<<2 | S<<1 | F. */
+static uint64_t pm_bits(unsigned idx)
+{
+	return (idx & 4 ? PM_PRESENT : 0) | (idx & 2 ? PM_SWAP : 0) | (idx & 1 ? PM_FILE : 0);
+}
+
+static void test_page_wanted(void **state)
+{
+	/* Bit idx of want: the page is wanted for combination idx.
+	 * idx:       0 -  1 F  2 S  3 SF  4 P  5 PF  6 PS  7 PSF */
+	static const struct {
+		const char *label;
+		uint32_t kind;
+		uint8_t want;
+	} t[] = {
+		/* Anonymous: everything present or swapped. */
+		{ "anon", XC_VMA_ANON, 0xfc },
+		{ "shanon", XC_VMA_SHANON, 0xfc },
+		/* Private file: the COW'd anonymous copies only (not F), and
+		 * whatever is swapped (only anonymous pages swap). */
+		{ "file priv", XC_VMA_FILE_PRIV, 0xdc },
+		/* The file itself holds these. */
+		{ "file shared", XC_VMA_FILE_SHARED, 0x00 },
+		{ "vdso", XC_VMA_VDSO, 0x00 },
+		{ "vvar", XC_VMA_VVAR, 0x00 },
+		{ "not dumped", 0, 0x00 },
+		{ "unknown kind", 7, 0x00 },
+	};
+	/* Bits that must not matter: PFN or swap entry, and the flags in
+	 * 55-58 (soft-dirty, exclusive, uffd-wp, guard). */
+	static const uint64_t noise[] = { 0, 0x1234567ull, (1ull << 55) | 0xabcdeull,
+					  (1ull << 56) | (1ull << 57), 1ull << 58,
+					  (1ull << 55) - 1 };
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		for (unsigned idx = 0; idx < 8; idx++)
+			for (size_t n = 0; n < sizeof(noise) / sizeof(noise[0]); n++) {
+				uint64_t pm = pm_bits(idx) | noise[n];
+				bool want = (t[i].want >> idx) & 1;
+
+				if (xc_page_wanted(t[i].kind, pm) != want)
+					fail_msg("%s: entry %#llx: wanted is %d, want %d",
+						 t[i].label, (unsigned long long)pm, !want,
+						 want);
+			}
+}
+
+/* ---- xc_fd_classify ---------------------------------------------------- */
+
+#define REG (S_IFREG | 0644)
+#define DIR_ (S_IFDIR | 0755)
+#define CHR (S_IFCHR | 0666)
+#define FIFO (S_IFIFO | 0600)
+#define SOCK (S_IFSOCK | 0777)
+#define BLK (S_IFBLK | 0660)
+
+struct fd_case {
+	const char *label;
+	int fd;
+	mode_t mode;
+	const char *path;
+	int ret;
+	uint32_t kind;
+	const char *why;		/* refusals: a word the reason must contain */
+};
+
+static const struct fd_case fd_cases[] = {
+	/* Reopened by path. */
+	{ "regular", 3, REG, "/tmp/data file.bin", 0, XC_FD_REG },
+	{ "regular on stdin", 0, REG, "/tmp/in.txt", 0, XC_FD_REG },
+	{ "regular high fd", 1000, REG, "/var/log/x.log", 0, XC_FD_REG },
+	{ "directory", 4, DIR_, "/home", 0, XC_FD_REG },
+	{ "/dev/null", 3, CHR, "/dev/null", 0, XC_FD_CHR },
+	{ "/dev/zero", 5, CHR, "/dev/zero", 0, XC_FD_CHR },
+	{ "/dev/full", 6, CHR, "/dev/full", 0, XC_FD_CHR },
+	{ "/dev/random", 7, CHR, "/dev/random", 0, XC_FD_CHR },
+	{ "/dev/urandom", 8, CHR, "/dev/urandom", 0, XC_FD_CHR },
+	{ "/dev/null on stdin", 0, CHR, "/dev/null", 0, XC_FD_CHR },
+
+	/* stdio of a shell job: the restorer lends its own. */
+	{ "tty fd 0", 0, CHR | 0620, "/dev/pts/3", 0, XC_FD_INHERIT },
+	{ "tty fd 1", 1, CHR | 0620, "/dev/pts/3", 0, XC_FD_INHERIT },
+	{ "tty fd 2", 2, CHR | 0620, "/dev/tty1", 0, XC_FD_INHERIT },
+	{ "pipe fd 0", 0, FIFO, "pipe:[81234]", 0, XC_FD_INHERIT },
+	{ "pipe fd 1", 1, FIFO, "pipe:[81235]", 0, XC_FD_INHERIT },
+	{ "pipe fd 2", 2, FIFO, "pipe:[81236]", 0, XC_FD_INHERIT },
+	{ "socket fd 0", 0, SOCK, "socket:[5555]", 0, XC_FD_INHERIT },
+	{ "socket fd 1", 1, SOCK, "socket:[5556]", 0, XC_FD_INHERIT },
+	{ "socket fd 2", 2, SOCK, "socket:[5557]", 0, XC_FD_INHERIT },
+	{ "named fifo fd 0", 0, FIFO, "/tmp/fifo", 0, XC_FD_INHERIT },
+
+	/* The same past stdio. */
+	{ "tty fd 3", 3, CHR | 0620, "/dev/pts/3", -ENOTSUP, 0, "device" },
+	{ "pipe fd 3", 3, FIFO, "pipe:[81234]", -ENOTSUP, 0, "pipe" },
+	{ "named fifo fd 9", 9, FIFO, "/tmp/fifo", -ENOTSUP, 0, "pipe" },
+	{ "socket fd 3", 3, SOCK, "socket:[5555]", -ENOTSUP, 0, "socket" },
+	{ "socket fd 64", 64, SOCK, "socket:[5555]", -ENOTSUP, 0, "socket" },
+	/* Only the exact device names are reopenable. */
+	{ "/dev/nullx", 3, CHR, "/dev/nullx", -ENOTSUP, 0, "device" },
+	{ "/dev/null/", 3, CHR, "/dev/null/", -ENOTSUP, 0, "device" },
+	{ "/dev/mem", 3, CHR, "/dev/mem", -ENOTSUP, 0, "device" },
+
+	/* Never, whatever the fd. An eventfd stats as mode 0600, no type
+	 * bits (6.18); the S_IFREG case checks the path decides, not the mode. */
+	{ "eventfd", 3, 0600, "anon_inode:[eventfd]", -ENOTSUP, 0, "not supported" },
+	{ "eventfd S_IFREG", 3, REG, "anon_inode:[eventfd]", -ENOTSUP, 0, "not supported" },
+	{ "eventfd on stdin", 0, 0600, "anon_inode:[eventfd]", -ENOTSUP, 0, "not supported" },
+	{ "epoll", 5, REG, "anon_inode:[eventpoll]", -ENOTSUP, 0, "not supported" },
+	{ "memfd", 3, REG, "/memfd:x", -ENOTSUP, 0, "memfd" },
+	{ "memfd deleted", 3, REG, "/memfd:x (deleted)", -ENOTSUP, 0, "memfd" },
+	{ "memfd on stdout", 1, REG, "/memfd:x", -ENOTSUP, 0, "memfd" },
+	{ "block device", 3, BLK, "/dev/sda", -ENOTSUP, 0, "not supported" },
+	{ "block device on stdin", 0, BLK, "/dev/sda", -ENOTSUP, 0, "not supported" },
+	{ "symlink type", 3, S_IFLNK | 0777, "/tmp/l", -ENOTSUP, 0, "not supported" },
+	{ "no type", 3, 0644, "/tmp/x", -ENOTSUP, 0, "not supported" },
+	{ "no type on stdin", 0, 0644, "/tmp/x", -ENOTSUP, 0, "not supported" },
+};
+
+static void test_fd_classify(void **state)
+{
+	for (size_t i = 0; i < sizeof(fd_cases) / sizeof(fd_cases[0]); i++) {
+		const struct fd_case *c = &fd_cases[i];
+		uint32_t kind = 0xdead;
+		const char *why = "stale";
+		int ret = xc_fd_classify(c->fd, c->mode, c->path, &kind, &why);
+
+		unit_eq(c->label, ret, c->ret);
+		unit_eq(c->label, kind, c->kind);
+		if (!c->ret) {
+			if (why)
+				fail_msg("%s: why is \"%s\" on success", c->label, why);
+			continue;
+		}
+		if (!why)
+			fail_msg("%s: refused without a reason", c->label);
+		if (!strstr(why, c->why))
+			fail_msg("%s: why \"%s\" does not name \"%s\"", c->label, why, c->why);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vma_classify),
+		cmocka_unit_test(test_vma_classify_ignores_rest),
+		cmocka_unit_test(test_page_wanted),
+		cmocka_unit_test(test_fd_classify),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
