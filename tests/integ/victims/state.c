@@ -6,6 +6,7 @@
  *
  * usage: state DIR      (DIR: scratch directory, writes DIR/ready) */
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -13,6 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/rseq.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +33,7 @@ static volatile int rt_value;
 
 static void on_usr1(int sig) { usr1_count++; }
 static void on_usr2(int sig) { stop_flag = 1; }
+static void on_alrm(int sig) { }
 static void on_rt(int sig, siginfo_t *si, void *uc) { rt_got++; rt_value = si->si_value.sival_int; }
 
 static uint64_t fnv(const void *p, size_t n, uint64_t h)
@@ -129,6 +136,15 @@ int main(int argc, char **argv)
 	/* a pending, queued real-time signal with a value */
 	sigqueue(getpid(), SIGRTMIN + 1, (union sigval){ .sival_int = 4242 });
 
+	/* a timer, the name, the personality */
+	struct itimerval it = { { 1000, 0 }, { 1000, 0 } }, it_after;
+	sa.sa_handler = on_alrm;
+	sa.sa_flags = 0;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	prctl(PR_SET_NAME, "xc-victim");
+	personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE);
+
 	snprintf(path, sizeof(path), "%s/ready", argv[1]);
 	ready = fopen(path, "w");
 	fprintf(ready, "%d\n", getpid());
@@ -154,6 +170,18 @@ int main(int argc, char **argv)
 	CHECK(!getrlimit(RLIMIT_CORE, &got) && got.rlim_cur == 0, "RLIMIT_CORE");
 	CHECK(!sigaltstack(NULL, &ss_after) && ss_after.ss_sp == ss.ss_sp &&
 	      ss_after.ss_size == ss.ss_size, "sigaltstack");
+	CHECK(!getitimer(ITIMER_REAL, &it_after) && it_after.it_interval.tv_sec == 1000 &&
+	      it_after.it_value.tv_sec > 900 && it_after.it_value.tv_sec <= 1000, "itimer");
+	prctl(PR_GET_NAME, buf);
+	CHECK(!strcmp(buf, "xc-victim"), "comm (%s)", buf);
+	CHECK(personality(0xffffffff) & ADDR_NO_RANDOMIZE, "personality");
+	/* The C library's rseq area must still be registered: registering it
+	 * again with the same arguments is refused with EBUSY. */
+	if (__rseq_size) {
+		void *rs = (char *)__builtin_thread_pointer() + __rseq_offset;
+		long r = syscall(SYS_rseq, rs, __rseq_size < 32 ? 32 : __rseq_size, 0, RSEQ_SIG);
+		CHECK(r == -1 && errno == EBUSY, "rseq registration (%ld)", r);
+	}
 	sigprocmask(SIG_BLOCK, NULL, &cur);
 	CHECK(sigismember(&cur, SIGWINCH) && !sigismember(&cur, SIGUSR1), "signal mask");
 	sigprocmask(SIG_UNBLOCK, &mask, NULL);
