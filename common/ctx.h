@@ -41,7 +41,7 @@ struct xc_ctx {
 	bool leave_running;
 	int codec;
 	int level;
-	int jobs;		/* compression threads, -1: one per CPU */
+	int jobs;		/* dump: compression threads; restore: page writers; -1: one per CPU */
 
 	/* restore */
 	bool detach;

@@ -2,6 +2,7 @@
  * reader as restore, so a damaged image is reported, not printed. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,10 +21,11 @@ struct show {
 	bool first;	/* JSON: no comma before the next item */
 };
 
-static void jstr(const char *s)
+/* Strings in records are fixed-size fields: never read past max. */
+static void jstr(const char *s, size_t max)
 {
 	putchar('"');
-	for (; *s; s++) {
+	for (; max && *s; s++, max--) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\')
 			printf("\\%c", c);
@@ -112,10 +114,10 @@ static void show_vma(struct show *s, struct xc_imgr *r, const struct xc_rec_vma 
 		printf("{\"start\":%llu,\"end\":%llu,\"prot\":\"%s\",\"kind\":\"%s\",\"path\":",
 		       (unsigned long long)v->start, (unsigned long long)v->end, prot,
 		       vma_kind(v->kind));
-		jstr(path);
+		jstr(path, PATH_MAX);
 		printf("}");
 	} else {
-		printf("  %012llx-%012llx %s %-11s %8llu KiB %s\n", (unsigned long long)v->start,
+		printf("  %012llx-%012llx %s %-11s %8llu KiB %.4096s\n", (unsigned long long)v->start,
 		       (unsigned long long)v->end, prot, vma_kind(v->kind),
 		       (unsigned long long)((v->end - v->start) >> 10), path);
 	}
@@ -155,7 +157,7 @@ static void show_bt(struct show *s, const void *p, uint32_t len)
 			sep(s);
 			printf("{\"ip\":%llu,\"sp\":%llu,\"symbol\":", (unsigned long long)f[i].ip,
 			       (unsigned long long)f[i].sp);
-			jstr(sym);
+			jstr(sym, sizeof(sym));
 			printf(",\"offset\":%llu}", (unsigned long long)f[i].off);
 		} else if (sym[0]) {
 			printf("    #%-2u %016llx %s+%#llx\n", i, (unsigned long long)f[i].ip, sym,
@@ -190,11 +192,11 @@ static void section(struct show *s, struct xc_imgr *r, uint32_t kind, const char
 				sep(s);
 				printf("{\"fd\":%d,\"kind\":\"%s\",\"flags\":%u,\"pos\":%lld,\"path\":",
 				       f->fd, fd_kind(f->kind), f->flags, (long long)f->pos);
-				jstr(f->path);
+				jstr(f->path, sizeof(f->path));
 				printf("}");
 			} else {
-				printf("  %3d %-9s flags %07o pos %-10lld %s\n", f->fd, fd_kind(f->kind),
-				       f->flags, (long long)f->pos, f->path);
+				printf("  %3d %-9s flags %07o pos %-10lld %.*s\n", f->fd, fd_kind(f->kind),
+				       f->flags, (long long)f->pos, (int)sizeof(f->path), f->path);
 			}
 		} else if (kind == XC_REC_REGS) {
 			if (s->json)
@@ -252,26 +254,27 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 	}
 	if (s->json) {
 		printf("{\"version\":%d,\"created\":\"%s\",\"kernel\":", XC_IMG_VERSION, when);
-		jstr(iv ? iv->kernel_release : "");
+		jstr(iv ? iv->kernel_release : "", 64);
 		printf(",\"pid\":%u,\"ppid\":%u,\"comm\":", t ? t->pid : 0, t ? t->ppid : 0);
-		jstr(t ? t->comm : "");
+		jstr(t ? t->comm : "", 16);
 		printf(",\"cwd\":");
-		jstr(fs ? fs->cwd : "");
+		jstr(fs ? fs->cwd : "", 4096);
 		printf(",\"umask\":%u,\"pages\":%llu,\"raw_bytes\":%llu,\"stored_bytes\":%llu",
 		       fs ? fs->umask : 0, (unsigned long long)pages, (unsigned long long)raw,
 		       (unsigned long long)stored);
 		return;
 	}
-	printf("image      version %d, made %s by xckpt %s on Linux %s\n", XC_IMG_VERSION, when,
+	printf("image      version %d, made %s by xckpt %.32s on Linux %.64s\n", XC_IMG_VERSION, when,
 	       iv ? iv->xckpt_version : "?", iv ? iv->kernel_release : "?");
 	if (t)
-		printf("process    pid %u (%s), parent %u, session %u, group %u\n", t->pid, t->comm,
+		printf("process    pid %u (%.16s), parent %u, session %u, group %u\n", t->pid, t->comm,
 		       t->ppid, t->sid, t->pgid);
 	if (fs)
-		printf("fs         cwd %s, root %s, umask %04o\n", fs->cwd, fs->root, fs->umask);
+		printf("fs         cwd %.4096s, root %.4096s, umask %04o\n", fs->cwd, fs->root,
+		       fs->umask);
 	printf("memory     %llu mappings, %llu pages saved (%llu MiB), stored in %llu KiB",
 	       (unsigned long long)vmas, (unsigned long long)pages,
-	       (unsigned long long)(pages * 4096 >> 20), (unsigned long long)(stored >> 10));
+	       (unsigned long long)(pages * (uint64_t)sysconf(_SC_PAGESIZE) >> 20), (unsigned long long)(stored >> 10));
 	if (stored)
 		printf(", ratio %.2f", (double)raw / stored);
 	printf("\nfiles      %llu descriptors\n", (unsigned long long)fds);

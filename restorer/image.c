@@ -1,7 +1,8 @@
 /* Reading and checking the whole image before anything is created: every
  * file's framing and checksums, every record's size, the page index against
- * the page data, the files behind mappings (size, mtime, build-id), the vDSO
- * and the CPU's vector state against this machine. */
+ * the page data, the files behind mappings (size, mtime, build-id) and fds
+ * (present), the vDSO and the CPU's vector state against this machine, and
+ * that the pid is free. */
 #define LOG_PREFIX "image: "
 #include <errno.h>
 #include <fcntl.h>

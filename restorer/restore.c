@@ -82,6 +82,7 @@ static const char *const step_names[] = {
 	"", "unmap xckpt", "map the vDSO back", "mmap", "mprotect", "madvise", "mlock",
 	"prctl PR_SET_MM_MAP", "close", "prlimit", "set credentials", "rseq register",
 	"set TLS", "queue pending signal", "setitimer", "prctl PR_SET_PDEATHSIG",
+	"prctl PR_SET_NO_NEW_PRIVS",
 };
 
 /* At a stop of the blob: read its args to learn how it fares. */

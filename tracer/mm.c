@@ -7,8 +7,9 @@
  *   shared anonymous    every page of its shmem file that holds data (read
  *                       from the file: the pagemap misses pages this task
  *                       has not mapped), unless all zero
- *   private file        only the copied-on-write ones (present, not bit 61),
- *                       zero or not; the rest comes back from the file
+ *   private file        only the copied-on-write ones (present and not bit
+ *                       61, or swapped), zero or not; the rest comes back
+ *                       from the file
  *   shared file         none: the file holds them
  *   vdso/vvar           none: the kernel provides them */
 #define LOG_PREFIX "mm: "
@@ -309,8 +310,6 @@ static ssize_t read_mem(struct xc_dump *d, const struct xc_vma *v, void *buf, si
 	return pread(d->memfd, buf, len, (off_t)addr);
 }
 
-/* Read the wanted pages of one VMA in chunks and feed the non-zero ones to
- * the page writer. */
 /* Hand n pages read at addr to the page writer, all-zero ones left out
  * where the restored mapping reads as zero anyway. */
 static int add_pages(struct xc_dump *d, size_t i, const uint8_t *buf, uint64_t addr, size_t n)
@@ -385,6 +384,8 @@ static int dump_shanon_pages(struct xc_dump *d, size_t i, uint8_t *buf, uint64_t
 	return err;
 }
 
+/* Read the pages of one private VMA that the pagemap says are wanted, in
+ * chunks, and hand them to add_pages(). */
 static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, uint8_t *buf,
 			  uint64_t *done, uint64_t total)
 {

@@ -137,7 +137,7 @@ static void set_task(struct rst_args *a)
 	if (a->no_new_privs) {
 		r = xc_sys5(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 		if (r)
-			fail(a, r, RST_STEP_CREDS, 1);
+			fail(a, r, RST_STEP_NO_NEW_PRIVS, 0);
 	}
 	r = xc_sys2(__NR_prctl, PR_SET_PDEATHSIG, 0);
 	if (r)

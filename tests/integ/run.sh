@@ -308,7 +308,7 @@ show)
 	start "$VICTIMS/state" "$T"
 	dump_kill
 	"$XCKPT" show -D "$T/img" >"$T/show.txt" || fail "show failed"
-	grep -q "pid $VPID (state)" "$T/show.txt" || fail "show: no process line"
+	grep -q "pid $VPID (xc-victim)" "$T/show.txt" || fail "show: no process line"
 	grep -q "vec_loop\|loop_avx" "$T/show.txt" || fail "show: no stack"
 	"$XCKPT" show -D "$T/img" --json | python3 -c '
 import json, sys
