@@ -89,6 +89,12 @@ c_program_uncompressed)
 	dump_kill --compress none --threads 1
 	RESTORE_OPTS="--threads 1" restore_and_check
 	pass ;;
+c_program_static)	# statically linked, not position-independent
+	setup_files
+	start "$VICTIMS/state-static" "$T"
+	dump_kill
+	restore_and_check
+	pass ;;
 python)
 	setup_files
 	start /usr/bin/python3 "$SRC/victims/state.py" "$T"
