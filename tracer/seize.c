@@ -60,17 +60,8 @@ int xc_resume_wait(struct xc_dump *d, int req, const char *what, int *sig)
 	return xc_fail(d->ctx, d->pid, what, "keeps stopping", -EAGAIN);
 }
 
-static void undo_sigmask(struct xc_dump *d, struct xc_undo *u)
-{
-	uint64_t m = u->a;
-
-	if (ptrace(PTRACE_SETSIGMASK, d->pid, sizeof(m), &m))
-		xc_warn("pid %d: restore signal mask: %s", d->pid, strerror(errno));
-}
-
 int xc_seize(struct xc_dump *d)
 {
-	uint64_t all = ~0ULL;
 	int sig, err;
 
 	if (ptrace(PTRACE_SEIZE, d->pid, 0, PTRACE_O_TRACESYSGOOD)) {
@@ -98,29 +89,50 @@ int xc_seize(struct xc_dump *d)
 		return xc_fail(d->ctx, d->pid, "registers", "ptrace getregs", err);
 	if (ptrace(PTRACE_GETSIGMASK, d->pid, sizeof(d->sigmask), &d->sigmask))
 		return xc_fail(d->ctx, d->pid, "signal mask", "ptrace getsigmask", -errno);
-	/* Block everything while we work in the target, so that no handler of
-	 * its own runs on our registers; what arrives stays pending and is
-	 * dumped with the rest. */
-	if (ptrace(PTRACE_SETSIGMASK, d->pid, sizeof(all), &all))
-		return xc_fail(d->ctx, d->pid, "signal mask", "ptrace setsigmask", -errno);
-	return xc_undo_push(d, undo_sigmask, d->sigmask, 0);
+	return 0;
 }
 
-/* Registers back as found; after remote calls the task sits at a syscall
- * exit rather than in the interrupt stop, so the kernel would no longer
- * restart an interrupted call on its own: do what it would have done. */
-static void restore_regs(struct xc_dump *d)
+/* Lend the task to a remote call: block every signal, so that no handler of
+ * its own runs on our registers; what arrives stays pending and is dumped
+ * with the rest. */
+int xc_borrow(struct xc_dump *d)
+{
+	uint64_t all = ~0ULL;
+
+	if (d->borrowed)
+		return 0;
+	if (ptrace(PTRACE_SETSIGMASK, d->pid, sizeof(all), &all))
+		return xc_fail(d->ctx, d->pid, "signal mask", "ptrace setsigmask", -errno);
+	d->borrowed = true;
+	return 0;
+}
+
+/* Registers and mask back as found, right after each remote call, so that
+ * the task is always resumable as it was should xckpt die between calls.
+ * After a remote call the task sits at a syscall exit rather than in the
+ * interrupt stop, so the kernel would no longer restart an interrupted call
+ * on its own: do what it would have done. */
+int xc_give_back(struct xc_dump *d)
 {
 	struct xc_rec_regs r = d->regs;
-	int err;
+	int err = 0;
 
-	if (!d->dirty)
-		return;
-	arch_regs_restart(&r, true);
-	err = arch_set_regs(d->pid, &r);
-	if (err)
-		xc_warn("pid %d: restore registers: %s", d->pid, strerror(-err));
-	d->dirty = false;
+	if (d->dirty) {
+		arch_regs_restart(&r, true);
+		err = arch_set_regs(d->pid, &r);
+		if (err)
+			err = xc_fail(d->ctx, d->pid, "registers", "put back (ptrace setregs)", err);
+		else
+			d->dirty = false;
+	}
+	if (d->borrowed) {
+		if (ptrace(PTRACE_SETSIGMASK, d->pid, sizeof(d->sigmask), &d->sigmask))
+			err = xc_fail(d->ctx, d->pid, "signal mask", "put back (ptrace setsigmask)",
+				      -errno);
+		else
+			d->borrowed = false;
+	}
+	return err;
 }
 
 void xc_release(struct xc_dump *d)
@@ -131,7 +143,8 @@ void xc_release(struct xc_dump *d)
 		struct xc_undo *u = &d->undo[--d->nr_undo];
 		u->fn(d, u);
 	}
-	restore_regs(d);
+	if (xc_give_back(d))
+		xc_warn("pid %d: could not put registers or signal mask back", d->pid);
 	if (ptrace(PTRACE_DETACH, d->pid, 0, 0))
 		xc_warn("pid %d: detach: %s", d->pid, strerror(errno));
 	d->seized = false;

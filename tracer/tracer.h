@@ -44,7 +44,8 @@ struct xc_dump {
 
 	bool seized;
 	bool stopped;			/* in a job-control stop before the seize */
-	bool dirty;			/* regs/stop state changed by remote calls */
+	bool dirty;			/* registers changed by a remote call */
+	bool borrowed;			/* all signals blocked for a remote call */
 	struct xc_rec_regs regs;	/* as found at seize */
 	uint64_t sigmask;		/* as found at seize */
 	uint64_t syscall_insn;		/* a syscall instruction in the target */
@@ -71,6 +72,9 @@ void xc_release(struct xc_dump *d);
 /* Kills the target once the image is on disk, and waits until it is gone. */
 int xc_kill(struct xc_dump *d);
 int xc_wait_stop(struct xc_dump *d, int *sig);
+/* Around each remote call: block signals; then registers and mask back. */
+int xc_borrow(struct xc_dump *d);
+int xc_give_back(struct xc_dump *d);
 int xc_resume_wait(struct xc_dump *d, int req, const char *what, int *sig);
 
 /* parasite/rsys.c, parasite/infect.c */

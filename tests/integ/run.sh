@@ -289,6 +289,23 @@ many_maps)	# 4000 mappings, protections, madvise flags and huge pages come back
 	for ((i = 0; i < 100; i++)); do grep -q PASS "$T/out" && break; sleep 0.05; done
 	grep -q '^PASS' "$T/out" || fail "victim did not pass after restore"
 	pass ;;
+killed)	# SIGKILL to xckpt in the middle of a (slow) dump: target unharmed
+	setup_files
+	start "$VICTIMS/state" "$T"
+	"$XCKPT" dump --pid "$VPID" -D "$T/img" --compress zstd:19 2>"$T/dump.err" &
+	x=$!
+	PIDS+=("$x")
+	sleep 0.5
+	kill -KILL "$x"
+	wait "$x" 2>/dev/null
+	[ -e "$T/img" ] && fail "image directory looks complete"
+	for ((i = 0; i < 50; i++)); do grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" && break; sleep 0.02; done
+	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target still traced"
+	grep -q '^SigBlk:[[:space:]]*fffffffffffffff[ef]$' "/proc/$VPID/status" && fail "signal mask left all blocked"
+	kill -USR1 "$VPID"; sleep 0.2; kill -USR2 "$VPID"
+	wait "$VPID" || fail "target was harmed: $(cat "$T/out")"
+	grep -q '^PASS' "$T/out" || fail "target did not pass its own checks"
+	pass ;;
 bad_image_*)
 	setup_files
 	start "$VICTIMS/state" "$T"

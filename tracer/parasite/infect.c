@@ -32,6 +32,9 @@ static int run_blob(struct xc_dump *d, uint64_t entry, uint64_t args_addr, uint6
 	struct xc_rec_regs r = d->regs;
 	int sig, err;
 
+	err = xc_borrow(d);
+	if (err)
+		return err;
 	arch_blob_call_prepare(&r, entry, args_addr, sp);
 	err = arch_set_regs(d->pid, &r);
 	if (err)
@@ -44,7 +47,7 @@ static int run_blob(struct xc_dump *d, uint64_t entry, uint64_t args_addr, uint6
 	if ((sig & 0x7f) != SIGTRAP || (sig >> 8))
 		return xc_failf(d->ctx, d->pid, "run", -EFAULT, "parasite: stopped by signal %d",
 				sig & 0x7f);
-	return 0;
+	return xc_give_back(d);
 }
 
 int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)

@@ -66,6 +66,9 @@ int xc_rsys(struct xc_dump *d, long nr, const uint64_t args[6], long *ret)
 	int err;
 
 	snprintf(what, sizeof(what), "syscall %ld", nr);
+	err = xc_borrow(d);
+	if (err)
+		return err;
 	arch_rsys_prepare(&r, d->syscall_insn, nr, args);
 	err = arch_set_regs(d->pid, &r);
 	if (err)
@@ -80,5 +83,5 @@ int xc_rsys(struct xc_dump *d, long nr, const uint64_t args[6], long *ret)
 	if (err)
 		return xc_fail(d->ctx, d->pid, what, "ptrace getregs", err);
 	*ret = arch_rsys_ret(&r);
-	return 0;
+	return xc_give_back(d);
 }
