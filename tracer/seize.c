@@ -1,6 +1,7 @@
 /* Seizing the target and giving it back. PTRACE_SEIZE + PTRACE_INTERRUPT
- * stop it without a signal it could see (no SIGSTOP). Every change made to
- * the live target is pushed on the undo list, so a failed dump, or a dump
+ * stop it without a signal it could see (no SIGSTOP). Registers and signal
+ * mask are lent for each remote call and put back right after it; any other
+ * change to the live target is on the undo list, so a failed dump, or a dump
  * with --leave-running, resumes it exactly as it was. */
 #define LOG_PREFIX "seize: "
 #include <errno.h>

@@ -1,8 +1,8 @@
 /* State of one dump and the per-kind dump functions. Each dump_<kind>()
  * reads what it needs from the stopped target and appends its records to
- * the process file. What changes the live target (its signal mask, the
- * parasite's mapping) is on the undo list in seize.c; remote syscalls change
- * only its registers, which xc_release() puts back. */
+ * the process file. Remote calls borrow the target's registers and signal
+ * mask and give them back at once (seize.c); what outlives a call (the
+ * parasite's mapping) is on the undo list that xc_release() runs. */
 #ifndef XC_TRACER_H
 #define XC_TRACER_H
 
