@@ -47,6 +47,16 @@ int xc_wait_stop(struct xc_dump *d, int *sig)
  * stop that is not a ptrace event stop: a stopped (SIGSTOP'd) target reports
  * its group stop again, and a PTRACE_INTERRUPT may still be queued; both are
  * stepped over. */
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* Resume with req (PTRACE_SYSCALL or PTRACE_CONT) and wait for the next stop
+ * that is neither a ptrace event stop nor a stop signal: a stopped job
+ * reports its group stop again, a PTRACE_INTERRUPT may still be queued, and
+ * SIGSTOP cannot be blocked. A stop signal is held back and sent again when
+ * the target is released, so the job ends up stopped as it asked. */
 int xc_resume_wait(struct xc_dump *d, int req, const char *what, int *sig)
 {
 	for (int i = 0; i < 8; i++) {
@@ -55,8 +65,17 @@ int xc_resume_wait(struct xc_dump *d, int req, const char *what, int *sig)
 		if (ptrace(req, d->pid, 0, 0))
 			return xc_fail(d->ctx, d->pid, what, "ptrace resume", -errno);
 		err = xc_wait_stop(d, sig);
-		if (err || *sig >> 8 != PTRACE_EVENT_STOP)
+		if (err)
 			return err;
+		if (*sig >> 8 == PTRACE_EVENT_STOP) {
+			if ((*sig & 0x7f) != SIGTRAP)
+				d->stopped = true;
+			continue;
+		}
+		if (!is_stop_signal(*sig & 0x7f))
+			return 0;
+		d->stop_sig = *sig & 0x7f;
+		d->stopped = true;
 	}
 	return xc_fail(d->ctx, d->pid, what, "keeps stopping", -EAGAIN);
 }
@@ -78,8 +97,12 @@ int xc_seize(struct xc_dump *d)
 		err = xc_wait_stop(d, &sig);
 		if (err)
 			return err;
-		if (sig >> 8 == PTRACE_EVENT_STOP)
+		if (sig >> 8 == PTRACE_EVENT_STOP) {
+			/* An already stopped job reports its group stop. */
+			if ((sig & 0x7f) != SIGTRAP)
+				d->stopped = true;
 			break;
+		}
 		if (ptrace(PTRACE_CONT, d->pid, 0, sig & 0x7f))
 			return xc_fail(d->ctx, d->pid, "process", "ptrace resume", -errno);
 		if (ptrace(PTRACE_INTERRUPT, d->pid, 0, 0))
@@ -100,6 +123,7 @@ int xc_borrow(struct xc_dump *d)
 {
 	uint64_t all = ~0ULL;
 
+	d->lent = true;
 	if (d->borrowed)
 		return 0;
 	if (ptrace(PTRACE_SETSIGMASK, d->pid, sizeof(all), &all))
@@ -136,6 +160,38 @@ int xc_give_back(struct xc_dump *d)
 	return err;
 }
 
+/* Back into an interrupt stop, where the task sits inside the kernel's
+ * signal path, and put the registers as found there: the kernel itself then
+ * restarts an interrupted system call, or fails it with EINTR for a signal
+ * that arrived meanwhile, exactly as if it had never been seized. */
+static int reinterrupt(struct xc_dump *d)
+{
+	uint64_t all = ~0ULL;
+	int sig, err;
+
+	if (ptrace(PTRACE_SETSIGMASK, d->pid, sizeof(all), &all) ||
+	    ptrace(PTRACE_INTERRUPT, d->pid, 0, 0))
+		return -errno;
+	for (int i = 0; i < 8; i++) {
+		if (ptrace(PTRACE_CONT, d->pid, 0, 0))
+			return -errno;
+		err = xc_wait_stop(d, &sig);
+		if (err)
+			return err;
+		if (sig >> 8 == PTRACE_EVENT_STOP) {
+			err = arch_set_regs(d->pid, &d->regs);
+			if (!err && ptrace(PTRACE_SETSIGMASK, d->pid, sizeof(d->sigmask), &d->sigmask))
+				err = -errno;
+			if (!err)
+				d->dirty = d->borrowed = false;
+			return err;
+		}
+		if (is_stop_signal(sig & 0x7f))
+			d->stop_sig = sig & 0x7f;
+	}
+	return -EAGAIN;
+}
+
 void xc_release(struct xc_dump *d)
 {
 	if (!d->seized)
@@ -144,9 +200,15 @@ void xc_release(struct xc_dump *d)
 		struct xc_undo *u = &d->undo[--d->nr_undo];
 		u->fn(d, u);
 	}
-	if (xc_give_back(d))
+	if (d->lent && reinterrupt(d) && d->seized)
+		xc_debug("pid %d: back to the interrupt stop failed; restart done by hand", d->pid);
+	if (d->seized && xc_give_back(d))
 		xc_warn("pid %d: could not put registers or signal mask back", d->pid);
-	if (ptrace(PTRACE_DETACH, d->pid, 0, 0))
+	/* A stop signal held back during the dump: pending at the detach, it
+	 * stops the job before it runs an instruction. */
+	if (d->seized && d->stop_sig)
+		kill(d->pid, SIGSTOP);
+	if (d->seized && ptrace(PTRACE_DETACH, d->pid, 0, 0) && errno != ESRCH)
 		xc_warn("pid %d: detach: %s", d->pid, strerror(errno));
 	d->seized = false;
 }

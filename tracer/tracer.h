@@ -46,6 +46,8 @@ struct xc_dump {
 	bool stopped;			/* in a job-control stop before the seize */
 	bool dirty;			/* registers changed by a remote call */
 	bool borrowed;			/* all signals blocked for a remote call */
+	bool lent;			/* some remote call ran */
+	int stop_sig;			/* stop signal held back during the dump */
 	struct xc_rec_regs regs;	/* as found at seize */
 	uint64_t sigmask;		/* as found at seize */
 	uint64_t syscall_insn;		/* a syscall instruction in the target */

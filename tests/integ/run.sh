@@ -138,6 +138,31 @@ stopped)	# a SIGSTOP'd job is dumped, and restored stopped
 	wait "$rpid" || fail "restored process failed: $(cat "$T/out")"
 	grep -q '^PASS' "$T/out" || fail "victim did not pass"
 	pass ;;
+leave_running_signal)	# a signal during a --leave-running dump still interrupts pause()
+	start "$VICTIMS/pause" "$T"
+	"$XCKPT" dump --pid "$VPID" -D "$T/img" -R --compress zstd:19 2>"$T/dump.err" &
+	x=$!
+	PIDS+=("$x")
+	sleep 0.3
+	kill -0 "$x" 2>/dev/null || fail "dump ended too early for the test"
+	kill -USR1 "$VPID"
+	wait "$x" || fail "dump: $(cat "$T/dump.err")"
+	for ((i = 0; i < 40; i++)); do kill -0 "$VPID" 2>/dev/null || break; sleep 0.05; done
+	grep -q WOKE "$T/out" || fail "the signal did not wake pause() after the dump"
+	pass ;;
+stop_during_dump)	# SIGSTOP in the middle of a --leave-running dump is not lost
+	start "$VICTIMS/pause" "$T"
+	"$XCKPT" dump --pid "$VPID" -D "$T/img" -R --compress zstd:19 2>"$T/dump.err" &
+	x=$!
+	PIDS+=("$x")
+	sleep 0.3
+	kill -STOP "$VPID"
+	wait "$x" || fail "dump: $(cat "$T/dump.err")"
+	sleep 0.2
+	grep -q '^State:.*T (stopped)' "/proc/$VPID/status" || fail "SIGSTOP was lost: $(grep State "/proc/$VPID/status")"
+	kill -CONT "$VPID"; kill -USR1 "$VPID"
+	wait "$VPID" || fail "victim failed"
+	pass ;;
 bad_pid)
 	pid=999999
 	while kill -0 $pid 2>/dev/null; do pid=$((pid - 1)); done
