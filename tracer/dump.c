@@ -141,6 +141,8 @@ static int collect(struct xc_dump *d)
 	/* Stopped, it can no longer fork: count its children now. */
 	err = dump_task_check(d);
 	if (!err)
+		err = dump_rseq_fixup(d);
+	if (!err)
 		err = dump_mm_collect(d);
 	if (!err)
 		err = dump_files_check(d);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "tracer/tracer.h"
@@ -18,6 +19,37 @@ struct xc_rseq_conf {
 	uint32_t flags;
 	uint32_t pad;
 };
+
+/* A thread stopped inside an rseq critical section must leave it through
+ * its abort handler, as the kernel makes it do on preemption: our remote
+ * calls resume it elsewhere, which would let the kernel drop the section
+ * silently. Done right after the seize, before any remote call. */
+int dump_rseq_fixup(struct xc_dump *d)
+{
+	struct xc_rseq_conf rc = { 0 };
+	struct { uint32_t version, flags; uint64_t start_ip, post_commit_offset, abort_ip; } cs;
+	uint64_t cs_ptr, zero = 0, ip = arch_regs_ip(&d->regs);
+	long n = ptrace(XC_PTRACE_GET_RSEQ_CONFIGURATION, d->pid, sizeof(rc), &rc);
+
+	if (n <= 0 || !rc.rseq_abi_pointer)
+		return 0;
+	/* struct rseq: u32 cpu_id_start, u32 cpu_id, u64 rseq_cs, ... */
+	if (pread(d->memfd, &cs_ptr, sizeof(cs_ptr), rc.rseq_abi_pointer + 8) != sizeof(cs_ptr))
+		return xc_fail(d->ctx, d->pid, "rseq area", "read", errno ? -errno : -EIO);
+	if (!cs_ptr)
+		return 0;
+	if (pread(d->memfd, &cs, sizeof(cs), cs_ptr) != sizeof(cs))
+		return xc_fail(d->ctx, d->pid, "rseq critical section", "read", errno ? -errno : -EIO);
+	if (ip < cs.start_ip || ip - cs.start_ip >= cs.post_commit_offset)
+		return 0;
+	xc_debug("pid %d: in an rseq critical section at %#llx: abort to %#llx", d->pid,
+		 (unsigned long long)ip, (unsigned long long)cs.abort_ip);
+	if (pwrite(d->memfd, &zero, sizeof(zero), rc.rseq_abi_pointer + 8) != sizeof(zero))
+		return xc_fail(d->ctx, d->pid, "rseq area", "clear rseq_cs", errno ? -errno : -EIO);
+	arch_regs_set_ip(&d->regs, cs.abort_ip);
+	d->dirty = true;
+	return 0;
+}
 
 int dump_thread(struct xc_dump *d)
 {

@@ -96,6 +96,7 @@ int dump_files(struct xc_dump *d);
 int dump_fs(struct xc_dump *d);
 int dump_rlimits(struct xc_dump *d);
 int dump_sigs(struct xc_dump *d);
+int dump_rseq_fixup(struct xc_dump *d);	/* right after seize */
 int dump_thread(struct xc_dump *d);
 int dump_backtrace_collect(struct xc_dump *d);	/* right after seize */
 int dump_backtrace(struct xc_dump *d);

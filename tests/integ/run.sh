@@ -163,6 +163,21 @@ stop_during_dump)	# SIGSTOP in the middle of a --leave-running dump is not lost
 	kill -CONT "$VPID"; kill -USR1 "$VPID"
 	wait "$VPID" || fail "victim failed"
 	pass ;;
+rseq)	# a thread inside an rseq critical section leaves it through its abort handler
+	start "$VICTIMS/rseq" "$T"
+	for i in 1 2 3; do
+		"$XCKPT" dump --pid "$VPID" -D "$T/img$i" -R 2>"$T/dump.err" || fail "dump: $(cat "$T/dump.err")"
+	done
+	dump_kill
+	"$XCKPT" restore -D "$T/img" --pidfile "$T/pidfile" 2>"$T/restore.err" &
+	rpid=$!
+	PIDS+=("$rpid")
+	for ((i = 0; i < 100; i++)); do [ -s "$T/pidfile" ] && break; sleep 0.05; done
+	sleep 0.2
+	kill -USR2 "$VPID"
+	wait "$rpid"
+	grep -q '^lost 0 ' "$T/out" || fail "critical section left unarmed: $(cat "$T/out")"
+	pass ;;
 bad_pid)
 	pid=999999
 	while kill -0 $pid 2>/dev/null; do pid=$((pid - 1)); done
