@@ -71,7 +71,8 @@ static int open_one(struct xc_rst *r, const struct xc_rec_fd *f)
 	fd = open(f->path, flags);
 	if (fd < 0)
 		return rst_child_fail(r, obj, "open", -errno);
-	if (f->kind == XC_FD_REG && !S_ISDIR(f->mode) &&
+	/* O_PATH descriptors have no offset (lseek fails with EBADF). */
+	if (f->kind == XC_FD_REG && !S_ISDIR(f->mode) && !(f->flags & O_PATH) &&
 	    lseek(fd, f->pos, SEEK_SET) != f->pos) {
 		int err = -errno;
 		close(fd);

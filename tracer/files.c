@@ -96,6 +96,8 @@ static int describe(struct xc_dump *d, int dfd, int fd, struct xc_rec_fd *r)
 
 	if (xc_fd_classify(fd, st.st_mode, r->path, &r->kind, &why))
 		return unsupported(d, fd, r->path, why);
+	if (fi.nr_locks)
+		return unsupported(d, fd, r->path, "file locks are not supported yet");
 	if (r->kind != XC_FD_REG)
 		return 0;
 	if (stat(r->path, &pst) || pst.st_dev != st.st_dev || pst.st_ino != st.st_ino)

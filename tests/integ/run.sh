@@ -191,17 +191,24 @@ bad_kthread)
 	[ $? = 4 ] || fail "expected exit 4: $out"
 	echo "$out" | grep -q "pid 2.*kernel thread" || fail "unclear error: $out"
 	pass ;;
-bad_socket)
-	start "$VICTIMS/sock" "$T"
+bad_socket|bad_flock|bad_timer)	# refused, named, and the target left as it was
+	mode=${TEST#bad_}
+	start "$VICTIMS/refuse" "$mode" "$T"
 	maps_before=$(cat "/proc/$VPID/maps")
 	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
 	[ $? = 4 ] || fail "expected exit 4: $out"
-	echo "$out" | grep -q "pid $VPID: fd 3 (socket:\[[0-9]*\]): sockets are not supported" ||
-		fail "unclear error: $out"
+	case $mode in
+	socket) want="pid $VPID: fd 3 (socket:\[[0-9]*\]): sockets are not supported" ;;
+	flock) want="pid $VPID: fd 3 ($T/lockfile): file locks are not supported" ;;
+	timer) want="pid $VPID: process (1 POSIX timer): POSIX timers are not supported" ;;
+	esac
+	echo "$out" | grep -q "$want" || fail "unclear error: $out"
+	[ "$(echo "$out" | wc -l)" = 1 ] || fail "more than one error line: $out"
 	sleep 0.1
 	kill -0 "$VPID" || fail "target died"
 	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target still traced"
 	grep -q '^State:[[:space:]]*S' "/proc/$VPID/status" || fail "target not left sleeping"
+	grep -q '^SigBlk:[[:space:]]*0*$' "/proc/$VPID/status" || fail "signal mask changed"
 	[ "$(cat "/proc/$VPID/maps")" = "$maps_before" ] || fail "maps changed"
 	ls -a "$T" | grep -q xckpt-tmp && fail "temporary image left behind"
 	[ -e "$T/img" ] && fail "image directory created"

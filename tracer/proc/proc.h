@@ -37,6 +37,7 @@ struct xc_fdinfo {
 	uint32_t flags;
 	uint32_t mnt_id;
 	uint64_t ino;
+	uint32_t nr_locks;	/* "lock:" lines: flock/POSIX/OFD locks on the file */
 };
 int xc_parse_fdinfo(const char *buf, size_t len, struct xc_fdinfo *fi);
 

@@ -108,6 +108,7 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/log.txt", argv[1]);
 	outfd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	write(outfd, "before\n", 7);
+	int pathfd = open(path, O_PATH);
 
 	/* fs, limits, signals */
 	snprintf(path, sizeof(path), "%s/sub dir", argv[1]);
@@ -164,6 +165,7 @@ int main(int argc, char **argv)
 	CHECK(usr1_count >= 1, "SIGUSR1 handler did not run (%d)", usr1_count);
 	CHECK(read(datafd, buf, 5) == 5 && !memcmp(buf, "abcde", 5), "file offset");
 	CHECK(write(outfd, "after\n", 6) == 6, "log write");
+	CHECK(fcntl(pathfd, F_GETFL) & O_PATH, "O_PATH descriptor");
 	CHECK(getcwd(cwd_after, sizeof(cwd_after)) && !strcmp(cwd_before, cwd_after), "cwd");
 	CHECK(umask(0) == 027, "umask");
 	CHECK(!getrlimit(RLIMIT_NOFILE, &got) && got.rlim_cur == 123, "RLIMIT_NOFILE");

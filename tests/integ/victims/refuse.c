@@ -1,0 +1,45 @@
+/* Victim: holds one thing the core cannot dump yet, chosen by MODE, writes
+ * DIR/ready and sleeps until killed. The dump must refuse it, naming it,
+ * and leave the process as it was.
+ *
+ * usage: refuse MODE DIR   MODE: socket | flock | timer */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	char path[4096];
+	FILE *f;
+
+	if (argc != 3)
+		return 2;
+	close_range(3, ~0U, 0);
+	if (!strcmp(argv[1], "socket")) {
+		if (socket(AF_UNIX, SOCK_STREAM, 0) != 3)
+			return 3;
+	} else if (!strcmp(argv[1], "flock")) {
+		snprintf(path, sizeof(path), "%s/lockfile", argv[2]);
+		if (open(path, O_RDWR | O_CREAT, 0600) != 3 || flock(3, LOCK_EX))
+			return 3;
+	} else if (!strcmp(argv[1], "timer")) {
+		struct sigevent ev = { .sigev_notify = SIGEV_NONE };
+		struct itimerspec its = { { 1, 0 }, { 1000, 0 } };
+		timer_t t;
+		if (timer_create(CLOCK_MONOTONIC, &ev, &t) || timer_settime(t, 0, &its, NULL))
+			return 3;
+	} else {
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/ready", argv[2]);
+	f = fopen(path, "w");
+	fprintf(f, "%d\n", getpid());
+	fclose(f);
+	for (;;)
+		pause();
+}
