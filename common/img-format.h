@@ -183,6 +183,8 @@ enum xc_fd_kind {
 	XC_FD_INHERIT = 3,	/* stdio tty/pipe/socket: take the restorer's own */
 };
 
+#define XC_MAX_FD (1 << 20)	/* fs.nr_open's ceiling: larger fd numbers are bogus */
+
 struct xc_rec_fd {
 	int32_t fd;
 	uint32_t kind;		/* enum xc_fd_kind */

@@ -375,11 +375,19 @@ int xc_pager_read(const struct xc_pager *pr, size_t i, void *out, struct xc_page
 	const struct xc_page_block *blk = &pr->blocks[i];
 	int err;
 
-	if (blk->codec == XC_CODEC_NONE)
-		return pread_all(pr->fd, out, blk->raw_len, blk->file_off + sizeof(struct xc_rec_hdr));
+	/* Checked again as it is used: the file could have changed since
+	 * xc_pager_open() read it. */
+	if (blk->codec == XC_CODEC_NONE) {
+		err = pread_all(pr->fd, out, blk->raw_len, blk->file_off + sizeof(struct xc_rec_hdr));
+		if (!err && xc_crc32c(0, out, blk->raw_len) != blk->crc)
+			err = -EBADMSG;
+		return err;
+	}
 	err = pread_all(pr->fd, b->data, blk->comp_len, blk->file_off + sizeof(struct xc_rec_hdr));
 	if (err)
 		return err;
+	if (xc_crc32c(0, b->data, blk->comp_len) != blk->crc)
+		return -EBADMSG;
 	size_t n = ZSTD_decompressDCtx(b->dctx, out, blk->raw_len, b->data, blk->comp_len);
 	return ZSTD_isError(n) || n != blk->raw_len ? -EBADMSG : 0;
 }

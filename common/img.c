@@ -281,6 +281,22 @@ int xc_img_validate(const void *buf, size_t len, uint32_t want_kind, size_t *bad
 	}
 }
 
+static int read_all(int fd, char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -ENODATA;	/* shrank under us */
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
 int xc_imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, int dirfd, const char *name,
 		 uint32_t file_kind)
 {
@@ -305,15 +321,23 @@ int xc_imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, int dirfd, const char *n
 		ctx->exit_hint = XC_EXIT_IMAGE;
 		return xc_fail(ctx, 0, name, "offset 0: truncated file header", -EBADMSG);
 	}
-	/* Every byte is read for the checksums anyway: populate up front. */
-	m = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-	err = -errno;
+	/* A private copy, not a mapping: the bytes that were checked are the
+	 * bytes used, whatever happens to the file meanwhile (metadata files
+	 * are small; page data is read block by block elsewhere). */
+	if ((uint64_t)st.st_size > XC_META_MAX) {
+		close(fd);
+		ctx->exit_hint = XC_EXIT_IMAGE;
+		return xc_fail(ctx, 0, name, "offset 0: file too large for its kind", -EFBIG);
+	}
+	m = malloc(st.st_size);
+	err = m ? read_all(fd, m, st.st_size) : -ENOMEM;
 	close(fd);
-	if (m == MAP_FAILED)
-		return xc_fail(ctx, 0, name, "map image file", err);
+	if (err) {
+		free(m);
+		return xc_fail(ctx, 0, name, "read image file", err);
+	}
 	r->buf = m;
 	r->len = st.st_size;
-	r->mapped = true;
 	err = xc_img_validate(r->buf, r->len, file_kind, &bad, &why);
 	if (err) {
 		char step[sizeof(ctx->first_err.step)];
@@ -349,7 +373,6 @@ void xc_imgr_rewind(struct xc_imgr *r)
 
 void xc_imgr_close(struct xc_imgr *r)
 {
-	if (r->buf && r->mapped)
-		munmap((void *)r->buf, r->len);
+	free((void *)r->buf);
 	r->buf = NULL;
 }

@@ -44,11 +44,13 @@ bool xc_pad_is_zero(const void *p, size_t n);
 uint32_t xc_rec_crc(const struct xc_rec_hdr *h, const void *payload);
 void xc_file_hdr_init(struct xc_file_hdr *h, uint32_t file_kind);
 
+/* Largest inventory or process file a reader accepts (into memory). */
+#define XC_META_MAX (1ULL << 30)
+
 struct xc_imgr {
 	const char *buf;
 	size_t len;
 	size_t pos;
-	bool mapped;		/* buf is an mmap */
 	char name[64];
 };
 

@@ -2,6 +2,7 @@
  * command, and prints the single error line on failure. The only file that
  * knows both the tracer and the restorer. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +229,12 @@ int main(int argc, char **argv)
 	const char *name = NULL;
 
 	xc_ctx_init(&ctx);
+	/* Started with stdin, stdout or stderr closed, xckpt's own files would
+	 * take those numbers (and a restored process inherits stdio): keep
+	 * them taken by /dev/null. */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return XC_EXIT_FAIL;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
 			verbose++;

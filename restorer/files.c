@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "common/log.h"
@@ -58,14 +59,10 @@ static int open_one(struct xc_rst *r, const struct xc_rec_fd *f)
 
 	snprintf(obj, sizeof(obj), "fd %d (%.40s)", f->fd, f->path);
 	if (f->kind == XC_FD_INHERIT) {
-		if (fcntl(f->fd, F_GETFD) < 0) {
-			/* Nothing there to inherit (stdio closed): /dev/null. */
-			fd = open("/dev/null", O_RDWR);
-			if (fd >= 0 && fd != f->fd) {
-				dup2(fd, f->fd);
-				close(fd);
-			}
-		}
+		/* main() made sure fds 0-2 are open (on /dev/null if xckpt got
+		 * them closed), so this is xckpt's own stdio. */
+		if (fcntl(f->fd, F_GETFD) < 0)
+			return rst_child_fail(r, obj, "inherit stdio", -errno);
 		return 0;
 	}
 	fd = open(f->path, flags);
@@ -91,6 +88,23 @@ static int open_one(struct xc_rst *r, const struct xc_rec_fd *f)
 	return 0;
 }
 
+static int raise_nofile(struct xc_rst *r, rlim_t need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return rst_child_fail(r, "RLIMIT_NOFILE", "getrlimit", -errno);
+	if (rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max < need)
+		return rst_child_fail(r, "RLIMIT_NOFILE", "hard limit below the highest fd of the image",
+				      -EMFILE);
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		return rst_child_fail(r, "RLIMIT_NOFILE", "setrlimit", -errno);
+	return 0;
+}
+
 static bool is_target_fd(const struct xc_rst *r, int fd)
 {
 	for (size_t i = 0; i < r->nr_fds; i++)
@@ -107,10 +121,15 @@ int rst_files(struct xc_rst *r)
 		if (r->fds[i]->fd > maxfd)
 			maxfd = r->fds[i]->fd;
 	r->svc_base = maxfd + 1;
+	/* Room for every target fd and the service fds above them; the blob
+	 * sets the target's own limit at the end. */
+	err = raise_nofile(r, (rlim_t)r->svc_base + r->nr_files + 8);
+	if (err)
+		return err;
 	/* The pipe first, at the base; then nothing inherited stays above it. */
 	if (r->errfd != r->svc_base) {
 		if (dup3(r->errfd, r->svc_base, O_CLOEXEC) < 0)
-			return -errno;
+			return rst_child_fail(r, "parent pipe", "move above the target's fds", -errno);
 		close(r->errfd);
 		r->errfd = r->svc_base;
 	}

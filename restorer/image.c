@@ -36,6 +36,24 @@ static int push(const void ***arr, size_t *n, const void *p)
 	return 0;
 }
 
+/* Strings are fixed-size fields: each must end inside its field. */
+#define STR_OK(field) (memchr((field), 0, sizeof(field)) != NULL)
+
+/* An fd record: a sane number not seen before, a known kind; only stdio
+ * may be inherited from the restoring xckpt. */
+static bool fd_ok(const struct xc_rst *r, const struct xc_rec_fd *f)
+{
+	if (f->fd < 0 || f->fd >= XC_MAX_FD || !STR_OK(f->path))
+		return false;
+	if (f->kind != XC_FD_REG && f->kind != XC_FD_CHR &&
+	    !(f->kind == XC_FD_INHERIT && f->fd <= 2))
+		return false;
+	for (size_t i = 0; i < r->nr_fds; i++)
+		if (r->fds[i]->fd == f->fd)
+			return false;
+	return true;
+}
+
 #define ONE(field, type)							\
 	do {									\
 		if (len != sizeof(type) || r->field)				\
@@ -72,7 +90,10 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 		break;
 	case XC_REC_MAPFILE:
 		if (len != sizeof(struct xc_rec_mapfile) ||
-		    ((const struct xc_rec_mapfile *)p)->id != r->nr_files + 1)
+		    ((const struct xc_rec_mapfile *)p)->id != r->nr_files + 1 ||
+		    !STR_OK(((const struct xc_rec_mapfile *)p)->path) ||
+		    ((const struct xc_rec_mapfile *)p)->build_id_len >
+			    sizeof(((const struct xc_rec_mapfile *)p)->build_id))
 			return bad(r, name, "bad mapfile record");
 		return push((const void ***)&r->files, &r->nr_files, p);
 	case XC_REC_VMA:
@@ -80,7 +101,7 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 			return bad(r, name, "bad vma record");
 		return push((const void ***)&r->vmas, &r->nr_vmas, p);
 	case XC_REC_FD:
-		if (len != sizeof(struct xc_rec_fd))
+		if (len != sizeof(struct xc_rec_fd) || !fd_ok(r, p))
 			return bad(r, name, "bad fd record");
 		return push((const void ***)&r->fds, &r->nr_fds, p);
 	case XC_REC_SIGINFO:
@@ -117,6 +138,8 @@ static int check_vmas(struct xc_rst *r, const char *name)
 		    m->file_id > r->nr_files || m->kind < XC_VMA_ANON || m->kind > XC_VMA_VVAR ||
 		    ((m->kind == XC_VMA_FILE_PRIV || m->kind == XC_VMA_FILE_SHARED) != !!m->file_id))
 			return bad(r, name, "bad vma");
+		if ((m->kind == XC_VMA_VDSO || m->kind == XC_VMA_VVAR) && !r->vdso)
+			return bad(r, name, "vDSO mapping without a VDSO record");
 	}
 	/* Every page run must lie inside a mapping that takes page data. */
 	for (size_t i = 0; i < r->nr_runs; i++) {
@@ -142,7 +165,7 @@ static int check_files(struct xc_rst *r)
 		struct stat st;
 		int fd, n;
 
-		fd = open(f->path, O_RDONLY | O_CLOEXEC);
+		fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0) {
 			r->ctx->exit_hint = XC_EXIT_IMAGE;
 			return xc_failf(r->ctx, r->pid, "open mapped file", -errno, "%s", f->path);
@@ -154,7 +177,8 @@ static int check_files(struct xc_rst *r)
 		n = S_ISREG(st.st_mode) ? xc_elf_build_id(fd, id, sizeof(id)) : 0;
 		close(fd);
 		r->ctx->exit_hint = XC_EXIT_IMAGE;
-		if ((uint64_t)st.st_size != f->size || st.st_mtim.tv_sec != f->mtime_sec ||
+		if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT) ||
+		    (uint64_t)st.st_size != f->size || st.st_mtim.tv_sec != f->mtime_sec ||
 		    st.st_mtim.tv_nsec != f->mtime_nsec)
 			return xc_failf(r->ctx, r->pid, "file changed since the dump (size or mtime)",
 					-ESTALE, "%s", f->path);
@@ -173,10 +197,19 @@ static int check_fds(struct xc_rst *r)
 	for (size_t i = 0; i < r->nr_fds; i++) {
 		const struct xc_rec_fd *f = r->fds[i];
 
-		if (f->kind == XC_FD_INHERIT || !access(f->path, F_OK))
+		struct stat st;
+
+		if (f->kind == XC_FD_INHERIT)
 			continue;
 		r->ctx->exit_hint = XC_EXIT_IMAGE;
-		return xc_failf(r->ctx, r->pid, "file is gone", -errno, "fd %d (%s)", f->fd, f->path);
+		if (stat(f->path, &st))
+			return xc_failf(r->ctx, r->pid, "file is gone", -errno, "fd %d (%s)", f->fd,
+					f->path);
+		/* Another type now (a FIFO would block the open): refuse. */
+		if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT))
+			return xc_failf(r->ctx, r->pid, "file changed its type since the dump",
+					-ESTALE, "fd %d (%s)", f->fd, f->path);
+		r->ctx->exit_hint = 0;
 	}
 	return 0;
 }
@@ -259,6 +292,10 @@ static int load_proc(struct xc_rst *r)
 		return bad(r, name, "a required record is missing");
 	if (r->task->pid != (uint32_t)r->pid || r->thread->tid != (uint32_t)r->pid)
 		return bad(r, name, "pid does not match the inventory");
+	if (!STR_OK(r->task->comm) || !STR_OK(r->fs->cwd) || !STR_OK(r->fs->root))
+		return bad(r, name, "unterminated string");
+	if (r->xstate_hdr->tid != (uint32_t)r->pid || r->xstate_hdr->size > ARCH_XSTATE_MAX)
+		return bad(r, name, "bad xstate record");
 	err = check_vmas(r, name);
 	if (!err) {
 		snprintf(name, sizeof(name), "pages-%d.img", r->pid);

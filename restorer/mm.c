@@ -276,10 +276,11 @@ static int write_block(struct filler *w, size_t b, char *buf, size_t page)
 		lo.iov_base = buf + (s - (uint64_t)b * XC_PAGE_BLOCK_PAGES) * page;
 		lo.iov_len = re.iov_len = n * page;
 		re.iov_base = (void *)(uintptr_t)(r->runs[k].vaddr + in * page);
+		errno = EIO;	/* a short write sets none */
 		if (process_vm_writev(f->pid, &lo, 1, &re, 1, 0) != (ssize_t)(n * page)) {
 			snprintf(w->what, sizeof(w->what), "memory at %#llx",
 				 (unsigned long long)(uintptr_t)re.iov_base);
-			return errno ? -errno : -EIO;
+			return -errno;
 		}
 		s += n;
 		f->done += n * page;

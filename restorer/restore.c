@@ -103,8 +103,8 @@ static int check_trap(struct xc_rst *r, pid_t pid, int status, uint32_t phase)
 										: "?", a.err);
 	}
 	if (WSTOPSIG(status) != SIGTRAP || a.phase != phase)
-		return xc_failf(r->ctx, pid, "restorer", -EFAULT, "stopped by signal %d in phase %u",
-				WSTOPSIG(status), a.phase);
+		return xc_failf(r->ctx, pid, "unexpected stop", -EFAULT,
+				"restorer (signal %d in phase %u)", WSTOPSIG(status), a.phase);
 	return 0;
 }
 
@@ -125,7 +125,8 @@ static int sys_step(struct xc_rst *r, pid_t pid, const char *what)
 	if (err)
 		return err;
 	if (!WIFSTOPPED(status) || WSTOPSIG(status) != (SIGTRAP | 0x80))
-		return xc_failf(r->ctx, pid, what, -EFAULT, "unexpected stop (status %#x)", status);
+		return xc_failf(r->ctx, pid, "unexpected stop", -EFAULT, "%s (status %#x)", what,
+				status);
 	return 0;
 }
 
@@ -162,7 +163,9 @@ static int finish(struct xc_rst *r, pid_t pid)
 	if (err)
 		return err;
 	err = arch_get_regs(pid, &call);
-	if (!err && arch_rsys_ret(&call))
+	if (err)
+		return xc_fail(r->ctx, pid, "registers", "ptrace getregs", err);
+	if (arch_rsys_ret(&call))
 		return xc_fail(r->ctx, pid, "restorer", "munmap", (int)arch_rsys_ret(&call));
 	err = arch_set_regs(pid, &regs);
 	if (err)
@@ -188,6 +191,11 @@ static int first_trap(struct xc_rst *r, pid_t pid, int msgfd)
 	err = wait_child(r, pid, &status);
 	if (err)
 		return err;
+	/* Stopped by anything but the blob's trap: it crashed before writing
+	 * its message, which must not be waited for. */
+	if (WIFSTOPPED(status) && (WSTOPSIG(status) != SIGTRAP || status >> 16))
+		return xc_failf(r->ctx, pid, "crashed before the restorer ran", -EFAULT,
+				"restored task (signal %d)", WSTOPSIG(status));
 	err = read_msg(r, msgfd, &m);
 	if (err)
 		return err;

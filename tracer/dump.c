@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <signal.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -248,6 +250,32 @@ static int write_inventory(struct xc_dump *d)
 	return xc_imgw_close(d->ctx, &w);
 }
 
+/* Did the target die (SIGKILL from elsewhere) while we held it? It may be
+ * still on its way out (PF_EXITING) when a read of its memory fails. */
+static bool target_gone(struct xc_dump *d)
+{
+	struct xc_proc_stat st;
+	char *buf;
+	size_t len;
+	int status;
+
+	if (d->procfd < 0)
+		return false;
+	if (d->seized && waitpid(d->pid, &status, __WALL | WNOHANG) == d->pid &&
+	    (WIFEXITED(status) || WIFSIGNALED(status))) {
+		d->seized = false;
+		return true;
+	}
+	if (xc_proc_read(d, "stat", &buf, &len))
+		return true;	/* its /proc entry is gone */
+	if (xc_parse_stat(buf, len, &st)) {
+		free(buf);
+		return false;
+	}
+	free(buf);
+	return st.state == 'Z' || st.state == 'X' || (st.flags & 0x4 /* PF_EXITING */);
+}
+
 static void dump_free(struct xc_dump *d)
 {
 	xc_pagew_free(&d->pages);
@@ -311,6 +339,12 @@ int xc_dump(struct xc_ctx *ctx)
 		(unsigned long long)(d.pages.stored_bytes >> 20), xc_now() - t0);
 out:
 	xc_step_end(ctx);
+	if (err && target_gone(&d)) {
+		/* The real cause: whatever read failed, failed because of it. */
+		ctx->first_err.code = 0;
+		ctx->exit_hint = 0;
+		err = xc_fail(ctx, d.pid, "process", "exited while being dumped", -ESRCH);
+	}
 	if (err) {
 		xc_release(&d);
 		xc_imgdir_abort(&dir);

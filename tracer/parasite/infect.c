@@ -17,12 +17,20 @@
 
 extern const char xc_parasite_elf[], xc_parasite_elf_end[];
 
+static int unmap_area(struct xc_dump *d, uint64_t addr, uint64_t len)
+{
+	uint64_t a[6] = { addr, len };
+	long ret;
+	int err = xc_rsys(d, SYS_munmap, a, &ret);
+
+	if (!err && ret)
+		err = xc_fail(d->ctx, d->pid, "parasite area", "remote munmap", (int)ret);
+	return err;
+}
+
 static void undo_map(struct xc_dump *d, struct xc_undo *u)
 {
-	uint64_t a[6] = { u->a, u->b };
-	long ret;
-
-	if (xc_rsys(d, SYS_munmap, a, &ret) || ret)
+	if (unmap_area(d, u->a, u->b))
 		xc_warn("pid %d: remove parasite area at %#llx: failed", d->pid,
 			(unsigned long long)u->a);
 }
@@ -45,7 +53,7 @@ static int run_blob(struct xc_dump *d, uint64_t entry, uint64_t args_addr, uint6
 		return err;
 	/* The trap is consumed here: the next resume passes signal 0. */
 	if ((sig & 0x7f) != SIGTRAP || (sig >> 8))
-		return xc_failf(d->ctx, d->pid, "run", -EFAULT, "parasite: stopped by signal %d",
+		return xc_failf(d->ctx, d->pid, "run", -EFAULT, "parasite (stopped by signal %d)",
 				sig & 0x7f);
 	return xc_give_back(d);
 }
@@ -89,9 +97,10 @@ int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
 	}
 	xc_blob_place(&blob, img, base);
 	args_addr = base + blob.size;
+	errno = EIO;	/* what a short write leaves to report */
 	if (pwrite(d->memfd, img, blob.size, base) != (ssize_t)blob.size ||
 	    pwrite(d->memfd, args, sizeof(*args), args_addr) != (ssize_t)sizeof(*args)) {
-		err = xc_fail(d->ctx, d->pid, "parasite area", "write blob", errno ? -errno : -EIO);
+		err = xc_fail(d->ctx, d->pid, "parasite area", "write blob", -errno);
 		goto out;
 	}
 	err = run_blob(d, base + entry, args_addr, base + size);
@@ -101,9 +110,10 @@ int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
 		err = xc_fail(d->ctx, d->pid, "parasite area", "read answer", -EIO);
 	/* Cure now rather than at release: nothing of ours stays mapped while
 	 * the rest of the target is read. */
-	if (d->nr_undo && d->undo[d->nr_undo - 1].fn == undo_map) {
-		d->nr_undo--;
-		undo_map(d, &d->undo[d->nr_undo]);
+	if (!err && d->nr_undo && d->undo[d->nr_undo - 1].fn == undo_map) {
+		err = unmap_area(d, base, size);
+		if (!err)
+			d->nr_undo--;	/* gone: nothing left to undo */
 	}
 out:
 	free(img);

@@ -54,8 +54,8 @@ static int step(struct xc_dump *d, const char *what)
 	if (err)
 		return err;
 	if (sig != (SIGTRAP | 0x80))
-		return xc_failf(d->ctx, d->pid, "remote syscall", -EIO,
-				"%s: unexpected stop (signal %d)", what, sig & 0x7f);
+		return xc_failf(d->ctx, d->pid, "unexpected stop", -EIO, "remote %s (signal %d)", what,
+				sig & 0x7f);
 	return 0;
 }
 
