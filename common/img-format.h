@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	2
+#define XC_IMG_VERSION	3
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -44,7 +44,7 @@ struct xc_rec_hdr {
 };
 static_assert(sizeof(struct xc_rec_hdr) == 16, "doc: record header");
 
-#define XC_REC_MAX_LEN	(64u << 20)
+#define XC_REC_MAX_LEN	(1u << 30)
 
 /* Record kinds. Adding a kind: docs/image-format.md, this header,
  * common/show.c, tests/unit/test_img.c. Kinds 0x1000-0x1fff belong to
@@ -153,6 +153,7 @@ enum xc_vma_kind {
 #define XC_VMA_F_HEAP		0x1u
 #define XC_VMA_F_STACK		0x2u
 #define XC_VMA_F_GROWSDOWN	0x4u
+#define XC_VMA_F_MAYWRITE	0x8u	/* VmFlags "mw": could be made writable (shared files) */
 
 /* VmFlags bits we restore (from /proc/PID/smaps). */
 #define XC_VMF_LOCKED		0x01u	/* lo */

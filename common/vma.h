@@ -16,6 +16,7 @@ struct xc_vma {
 	uint64_t ino;
 	uint32_t vmflags;	/* XC_VMF_* from VmFlags */
 	bool vm_growsdown;	/* "gd" */
+	bool vm_maywrite;	/* "mw" */
 	bool vm_io;		/* "io" or "pf": device memory, never dumpable */
 	char path[PATH_MAX];	/* "" for anonymous; "[heap]", "[stack]", ... */
 };

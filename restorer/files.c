@@ -26,7 +26,7 @@ static int move_high(int fd, int base)
 }
 
 /* The files behind mappings, opened read-write only where a shared
- * writable mapping needs it. */
+ * mapping is or may become writable. */
 static int open_mapfiles(struct xc_rst *r)
 {
 	r->file_fds = calloc(r->nr_files + 1, sizeof(int));
@@ -36,9 +36,11 @@ static int open_mapfiles(struct xc_rst *r)
 		const struct xc_rec_mapfile *f = r->files[i];
 		int mode = O_RDONLY, fd;
 
+		/* A shared mapping that may be made writable later (mprotect)
+		 * needs the file open for writing, as it was. */
 		for (size_t k = 0; k < r->nr_vmas; k++)
 			if (r->vmas[k]->file_id == f->id && r->vmas[k]->kind == XC_VMA_FILE_SHARED &&
-			    (r->vmas[k]->prot & PROT_WRITE))
+			    ((r->vmas[k]->prot & PROT_WRITE) || (r->vmas[k]->flags & XC_VMA_F_MAYWRITE)))
 				mode = O_RDWR;
 		fd = open(f->path, mode | O_CLOEXEC);
 		if (fd < 0)

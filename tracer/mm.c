@@ -267,6 +267,8 @@ int dump_mm(struct xc_dump *d)
 			r.flags |= XC_VMA_F_STACK;
 		if (v->vm_growsdown)
 			r.flags |= XC_VMA_F_GROWSDOWN;
+		if (v->vm_maywrite)
+			r.flags |= XC_VMA_F_MAYWRITE;
 		err = xc_imgw_put(d->ctx, &d->img, XC_REC_VMA, &r, sizeof(r));
 	}
 	if (!err)

@@ -74,6 +74,8 @@ static void parse_vmflags(const char *p, const char *e, struct xc_vma *v)
 				v->vmflags |= map[i].bit;
 		if (p[0] == 'g' && p[1] == 'd')
 			v->vm_growsdown = true;
+		if (p[0] == 'm' && p[1] == 'w')
+			v->vm_maywrite = true;
 		if ((p[0] == 'i' && p[1] == 'o') || (p[0] == 'p' && p[1] == 'f'))
 			v->vm_io = true;
 		p++;

@@ -81,6 +81,8 @@ int main(int argc, char **argv)
 			write(libfd, buf, sizeof(buf));
 	}
 	cow = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, libfd, 0);
+	/* a read-only view of a file opened for writing: may become writable */
+	unsigned char *shro = mmap(NULL, 4096, PROT_READ, MAP_SHARED, libfd, 0);
 	close(libfd);
 	memcpy(cow + 4096 + 100, "copied-on-write", 15);	/* page 1 only */
 	memset(cow + 2 * 4096, 0, 4096);	/* a COW'd page cleared: must not come back as 'c's */
@@ -162,6 +164,8 @@ int main(int argc, char **argv)
 	CHECK(!mprotect(none, 1 << 20, PROT_READ) &&
 	      fnv(none, 1 << 20, 1469598103934665603ULL) == h_none, "PROT_NONE data");
 	CHECK(fnv(shared, 1 << 20, 1469598103934665603ULL) == h_shared, "shared anonymous memory");
+	CHECK(shro != MAP_FAILED && !mprotect(shro, 4096, PROT_READ | PROT_WRITE) && shro[0] == 'a',
+	      "shared file mapping can be made writable again");
 	CHECK(usr1_count >= 1, "SIGUSR1 handler did not run (%d)", usr1_count);
 	CHECK(read(datafd, buf, 5) == 5 && !memcmp(buf, "abcde", 5), "file offset");
 	CHECK(write(outfd, "after\n", 6) == 6, "log write");
