@@ -184,7 +184,7 @@ enum xc_fd_kind {
 	XC_FD_INHERIT = 3,	/* stdio tty/pipe/socket: take the restorer's own */
 };
 
-#define XC_MAX_FD (1 << 20)	/* fs.nr_open's ceiling: larger fd numbers are bogus */
+#define XC_MAX_FD (1 << 20)	/* fs.nr_open's default: the dump refuses higher fds */
 
 struct xc_rec_fd {
 	int32_t fd;

@@ -233,8 +233,11 @@ int main(int argc, char **argv)
 	 * take those numbers (and a restored process inherits stdio): keep
 	 * them taken by /dev/null. */
 	for (int fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) {
+			/* stderr may be the one that is missing: try anyway. */
+			dprintf(STDERR_FILENO, "xckpt: fd %d: open /dev/null: %s\n", fd, strerror(errno));
 			return XC_EXIT_FAIL;
+		}
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
 			verbose++;

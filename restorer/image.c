@@ -1,7 +1,7 @@
 /* Reading and checking the whole image before anything is created: every
  * file's framing and checksums, every record's size, the page index against
- * the page data, the files behind mappings (size, mtime, build-id) and fds
- * (present), the vDSO and the CPU's vector state against this machine, and
+ * the page data, the files behind mappings (type, size, mtime, build-id) and
+ * fds (present, same type), the vDSO and the CPU's vector state against this machine, and
  * that the pid is free. */
 #define LOG_PREFIX "image: "
 #include <errno.h>
@@ -177,8 +177,10 @@ static int check_files(struct xc_rst *r)
 		n = S_ISREG(st.st_mode) ? xc_elf_build_id(fd, id, sizeof(id)) : 0;
 		close(fd);
 		r->ctx->exit_hint = XC_EXIT_IMAGE;
-		if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT) ||
-		    (uint64_t)st.st_size != f->size || st.st_mtim.tv_sec != f->mtime_sec ||
+		if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT))
+			return xc_failf(r->ctx, r->pid, "file changed its type since the dump",
+					-ESTALE, "%s", f->path);
+		if ((uint64_t)st.st_size != f->size || st.st_mtim.tv_sec != f->mtime_sec ||
 		    st.st_mtim.tv_nsec != f->mtime_nsec)
 			return xc_failf(r->ctx, r->pid, "file changed since the dump (size or mtime)",
 					-ESTALE, "%s", f->path);

@@ -339,7 +339,7 @@ int xc_dump(struct xc_ctx *ctx)
 		(unsigned long long)(d.pages.stored_bytes >> 20), xc_now() - t0);
 out:
 	xc_step_end(ctx);
-	if (err && target_gone(&d)) {
+	if (err && d.lent && target_gone(&d)) {
 		/* The real cause: whatever read failed, failed because of it. */
 		ctx->first_err.code = 0;
 		ctx->exit_hint = 0;

@@ -73,6 +73,8 @@ static int describe(struct xc_dump *d, int dfd, int fd, struct xc_rec_fd *r)
 
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
+	if (fd >= XC_MAX_FD)
+		return unsupported(d, fd, "", "fd number above 2^20 is not supported");
 	snprintf(name, sizeof(name), "%d", fd);
 	n = readlinkat(dfd, name, r->path, sizeof(r->path) - 1);
 	if (n < 0)

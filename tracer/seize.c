@@ -43,10 +43,6 @@ int xc_wait_stop(struct xc_dump *d, int *sig)
 	return 0;
 }
 
-/* Resume with req (PTRACE_SYSCALL or PTRACE_CONT) and wait for the next
- * stop that is not a ptrace event stop: a stopped (SIGSTOP'd) target reports
- * its group stop again, and a PTRACE_INTERRUPT may still be queued; both are
- * stepped over. */
 static bool is_stop_signal(int sig)
 {
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;

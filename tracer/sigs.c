@@ -2,6 +2,7 @@
  * signals, which PTRACE_PEEKSIGINFO reads with their full siginfo. */
 #define LOG_PREFIX "sigs: "
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ptrace.h>
 
@@ -29,6 +30,14 @@ static int dump_pending(struct xc_dump *d, bool shared)
 			return xc_fail(d->ctx, d->pid, "pending signals", "ptrace peeksiginfo", -errno);
 		if (!n)
 			return 0;
+		/* A stop signal that came after the last remote call: not a
+		 * signal to queue at restore (it would stop the restorer), but
+		 * a job stopped, which THREAD.flags carries. */
+		if (si.si_signo == SIGSTOP || si.si_signo == SIGTSTP || si.si_signo == SIGTTIN ||
+		    si.si_signo == SIGTTOU) {
+			d->stopped = true;
+			continue;
+		}
 		memcpy(rec.info, &si, sizeof(rec.info));
 		err = xc_imgw_put(d->ctx, &d->img, XC_REC_SIGINFO, &rec, sizeof(rec));
 		if (err)
