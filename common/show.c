@@ -101,25 +101,50 @@ static const struct xc_rec_mapfile *mapfile(struct xc_imgr *r, uint32_t id)
 	return NULL;
 }
 
+/* Pages saved inside [start, end): the runs never span two VMAs. */
+static uint64_t saved_pages(struct xc_imgr *r, uint64_t start, uint64_t end)
+{
+	size_t pos = r->pos;
+	uint64_t n = 0;
+	const void *p;
+	uint32_t k, l;
+
+	xc_imgr_rewind(r);
+	while (xc_imgr_next(r, &k, &p, &l) > 0) {
+		const struct xc_page_run *run = p;
+
+		if (k != XC_REC_PAGE_RUNS || l % sizeof(*run))
+			continue;
+		for (uint32_t i = 0; i < l / sizeof(*run); i++)
+			if (run[i].vaddr >= start && run[i].vaddr < end)
+				n += run[i].nr_pages;
+	}
+	r->pos = pos;
+	return n;
+}
+
 static void show_vma(struct show *s, struct xc_imgr *r, const struct xc_rec_vma *v)
 {
 	const struct xc_rec_mapfile *f = v->file_id ? mapfile(r, v->file_id) : NULL;
 	const char *path = f ? f->path : (v->flags & XC_VMA_F_HEAP) ? "[heap]" :
 			   (v->flags & XC_VMA_F_STACK) ? "[stack]" : "";
+	uint64_t saved = saved_pages(r, v->start, v->end);
 	char prot[4];
 
 	prot_str(v->prot, prot);
 	if (s->json) {
 		sep(s);
-		printf("{\"start\":%llu,\"end\":%llu,\"prot\":\"%s\",\"kind\":\"%s\",\"path\":",
+		printf("{\"start\":%llu,\"end\":%llu,\"prot\":\"%s\",\"kind\":\"%s\","
+		       "\"pages_saved\":%llu,\"path\":",
 		       (unsigned long long)v->start, (unsigned long long)v->end, prot,
-		       vma_kind(v->kind));
+		       vma_kind(v->kind), (unsigned long long)saved);
 		jstr(path, PATH_MAX);
 		printf("}");
 	} else {
-		printf("  %012llx-%012llx %s %-11s %8llu KiB %.4096s\n", (unsigned long long)v->start,
-		       (unsigned long long)v->end, prot, vma_kind(v->kind),
-		       (unsigned long long)((v->end - v->start) >> 10), path);
+		printf("  %012llx-%012llx %s %-11s %8llu KiB %7llu saved  %.4096s\n",
+		       (unsigned long long)v->start, (unsigned long long)v->end, prot,
+		       vma_kind(v->kind), (unsigned long long)((v->end - v->start) >> 10),
+		       (unsigned long long)saved, path);
 	}
 }
 
