@@ -101,6 +101,13 @@ python)
 	dump_kill --compress zstd:3
 	restore_and_check
 	pass ;;
+perl)
+	setup_files
+	printf 'before\nafter' >"$T/log.txt"	# this victim writes no log
+	start /usr/bin/perl "$SRC/victims/state.pl" "$T"
+	dump_kill
+	restore_and_check
+	pass ;;
 leave_running)
 	setup_files
 	start "$VICTIMS/state" "$T"
