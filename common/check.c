@@ -185,6 +185,28 @@ static int p_vdso(char *note, size_t len)
 	return vdso ? 0 : -ENOENT;
 }
 
+static int p_vdso_remap(char *note, size_t len)
+{
+	return arch_probe_vdso_remap();
+}
+
+static int p_proc_files(char *note, size_t len)
+{
+	char path[64];
+
+	/* Read by every dump: POSIX timers and the files behind mappings. */
+	if (access("/proc/self/timers", R_OK)) {
+		snprintf(note, len, "/proc/PID/timers: %s", strerror(errno));
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/map_files", getpid());
+	if (access(path, R_OK)) {
+		snprintf(note, len, "/proc/PID/map_files: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 static int p_xsave(char *note, size_t len)
 {
 	uint64_t f;
@@ -204,6 +226,8 @@ int xc_check(struct xc_ctx *ctx)
 		{ "prctl PR_SET_MM_MAP", true, p_mm_map },
 		{ "process_vm_readv/writev", true, p_vm_readv },
 		{ "vDSO", true, p_vdso },
+		{ "vDSO remap (ARCH_MAP_VDSO)", true, p_vdso_remap },
+		{ "/proc timers and map_files", true, p_proc_files },
 		{ "FP/vector state (xsave)", true, p_xsave },
 		{ "PTRACE_GET_RSEQ_CONFIGURATION", false, p_rseq_conf },
 		{ "pidfd_getfd", false, p_pidfd_getfd },

@@ -1,6 +1,8 @@
 /* Remote syscall and blob-call register setup, and the syscall-restart
  * rules of arch/x86/kernel/signal.c, for tasks stopped inside a syscall. */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/syscall.h>
 
 #include "arch/arch.h"
@@ -63,4 +65,16 @@ bool arch_regs_restart(struct xc_rec_regs *r, bool same_task)
 	r->rip -= ARCH_SYSCALL_INSN_LEN;
 	r->orig_rax = (uint64_t)-1;
 	return true;
+}
+
+/* ARCH_MAP_VDSO_64 exists with CONFIG_CHECKPOINT_RESTORE. Asked with the vDSO
+ * still mapped, the kernel refuses with EEXIST where it has it and EINVAL
+ * where it does not; nothing is changed either way. */
+int arch_probe_vdso_remap(void)
+{
+	long r = syscall(SYS_arch_prctl, 0x2003 /* ARCH_MAP_VDSO_64 */, 0x100000UL);
+
+	if (r == 0 || errno == EEXIST)
+		return 0;
+	return -errno;
 }

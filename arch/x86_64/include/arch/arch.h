@@ -65,6 +65,9 @@ int arch_sigframe_build(void *frame, uint64_t frame_addr, const struct xc_rec_re
 			const void *xstate, uint32_t xstate_size, uint64_t xfeatures,
 			uint64_t sigmask, const stack_t *ss, uint64_t *sp);
 
+/* Can this kernel map the vDSO back at a given address? 0, or -errno. */
+int arch_probe_vdso_remap(void);
+
 /* Jump to a restorer blob entry with arg and a fresh stack; never returns. */
 __attribute__((noreturn)) void arch_blob_jump(uint64_t entry, uint64_t arg, uint64_t sp);
 
