@@ -78,6 +78,23 @@ static void test_malformed(void **state)
 }
 
 /* The parser honours len: a valid buffer cut before "flags" is incomplete. */
+/* Locks held on the file show as "lock:" lines; each one is counted, so the
+ * dump can refuse what it cannot restore yet. */
+static void test_locks(void **state)
+{
+	static const char two[] = "pos:\t0\nflags:\t02\nmnt_id:\t27\nino:\t5\n"
+		"lock:\t1: FLOCK  ADVISORY  WRITE 4242 fe:00:5 0 EOF\n"
+		"lock:\t2: POSIX  ADVISORY  READ 4242 fe:00:5 0 99\n";
+	static const char none[] = "pos:\t0\nflags:\t02\nmnt_id:\t27\nino:\t5\n";
+	struct xc_fdinfo fi;
+
+	assert_int_equal(xc_parse_fdinfo(two, strlen(two), &fi), 0);
+	assert_int_equal(fi.nr_locks, 2);
+	assert_int_equal(fi.ino, 5);
+	assert_int_equal(xc_parse_fdinfo(none, strlen(none), &fi), 0);
+	assert_int_equal(fi.nr_locks, 0);
+}
+
 static void test_len_bounds(void **state)
 {
 	static const char text[] = "pos:\t7\nflags:\t02\n";
@@ -95,6 +112,7 @@ int main(void)
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_len_bounds),
+		cmocka_unit_test(test_locks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

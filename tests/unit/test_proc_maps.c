@@ -154,11 +154,12 @@ static void test_maps_edges(void **state)
 /* Each VmFlags mnemonic sets exactly its own bit; unknown ones are ignored. */
 static void test_vmflags_each(void **state)
 {
-	static const struct { const char *f; uint32_t bit; bool gd, io; } m[] = {
+	static const struct { const char *f; uint32_t bit; bool gd, io, mw; } m[] = {
 		{ "lo", XC_VMF_LOCKED }, { "dd", XC_VMF_DONTDUMP }, { "hg", XC_VMF_HUGEPAGE },
 		{ "nh", XC_VMF_NOHUGEPAGE }, { "dc", XC_VMF_DONTFORK }, { "wf", XC_VMF_WIPEONFORK },
 		{ "mg", XC_VMF_MERGEABLE }, { "sr", XC_VMF_SEQ_READ }, { "rr", XC_VMF_RAND_READ },
 		{ "gd", 0, true, false }, { "io", 0, false, true }, { "pf", 0, false, true },
+		{ "mw", 0, false, false, true }, { "mr", 0 }, { "me", 0 },
 		{ "rd", 0 }, { "sh", 0 }, { "ms", 0 }, { "de", 0 }, { "sl", 0 },
 	};
 
@@ -176,6 +177,7 @@ static void test_vmflags_each(void **state)
 		unit_eq(m[i].f, v[0].vmflags, m[i].bit);
 		unit_eq(m[i].f, v[0].vm_growsdown, m[i].gd);
 		unit_eq(m[i].f, v[0].vm_io, m[i].io);
+		unit_eq(m[i].f, v[0].vm_maywrite, m[i].mw);
 		free(v);
 	}
 }
