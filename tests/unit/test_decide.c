@@ -255,6 +255,8 @@ static const struct fd_case fd_cases[] = {
 	{ "eventfd", 3, 0600, "anon_inode:[eventfd]", -ENOTSUP, 0, "not supported" },
 	{ "eventfd S_IFREG", 3, REG, "anon_inode:[eventfd]", -ENOTSUP, 0, "not supported" },
 	{ "eventfd on stdin", 0, 0600, "anon_inode:[eventfd]", -ENOTSUP, 0, "not supported" },
+	{ "nsfs file, no path", 3, REG, "net:[4026531833]", -ENOTSUP, 0, "without a path" },
+	{ "nsfs dir, no path", 3, S_IFDIR | 0555, "mnt:[4026531841]", -ENOTSUP, 0, "without a path" },
 	{ "epoll", 5, REG, "anon_inode:[eventpoll]", -ENOTSUP, 0, "not supported" },
 	{ "memfd", 3, REG, "/memfd:x", -ENOTSUP, 0, "memfd" },
 	{ "memfd deleted", 3, REG, "/memfd:x (deleted)", -ENOTSUP, 0, "memfd" },
