@@ -59,6 +59,7 @@ restore_and_check() {
 	[ "$(cat "$T/pidfile")" = "$VPID" ] || fail "restored with pid $(cat "$T/pidfile"), not $VPID"
 	grep -q "^State:" "/proc/$VPID/status" || fail "restored process not found"
 	sleep 0.3
+	[ -n "${RESTORE_CHECK_HOOK:-}" ] && $RESTORE_CHECK_HOOK
 	kill -USR1 "$VPID"
 	sleep 0.2
 	kill -USR2 "$VPID"
@@ -67,6 +68,12 @@ restore_and_check() {
 	grep -q '^PASS' "$T/out" || fail "victim did not pass after restore (status $status)"
 	[ "$status" = 0 ] || fail "xckpt restore exited $status"
 	[ "$(cat "$T/log.txt")" = "$(printf 'before\nafter')" ] || fail "log file: $(cat "$T/log.txt")"
+}
+
+check_session() {	# the restored session leader leads its session and group again
+	local pgid sid
+	read -r _ _ _ _ pgid sid _ <"/proc/$VPID/stat"
+	[ "$sid" = "$VPID" ] && [ "$pgid" = "$VPID" ] || fail "session $sid, group $pgid after restore"
 }
 
 dump_kill() {	# extra dump options...
@@ -89,11 +96,13 @@ c_program_uncompressed)
 	dump_kill --compress none --threads 1
 	RESTORE_OPTS="--threads 1" restore_and_check
 	pass ;;
-c_program_static)	# statically linked, not position-independent
+c_program_static)	# statically linked, not position-independent; a session leader
 	setup_files
-	start "$VICTIMS/state-static" "$T"
+	start setsid "$VICTIMS/state-static" "$T"
+	read -r _ _ _ _ pgid sid _ <"/proc/$VPID/stat"
+	[ "$sid" = "$VPID" ] && [ "$pgid" = "$VPID" ] || fail "victim is not a session leader"
 	dump_kill
-	restore_and_check
+	RESTORE_CHECK_HOOK=check_session restore_and_check
 	pass ;;
 python)
 	setup_files
