@@ -224,8 +224,15 @@ static int wait_restored(struct xc_ctx *ctx, pid_t pid)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
-	signal(SIGINT, SIG_IGN);	/* the terminal sends it to both of us */
-	signal(SIGQUIT, SIG_IGN);
+	/* The terminal sends these to our whole group: the process gets its own
+	 * copy when it shares the group, or ours when it leads its own. */
+	if (getpgid(pid) == getpgrp()) {
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+	} else {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGQUIT, &sa, NULL);
+	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return xc_fail(ctx, pid, "process", "waitpid", -errno);
