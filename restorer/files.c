@@ -42,7 +42,7 @@ static int open_mapfiles(struct xc_rst *r)
 			if (r->vmas[k]->file_id == f->id && r->vmas[k]->kind == XC_VMA_FILE_SHARED &&
 			    ((r->vmas[k]->prot & PROT_WRITE) || (r->vmas[k]->flags & XC_VMA_F_MAYWRITE)))
 				mode = O_RDWR;
-		fd = open(f->path, mode | O_CLOEXEC);
+		fd = open(f->path, mode | O_CLOEXEC | O_NONBLOCK);	/* never hang on a FIFO */
 		if (fd < 0)
 			return rst_child_fail(r, f->path, "open mapped file", -errno);
 		fd = move_high(fd, r->svc_base);
@@ -67,9 +67,16 @@ static int open_one(struct xc_rst *r, const struct xc_rec_fd *f)
 			return rst_child_fail(r, obj, "inherit stdio", -errno);
 		return 0;
 	}
-	fd = open(f->path, flags);
+	/* Non-blocking, so that a path that became a FIFO since the check
+	 * cannot hang the restore; the recorded flags are set right after. */
+	fd = open(f->path, flags | O_NONBLOCK);
 	if (fd < 0)
 		return rst_child_fail(r, obj, "open", -errno);
+	if (!(flags & (O_NONBLOCK | O_PATH)) && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)) {
+		int err = -errno;
+		close(fd);
+		return rst_child_fail(r, obj, "set file status flags", err);
+	}
 	/* O_PATH descriptors have no offset (lseek fails with EBADF). */
 	if (f->kind == XC_FD_REG && !S_ISDIR(f->mode) && !(f->flags & O_PATH) &&
 	    lseek(fd, f->pos, SEEK_SET) != f->pos) {

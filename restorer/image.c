@@ -45,7 +45,8 @@ static bool fd_ok(const struct xc_rst *r, const struct xc_rec_fd *f)
 {
 	if (f->fd < 0 || f->fd >= XC_MAX_FD || !STR_OK(f->path))
 		return false;
-	if (f->kind != XC_FD_REG && f->kind != XC_FD_CHR &&
+	if (f->kind == XC_FD_REG ? !(S_ISREG(f->mode) || S_ISDIR(f->mode)) :
+	    f->kind == XC_FD_CHR ? !S_ISCHR(f->mode) :
 	    !(f->kind == XC_FD_INHERIT && f->fd <= 2))
 		return false;
 	for (size_t i = 0; i < r->nr_fds; i++)
@@ -93,7 +94,9 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 		    ((const struct xc_rec_mapfile *)p)->id != r->nr_files + 1 ||
 		    !STR_OK(((const struct xc_rec_mapfile *)p)->path) ||
 		    ((const struct xc_rec_mapfile *)p)->build_id_len >
-			    sizeof(((const struct xc_rec_mapfile *)p)->build_id))
+			    sizeof(((const struct xc_rec_mapfile *)p)->build_id) ||
+		    !(S_ISREG(((const struct xc_rec_mapfile *)p)->mode) ||
+		      S_ISCHR(((const struct xc_rec_mapfile *)p)->mode)))
 			return bad(r, name, "bad mapfile record");
 		return push((const void ***)&r->files, &r->nr_files, p);
 	case XC_REC_VMA:
@@ -357,7 +360,8 @@ int rst_image_load(struct xc_rst *r)
 		else if (!(kind & XC_REC_OPTIONAL))
 			return bad(r, "inventory.img", "unexpected record");
 	}
-	if (!inv || !proc || inv->nr_processes != 1 || proc->pid != inv->root_pid)
+	if (!inv || !proc || inv->nr_processes != 1 || proc->pid != inv->root_pid ||
+	    !proc->pid || proc->pid > (1u << 22))
 		return bad(r, "inventory.img", "bad inventory");
 	if (inv->parent[0]) {
 		r->ctx->exit_hint = XC_EXIT_IMAGE;

@@ -111,6 +111,11 @@ static int check_target(struct xc_dump *d)
 		return xc_fail(d->ctx, d->pid, "seccomp", "seccomp filters are not supported yet",
 			       -ENOTSUP);
 	d->ctx->exit_hint = 0;
+	/* Before the seize too: a vfork parent whose child is stopped would
+	 * never reach the interrupt stop. */
+	err = dump_task_check(d);
+	if (err)
+		return err;
 	snprintf(path, sizeof(path), "/proc/%d/mem", d->pid);
 	d->memfd = open(path, O_RDWR | O_CLOEXEC);
 	if (d->memfd < 0)

@@ -33,6 +33,7 @@
 #define PM_PRESENT	(1ULL << 63)
 #define PM_SWAP		(1ULL << 62)
 #define PM_FILE		(1ULL << 61)
+#define PM_GUARD	(1ULL << 58)	/* PM_GUARD_REGION, Linux 6.14 */
 
 static bool has_suffix(const char *s, const char *suf)
 {
@@ -410,6 +411,13 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 			size_t run = 0;
 			int err;
 
+			for (size_t k = off; k < n; k++)
+				if ((pm[k] & PM_GUARD) && (d->ctx->exit_hint = XC_EXIT_UNSUPPORTED))
+					return xc_failf(d->ctx, d->pid,
+							"guard pages (MADV_GUARD_INSTALL) are not supported yet",
+							-ENOTSUP, "mapping %llx-%llx at %llx",
+							(unsigned long long)v->start, (unsigned long long)v->end,
+							(unsigned long long)(a + k * page));
 			while (off < n && !xc_page_wanted(d->vma_kind[i], pm[off]))
 				off++;
 			while (off + run < n && xc_page_wanted(d->vma_kind[i], pm[off + run]))

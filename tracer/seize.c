@@ -30,9 +30,13 @@ int xc_wait_stop(struct xc_dump *d, int *sig)
 	int status;
 	pid_t r;
 
-	do
+	do {
 		r = waitpid(d->pid, &status, __WALL);
-	while (r < 0 && errno == EINTR);
+		/* A target that never stops (D state, a vfork parent) must not
+		 * hold xckpt hostage: SIGINT/SIGTERM end the wait. */
+		if (r < 0 && errno == EINTR && xc_interrupted())
+			return xc_check_interrupt(d->ctx, d->pid);
+	} while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return xc_fail(d->ctx, d->pid, "process", "waitpid", -errno);
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {

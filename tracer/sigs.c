@@ -16,6 +16,15 @@ struct xc_peeksiginfo_args {
 	int32_t nr;
 };
 
+static bool stops_job(const struct xc_dump *d, int sig)
+{
+	if (sig == SIGSTOP)
+		return true;
+	if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+		return false;
+	return !(d->sigmask & (1ULL << (sig - 1))) && !d->misc.misc.sa[sig - 1].handler;
+}
+
 static int dump_pending(struct xc_dump *d, bool shared)
 {
 	for (int i = 0;; i++) {
@@ -30,11 +39,12 @@ static int dump_pending(struct xc_dump *d, bool shared)
 			return xc_fail(d->ctx, d->pid, "pending signals", "ptrace peeksiginfo", -errno);
 		if (!n)
 			return 0;
-		/* A stop signal that came after the last remote call: not a
-		 * signal to queue at restore (it would stop the restorer), but
-		 * a job stopped, which THREAD.flags carries. */
-		if (si.si_signo == SIGSTOP || si.si_signo == SIGTSTP || si.si_signo == SIGTTIN ||
-		    si.si_signo == SIGTTOU) {
+		/* A stop signal that came after the last remote call and will
+		 * stop the job: not a signal to queue at restore (it would stop
+		 * the restorer), but a stopped job, which THREAD.flags carries.
+		 * A blocked or handled SIGTSTP/SIGTTIN/SIGTTOU is an ordinary
+		 * pending signal. */
+		if (stops_job(d, si.si_signo)) {
 			d->stopped = true;
 			continue;
 		}

@@ -60,6 +60,27 @@ int dump_creds(struct xc_dump *d)
 /* A child of the target would be left behind by a dump of the target alone
  * (process trees come later), so refuse. The kernel's children list needs
  * CONFIG_PROC_CHILDREN; scanning /proc works everywhere. */
+/* Is /proc/NAME traced by pid? */
+static bool traces(const char *name, pid_t pid)
+{
+	char path[300], buf[2048], *t;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = 0;
+	t = strstr(buf, "\nTracerPid:");
+	return t && atoi(t + 11) == pid;
+}
+
+/* Children in the low 16 bits, tracees above: both would be left behind. */
 static int count_children(pid_t pid)
 {
 	struct dirent *de;
@@ -87,6 +108,8 @@ static int count_children(pid_t pid)
 		rp = strrchr(buf, ')');
 		if (rp && rp[1] == ' ' && rp[2] && atoi(rp + 4) == pid)
 			n++;
+		else if (traces(de->d_name, pid))
+			n += 1 << 16;	/* a tracee: counted apart */
 	}
 	closedir(dir);
 	return n;
@@ -158,7 +181,11 @@ int dump_task_check(struct xc_dump *d)
 
 	if (n < 0)
 		return xc_fail(d->ctx, d->pid, "/proc", "look for child processes", n);
-	if (n > 0)
+	if (n >> 16)
+		err = xc_failf(d->ctx, d->pid, "a process that traces others is not supported yet",
+			       -ENOTSUP, "process (tracing %d process%s)", n >> 16,
+			       n >> 16 == 1 ? "" : "es");
+	else if (n > 0)
 		err = xc_failf(d->ctx, d->pid, "process trees are not supported yet", -ENOTSUP,
 			       "process (%d child process%s)", n, n == 1 ? "" : "es");
 	else

@@ -133,6 +133,12 @@ static void set_task(struct rst_args *a)
 		/* setfsuid/setfsgid return the previous id, never an error. */
 		xc_sys1(__NR_setfsgid, a->gid[3]);
 		xc_sys1(__NR_setfsuid, a->uid[3]);
+		/* Changing ids made the task non-dumpable (suid_dumpable); a
+		 * process whose ids are all one is dumpable again, as it was. A
+		 * set-id process stays non-dumpable. */
+		if (a->uid[0] == a->uid[1] && a->uid[1] == a->uid[2] && a->uid[2] == a->uid[3] &&
+		    a->gid[0] == a->gid[1] && a->gid[1] == a->gid[2] && a->gid[2] == a->gid[3])
+			xc_sys2(__NR_prctl, PR_SET_DUMPABLE, 1);
 	}
 	if (a->no_new_privs) {
 		r = xc_sys5(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
