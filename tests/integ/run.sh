@@ -76,6 +76,13 @@ check_session() {	# the restored session leader leads its session and group agai
 	[ "$sid" = "$VPID" ] && [ "$pgid" = "$VPID" ] || fail "session $sid, group $pgid after restore"
 }
 
+check_user() {
+	grep -q '^Uid:[[:space:]]*65534[[:space:]]65534[[:space:]]65534[[:space:]]65534$' "/proc/$VPID/status" ||
+		fail "uids: $(grep Uid "/proc/$VPID/status")"
+	grep -q '^Gid:[[:space:]]*65534[[:space:]]65534' "/proc/$VPID/status" || fail "gids"
+	[ "$(stat -c %u "/proc/$VPID/status")" = 65534 ] || fail "not dumpable (/proc owned by root)"
+}
+
 dump_kill() {	# extra dump options...
 	"$XCKPT" dump --pid "$VPID" -D "$T/img" "$@" 2>"$T/dump.err" || fail "dump: $(cat "$T/dump.err")"
 	wait "$VPID" 2>/dev/null	# reap it: its pid must be free again
@@ -109,6 +116,13 @@ python)
 	start /usr/bin/python3 "$SRC/victims/state.py" "$T"
 	dump_kill --compress zstd:3
 	restore_and_check
+	pass ;;
+other_user)	# a process of another user comes back with its ids, dumpable
+	setup_files
+	chmod 777 "$T"		# the victim writes its files as nobody
+	start setpriv --reuid=65534 --regid=65534 --clear-groups "$VICTIMS/state" "$T"
+	dump_kill
+	RESTORE_CHECK_HOOK=check_user restore_and_check
 	pass ;;
 perl)
 	setup_files

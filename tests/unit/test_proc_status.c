@@ -263,6 +263,26 @@ static void test_stat_malformed(void **state)
 	assert_int_equal(xc_parse_stat(buf, sizeof(buf), &st), -EINVAL);
 }
 
+/* /proc/PID/limits: fixed columns, "unlimited", names with spaces. */
+static void test_limits(void **state)
+{
+	static const char txt[] =
+		"Limit                     Soft Limit           Hard Limit           Units     \n"
+		"Max cpu time              unlimited            unlimited            seconds   \n"
+		"Max file size             1024                 unlimited            bytes     \n"
+		"Max open files            123                  1048576              files     \n";
+	struct xc_limit l[3];
+
+	assert_int_equal(xc_parse_limits(txt, strlen(txt), l, 3), 0);
+	assert_true(l[0].cur == ~0ULL && l[0].max == ~0ULL);
+	assert_true(l[1].cur == 1024 && l[1].max == ~0ULL);
+	assert_true(l[2].cur == 123 && l[2].max == 1048576);
+	assert_int_equal(xc_parse_limits(txt, strlen(txt), l, 4), -EINVAL);	/* too few lines */
+	assert_int_equal(xc_parse_limits(txt + 5, strlen(txt) - 5, l, 1), -EINVAL);	/* no header */
+	static const char bad[] = "Limit\nMax cpu time              soft                 1\n";
+	assert_int_equal(xc_parse_limits(bad, strlen(bad), l, 1), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_stat_kthread),
 		cmocka_unit_test(test_stat_comm),
 		cmocka_unit_test(test_stat_malformed),
+		cmocka_unit_test(test_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,4 +53,10 @@ struct xc_proc_stat {
 };
 int xc_parse_stat(const char *buf, size_t len, struct xc_proc_stat *st);
 
+/* /proc/PID/limits: the first nr resources, in RLIMIT_* order. */
+struct xc_limit {
+	uint64_t cur, max;	/* ~0: unlimited */
+};
+int xc_parse_limits(const char *buf, size_t len, struct xc_limit *rl, unsigned nr);
+
 #endif
