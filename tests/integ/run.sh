@@ -208,6 +208,24 @@ rseq)	# a thread inside an rseq critical section leaves it through its abort han
 	wait "$rpid"
 	grep -q '^lost 0 ' "$T/out" || fail "critical section left unarmed: $(cat "$T/out")"
 	pass ;;
+stopped_detach)	# a stopped shell job restored with --detach survives xckpt's exit
+	setup_files
+	set -m			# job control: the victim leads its own group
+	start "$VICTIMS/state" "$T"
+	set +m
+	read -r _ _ _ _ pgid _ <"/proc/$VPID/stat"
+	[ "$pgid" = "$VPID" ] || fail "victim does not lead its group"
+	kill -STOP "$VPID"
+	for ((i = 0; i < 100; i++)); do grep -q '^State:.*T (stopped)' "/proc/$VPID/status" && break; sleep 0.02; done
+	dump_kill
+	"$XCKPT" restore -D "$T/img" --detach >/dev/null 2>"$T/restore.err" || fail "restore: $(cat "$T/restore.err")"
+	PIDS+=("$VPID")
+	sleep 0.5
+	grep -q '^State:.*T (stopped)' "/proc/$VPID/status" || fail "not stopped or gone after xckpt exited"
+	kill -CONT "$VPID"; kill -USR1 "$VPID"; sleep 0.2; kill -USR2 "$VPID"
+	for ((i = 0; i < 100; i++)); do grep -q '^PASS' "$T/out" && break; sleep 0.05; done
+	grep -q '^PASS' "$T/out" || fail "victim did not pass: $(cat "$T/out")"
+	pass ;;
 bad_pid)
 	pid=999999
 	while kill -0 $pid 2>/dev/null; do pid=$((pid - 1)); done
