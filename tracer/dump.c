@@ -167,6 +167,12 @@ static int collect(struct xc_dump *d)
 	if (!err && d->misc.ret)
 		err = xc_failf(d->ctx, d->pid, "parasite: dump signal state", d->misc.ret,
 			       "item %u", d->misc.fail_index);
+	/* Memory-deny-write-execute would be lost: the restored process must
+	 * not come back with less protection than it had. */
+	if (!err && d->misc.misc.mdwe > 0) {
+		d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+		err = xc_fail(d->ctx, d->pid, "process", "PR_SET_MDWE is not restored yet", -ENOTSUP);
+	}
 	return err;
 }
 

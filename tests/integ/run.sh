@@ -239,7 +239,7 @@ bad_kthread)
 	[ $? = 4 ] || fail "expected exit 4: $out"
 	echo "$out" | grep -q "pid 2.*kernel thread" || fail "unclear error: $out"
 	pass ;;
-bad_socket|bad_flock|bad_timer)	# refused, named, and the target left as it was
+bad_socket|bad_flock|bad_timer|bad_mdwe)	# refused, named, and the target left as it was
 	mode=${TEST#bad_}
 	start "$VICTIMS/refuse" "$mode" "$T"
 	maps_before=$(cat "/proc/$VPID/maps")
@@ -249,6 +249,7 @@ bad_socket|bad_flock|bad_timer)	# refused, named, and the target left as it was
 	socket) want="pid $VPID: fd 3 (socket:\[[0-9]*\]): sockets are not supported" ;;
 	flock) want="pid $VPID: fd 3 ($T/lockfile): file locks are not supported" ;;
 	timer) want="pid $VPID: process (1 POSIX timer): POSIX timers are not supported" ;;
+	mdwe) want="pid $VPID: process: PR_SET_MDWE is not restored yet" ;;
 	esac
 	echo "$out" | grep -q "$want" || fail "unclear error: $out"
 	[ "$(echo "$out" | wc -l)" = 1 ] || fail "more than one error line: $out"

@@ -76,9 +76,12 @@ int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
 		xc_blob_free(&blob);
 		return xc_fail(d->ctx, d->pid, "parasite blob", "find entry", -ENOEXEC);
 	}
+	/* Code read-execute, args and stack read-write, never both: a target
+	 * with PR_SET_MDWE refuses write+execute mappings. The code is written
+	 * through /proc/PID/mem, which may write a read-only private page. */
 	size = blob.size + ((sizeof(*args) + 4095) & ~4095ULL) + XC_PARASITE_STACK;
 	a[1] = size;
-	a[2] = PROT_READ | PROT_WRITE | PROT_EXEC;
+	a[2] = PROT_READ | PROT_EXEC;
 	a[3] = MAP_PRIVATE | MAP_ANONYMOUS;
 	a[4] = (uint64_t)-1;
 	err = xc_rsys(d, SYS_mmap, a, &ret);
@@ -88,6 +91,15 @@ int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
 		goto out;
 	base = (uint64_t)ret;
 	err = xc_undo_push(d, undo_map, base, size);
+	if (err)
+		goto out;
+	memset(a, 0, sizeof(a));
+	a[0] = base + blob.size;
+	a[1] = size - blob.size;
+	a[2] = PROT_READ | PROT_WRITE;
+	err = xc_rsys(d, SYS_mprotect, a, &ret);
+	if (!err && ret)
+		err = xc_fail(d->ctx, d->pid, "parasite area", "remote mprotect", (int)ret);
 	if (err)
 		goto out;
 	img = malloc(blob.size);

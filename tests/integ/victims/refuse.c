@@ -2,12 +2,13 @@
  * DIR/ready and sleeps until killed. The dump must refuse it, naming it,
  * and leave the process as it was.
  *
- * usage: refuse MODE DIR   MODE: socket | flock | timer */
+ * usage: refuse MODE DIR   MODE: socket | flock | timer | mdwe */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +33,9 @@ int main(int argc, char **argv)
 		struct itimerspec its = { { 1, 0 }, { 1000, 0 } };
 		timer_t t;
 		if (timer_create(CLOCK_MONOTONIC, &ev, &t) || timer_settime(t, 0, &its, NULL))
+			return 3;
+	} else if (!strcmp(argv[1], "mdwe")) {
+		if (prctl(65 /* PR_SET_MDWE */, 1 /* PR_MDWE_REFUSE_EXEC_GAIN */, 0, 0, 0))
 			return 3;
 	} else {
 		return 2;

@@ -32,6 +32,7 @@ struct xc_parasite_args {
 			int32_t pad;
 			uint64_t ss_size;
 			struct xc_pitimer it[3];
+			int64_t mdwe;	/* prctl(PR_GET_MDWE): flags, or -errno */
 		} misc;
 		uint8_t raw[4096];
 	};

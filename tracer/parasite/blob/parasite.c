@@ -18,6 +18,7 @@ static long dump_misc(struct xc_parasite_args *a)
 	r = xc_sys2(__NR_sigaltstack, 0, &a->misc.ss_sp);
 	if (r)
 		return r;
+	a->misc.mdwe = xc_sys5(__NR_prctl, 66 /* PR_GET_MDWE */, 0, 0, 0, 0);
 	for (int w = 0; w < 3; w++) {
 		r = xc_sys2(__NR_getitimer, w, &a->misc.it[w]);
 		if (r) {
