@@ -8,6 +8,9 @@ TEST=$1
 XCKPT=${XCKPT:?}
 VICTIMS=${VICTIMS:?}
 SRC=$(cd "$(dirname "$0")" && pwd)
+# A test killed by ctest's timeout (SIGKILL) cannot run its EXIT trap: sweep
+# scratch directories that old, which no running test can still use.
+find /tmp -maxdepth 1 -name 'xckpt-test.*' -type d -mmin +60 -exec rm -rf {} + 2>/dev/null
 T=$(mktemp -d /tmp/xckpt-test.XXXXXX)
 PIDS=()
 
