@@ -361,7 +361,7 @@ int rst_image_load(struct xc_rst *r)
 			return bad(r, "inventory.img", "unexpected record");
 	}
 	if (!inv || !proc || inv->nr_processes != 1 || proc->pid != inv->root_pid ||
-	    !proc->pid || proc->pid > (1u << 22))
+	    !proc->pid || proc->pid >= (1u << 22))	/* PID_MAX_LIMIT */
 		return bad(r, "inventory.img", "bad inventory");
 	if (inv->parent[0]) {
 		r->ctx->exit_hint = XC_EXIT_IMAGE;

@@ -407,17 +407,19 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 			return xc_failf(d->ctx, d->pid, "read pagemap", r < 0 ? -errno : -EIO,
 					"mapping %llx-%llx", (unsigned long long)v->start,
 					(unsigned long long)v->end);
+		for (size_t k = 0; k < n; k++) {
+			if (!(pm[k] & PM_GUARD))
+				continue;
+			d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+			return xc_failf(d->ctx, d->pid,
+					"guard pages (MADV_GUARD_INSTALL) are not supported yet", -ENOTSUP,
+					"mapping %llx-%llx at %llx", (unsigned long long)v->start,
+					(unsigned long long)v->end, (unsigned long long)(a + k * page));
+		}
 		while (off < n) {
 			size_t run = 0;
 			int err;
 
-			for (size_t k = off; k < n; k++)
-				if ((pm[k] & PM_GUARD) && (d->ctx->exit_hint = XC_EXIT_UNSUPPORTED))
-					return xc_failf(d->ctx, d->pid,
-							"guard pages (MADV_GUARD_INSTALL) are not supported yet",
-							-ENOTSUP, "mapping %llx-%llx at %llx",
-							(unsigned long long)v->start, (unsigned long long)v->end,
-							(unsigned long long)(a + k * page));
 			while (off < n && !xc_page_wanted(d->vma_kind[i], pm[off]))
 				off++;
 			while (off + run < n && xc_page_wanted(d->vma_kind[i], pm[off + run]))

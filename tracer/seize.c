@@ -33,7 +33,7 @@ int xc_wait_stop(struct xc_dump *d, int *sig)
 	do {
 		r = waitpid(d->pid, &status, __WALL);
 		/* A target that never stops (D state, a vfork parent) must not
-		 * hold xckpt hostage: SIGINT/SIGTERM end the wait. */
+		 * hold xckpt hostage: the guarded signals end the wait. */
 		if (r < 0 && errno == EINTR && xc_interrupted())
 			return xc_check_interrupt(d->ctx, d->pid);
 	} while (r < 0 && errno == EINTR);

@@ -57,9 +57,6 @@ int dump_creds(struct xc_dump *d)
 	return xc_imgw_put(d->ctx, &d->img, XC_REC_CREDS, &c, sizeof(c));
 }
 
-/* A child of the target would be left behind by a dump of the target alone
- * (process trees come later), so refuse. The kernel's children list needs
- * CONFIG_PROC_CHILDREN; scanning /proc works everywhere. */
 /* Is /proc/NAME traced by pid? */
 static bool traces(const char *name, pid_t pid)
 {
@@ -80,7 +77,11 @@ static bool traces(const char *name, pid_t pid)
 	return t && atoi(t + 11) == pid;
 }
 
-/* Children in the low 16 bits, tracees above: both would be left behind. */
+/* A child or a tracee of the target would be left behind by a dump of the
+ * target alone (process trees come later), so both are counted to refuse
+ * it: children in the low 16 bits (saturated), tracees above. The kernel's
+ * children list needs CONFIG_PROC_CHILDREN; scanning /proc works
+ * everywhere. */
 static int count_children(pid_t pid)
 {
 	struct dirent *de;
@@ -107,7 +108,7 @@ static int count_children(pid_t pid)
 		buf[len] = 0;
 		rp = strrchr(buf, ')');
 		if (rp && rp[1] == ' ' && rp[2] && atoi(rp + 4) == pid)
-			n++;
+			n += (n & 0xffff) < 0xffff;
 		else if (traces(de->d_name, pid))
 			n += 1 << 16;	/* a tracee: counted apart */
 	}
