@@ -221,7 +221,7 @@ int rst_mm_switch(struct xc_rst *r)
 	msg.syscall_addr = a->self_start + sys;
 	if (write(r->errfd, &msg, sizeof(msg)) != sizeof(msg))
 		return rst_child_fail(r, "parent pipe", "write", -EPIPE);
-	arch_rseq_unregister_self();
+	rst_rseq_unregister_self();
 	arch_blob_jump(a->self_start + entry, msg.args_addr, a->self_start + l.stack + RST_STACK);
 }
 

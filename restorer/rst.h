@@ -86,6 +86,9 @@ int rst_task(struct xc_rst *r);
 /* Builds the blob region and jumps into it; returns only on failure. */
 int rst_mm_switch(struct xc_rst *r);
 
+/* rseq.c: cut the C library's rseq registration before the switch */
+void rst_rseq_unregister_self(void);
+
 /* pstree.c */
 pid_t rst_clone_with_pid(pid_t pid);
 

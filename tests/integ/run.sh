@@ -45,20 +45,34 @@ start() {	# command... : a victim, ready when $T/ready exists
 	wait_for "$T/ready"
 }
 
-# Restore from $T/img in the background, wait until the process runs, poke
-# it, and check that it finished its own checks with PASS.
-restore_and_check() {
-	local rpid status
+# Restore from $T/img in the background (RPID: xckpt restore, which exits
+# with the restored process's status) and wait until the process runs.
+restore_bg() {
 	rm -f "$T/pidfile"
 	"$XCKPT" restore -D "$T/img" --pidfile "$T/pidfile" ${RESTORE_OPTS:-} 2>"$T/restore.err" &
-	rpid=$!
-	PIDS+=("$rpid")
+	RPID=$!
+	PIDS+=("$RPID")
 	for ((i = 0; i < 200; i++)); do
 		[ -s "$T/pidfile" ] && break
-		kill -0 "$rpid" 2>/dev/null || break
+		kill -0 "$RPID" 2>/dev/null || break
 		sleep 0.05
 	done
 	[ -s "$T/pidfile" ] || fail "restore did not start: $(cat "$T/restore.err")"
+}
+
+wait_stopped() {	# until $VPID is in a job-control stop
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^State:.*T (stopped)' "/proc/$VPID/status" && return 0
+		sleep 0.02
+	done
+}
+
+# Restore, poke the process, and check that it finished its own checks with
+# PASS.
+restore_and_check() {
+	local status
+	restore_bg
+	local rpid=$RPID
 	[ "$(cat "$T/pidfile")" = "$VPID" ] || fail "restored with pid $(cat "$T/pidfile"), not $VPID"
 	grep -q "^State:" "/proc/$VPID/status" || fail "restored process not found"
 	sleep 0.3
@@ -159,12 +173,10 @@ stopped)	# a SIGSTOP'd job is dumped, and restored stopped
 	setup_files
 	start "$VICTIMS/state" "$T"
 	kill -STOP "$VPID"
-	for ((i = 0; i < 100; i++)); do grep -q '^State:.*T (stopped)' "/proc/$VPID/status" && break; sleep 0.02; done
+	wait_stopped
 	dump_kill
-	"$XCKPT" restore -D "$T/img" --pidfile "$T/pidfile" 2>"$T/restore.err" &
-	rpid=$!
-	PIDS+=("$rpid")
-	for ((i = 0; i < 100; i++)); do [ -s "$T/pidfile" ] && break; sleep 0.05; done
+	restore_bg
+	rpid=$RPID
 	sleep 0.3
 	grep -q '^State:.*T (stopped)' "/proc/$VPID/status" || fail "restored process is not stopped"
 	kill -USR1 "$VPID"; kill -USR2 "$VPID"; kill -CONT "$VPID"
@@ -202,10 +214,8 @@ rseq)	# a thread inside an rseq critical section leaves it through its abort han
 		"$XCKPT" dump --pid "$VPID" -D "$T/img$i" -R 2>"$T/dump.err" || fail "dump: $(cat "$T/dump.err")"
 	done
 	dump_kill
-	"$XCKPT" restore -D "$T/img" --pidfile "$T/pidfile" 2>"$T/restore.err" &
-	rpid=$!
-	PIDS+=("$rpid")
-	for ((i = 0; i < 100; i++)); do [ -s "$T/pidfile" ] && break; sleep 0.05; done
+	restore_bg
+	rpid=$RPID
 	sleep 0.2
 	kill -USR2 "$VPID"
 	wait "$rpid"
@@ -219,7 +229,7 @@ stopped_detach)	# a stopped shell job restored with --detach survives xckpt's ex
 	read -r _ _ _ _ pgid _ <"/proc/$VPID/stat"
 	[ "$pgid" = "$VPID" ] || fail "victim does not lead its group"
 	kill -STOP "$VPID"
-	for ((i = 0; i < 100; i++)); do grep -q '^State:.*T (stopped)' "/proc/$VPID/status" && break; sleep 0.02; done
+	wait_stopped
 	dump_kill
 	"$XCKPT" restore -D "$T/img" --detach >/dev/null 2>"$T/restore.err" || fail "restore: $(cat "$T/restore.err")"
 	PIDS+=("$VPID")

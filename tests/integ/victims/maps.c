@@ -10,6 +10,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "ready.h"
+
 #define NR_MAPS 4000
 #define THP_SIZE (8 << 20)
 
@@ -20,8 +22,6 @@ int main(int argc, char **argv)
 {
 	static unsigned char *p[NR_MAPS];
 	unsigned char *thp;
-	char path[4096];
-	FILE *f;
 	int bad = 0;
 
 	if (argc != 2)
@@ -41,10 +41,7 @@ int main(int argc, char **argv)
 	thp = aligned_alloc(2 << 20, THP_SIZE);
 	madvise(thp, THP_SIZE, MADV_HUGEPAGE);
 	memset(thp, 7, THP_SIZE);
-	snprintf(path, sizeof(path), "%s/ready", argv[1]);
-	f = fopen(path, "w");
-	fprintf(f, "%d\n", getpid());
-	fclose(f);
+	victim_ready(argv[1]);
 	while (!stop)
 		pause();
 	for (int i = 0; i < NR_MAPS; i++)

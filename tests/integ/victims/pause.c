@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "ready.h"
+
 static volatile sig_atomic_t flag;
 static void on_usr1(int sig) { flag = 1; }
 
@@ -17,8 +19,6 @@ int main(int argc, char **argv)
 {
 	size_t n = 48 << 20;
 	uint64_t *mem = malloc(n), x = 88172645463325252ULL;
-	char path[4096];
-	FILE *f;
 
 	if (argc != 2 || !mem)
 		return 2;
@@ -30,10 +30,7 @@ int main(int argc, char **argv)
 		mem[i] = x;
 	}
 	signal(SIGUSR1, on_usr1);
-	snprintf(path, sizeof(path), "%s/ready", argv[1]);
-	f = fopen(path, "w");
-	fprintf(f, "%d\n", getpid());
-	fclose(f);
+	victim_ready(argv[1]);
 	while (!flag)
 		pause();
 	printf("WOKE\n");

@@ -13,10 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ready.h"
+
 int main(int argc, char **argv)
 {
 	char path[4096];
-	FILE *f;
 
 	if (argc != 3)
 		return 2;
@@ -40,10 +41,7 @@ int main(int argc, char **argv)
 	} else {
 		return 2;
 	}
-	snprintf(path, sizeof(path), "%s/ready", argv[2]);
-	f = fopen(path, "w");
-	fprintf(f, "%d\n", getpid());
-	fclose(f);
+	victim_ready(argv[2]);
 	for (;;)
 		pause();
 }

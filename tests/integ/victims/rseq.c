@@ -12,6 +12,8 @@
 #include <sys/rseq.h>
 #include <unistd.h>
 
+#include "ready.h"
+
 struct cs {
 	uint32_t version, flags;
 	uint64_t start_ip, post_commit_offset, abort_ip;
@@ -51,8 +53,6 @@ int main(int argc, char **argv)
 {
 	static struct cs cs;
 	uint64_t lost = 0, aborts = 0;
-	char path[4096];
-	FILE *f;
 
 	if (argc != 2)
 		return 2;
@@ -65,10 +65,7 @@ int main(int argc, char **argv)
 	cs.start_ip = (uint64_t)cs_start;
 	cs.post_commit_offset = (uint64_t)(cs_end - cs_start);
 	cs.abort_ip = (uint64_t)cs_abort;
-	snprintf(path, sizeof(path), "%s/ready", argv[1]);
-	f = fopen(path, "w");
-	fprintf(f, "%d\n", getpid());
-	fclose(f);
+	victim_ready(argv[1]);
 	cs_spin((uint64_t *)((char *)__builtin_thread_pointer() + __rseq_offset + 8), &cs, &lost,
 		&aborts, &stop);
 	printf("lost %llu aborts %llu\n", (unsigned long long)lost, (unsigned long long)aborts);

@@ -23,6 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ready.h"
+
 #include "vecloop.h"
 
 #define HEAP_MB 24
@@ -56,7 +58,6 @@ int main(int argc, char **argv)
 	uint64_t h_heap, h_anon, h_cow, h_none, h_shared;
 	unsigned char *heap, *anon, *cow, *none, *shared;
 	int datafd, outfd, libfd;
-	FILE *ready;
 	struct sigaction sa = { 0 };
 
 	if (argc != 2)
@@ -148,10 +149,7 @@ int main(int argc, char **argv)
 	prctl(PR_SET_NAME, "xc-victim");
 	personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE);
 
-	snprintf(path, sizeof(path), "%s/ready", argv[1]);
-	ready = fopen(path, "w");
-	fprintf(ready, "%d\n", getpid());
-	fclose(ready);
+	victim_ready(argv[1]);
 
 	/* Registers: the loop keeps its values until SIGUSR2; the handlers run
 	 * on a signal frame, which the kernel saves the vector state around. */

@@ -71,8 +71,5 @@ int arch_probe_vdso_remap(void);
 /* Jump to a restorer blob entry with arg and a fresh stack; never returns. */
 __attribute__((noreturn)) void arch_blob_jump(uint64_t entry, uint64_t arg, uint64_t sp);
 
-/* Cuts this thread's rseq registration (the C library's) before the address
- * space is replaced. */
-void arch_rseq_unregister_self(void);
 
 #endif

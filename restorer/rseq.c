@@ -5,9 +5,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "arch/arch.h"
+#include "restorer/rst.h"
 
-void arch_rseq_unregister_self(void)
+void rst_rseq_unregister_self(void)
 {
 	struct rseq *rs;
 
