@@ -20,18 +20,6 @@
 #include "restorer/restore.h"
 #include "restorer/rst.h"
 
-/* Child side: report the failure to the parent, which prints it. */
-int rst_child_fail(struct xc_rst *r, const char *obj, const char *step, int err)
-{
-	struct xc_rst_msg m = { .type = 2, .err = err };
-
-	snprintf(m.obj, sizeof(m.obj), "%s", obj);
-	snprintf(m.step, sizeof(m.step), "%s", step);
-	if (write(r->errfd, &m, sizeof(m)) < 0)
-		_exit(XC_EXIT_FAIL);
-	return err;
-}
-
 static __attribute__((noreturn)) void child_main(struct xc_rst *r, int gofd)
 {
 	char go;

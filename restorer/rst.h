@@ -77,7 +77,7 @@ int rst_image_load(struct xc_rst *r);
 void rst_image_close(struct xc_rst *r);
 
 /* child side: each returns 0 or -errno with the failure reported through
- * rst_child_fail() */
+ * rst_child_fail() (child.c) */
 int rst_child_fail(struct xc_rst *r, const char *obj, const char *step, int err);
 int rst_files(struct xc_rst *r);
 int rst_fs(struct xc_rst *r);

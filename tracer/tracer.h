@@ -106,7 +106,7 @@ int xc_vma_classify(const struct xc_vma *v, uint32_t *kind, const char **why);
 bool xc_page_wanted(uint32_t kind, uint64_t pagemap_entry);
 int xc_fd_classify(int fd, mode_t mode, const char *path, uint32_t *kind, const char **why);
 
-/* Reads /proc/PID/<name> into a malloc'd, NUL-terminated buffer. */
+/* procfile.c: reads /proc/PID/<name> into a malloc'd, NUL-terminated buffer. */
 int xc_proc_read(struct xc_dump *d, const char *name, char **buf, size_t *len);
 
 #endif
