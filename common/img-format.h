@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	3
+#define XC_IMG_VERSION	4
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -72,6 +72,7 @@ enum xc_rec_kind {
 	XC_REC_VDSO = 18,
 	XC_REC_CREDS = 19,
 	XC_REC_ITIMERS = 20,
+	XC_REC_FILE = 22,
 	XC_REC_BACKTRACE = 0x8015,	/* optional: informational only */
 	XC_REC_PAGE_DATA = 64,		/* in pages-<pid>.img */
 	XC_REC_END = 255,
@@ -178,6 +179,7 @@ struct xc_rec_vma {
 };
 static_assert(sizeof(struct xc_rec_vma) == 48, "doc: vma");
 
+/* Kinds of open file (xc_rec_file.kind). */
 enum xc_fd_kind {
 	XC_FD_REG = 1,		/* regular file or directory, reopened by path */
 	XC_FD_CHR = 2,		/* character device reopened by path (/dev/null) */
@@ -186,16 +188,33 @@ enum xc_fd_kind {
 
 #define XC_MAX_FD (1 << 20)	/* fs.nr_open's default: the dump refuses higher fds */
 
-struct xc_rec_fd {
-	int32_t fd;
+/* One open file description ("struct file"): what every descriptor that
+ * shares it (dup, dup2, F_DUPFD, fork) shares: offset, status flags, the
+ * file itself. Descriptors refer to it by id. */
+struct xc_rec_file {
+	uint32_t id;		/* 1, 2, 3, ... unique in the image */
 	uint32_t kind;		/* enum xc_fd_kind */
-	uint32_t flags;		/* open flags from fdinfo, O_CLOEXEC included */
+	uint32_t flags;		/* access mode and status flags, never O_CLOEXEC */
 	uint32_t mode;		/* st_mode */
 	int64_t pos;
 	uint64_t dev, ino;
+	uint64_t size;
+	int64_t mtime_sec;
+	int64_t mtime_nsec;
+	uint64_t reserved;	/* zero */
 	char path[4096];
 };
-static_assert(sizeof(struct xc_rec_fd) == 4136, "doc: fd");
+static_assert(sizeof(struct xc_rec_file) == 4168, "doc: file");
+
+/* One descriptor: a number in the fd table, pointing at an open file. */
+struct xc_rec_fd {
+	int32_t fd;
+	uint32_t file_id;	/* FILE id */
+	uint32_t fd_flags;	/* XC_FDF_* */
+	uint32_t reserved;	/* zero */
+};
+static_assert(sizeof(struct xc_rec_fd) == 16, "doc: fd");
+#define XC_FDF_CLOEXEC	0x1u	/* FD_CLOEXEC: per descriptor, not shared */
 
 struct xc_rec_fs {
 	uint32_t umask;

@@ -74,6 +74,7 @@ static bool len_ok(uint32_t kind, uint32_t len)
 	case XC_REC_FS: return len == sizeof(struct xc_rec_fs);
 	case XC_REC_VMA: return len == sizeof(struct xc_rec_vma);
 	case XC_REC_FD: return len == sizeof(struct xc_rec_fd);
+	case XC_REC_FILE: return len == sizeof(struct xc_rec_file);
 	case XC_REC_REGS: return len == sizeof(struct xc_rec_regs);
 	case XC_REC_MAPFILE: return len == sizeof(struct xc_rec_mapfile);
 	case XC_REC_INVENTORY: return len == sizeof(struct xc_rec_inventory);
@@ -84,7 +85,8 @@ static bool len_ok(uint32_t kind, uint32_t len)
 	return true;
 }
 
-static const struct xc_rec_mapfile *mapfile(struct xc_imgr *r, uint32_t id)
+/* The MAPFILE or FILE record of an id (both start with their u32 id). */
+static const void *by_id(struct xc_imgr *r, uint32_t kind, uint32_t id)
 {
 	const void *p;
 	uint32_t k, l;
@@ -92,13 +94,39 @@ static const struct xc_rec_mapfile *mapfile(struct xc_imgr *r, uint32_t id)
 
 	xc_imgr_rewind(r);
 	while (xc_imgr_next(r, &k, &p, &l) > 0)
-		if (k == XC_REC_MAPFILE && len_ok(k, l) &&
-		    ((const struct xc_rec_mapfile *)p)->id == id) {
+		if (k == kind && len_ok(k, l) && *(const uint32_t *)p == id) {
 			r->pos = pos;
 			return p;
 		}
 	r->pos = pos;
 	return NULL;
+}
+
+static const struct xc_rec_mapfile *mapfile(struct xc_imgr *r, uint32_t id)
+{
+	return by_id(r, XC_REC_MAPFILE, id);
+}
+
+static void show_fd(struct show *s, struct xc_imgr *r, const struct xc_rec_fd *fd)
+{
+	const struct xc_rec_file *f = by_id(r, XC_REC_FILE, fd->file_id);
+	static const struct xc_rec_file none;
+
+	if (!f)
+		f = &none;
+	if (s->json) {
+		sep(s);
+		printf("{\"fd\":%d,\"file\":%u,\"cloexec\":%s,\"kind\":\"%s\",\"flags\":%u,"
+		       "\"pos\":%lld,\"path\":",
+		       fd->fd, fd->file_id, fd->fd_flags & XC_FDF_CLOEXEC ? "true" : "false",
+		       fd_kind(f->kind), f->flags, (long long)f->pos);
+		jstr(f->path, sizeof(f->path));
+		printf("}");
+	} else {
+		printf("  %3d file %-3u %-9s flags %07o%s pos %-10lld %.*s\n", fd->fd, fd->file_id,
+		       fd_kind(f->kind), f->flags, fd->fd_flags & XC_FDF_CLOEXEC ? " cloexec" : "",
+		       (long long)f->pos, (int)sizeof(f->path), f->path);
+	}
 }
 
 /* Pages saved inside [start, end): the runs never span two VMAs. */
@@ -212,17 +240,7 @@ static void section(struct show *s, struct xc_imgr *r, uint32_t kind, const char
 		if (kind == XC_REC_VMA) {
 			show_vma(s, r, p);
 		} else if (kind == XC_REC_FD) {
-			const struct xc_rec_fd *f = p;
-			if (s->json) {
-				sep(s);
-				printf("{\"fd\":%d,\"kind\":\"%s\",\"flags\":%u,\"pos\":%lld,\"path\":",
-				       f->fd, fd_kind(f->kind), f->flags, (long long)f->pos);
-				jstr(f->path, sizeof(f->path));
-				printf("}");
-			} else {
-				printf("  %3d %-9s flags %07o pos %-10lld %.*s\n", f->fd, fd_kind(f->kind),
-				       f->flags, (long long)f->pos, (int)sizeof(f->path), f->path);
-			}
+			show_fd(s, r, p);
 		} else if (kind == XC_REC_REGS) {
 			if (s->json)
 				printf("{");

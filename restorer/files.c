@@ -1,7 +1,7 @@
 /* File descriptors, in the new task (child side). Service fds (the pipe to
  * the parent, the files behind mappings) are first moved above every target
- * fd, then each target fd is opened at its number and offset, then all that
- * is neither is closed. */
+ * fd, then each open file is opened once and dup'ed onto each of its fd
+ * numbers, then all that is neither is closed. */
 #define LOG_PREFIX "files: "
 #include <errno.h>
 #include <fcntl.h>
@@ -53,48 +53,121 @@ static int open_mapfiles(struct xc_rst *r)
 	return 0;
 }
 
-static int open_one(struct xc_rst *r, const struct xc_rec_fd *f)
+/* Reopens a file by path with its status flags and offset. */
+static int open_path(struct xc_rst *r, const struct xc_rec_file *f, const char *obj, int *out)
 {
-	char obj[64];
 	int flags = f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC);
-	int fd;
+	int fd, err;
 
-	snprintf(obj, sizeof(obj), "fd %d (%.40s)", f->fd, f->path);
-	if (f->kind == XC_FD_INHERIT) {
-		/* main() made sure fds 0-2 are open (on /dev/null if xckpt got
-		 * them closed), so this is xckpt's own stdio. */
-		if (fcntl(f->fd, F_GETFD) < 0)
-			return rst_child_fail(r, obj, "inherit stdio", -errno);
-		return 0;
-	}
 	/* Non-blocking, so that a path that became a FIFO since the check
 	 * cannot hang the restore; the recorded flags are set right after. */
-	fd = open(f->path, flags | O_NONBLOCK);
+	fd = open(f->path, flags | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return rst_child_fail(r, obj, "open", -errno);
 	if (!(flags & (O_NONBLOCK | O_PATH)) && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)) {
-		int err = -errno;
+		err = rst_child_fail(r, obj, "set file status flags", -errno);
 		close(fd);
-		return rst_child_fail(r, obj, "set file status flags", err);
+		return err;
 	}
 	/* O_PATH descriptors have no offset (lseek fails with EBADF). */
 	if (f->kind == XC_FD_REG && !S_ISDIR(f->mode) && !(f->flags & O_PATH) &&
 	    lseek(fd, f->pos, SEEK_SET) != f->pos) {
-		int err = -errno;
+		err = rst_child_fail(r, obj, "seek", -errno);
 		close(fd);
-		return rst_child_fail(r, obj, "seek", err);
+		return err;
 	}
-	if (fd != f->fd) {
-		if (dup3(fd, f->fd, f->flags & O_CLOEXEC) < 0) {
-			int err = -errno;
-			close(fd);
-			return rst_child_fail(r, obj, "dup", err);
-		}
-		close(fd);
-	} else if ((f->flags & O_CLOEXEC) && fcntl(fd, F_SETFD, FD_CLOEXEC)) {
-		return rst_child_fail(r, obj, "set close-on-exec", -errno);
-	}
+	*out = fd;
 	return 0;
+}
+
+/* Creates the open file description of one FILE record as a new fd (close
+ * on exec, any number). New kinds add a case here and one in
+ * tracer/files.c. */
+static int open_file(struct xc_rst *r, const struct xc_rec_file *f, const char *obj, int *out)
+{
+	switch (f->kind) {
+	case XC_FD_REG:
+	case XC_FD_CHR:
+		return open_path(r, f, obj, out);
+	}
+	return rst_child_fail(r, obj, "open", -EINVAL);
+}
+
+/* Puts the description open at src on fd n with n's own close-on-exec. */
+static int place_fd(struct xc_rst *r, int src, const struct xc_rec_fd *n, const char *obj)
+{
+	int cloexec = n->fd_flags & XC_FDF_CLOEXEC;
+
+	if (src == n->fd)
+		return fcntl(src, F_SETFD, cloexec ? FD_CLOEXEC : 0) ?
+			       rst_child_fail(r, obj, "set close-on-exec", -errno) : 0;
+	if (dup3(src, n->fd, cloexec ? O_CLOEXEC : 0) < 0)
+		return rst_child_fail(r, obj, "dup", -errno);
+	return 0;
+}
+
+/* One open file and every fd of it (fds[0..n), lowest fd first). An
+ * inherited one is the restoring xckpt's own stdio on fds 0-2, and its
+ * other fds are dups of the lowest. Anything else is opened once and
+ * dup'ed to each fd, so they share offset and flags as before. */
+static int restore_file(struct xc_rst *r, const struct xc_rec_file *f,
+			const struct xc_rec_fd *const *fds, size_t n)
+{
+	char obj[64];
+	int src = -1, err = 0;
+	bool keep = false;
+
+	snprintf(obj, sizeof(obj), "fd %d (%.40s)", fds[0]->fd, f->path);
+	if (f->kind == XC_FD_INHERIT) {
+		/* main() made sure fds 0-2 are open (on /dev/null if xckpt got
+		 * them closed), so this is xckpt's own stdio. */
+		for (size_t i = 0; !err && i < n && fds[i]->fd <= 2; i++)
+			if (fcntl(fds[i]->fd, F_GETFD) < 0)
+				err = rst_child_fail(r, obj, "inherit stdio", -errno);
+		for (size_t i = 0; !err && i < n; i++)
+			err = place_fd(r, fds[i]->fd <= 2 ? fds[i]->fd : fds[0]->fd, fds[i], obj);
+		return err;
+	}
+	err = open_file(r, f, obj, &src);
+	for (size_t i = 0; !err && i < n; i++) {
+		keep |= src == fds[i]->fd;
+		err = place_fd(r, src, fds[i], obj);
+	}
+	if (src >= 0 && (!keep || err))
+		close(src);
+	return err;
+}
+
+static int cmp_fd_by_file(const void *a, const void *b)
+{
+	const struct xc_rec_fd *x = *(const struct xc_rec_fd *const *)a;
+	const struct xc_rec_fd *y = *(const struct xc_rec_fd *const *)b;
+
+	if (x->file_id != y->file_id)
+		return x->file_id < y->file_id ? -1 : 1;
+	return x->fd < y->fd ? -1 : x->fd > y->fd;
+}
+
+/* Each open file once, with all its fds. fd numbers are unique in the image
+ * and every service fd sits above them; a new description lands on the
+ * lowest free number, which no fd placed before holds, and is closed once
+ * placed unless it is one of its own fds: so the order of files is free. */
+static int restore_fds(struct xc_rst *r)
+{
+	const struct xc_rec_fd **by_file = malloc((r->nr_fds + 1) * sizeof(*by_file));
+	int err = 0;
+
+	if (!by_file)
+		return rst_child_fail(r, "fds", "allocate", -ENOMEM);
+	memcpy(by_file, r->fds, r->nr_fds * sizeof(*by_file));
+	qsort(by_file, r->nr_fds, sizeof(*by_file), cmp_fd_by_file);
+	for (size_t i = 0, j; !err && i < r->nr_fds; i = j) {
+		for (j = i + 1; j < r->nr_fds && by_file[j]->file_id == by_file[i]->file_id; j++)
+			;
+		err = restore_file(r, r->ofiles[by_file[i]->file_id - 1], by_file + i, j - i);
+	}
+	free(by_file);
+	return err;
 }
 
 static int raise_nofile(struct xc_rst *r, rlim_t need)
@@ -145,10 +218,8 @@ int rst_files(struct xc_rst *r)
 	if (close_range(r->svc_base + 1, ~0U, 0))
 		return rst_child_fail(r, "inherited fds", "close_range", -errno);
 	err = open_mapfiles(r);
-	/* fd numbers are unique in the image and every service fd sits above
-	 * them, so each dup3() lands on a free or inherited slot: order is free. */
-	for (size_t i = 0; !err && i < r->nr_fds; i++)
-		err = open_one(r, r->fds[i]);
+	if (!err)
+		err = restore_fds(r);
 	if (err)
 		return err;
 	for (int fd = 0; fd < r->svc_base; fd++)

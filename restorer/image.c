@@ -39,20 +39,55 @@ static int push(const void ***arr, size_t *n, const void *p)
 /* Strings are fixed-size fields: each must end inside its field. */
 #define STR_OK(field) (memchr((field), 0, sizeof(field)) != NULL)
 
-/* An fd record: a sane number not seen before, a known kind; only stdio
- * may be inherited from the restoring xckpt. */
+/* An open file: ids 1, 2, 3, ... in order; a known kind that matches the
+ * file type. */
+static bool file_ok(const struct xc_rst *r, const struct xc_rec_file *f)
+{
+	if (f->id != r->nr_ofiles + 1 || !STR_OK(f->path))
+		return false;
+	switch (f->kind) {
+	case XC_FD_REG:
+		return S_ISREG(f->mode) || S_ISDIR(f->mode);
+	case XC_FD_CHR:
+		return S_ISCHR(f->mode);
+	case XC_FD_INHERIT:
+		return true;
+	}
+	return false;
+}
+
+/* An fd record: a sane number not seen before, referring to an open file
+ * recorded before it; only stdio may be inherited from the restoring xckpt,
+ * other fds of such a file are dups of it (checked in files_ok()). */
 static bool fd_ok(const struct xc_rst *r, const struct xc_rec_fd *f)
 {
-	if (f->fd < 0 || f->fd >= XC_MAX_FD || !STR_OK(f->path))
-		return false;
-	if (f->kind == XC_FD_REG ? !(S_ISREG(f->mode) || S_ISDIR(f->mode)) :
-	    f->kind == XC_FD_CHR ? !S_ISCHR(f->mode) :
-	    !(f->kind == XC_FD_INHERIT && f->fd <= 2))
+	if (f->fd < 0 || f->fd >= XC_MAX_FD || !f->file_id || f->file_id > r->nr_ofiles)
 		return false;
 	for (size_t i = 0; i < r->nr_fds; i++)
 		if (r->fds[i]->fd == f->fd)
 			return false;
 	return true;
+}
+
+/* Every open file has an fd, and an inherited one has one on fd 0-2. */
+static int files_ok(struct xc_rst *r, const char *name)
+{
+	uint8_t *seen = calloc(r->nr_ofiles + 1, 1);
+
+	if (!seen)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nr_fds; i++)
+		seen[r->fds[i]->file_id] |= r->fds[i]->fd <= 2 ? 3 : 1;
+	for (size_t i = 0; i < r->nr_ofiles; i++) {
+		uint8_t s = seen[i + 1];
+
+		if (!s || (r->ofiles[i]->kind == XC_FD_INHERIT && s != 3)) {
+			free(seen);
+			return bad(r, name, "open file record without a valid fd");
+		}
+	}
+	free(seen);
+	return 0;
 }
 
 #define ONE(field, type)							\
@@ -103,6 +138,10 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 		if (len != sizeof(struct xc_rec_vma))
 			return bad(r, name, "bad vma record");
 		return push((const void ***)&r->vmas, &r->nr_vmas, p);
+	case XC_REC_FILE:
+		if (len != sizeof(struct xc_rec_file) || !file_ok(r, p))
+			return bad(r, name, "bad open file record");
+		return push((const void ***)&r->ofiles, &r->nr_ofiles, p);
 	case XC_REC_FD:
 		if (len != sizeof(struct xc_rec_fd) || !fd_ok(r, p))
 			return bad(r, name, "bad fd record");
@@ -199,21 +238,20 @@ static int check_files(struct xc_rst *r)
  * content may have moved on, as a log file does). */
 static int check_fds(struct xc_rst *r)
 {
-	for (size_t i = 0; i < r->nr_fds; i++) {
-		const struct xc_rec_fd *f = r->fds[i];
-
+	for (size_t i = 0; i < r->nr_ofiles; i++) {
+		const struct xc_rec_file *f = r->ofiles[i];
 		struct stat st;
 
 		if (f->kind == XC_FD_INHERIT)
 			continue;
 		r->ctx->exit_hint = XC_EXIT_IMAGE;
 		if (stat(f->path, &st))
-			return xc_failf(r->ctx, r->pid, "file is gone", -errno, "fd %d (%s)", f->fd,
-					f->path);
+			return xc_failf(r->ctx, r->pid, "file is gone", -errno, "open file %u (%s)",
+					f->id, f->path);
 		/* Another type now (a FIFO would block the open): refuse. */
 		if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT))
 			return xc_failf(r->ctx, r->pid, "file changed its type since the dump",
-					-ESTALE, "fd %d (%s)", f->fd, f->path);
+					-ESTALE, "open file %u (%s)", f->id, f->path);
 		r->ctx->exit_hint = 0;
 	}
 	return 0;
@@ -302,6 +340,10 @@ static int load_proc(struct xc_rst *r)
 	if (r->xstate_hdr->tid != (uint32_t)r->pid || r->xstate_hdr->size > ARCH_XSTATE_MAX)
 		return bad(r, name, "bad xstate record");
 	err = check_vmas(r, name);
+	if (!err)
+		err = files_ok(r, name);
+	if (err == -ENOMEM)
+		return xc_fail(r->ctx, r->pid, name, "allocate", err);
 	if (!err) {
 		snprintf(name, sizeof(name), "pages-%d.img", r->pid);
 		err = xc_pager_open(r->ctx, &r->pager, r->dirfd, name, r->runs, r->nr_runs,
@@ -392,6 +434,7 @@ void rst_image_close(struct xc_rst *r)
 	free(r->files);
 	free(r->vmas);
 	free(r->fds);
+	free(r->ofiles);
 	free(r->sigs);
 	free(r->file_fds);
 	if (r->dirfd >= 0)

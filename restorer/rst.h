@@ -34,6 +34,8 @@ struct xc_rst {
 	size_t nr_files;
 	const struct xc_rec_vma **vmas;
 	size_t nr_vmas;
+	const struct xc_rec_file **ofiles;	/* open files, by id - 1 */
+	size_t nr_ofiles;
 	const struct xc_rec_fd **fds;
 	size_t nr_fds;
 	const struct xc_rec_fs *fs;

@@ -108,7 +108,7 @@ static int collect(struct xc_dump *d)
 	if (!err)
 		err = dump_mm_collect(d);
 	if (!err)
-		err = dump_files_check(d);
+		err = dump_files_collect(d);
 	if (!err)
 		err = dump_backtrace_collect(d);
 	if (!err)
@@ -250,6 +250,8 @@ static void dump_free(struct xc_dump *d)
 	free(d->vma_kind);
 	free(d->vma_file);
 	free(d->files);
+	free(d->ofiles);
+	free(d->fds);
 	free(d->bt);
 	if (d->memfd >= 0)
 		close(d->memfd);
@@ -259,13 +261,16 @@ static void dump_free(struct xc_dump *d)
 
 int xc_dump(struct xc_ctx *ctx)
 {
-	struct xc_dump d = { .ctx = ctx, .pid = ctx->pid, .procfd = -1, .memfd = -1 };
+	struct xc_file_ids file_ids;
+	struct xc_dump d = { .ctx = ctx, .pid = ctx->pid, .procfd = -1, .memfd = -1,
+			     .file_ids = &file_ids };
 	struct xc_imgdir dir = { .fd = -1 };
 	double t0 = xc_now();
 	int err;
 
 	d.img.fd = -1;
 	d.pages.w.fd = -1;
+	xc_file_ids_init(&file_ids, NULL);
 	xc_interrupt_guard();
 	xc_step_begin(ctx, "check");
 	err = check_target(&d);
@@ -317,5 +322,6 @@ out:
 		xc_imgdir_abort(&dir);
 	}
 	dump_free(&d);
+	xc_file_ids_free(&file_ids);
 	return err;
 }

@@ -1,7 +1,10 @@
-/* File descriptors. Regular files and directories are reopened by path at
- * their offset; /dev/null-like devices by path; a terminal, pipe or socket on
- * fd 0-2 is taken from the restoring xckpt (a shell job). Anything else is
- * refused before the target is touched. */
+/* File descriptors and the open files behind them. Each open file
+ * description is recorded once (FILE) and each fd as a reference to it (FD),
+ * so dups share offset and flags again after restore (file-ids.c).
+ * Regular files and directories are reopened by path at their offset;
+ * /dev/null-like devices by path; a terminal, pipe or socket on fd 0-2 is
+ * taken from the restoring xckpt (a shell job). Anything else is refused
+ * before the target is touched. */
 #define LOG_PREFIX "files: "
 #include <dirent.h>
 #include <errno.h>
@@ -61,27 +64,52 @@ static int unsupported(struct xc_dump *d, int fd, const char *path, const char *
 	return xc_failf(d->ctx, d->pid, why, -ENOTSUP, "fd %d (%s)", fd, path);
 }
 
-static int describe(struct xc_dump *d, int dfd, int fd, struct xc_rec_fd *r)
+/* A regular file or directory is reopened by path: the path must still
+ * lead to the very file. */
+static int describe_reg(struct xc_dump *d, int fd, struct xc_rec_file *f)
+{
+	struct stat pst;
+
+	if (stat(f->path, &pst) || pst.st_dev != f->dev || pst.st_ino != f->ino)
+		return unsupported(d, fd, f->path, "file was deleted or replaced since it was opened");
+	return 0;
+}
+
+/* What each kind of open file needs beyond the common fields. New kinds
+ * add a case here and one in restorer/files.c. */
+static int describe_kind(struct xc_dump *d, int fd, struct xc_rec_file *f)
+{
+	switch (f->kind) {
+	case XC_FD_REG:
+		return describe_reg(d, fd, f);
+	case XC_FD_CHR:
+	case XC_FD_INHERIT:
+		return 0;
+	}
+	return unsupported(d, fd, f->path, "this kind of file is not supported yet");
+}
+
+/* The open file description behind one fd, and the fd's own flags. */
+static int describe(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f, uint32_t *fd_flags)
 {
 	const char *why;
 	char name[32], *info;
 	struct xc_fdinfo fi;
-	struct stat st, pst;
+	struct stat st;
 	size_t len;
 	ssize_t n;
 	int err;
 
-	memset(r, 0, sizeof(*r));
-	r->fd = fd;
+	memset(f, 0, sizeof(*f));
 	if (fd >= XC_MAX_FD)
 		return unsupported(d, fd, "", "fd number above 2^20 is not supported");
 	snprintf(name, sizeof(name), "%d", fd);
-	n = readlinkat(dfd, name, r->path, sizeof(r->path) - 1);
+	n = readlinkat(dfd, name, f->path, sizeof(f->path) - 1);
 	if (n < 0)
 		return xc_failf(d->ctx, d->pid, "readlink", -errno, "fd %d", fd);
-	r->path[n] = 0;
+	f->path[n] = 0;
 	if (fstatat(dfd, name, &st, 0))
-		return xc_failf(d->ctx, d->pid, "stat", -errno, "fd %d (%s)", fd, r->path);
+		return xc_failf(d->ctx, d->pid, "stat", -errno, "fd %d (%s)", fd, f->path);
 	snprintf(name, sizeof(name), "fdinfo/%d", fd);
 	err = xc_proc_read(d, name, &info, &len);
 	if (err)
@@ -89,61 +117,104 @@ static int describe(struct xc_dump *d, int dfd, int fd, struct xc_rec_fd *r)
 	err = xc_parse_fdinfo(info, len, &fi);
 	free(info);
 	if (err)
-		return xc_failf(d->ctx, d->pid, "parse fdinfo", err, "fd %d (%s)", fd, r->path);
-	r->flags = fi.flags;
-	r->pos = fi.pos;
-	r->mode = st.st_mode;
-	r->dev = st.st_dev;
-	r->ino = st.st_ino;
+		return xc_failf(d->ctx, d->pid, "parse fdinfo", err, "fd %d (%s)", fd, f->path);
+	/* fdinfo's flags carry the fd's close-on-exec bit among the
+	 * description's status flags: split them. */
+	*fd_flags = fi.flags & O_CLOEXEC ? XC_FDF_CLOEXEC : 0;
+	f->flags = fi.flags & ~(uint32_t)O_CLOEXEC;
+	f->pos = fi.pos;
+	f->mode = st.st_mode;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->size = (uint64_t)st.st_size;
+	f->mtime_sec = st.st_mtim.tv_sec;
+	f->mtime_nsec = st.st_mtim.tv_nsec;
 
-	if (xc_fd_classify(fd, st.st_mode, r->path, &r->kind, &why))
-		return unsupported(d, fd, r->path, why);
+	if (xc_fd_classify(fd, st.st_mode, f->path, &f->kind, &why))
+		return unsupported(d, fd, f->path, why);
 	if (fi.nr_locks)
-		return unsupported(d, fd, r->path, "file locks are not supported yet");
-	if (r->kind != XC_FD_REG)
-		return 0;
-	if (stat(r->path, &pst) || pst.st_dev != st.st_dev || pst.st_ino != st.st_ino)
-		return unsupported(d, fd, r->path, "file was deleted or replaced since it was opened");
-	r->kind = XC_FD_REG;
+		return unsupported(d, fd, f->path, "file locks are not supported yet");
+	return describe_kind(d, fd, f);
+}
+
+static int add_fd(struct xc_dump *d, int fd, uint32_t id, uint32_t fd_flags)
+{
+	struct xc_rec_fd *nv = realloc(d->fds, (d->nr_fds + 1) * sizeof(*nv));
+
+	if (!nv)
+		return xc_fail(d->ctx, d->pid, "fds", "allocate", -ENOMEM);
+	d->fds = nv;
+	d->fds[d->nr_fds++] = (struct xc_rec_fd){ .fd = fd, .file_id = id, .fd_flags = fd_flags };
 	return 0;
 }
 
-/* Walks fd/ and calls describe(); with put, writes the records too. */
-static int walk(struct xc_dump *d, bool put)
+/* One fd: a reference to a description seen before, or a new description
+ * kept for the image. */
+static int collect_fd(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f)
 {
-	struct xc_rec_fd *r = malloc(sizeof(*r));
+	struct xc_rec_file *nv;
+	uint32_t fd_flags, id;
+	bool is_new;
+	int err;
+
+	err = describe(d, dfd, fd, f, &fd_flags);
+	if (err)
+		return err;
+	err = xc_file_ids_get(d->file_ids, d->pid, fd, f->dev, f->ino, &id, &is_new);
+	if (err)
+		return xc_failf(d->ctx, d->pid, "kcmp", err, "fd %d (%s)", fd, f->path);
+	if (is_new) {
+		nv = realloc(d->ofiles, (d->nr_ofiles + 1) * sizeof(*nv));
+		if (!nv)
+			return xc_fail(d->ctx, d->pid, "fds", "allocate", -ENOMEM);
+		d->ofiles = nv;
+		f->id = id;
+		d->ofiles[d->nr_ofiles++] = *f;
+	}
+	return add_fd(d, fd, id, fd_flags);
+}
+
+/* Walks fd/ once, while the target is stopped and before the parasite
+ * changes anything, and keeps what the image will hold. */
+int dump_files_collect(struct xc_dump *d)
+{
+	struct xc_rec_file *f = malloc(sizeof(*f));
 	struct dirent *de;
 	DIR *dir;
 	int dfd, err = 0;
 
-	if (!r)
+	if (!f)
 		return xc_fail(d->ctx, d->pid, "fds", "allocate", -ENOMEM);
 	dfd = openat(d->procfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || !(dir = fdopendir(dfd))) {
 		err = xc_fail(d->ctx, d->pid, "fd/", "open", -errno);
 		if (dfd >= 0)
 			close(dfd);
-		free(r);
+		free(f);
 		return err;
 	}
 	while (!err && (de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
-		err = describe(d, dfd, atoi(de->d_name), r);
-		if (!err && put)
-			err = xc_imgw_put(d->ctx, &d->img, XC_REC_FD, r, sizeof(*r));
+		err = collect_fd(d, dfd, atoi(de->d_name), f);
 	}
 	closedir(dir);
-	free(r);
+	free(f);
 	return err;
 }
 
-int dump_files_check(struct xc_dump *d)
-{
-	return walk(d, false);
-}
-
+/* Each description before the first fd that refers to it. */
 int dump_files(struct xc_dump *d)
 {
-	return walk(d, true);
+	size_t next = 0;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < d->nr_fds; i++) {
+		if (next < d->nr_ofiles && d->ofiles[next].id == d->fds[i].file_id)
+			err = xc_imgw_put(d->ctx, &d->img, XC_REC_FILE, &d->ofiles[next++],
+					  sizeof(d->ofiles[0]));
+		if (!err)
+			err = xc_imgw_put(d->ctx, &d->img, XC_REC_FD, &d->fds[i], sizeof(d->fds[i]));
+	}
+	return err;
 }

@@ -27,6 +27,21 @@ struct xc_dump_mapfile {
 	struct xc_rec_mapfile rec;
 };
 
+/* file-ids.c: one witness (pid, fd) per open file description of the dump. */
+struct xc_file_id {
+	pid_t pid;
+	int fd;
+	uint64_t dev, ino;
+	uint32_t id;
+};
+struct xc_file_ids {
+	struct xc_file_id *v;
+	size_t n, cap;
+	uint32_t next_id;
+	/* 1: same description, 0: not, -errno; kcmp(KCMP_FILE) but in tests */
+	int (*same)(pid_t pid1, int fd1, pid_t pid2, int fd2);
+};
+
 struct xc_dump {
 	struct xc_ctx *ctx;
 	pid_t pid;
@@ -41,6 +56,13 @@ struct xc_dump {
 	uint32_t *vma_file;		/* mapfile id */
 	struct xc_rec_mapfile *files;
 	size_t nr_files;
+
+	/* Open files, collected before the target is changed (files.c). */
+	struct xc_file_ids *file_ids;	/* shared by every process of the dump */
+	struct xc_rec_file *ofiles;	/* descriptions first seen in this process */
+	size_t nr_ofiles;
+	struct xc_rec_fd *fds;
+	size_t nr_fds;
 
 	bool seized;
 	bool stopped;			/* in a job-control stop before the seize */
@@ -91,7 +113,7 @@ int dump_creds(struct xc_dump *d);
 int dump_mm_collect(struct xc_dump *d);	/* before any change to the target */
 int dump_mm(struct xc_dump *d);
 int dump_pages(struct xc_dump *d);
-int dump_files_check(struct xc_dump *d);
+int dump_files_collect(struct xc_dump *d);	/* before any change to the target */
 int dump_files(struct xc_dump *d);
 int dump_fs(struct xc_dump *d);
 int dump_rlimits(struct xc_dump *d);
@@ -100,6 +122,15 @@ int dump_rseq_fixup(struct xc_dump *d);	/* right after seize */
 int dump_thread(struct xc_dump *d);
 int dump_backtrace_collect(struct xc_dump *d);	/* right after seize */
 int dump_backtrace(struct xc_dump *d);
+
+/* file-ids.c */
+void xc_file_ids_init(struct xc_file_ids *t, int (*same)(pid_t, int, pid_t, int));
+void xc_file_ids_free(struct xc_file_ids *t);
+/* The id of the open file description behind (pid, fd): that of a
+ * description seen before in this dump, or a new one (*is_new). */
+int xc_file_ids_get(struct xc_file_ids *t, pid_t pid, int fd, uint64_t dev, uint64_t ino,
+		    uint32_t *id, bool *is_new);
+int xc_kcmp_same_file(pid_t pid1, int fd1, pid_t pid2, int fd2);
 
 /* Pure decisions (unit-tested). */
 int xc_vma_classify(const struct xc_vma *v, uint32_t *kind, const char **why);
