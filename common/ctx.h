@@ -43,6 +43,9 @@ struct xc_ctx {
 	int level;
 	int jobs;		/* dump: compression threads; restore: page writers; -1: one per CPU */
 
+	/* plugins (plugins/): their own options */
+	bool plugin_example;	/* dump: the example plugin records the timer slack */
+
 	/* restore */
 	bool detach;
 	const char *pidfile;

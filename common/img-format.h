@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	4
+#define XC_IMG_VERSION	5
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -48,8 +48,8 @@ static_assert(sizeof(struct xc_rec_hdr) == 16, "doc: record header");
 
 /* Record kinds. Adding a kind: docs/image-format.md, this header,
  * common/show.c, tests/unit/test_img.c. Kinds 0x1000-0x1fff belong to
- * plugins, which frame their records through the core and parse them
- * themselves. Readers skip kinds they do not know only when the record's
+ * plugins (section 5.18 of the doc, plugins/plugin.h), which frame their
+ * records through the core and parse them themselves. Readers skip kinds they do not know only when the record's
  * kind has bit 15 set ("optional"). */
 enum xc_rec_kind {
 	XC_REC_INVENTORY = 1,

@@ -36,7 +36,7 @@ static const char usage_main[] =
 
 static const char usage_dump[] =
 	"usage: xckpt dump --pid PID -D DIR [--leave-running] [--compress zstd[:LEVEL]|none]\n"
-	"                  [--threads N]\n"
+	"                  [--threads N] [--plugin-example]\n"
 	"\n"
 	"Save process PID into the new or empty directory DIR. The image is written\n"
 	"to a temporary directory, synced, then renamed to DIR. By default the\n"
@@ -47,6 +47,8 @@ static const char usage_dump[] =
 	"  -R, --leave-running    resume the process after the dump instead of killing it\n"
 	"  -z, --compress CODEC   zstd (default, level 1), zstd:LEVEL (1-19) or none\n"
 	"  -j, --threads N        compression threads (default: one per CPU, at most 8)\n"
+	"      --plugin-example   run the example plugin (records the timer slack;\n"
+	"                         docs/plugins.md)\n"
 	"  -v, --verbose          progress and timing of each step\n";
 
 static const char usage_restore[] =
@@ -107,7 +109,7 @@ static int parse_compress(struct xc_ctx *ctx, const char *v)
 	return (*end || ctx->level < 1 || ctx->level > 19) ? -1 : 0;
 }
 
-enum { OPT_JSON = 0x100, OPT_PIDFILE };
+enum { OPT_JSON = 0x100, OPT_PIDFILE, OPT_PLUGIN_EXAMPLE };
 
 static const struct option opts[] = {
 	{ "pid", required_argument, 0, 'p' },
@@ -118,6 +120,7 @@ static const struct option opts[] = {
 	{ "pidfile", required_argument, 0, OPT_PIDFILE },
 	{ "json", no_argument, 0, OPT_JSON },
 	{ "threads", required_argument, 0, 'j' },
+	{ "plugin-example", no_argument, 0, OPT_PLUGIN_EXAMPLE },
 	{ "verbose", no_argument, 0, 'v' },
 	{ "help", no_argument, 0, 'h' },
 	{ 0, 0, 0, 0 },
@@ -142,7 +145,7 @@ static bool allowed(enum xc_cmd cmd, int opt)
 	case 'v': case 'h': return true;
 	case 'D': return cmd != XC_CMD_CHECK;
 	case 'j': return cmd == XC_CMD_DUMP || cmd == XC_CMD_RESTORE;
-	case 'p': case 'R': case 'z': return cmd == XC_CMD_DUMP;
+	case 'p': case 'R': case 'z': case OPT_PLUGIN_EXAMPLE: return cmd == XC_CMD_DUMP;
 	case 'd': case OPT_PIDFILE: return cmd == XC_CMD_RESTORE;
 	case OPT_JSON: return cmd == XC_CMD_SHOW;
 	}
@@ -183,6 +186,7 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 				return usage_error(name, "bad --threads '%s' (1-8)", optarg);
 			break;
 		case OPT_PIDFILE: ctx->pidfile = optarg; break;
+		case OPT_PLUGIN_EXAMPLE: ctx->plugin_example = true; break;
 		case OPT_JSON: ctx->json = true; break;
 		case 'v': ctx->verbose++; break;
 		case 'h': fputs(help, stdout); exit(0);

@@ -14,6 +14,7 @@
 #include "common/ctx.h"
 #include "common/img.h"
 #include "common/log.h"
+#include "plugins/plugin.h"
 
 struct show {
 	struct xc_ctx *ctx;
@@ -221,6 +222,45 @@ static void show_bt(struct show *s, const void *p, uint32_t len)
 	}
 }
 
+/* Plugin records, each described by its owner. */
+static void show_plugins(struct show *s, struct xc_imgr *r)
+{
+	const void *p;
+	uint32_t k, l;
+	bool any = false;
+
+	xc_imgr_rewind(r);
+	if (s->json) {
+		printf(",\"plugins\":[");
+		s->first = true;
+	}
+	while (xc_imgr_next(r, &k, &p, &l) > 0) {
+		const struct xc_plugin *pl;
+		char text[256] = "no description";
+
+		if (!xc_plugin_kind(k))
+			continue;
+		pl = xc_plugin_owner(k);
+		if (pl && pl->describe)
+			pl->describe(k & ~XC_REC_OPTIONAL, p, l, text, sizeof(text));
+		if (s->json) {
+			sep(s);
+			printf("{\"plugin\":");
+			jstr(pl ? pl->name : "?", 64);
+			printf(",\"kind\":%u,\"bytes\":%u,\"text\":", k, l);
+			jstr(text, sizeof(text));
+			printf("}");
+		} else {
+			if (!any)
+				printf("\nplugins:\n");
+			printf("  %-8s %#06x %s\n", pl ? pl->name : "?", k, text);
+		}
+		any = true;
+	}
+	if (s->json)
+		printf("]");
+}
+
 /* One pass per section keeps text and JSON in the same order. */
 static void section(struct show *s, struct xc_imgr *r, uint32_t kind, const char *title)
 {
@@ -362,6 +402,7 @@ int xc_show(struct xc_ctx *ctx)
 	section(&s, &proc, XC_REC_FD, s.json ? "fds" : "\nfile descriptors");
 	section(&s, &proc, XC_REC_REGS, s.json ? "registers" : "\nregisters (" ARCH_NAME ")");
 	section(&s, &proc, XC_REC_BACKTRACE, s.json ? "stack" : "\nstack at dump");
+	show_plugins(&s, &proc);
 	if (s.json)
 		printf("}\n");
 	xc_imgr_close(&proc);

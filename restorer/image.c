@@ -36,6 +36,18 @@ static int push(const void ***arr, size_t *n, const void *p)
 	return 0;
 }
 
+/* A plugin's record: kept for its owner, which checks it (plugin.c). */
+static int push_plugin_rec(struct xc_rst *r, uint32_t kind, const void *p, uint32_t len)
+{
+	struct xc_plugin_rec *n = realloc(r->plugin_recs, (r->nr_plugin_recs + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	n[r->nr_plugin_recs++] = (struct xc_plugin_rec){ .kind = kind, .len = len, .data = p };
+	r->plugin_recs = n;
+	return 0;
+}
+
 /* Strings are fixed-size fields: each must end inside its field. */
 #define STR_OK(field) (memchr((field), 0, sizeof(field)) != NULL)
 
@@ -163,6 +175,8 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 		r->nr_blocks = len / sizeof(struct xc_page_block);
 		break;
 	default:
+		if (xc_plugin_kind(kind))
+			return push_plugin_rec(r, kind, p, len);
 		if (!(kind & XC_REC_OPTIONAL))
 			return bad(r, name, "unknown record kind");
 	}
@@ -436,6 +450,7 @@ void rst_image_close(struct xc_rst *r)
 	free(r->fds);
 	free(r->ofiles);
 	free(r->sigs);
+	free(r->plugin_recs);
 	free(r->file_fds);
 	if (r->dirfd >= 0)
 		close(r->dirfd);

@@ -1,7 +1,8 @@
 /* The restore, in order: read and check the whole image → create the task
  * with its pid (clone3) → in the task: files, fs, task, signals, then the
  * blob → in xckpt: pages, then follow the blob's return into the target and
- * remove the blob → wait or detach. This file only orders the phases. */
+ * remove the blob → plugins' restore → release → plugins' resume → wait or
+ * detach. This file only orders the phases. */
 #define LOG_PREFIX "restore: "
 #include <errno.h>
 #include <fcntl.h>
@@ -160,6 +161,12 @@ static int finish(struct xc_rst *r, pid_t pid)
 		return xc_fail(r->ctx, pid, "registers", "ptrace setregs", err);
 	if (ptrace(PTRACE_SETSIGMASK, pid, sizeof(mask), &mask))
 		return xc_fail(r->ctx, pid, "signal mask", "ptrace setsigmask", -errno);
+	return 0;
+}
+
+/* Let it run: the last step, after the plugins' restore. */
+static int release(struct xc_rst *r, pid_t pid)
+{
 	/* A job stopped at dump is stopped again before it runs one
 	 * instruction: the signal waits, pending, until the detach. */
 	if ((r->thread->flags & XC_THR_STOPPED) && kill(pid, SIGSTOP))
@@ -240,6 +247,9 @@ int xc_restore(struct xc_ctx *ctx)
 
 	xc_step_begin(ctx, "validate");
 	err = rst_image_load(&r);
+	if (!err)
+		err = xc_plugins_init(&r.plugins, ctx, XC_STAGE_RESTORE, r.plugin_recs,
+				      r.nr_plugin_recs, r.pid);
 	if (err)
 		goto out;
 	if (pipe2(go, O_CLOEXEC) || pipe2(msg, O_CLOEXEC)) {
@@ -290,8 +300,17 @@ int xc_restore(struct xc_ctx *ctx)
 	}
 	if (!err)
 		err = finish(&r, pid);
+	if (!err) {
+		xc_step_begin(ctx, "plugins");
+		err = xc_plugins_restore(&r.plugins, pid);
+	}
+	if (!err)
+		err = release(&r, pid);
+	if (!err)
+		err = xc_plugins_resume(&r.plugins, pid);
 	if (err)
 		goto kill;
+	xc_plugins_fini(&r.plugins, 0);
 	xc_step_end(ctx);
 	if (ctx->pidfile) {
 		FILE *f = fopen(ctx->pidfile, "we");
@@ -312,6 +331,7 @@ kill:
 reap:
 	waitpid(pid, NULL, __WALL);
 out:
+	xc_plugins_fini(&r.plugins, err);
 	xc_step_end(ctx);
 	rst_image_close(&r);
 	for (int i = 0; i < 2; i++) {

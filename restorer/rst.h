@@ -12,6 +12,7 @@
 #include "common/ctx.h"
 #include "common/img-pages.h"
 #include "common/img.h"
+#include "plugins/plugin.h"
 #include "restorer/blob/args.h"
 
 struct xc_rst_siginfo {
@@ -55,6 +56,9 @@ struct xc_rst {
 	const struct xc_page_block *blocks;
 	size_t nr_blocks;
 	struct xc_pager pager;
+	struct xc_plugin_rec *plugin_recs;	/* kinds 0x1000-0x1fff, in image order */
+	size_t nr_plugin_recs;
+	struct xc_plugins plugins;
 
 	/* child side */
 	int *file_fds;			/* per mapfile, by id - 1 */

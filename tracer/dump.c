@@ -175,6 +175,10 @@ static int write_proc(struct xc_dump *d)
 	if (!err)
 		err = xc_imgw_put(d->ctx, &d->img, XC_REC_PAGE_BLOCKS, d->pages.blocks,
 				  d->pages.nr_blocks * sizeof(*d->pages.blocks));
+	if (!err) {
+		xc_step_begin(d->ctx, "plugins");
+		err = xc_plugins_dump(&d->plugins, d->pid, &d->img);
+	}
 	if (err)
 		goto fail;
 	return xc_imgw_close(d->ctx, &d->img);
@@ -273,12 +277,21 @@ int xc_dump(struct xc_ctx *ctx)
 	xc_file_ids_init(&file_ids, NULL);
 	xc_interrupt_guard();
 	xc_step_begin(ctx, "check");
-	err = check_target(&d);
+	err = xc_plugins_init(&d.plugins, ctx, XC_STAGE_DUMP, NULL, 0, d.pid);
+	if (!err)
+		err = check_target(&d);
 	if (!err)
 		err = xc_imgdir_begin(ctx, &dir, ctx->dir);
 	if (err)
 		goto out;
 	d.dirfd = dir.fd;
+	/* Devices are quiesced while the target still runs (a driver's own
+	 * threads must run to do it); from here on a failure undoes it in
+	 * xc_plugins_fini(). */
+	xc_step_begin(ctx, "pause");
+	err = xc_plugins_pause(&d.plugins, d.pid);
+	if (err)
+		goto out;
 	xc_step_begin(ctx, "seize");
 	err = xc_seize(&d);
 	if (!err) {
@@ -300,10 +313,12 @@ int xc_dump(struct xc_ctx *ctx)
 	if (err)
 		goto out;
 	xc_step_begin(ctx, ctx->leave_running ? "resume" : "kill");
-	if (ctx->leave_running)
+	if (ctx->leave_running) {
 		xc_release(&d);
-	else
+		err = xc_plugins_resume(&d.plugins, d.pid);
+	} else {
 		err = xc_kill(&d);
+	}
 	xc_step_end(ctx);
 	xc_info("pid %d: %llu pages scanned, %llu zero, %llu MiB raw -> %llu MiB stored, %.3f s",
 		d.pid, (unsigned long long)d.pages_scanned, (unsigned long long)d.pages_zero,
@@ -321,6 +336,8 @@ out:
 		xc_release(&d);
 		xc_imgdir_abort(&dir);
 	}
+	/* After the release: undoing a device pause needs the target running. */
+	xc_plugins_fini(&d.plugins, err);
 	dump_free(&d);
 	xc_file_ids_free(&file_ids);
 	return err;

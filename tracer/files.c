@@ -130,6 +130,10 @@ static int describe(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f, u
 	f->mtime_sec = st.st_mtim.tv_sec;
 	f->mtime_nsec = st.st_mtim.tv_nsec;
 
+	/* A plugin's fd (a device it drives) stays out of the image: kind 0. */
+	err = xc_plugins_claim_fd(&d->plugins, d->pid, fd, f->path, st.st_mode);
+	if (err != -ENOTSUP)
+		return err;
 	if (xc_fd_classify(fd, st.st_mode, f->path, &f->kind, &why))
 		return unsupported(d, fd, f->path, why);
 	if (fi.nr_locks)
@@ -158,7 +162,7 @@ static int collect_fd(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f)
 	int err;
 
 	err = describe(d, dfd, fd, f, &fd_flags);
-	if (err)
+	if (err || !f->kind)
 		return err;
 	err = xc_file_ids_get(d->file_ids, d->pid, fd, f->dev, f->ino, &id, &is_new);
 	if (err)

@@ -27,7 +27,6 @@
 #include "common/buildid.h"
 #include "common/crc32c.h"
 #include "common/log.h"
-#include "plugins/plugin.h"
 #include "tracer/tracer.h"
 
 #define PM_PRESENT	(1ULL << 63)
@@ -145,8 +144,11 @@ static int classify(struct xc_dump *d, size_t i)
 	const struct xc_vma *v = &d->vmas[i];
 	const char *why;
 
-	if (xc_plugins_claim_vma(d->pid, v))
-		return unsupported(d, v, "claimed by a plugin that cannot dump it yet");
+	int err = xc_plugins_claim_vma(&d->plugins, d->pid, v);
+
+	/* A plugin's mapping stays out of the image: the plugin brings it back. */
+	if (err != -ENOTSUP)
+		return err;
 	if (xc_vma_classify(v, &d->vma_kind[i], &why))
 		return unsupported(d, v, why);
 	if (d->vma_kind[i] == XC_VMA_FILE_PRIV || d->vma_kind[i] == XC_VMA_FILE_SHARED)

@@ -14,6 +14,7 @@
 #include "common/ctx.h"
 #include "common/img-pages.h"
 #include "common/img.h"
+#include "plugins/plugin.h"
 #include "tracer/parasite/blob/cmds.h"
 #include "tracer/proc/proc.h"
 
@@ -80,6 +81,8 @@ struct xc_dump {
 
 	struct xc_undo undo[16];
 	int nr_undo;
+
+	struct xc_plugins plugins;
 
 	int dirfd;			/* temporary image directory */
 	struct xc_imgw img;		/* proc-<pid>.img */

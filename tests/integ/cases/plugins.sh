@@ -1,0 +1,64 @@
+# Plugins (docs/plugins.md): the example plugin's record survives dump and
+# restore, and without it the value is not carried (so the test can fail).
+
+slack_run() {	# DUMP_OPTS... : dump, restore, print the slack the process finds
+	start "$VICTIMS/slack" "$T" 123457
+	[ "$(cat "/proc/$VPID/timerslack_ns")" = 123457 ] || fail "victim did not set its slack"
+	dump_kill "$@"
+	restore_bg
+	[ "$(cat "$T/pidfile")" = "$VPID" ] || fail "restored with another pid"
+	SLACK_SEEN=$(cat "/proc/$VPID/timerslack_ns")
+	kill -USR1 "$VPID"
+	wait "$RPID" || fail "xckpt restore exited $?"
+}
+
+t_plugin_example() {
+	slack_run --plugin-example
+	[ "$SLACK_SEEN" = 123457 ] || fail "timer slack after restore: $SLACK_SEEN"
+	grep -qx 'SLACK 123457' "$T/out" || fail "the process itself sees another slack"
+	"$XCKPT" show -D "$T/img" | grep -q 'example  0x1000 timer slack 123457 ns' ||
+		fail "show does not list the plugin record: $("$XCKPT" show -D "$T/img" | tail -3)"
+	"$XCKPT" show -D "$T/img" --json | grep -q '"plugins":\[{"plugin":"example","kind":4096' ||
+		fail "show --json does not list the plugin record"
+	# Without the plugin the slack is not carried: the record is what did it.
+	rm -rf "$T/img"
+	: >"$T/out"
+	slack_run
+	[ "$SLACK_SEEN" != 123457 ] || fail "slack carried without the plugin"
+	pass
+}
+
+t_plugin_record_refused() {	# a well-framed but bad plugin record is refused before anything runs
+	start "$VICTIMS/slack" "$T" 123457
+	dump_kill --plugin-example
+	python3 "$SRC/patch-record.py" "$T/img/proc-$VPID.img" 0x1000 0 0000000000000000 ||
+		fail "could not patch the record"
+	"$XCKPT" restore -D "$T/img" 2>"$T/restore.err"
+	[ $? = 3 ] || fail "restore of a bad plugin record did not exit 3: $(cat "$T/restore.err")"
+	grep -q "plugin example: timer slack of 0" "$T/restore.err" ||
+		fail "error does not name the plugin: $(cat "$T/restore.err")"
+	kill -0 "$VPID" 2>/dev/null && fail "a process runs with pid $VPID"
+	# A record kind no plugin here owns is refused too (a new kind, new CRC).
+	python3 - "$T/img/proc-$VPID.img" <<'PY' || fail "could not patch the kind"
+import struct, sys
+def crc32c(data, crc=0):
+    crc ^= 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+p = sys.argv[1]; b = bytearray(open(p, "rb").read()); pos = 32
+while pos < len(b):
+    k, ln, _, fl = struct.unpack_from("<IIII", b, pos)
+    if k == 0x1000:
+        hdr = struct.pack("<IIII", 0x1f00, ln, 0, fl)
+        struct.pack_into("<IIII", b, pos, 0x1f00, ln, crc32c(b[pos + 16:pos + 16 + ln], crc32c(hdr)), fl)
+        open(p, "wb").write(b); sys.exit(0)
+    pos += 16 + ((ln + 7) & ~7)
+sys.exit(1)
+PY
+	"$XCKPT" restore -D "$T/img" 2>"$T/restore.err" && fail "restore accepted an unknown plugin record"
+	grep -q "kind 0x1f00" "$T/restore.err" || fail "unknown kind not named: $(cat "$T/restore.err")"
+	pass
+}
