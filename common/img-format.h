@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	5
+#define XC_IMG_VERSION	6
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -82,7 +82,12 @@ enum xc_rec_kind {
 enum xc_arch_id { XC_ARCH_X86_64 = 1, XC_ARCH_AARCH64 = 2 };
 
 /* Page block codecs (xc_page_block.codec). */
-enum xc_codec { XC_CODEC_NONE = 0, XC_CODEC_ZSTD = 1 };
+enum xc_codec {
+	XC_CODEC_NONE = 0,		/* stored raw */
+	XC_CODEC_ZSTD = 1,		/* one zstd frame */
+	XC_CODEC_SHUF8_ZSTD = 2,	/* 8-byte shuffle, then one zstd frame */
+	XC_CODEC_COUNT
+};
 
 /* inventory.img */
 struct xc_rec_inventory {
@@ -288,7 +293,7 @@ struct xc_page_block {
 	uint64_t file_off;	/* offset of its PAGE_DATA record header in pages-<pid>.img */
 	uint32_t raw_len;	/* decompressed bytes, a multiple of the page size */
 	uint32_t comp_len;	/* stored payload bytes */
-	uint32_t codec;		/* enum xc_codec: 0 stored raw, 1 zstd frame */
+	uint32_t codec;		/* enum xc_codec */
 	uint32_t crc;		/* crc32c of the stored payload */
 };
 static_assert(sizeof(struct xc_page_block) == 24, "doc: page block");

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zstd.h>
 
+#include "common/blockcode.h"
 #include "common/crc32c.h"
 #include "common/ctx.h"
 #include "common/img-pages.h"
@@ -178,7 +178,7 @@ int xc_page_index_check(const struct xc_page_run *runs, size_t nr_runs,
 	for (size_t i = 0; i < nr_blocks; i++) {
 		if (!blocks[i].raw_len || blocks[i].raw_len % page ||
 		    blocks[i].raw_len > XC_PAGE_BLOCK_PAGES * page ||
-		    (blocks[i].codec != XC_CODEC_NONE && blocks[i].codec != XC_CODEC_ZSTD) ||
+		    blocks[i].codec >= XC_CODEC_COUNT ||
 		    (blocks[i].codec == XC_CODEC_NONE && blocks[i].comp_len != blocks[i].raw_len) ||
 		    (i + 1 < nr_blocks && blocks[i].raw_len != XC_PAGE_BLOCK_PAGES * page)) {
 			*why = "bad page block";
@@ -194,7 +194,7 @@ int xc_page_index_check(const struct xc_page_run *runs, size_t nr_runs,
 }
 
 struct xc_pager_buf {
-	ZSTD_DCtx *dctx;
+	struct xc_coder *coder;
 	void *data;
 	size_t cap;
 };
@@ -205,10 +205,12 @@ struct xc_pager_buf *xc_pager_buf_new(void)
 
 	if (!b)
 		return NULL;
-	b->cap = (ZSTD_compressBound(XC_PAGE_BLOCK_PAGES * (size_t)sysconf(_SC_PAGESIZE)) + 7) & ~7ul;
+	size_t block = XC_PAGE_BLOCK_PAGES * (size_t)sysconf(_SC_PAGESIZE);
+
+	b->cap = (xc_code_bound(block) + 7) & ~7ul;
 	b->data = malloc(b->cap);
-	b->dctx = ZSTD_createDCtx();
-	if (!b->data || !b->dctx) {
+	b->coder = xc_coder_new(1, block);
+	if (!b->data || !b->coder) {
 		xc_pager_buf_free(b);
 		return NULL;
 	}
@@ -219,7 +221,7 @@ void xc_pager_buf_free(struct xc_pager_buf *b)
 {
 	if (!b)
 		return;
-	ZSTD_freeDCtx(b->dctx);
+	xc_coder_free(b->coder);
 	free(b->data);
 	free(b);
 }
@@ -388,8 +390,7 @@ int xc_pager_read(const struct xc_pager *pr, size_t i, void *out, struct xc_page
 		return err;
 	if (xc_crc32c(0, b->data, blk->comp_len) != blk->crc)
 		return -EBADMSG;
-	size_t n = ZSTD_decompressDCtx(b->dctx, out, blk->raw_len, b->data, blk->comp_len);
-	return ZSTD_isError(n) || n != blk->raw_len ? -EBADMSG : 0;
+	return xc_code_decode(b->coder, (int)blk->codec, b->data, blk->comp_len, out, blk->raw_len);
 }
 
 int xc_pager_block(struct xc_ctx *ctx, struct xc_pager *pr, size_t i, void *out)

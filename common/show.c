@@ -302,6 +302,7 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 	const struct xc_rec_task *t = NULL;
 	const struct xc_rec_fs *fs = NULL;
 	uint64_t pages = 0, raw = 0, stored = 0, vmas = 0, fds = 0;
+	uint64_t coded[XC_CODEC_COUNT] = { 0 };
 	const void *p;
 	uint32_t k, l;
 	char when[64] = "";
@@ -327,8 +328,12 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 				pages += ((const struct xc_page_run *)p)[i].nr_pages;
 		else if (k == XC_REC_PAGE_BLOCKS)
 			for (uint32_t i = 0; i < l / sizeof(struct xc_page_block); i++) {
-				raw += ((const struct xc_page_block *)p)[i].raw_len;
-				stored += ((const struct xc_page_block *)p)[i].comp_len;
+				const struct xc_page_block *b = (const struct xc_page_block *)p + i;
+
+				raw += b->raw_len;
+				stored += b->comp_len;
+				if (b->codec < XC_CODEC_COUNT)
+					coded[b->codec]++;
 			}
 	}
 	if (iv) {
@@ -345,6 +350,9 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 		printf(",\"umask\":%u,\"pages\":%llu,\"raw_bytes\":%llu,\"stored_bytes\":%llu",
 		       fs ? fs->umask : 0, (unsigned long long)pages, (unsigned long long)raw,
 		       (unsigned long long)stored);
+		printf(",\"blocks_raw\":%llu,\"blocks_zstd\":%llu,\"blocks_shuffle_zstd\":%llu",
+		       (unsigned long long)coded[XC_CODEC_NONE], (unsigned long long)coded[XC_CODEC_ZSTD],
+		       (unsigned long long)coded[XC_CODEC_SHUF8_ZSTD]);
 		return;
 	}
 	printf("image      version %d, made %s by xckpt %.32s on Linux %.64s\n", XC_IMG_VERSION, when,
@@ -360,6 +368,9 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 	       (unsigned long long)(pages * (uint64_t)sysconf(_SC_PAGESIZE) >> 20), (unsigned long long)(stored >> 10));
 	if (stored)
 		printf(", ratio %.2f", (double)raw / stored);
+	printf("\nblocks     %llu raw, %llu zstd, %llu shuffle+zstd",
+	       (unsigned long long)coded[XC_CODEC_NONE], (unsigned long long)coded[XC_CODEC_ZSTD],
+	       (unsigned long long)coded[XC_CODEC_SHUF8_ZSTD]);
 	printf("\nfiles      %llu descriptors\n", (unsigned long long)fds);
 }
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zstd.h>
 
+#include "common/blockcode.h"
 #include "common/ctx.h"
 #include "common/zpool.h"
 
@@ -29,7 +29,7 @@ struct xc_zpool {
 	pthread_cond_t work, done;
 	bool quit;
 	pthread_t *threads;
-	ZSTD_CCtx *inline_cctx;
+	struct xc_coder *inline_coder;
 };
 
 int xc_zpool_auto_threads(void)
@@ -39,40 +39,22 @@ int xc_zpool_auto_threads(void)
 	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
 }
 
-/* Compress one slot; raw is kept when zstd does not make it smaller. */
-static void compress_slot(struct xc_zpool *zp, ZSTD_CCtx *cctx, struct slot *s)
+/* Code one slot: raw when compression is off, else what the probe says
+ * suits the block best (blockcode.h). */
+static void compress_slot(struct xc_zpool *zp, struct xc_coder *coder, struct slot *s)
 {
 	s->codec = XC_CODEC_NONE;
 	s->out_len = s->raw_len;
 	s->err = 0;
-	if (zp->codec != XC_CODEC_ZSTD)
+	if (zp->codec == XC_CODEC_NONE)
 		return;
-	size_t c = ZSTD_compress2(cctx, s->out, zp->out_cap, s->raw, s->raw_len);
-	if (ZSTD_isError(c)) {
-		s->err = -EIO;
-		return;
-	}
-	if (c < s->raw_len) {
-		s->codec = XC_CODEC_ZSTD;
-		s->out_len = c;
-	}
-}
-
-static ZSTD_CCtx *new_cctx(int level)
-{
-	ZSTD_CCtx *c = ZSTD_createCCtx();
-
-	if (c && ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level))) {
-		ZSTD_freeCCtx(c);
-		c = NULL;
-	}
-	return c;
+	s->err = xc_code_auto(coder, &s->codec, s->raw, s->raw_len, s->out, &s->out_len);
 }
 
 static void *worker(void *arg)
 {
 	struct xc_zpool *zp = arg;
-	ZSTD_CCtx *cctx = new_cctx(zp->level);
+	struct xc_coder *coder = xc_coder_new(zp->level, zp->block_cap);
 
 	pthread_mutex_lock(&zp->mu);
 	for (;;) {
@@ -85,8 +67,8 @@ static void *worker(void *arg)
 		s = &zp->slots[zp->work_seq++ % zp->nslots];
 		s->state = SLOT_BUSY;
 		pthread_mutex_unlock(&zp->mu);
-		if (cctx)
-			compress_slot(zp, cctx, s);
+		if (coder)
+			compress_slot(zp, coder, s);
 		else
 			s->err = -ENOMEM;
 		pthread_mutex_lock(&zp->mu);
@@ -94,7 +76,7 @@ static void *worker(void *arg)
 		pthread_cond_broadcast(&zp->done);
 	}
 	pthread_mutex_unlock(&zp->mu);
-	ZSTD_freeCCtx(cctx);
+	xc_coder_free(coder);
 	return NULL;
 }
 
@@ -107,7 +89,7 @@ struct xc_zpool *xc_zpool_new(int codec, int level, int threads, size_t block_ca
 	zp->codec = codec;
 	zp->level = level;
 	zp->block_cap = block_cap;
-	zp->out_cap = ZSTD_compressBound(block_cap);
+	zp->out_cap = xc_code_bound(block_cap);
 	zp->nslots = threads ? 2 * threads + 2 : 1;
 	zp->slots = calloc(zp->nslots, sizeof(*zp->slots));
 	pthread_mutex_init(&zp->mu, NULL);
@@ -122,8 +104,8 @@ struct xc_zpool *xc_zpool_new(int codec, int level, int threads, size_t block_ca
 			goto fail;
 	}
 	if (!threads) {
-		zp->inline_cctx = new_cctx(level);
-		if (!zp->inline_cctx)
+		zp->inline_coder = xc_coder_new(level, block_cap);
+		if (!zp->inline_coder)
 			goto fail;
 		return zp;
 	}
@@ -182,7 +164,7 @@ void xc_zpool_submit(struct xc_zpool *zp, size_t raw_len)
 
 	s->raw_len = raw_len;
 	if (!zp->threads) {
-		compress_slot(zp, zp->inline_cctx, s);
+		compress_slot(zp, zp->inline_coder, s);
 		s->state = SLOT_DONE;
 		zp->fill_seq++;
 		return;
@@ -219,7 +201,7 @@ void xc_zpool_free(struct xc_zpool *zp)
 		free(zp->slots[i].out);
 	}
 	free(zp->slots);
-	ZSTD_freeCCtx(zp->inline_cctx);
+	xc_coder_free(zp->inline_coder);
 	pthread_cond_destroy(&zp->work);
 	pthread_cond_destroy(&zp->done);
 	pthread_mutex_destroy(&zp->mu);
