@@ -68,8 +68,12 @@ int main(int argc, char **argv)
 	/* memory: heap, a large anonymous mapping with holes, a COW'd file page */
 	heap = malloc(HEAP_MB << 20);
 	srand(42);
+	/* Six random bits a byte: compressible, so that the dump compresses
+	 * it (incompressible blocks are stored raw at no cost), slowly at
+	 * zstd:19, slowly enough for the interrupted and killed cases to stop
+	 * a dump in the middle. */
 	for (size_t i = 0; i < (HEAP_MB << 20); i++)
-		heap[i] = (unsigned char)(rand() >> 7);
+		heap[i] = (unsigned char)(rand() >> 7) & 0x3f;
 	anon = mmap(NULL, ANON_MB << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	for (size_t i = 0; i < (ANON_MB << 20); i += 4096 * 3)
 		memset(anon + i, (int)(i >> 12), 4096);		/* every third page touched */
