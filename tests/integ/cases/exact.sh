@@ -1,0 +1,47 @@
+# Exactness: what a process can observe of itself comes back as it was.
+# The before/after comparison itself (lib.sh snap/snap_check, inspect.c)
+# is tested here too: it must see a change, and must not cause one.
+t_snap_detects() {	# a changed attribute of each source is found and named
+	start /usr/bin/python3 -c '
+import ctypes, os, signal, sys, time
+os.closerange(3, 4096)
+libc = ctypes.CDLL(None, use_errno=True)
+def change(*a):
+    libc.prctl(29, 123456)              # PR_SET_TIMERSLACK
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+open(sys.argv[1] + "/ready", "w").write(str(os.getpid()))
+signal.signal(signal.SIGUSR1, change)
+while True:
+    time.sleep(60)' "$T"
+	snap_before
+	snap_check "with nothing changed"
+	echo 321 >"/proc/$VPID/oom_score_adj"
+	renice -n 3 -p "$VPID" >/dev/null
+	kill -USR1 "$VPID"
+	sleep 0.3
+	out=$(snap_check "on purpose" 2>&1) && fail "changes not detected"
+	for f in proc.oom_score_adj "t$VPID.stat.nice" "t$VPID.prctl.TIMERSLACK" \
+		"t$VPID.timerslack_ns" sigaction.1 "t$VPID.status.SigIgn"; do
+		echo "$out" | grep -q "^$f: before" || fail "$f not named: $out"
+	done
+	pass
+}
+t_snap_quiet() {	# inspecting a process disturbs it in no way it can see
+	start "$VICTIMS/quiet" "$T"
+	snap_before
+	for i in $(seq 10); do snap "$VPID" "$T/snap.$i"; done
+	snap_check "after 10 inspections"
+	kill -USR2 "$VPID"
+	wait_for "$T/out"
+	sleep 0.1
+	snap_before		# it wrote to its stdout meanwhile
+	for i in $(seq 10); do snap "$VPID" "$T/snap.$i"; done
+	snap_check "after 10 more inspections in pause()"
+	kill -USR1 "$VPID"
+	for ((i = 0; i < 40; i++)); do kill -0 "$VPID" 2>/dev/null || break; sleep 0.05; done
+	grep -q "^nanosleep -1 Interrupted system call sig 12 left 99[0-9]$" "$T/out" ||
+		fail "nanosleep disturbed: $(cat "$T/out")"
+	grep -q "^pause -1 Interrupted system call sig 10$" "$T/out" ||
+		fail "pause disturbed: $(cat "$T/out")"
+	pass
+}
