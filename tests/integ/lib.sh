@@ -33,11 +33,10 @@ pass() { echo "PASS: $TEST"; exit 0; }
 #   SNAP_SKIP=REASON    no comparison at all for this test (say why)
 # Not restored yet, each with the work that restores it; a test that fixes
 # one removes it here.
-#   fd.N.shares: descriptors sharing one open file description (dup) come
-#     back as separate opens
 #   robust_list, prctl.TID_ADDRESS: the futex robust list and the
 #     clear_child_tid address the C library registered come back unset
-SNAP_KNOWN='^fd\.[0-9]+\.shares$|\.robust_list$|\.prctl\.TID_ADDRESS$'
+#   timerslack_ns, prctl.TIMERSLACK: comes back as the restorer's
+SNAP_KNOWN='\.robust_list$|\.prctl\.TID_ADDRESS$|\.timerslack_ns$|\.prctl\.TIMERSLACK$'
 snap() {	# PID FILE
 	"$VICTIMS/inspect" "$1" >"$2" 2>"$2.err" || fail "inspect pid $1: $(cat "$2.err")"
 }

@@ -13,6 +13,7 @@ open(sys.argv[1] + "/ready", "w").write(str(os.getpid()))
 signal.signal(signal.SIGUSR1, change)
 while True:
     time.sleep(60)' "$T"
+	SNAP_KNOWN='^$'		# the comparison itself is under test: hide nothing
 	snap_before
 	snap_check "with nothing changed"
 	echo 321 >"/proc/$VPID/oom_score_adj"
