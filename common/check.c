@@ -18,6 +18,7 @@
 #include "arch/arch.h"
 #include "common/cmds.h"
 #include "common/ctx.h"
+#include "plugins/plugin.h"
 
 #ifndef PR_SET_MM_MAP_SIZE
 #define PR_SET_MM_MAP_SIZE 15
@@ -244,6 +245,18 @@ int xc_check(struct xc_ctx *ctx)
 		       note[0] ? " (" : "", note, note[0] ? ")" : "");
 		if (r && probes[i].needed)
 			bad++;
+	}
+	/* Plugins: informational, xckpt works without them. */
+	for (const struct xc_plugin *const *p = xc_plugins; *p; p++) {
+		char name[64], note[256] = "";
+		int r;
+
+		if (!(*p)->check)
+			continue;
+		r = (*p)->check(note, sizeof(note));
+		snprintf(name, sizeof(name), "plugin %s", (*p)->name);
+		printf("%-32s %s%s%s%s\n", name, r ? "absent" : "ok", note[0] ? " (" : "", note,
+		       note[0] ? ")" : "");
 	}
 	printf("%s\n", bad ? "xckpt cannot work here" : "looks good");
 	return bad ? XC_EXIT_FAIL : 0;

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	6
+#define XC_IMG_VERSION	7
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {

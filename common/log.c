@@ -76,6 +76,7 @@ void xc_ctx_init(struct xc_ctx *ctx)
 	ctx->codec = XC_CODEC_ZSTD;
 	ctx->level = 1;
 	ctx->jobs = -1;
+	ctx->cuda_lock_timeout_ms = 10000;
 	clock_gettime(CLOCK_MONOTONIC, &ctx->run_start);
 }
 

@@ -36,7 +36,7 @@ static const char usage_main[] =
 
 static const char usage_dump[] =
 	"usage: xckpt dump --pid PID -D DIR [--leave-running] [--compress zstd[:LEVEL]|none]\n"
-	"                  [--threads N] [--plugin-example]\n"
+	"                  [--threads N] [--cuda-lock-timeout MS] [--plugin-example]\n"
 	"\n"
 	"Save process PID into the new or empty directory DIR. The image is written\n"
 	"to a temporary directory, synced, then renamed to DIR. By default the\n"
@@ -47,12 +47,15 @@ static const char usage_dump[] =
 	"  -R, --leave-running    resume the process after the dump instead of killing it\n"
 	"  -z, --compress CODEC   zstd (default, level 1), zstd:LEVEL (1-19) or none\n"
 	"  -j, --threads N        compression threads (default: one per CPU, at most 8)\n"
+	"      --cuda-lock-timeout MS  how long a CUDA process may take to reach a\n"
+	"                         point where it can be locked (default 10000, 0: no limit)\n"
 	"      --plugin-example   run the example plugin (records the timer slack;\n"
 	"                         docs/plugins.md)\n"
 	"  -v, --verbose          progress and timing of each step\n";
 
 static const char usage_restore[] =
 	"usage: xckpt restore -D DIR [--detach] [--pidfile FILE] [--threads N]\n"
+	"                     [--cuda-gpu-map OLD_UUID=NEW_UUID]...\n"
 	"\n"
 	"Check the whole image, recreate the process with its original pid and let it\n"
 	"carry on. Without --detach xckpt waits for it and exits with its exit status\n"
@@ -63,6 +66,9 @@ static const char usage_restore[] =
 	"  -d, --detach           print the pid and return once the process runs\n"
 	"      --pidfile FILE     write the pid to FILE\n"
 	"  -j, --threads N        threads writing memory (default: one per CPU, at most 8)\n"
+	"      --cuda-gpu-map OLD_UUID=NEW_UUID\n"
+	"                         restore the GPU state of OLD_UUID onto NEW_UUID\n"
+	"                         (GPU-... as nvidia-smi -L prints; repeatable)\n"
 	"  -v, --verbose          progress and timing of each step\n";
 
 static const char usage_show[] =
@@ -109,7 +115,7 @@ static int parse_compress(struct xc_ctx *ctx, const char *v)
 	return (*end || ctx->level < 1 || ctx->level > 19) ? -1 : 0;
 }
 
-enum { OPT_JSON = 0x100, OPT_PIDFILE, OPT_PLUGIN_EXAMPLE };
+enum { OPT_JSON = 0x100, OPT_PIDFILE, OPT_PLUGIN_EXAMPLE, OPT_CUDA_LOCK_TIMEOUT, OPT_CUDA_GPU_MAP };
 
 static const struct option opts[] = {
 	{ "pid", required_argument, 0, 'p' },
@@ -121,6 +127,8 @@ static const struct option opts[] = {
 	{ "json", no_argument, 0, OPT_JSON },
 	{ "threads", required_argument, 0, 'j' },
 	{ "plugin-example", no_argument, 0, OPT_PLUGIN_EXAMPLE },
+	{ "cuda-lock-timeout", required_argument, 0, OPT_CUDA_LOCK_TIMEOUT },
+	{ "cuda-gpu-map", required_argument, 0, OPT_CUDA_GPU_MAP },
 	{ "verbose", no_argument, 0, 'v' },
 	{ "help", no_argument, 0, 'h' },
 	{ 0, 0, 0, 0 },
@@ -145,8 +153,9 @@ static bool allowed(enum xc_cmd cmd, int opt)
 	case 'v': case 'h': return true;
 	case 'D': return cmd != XC_CMD_CHECK;
 	case 'j': return cmd == XC_CMD_DUMP || cmd == XC_CMD_RESTORE;
-	case 'p': case 'R': case 'z': case OPT_PLUGIN_EXAMPLE: return cmd == XC_CMD_DUMP;
-	case 'd': case OPT_PIDFILE: return cmd == XC_CMD_RESTORE;
+	case 'p': case 'R': case 'z': case OPT_PLUGIN_EXAMPLE: case OPT_CUDA_LOCK_TIMEOUT:
+		return cmd == XC_CMD_DUMP;
+	case 'd': case OPT_PIDFILE: case OPT_CUDA_GPU_MAP: return cmd == XC_CMD_RESTORE;
 	case OPT_JSON: return cmd == XC_CMD_SHOW;
 	}
 	return false;
@@ -187,6 +196,19 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 			break;
 		case OPT_PIDFILE: ctx->pidfile = optarg; break;
 		case OPT_PLUGIN_EXAMPLE: ctx->plugin_example = true; break;
+		case OPT_CUDA_LOCK_TIMEOUT: {
+			unsigned long ms = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || optarg[0] == '-' || ms > 86400000)
+				return usage_error(name, "bad --cuda-lock-timeout '%s' (milliseconds)", optarg);
+			ctx->cuda_lock_timeout_ms = (unsigned)ms;
+			break;
+		}
+		case OPT_CUDA_GPU_MAP:
+			/* The plugin parses it, against the image's GPUs. */
+			if (ctx->nr_cuda_gpu_map == XC_CUDA_MAP_MAX)
+				return usage_error(name, "too many --cuda-gpu-map ('%s')", optarg);
+			ctx->cuda_gpu_map[ctx->nr_cuda_gpu_map++] = optarg;
+			break;
 		case OPT_JSON: ctx->json = true; break;
 		case 'v': ctx->verbose++; break;
 		case 'h': fputs(help, stdout); exit(0);

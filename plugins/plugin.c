@@ -15,9 +15,11 @@
 #include "plugins/plugin.h"
 
 extern const struct xc_plugin xc_example_plugin;
+extern const struct xc_plugin xc_cuda_plugin;
 
 const struct xc_plugin *const xc_plugins[] = {
 	&xc_example_plugin,
+	&xc_cuda_plugin,
 	NULL,
 };
 

@@ -64,6 +64,8 @@ struct xc_plugin {
 	int  (*dump)(struct xc_plugin_ctx *pc, pid_t pid);
 	int  (*restore)(struct xc_plugin_ctx *pc, pid_t pid);
 	int  (*resume)(struct xc_plugin_ctx *pc, pid_t pid);		/* after cure, or after restore */
+	/* xckpt check: 0 usable here, negative errno if not; note says why. */
+	int  (*check)(char *note, size_t len);
 	/* xckpt show: one line describing one of its records; no context. */
 	void (*describe)(uint32_t kind, const void *data, uint32_t len, char *out, size_t outlen);
 };

@@ -1,3 +1,21 @@
 # Victims of tests/integ/cases/plugins.sh.
 add_executable(victim_slack ${CMAKE_CURRENT_SOURCE_DIR}/integ/victims/slack.c)
 set_target_properties(victim_slack PROPERTIES OUTPUT_NAME slack RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/victims)
+
+# The CUDA victim, built only where nvcc is found; integ_cuda_sum skips
+# (with the reason) where it is missing, as it does without a GPU or driver.
+find_program(XC_NVCC nvcc PATHS /usr/local/cuda/bin NO_CACHE)
+if(XC_NVCC)
+  set(cuda_sum ${CMAKE_BINARY_DIR}/victims/cuda_sum)
+  add_custom_command(OUTPUT ${cuda_sum}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/victims
+    COMMAND ${XC_NVCC} -O2 -I${CMAKE_CURRENT_SOURCE_DIR}/integ/victims -o ${cuda_sum}
+            ${CMAKE_CURRENT_SOURCE_DIR}/integ/victims/cuda_sum.cu
+    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/integ/victims/cuda_sum.cu
+            ${CMAKE_CURRENT_SOURCE_DIR}/integ/victims/ready.h
+    COMMENT "nvcc cuda_sum" VERBATIM)
+  add_custom_target(victim_cuda_sum ALL DEPENDS ${cuda_sum})
+else()
+  message(STATUS "nvcc not found: the CUDA victim is not built, integ_cuda_sum will skip")
+endif()
+set(INTEG_TIMEOUT_cuda_sum 180)

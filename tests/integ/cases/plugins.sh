@@ -62,3 +62,29 @@ PY
 	grep -q "kind 0x1f00" "$T/restore.err" || fail "unknown kind not named: $(cat "$T/restore.err")"
 	pass
 }
+
+# Real GPU: device memory survives dump, kill and restore, and the GPU still
+# works afterwards. Skips, saying why, without a GPU, driver or nvcc.
+t_cuda_sum() {
+	local t0 t1 t2
+	[ -e /dev/nvidia0 ] || skip "no GPU here (/dev/nvidia0 missing)"
+	ldconfig -p | grep -q 'libcuda\.so\.1 ' || skip "no CUDA driver here (libcuda.so.1 missing)"
+	[ -x "$VICTIMS/cuda_sum" ] || skip "victim not built (nvcc was not found at configure time)"
+	"$XCKPT" check | grep -q '^plugin cuda *ok' ||
+		skip "CUDA driver without the checkpoint API: $("$XCKPT" check | grep '^plugin cuda')"
+	start "$VICTIMS/cuda_sum" "$T"
+	t0=$(date +%s.%N)
+	dump_kill
+	t1=$(date +%s.%N)
+	"$XCKPT" show -D "$T/img" >"$T/show" || fail "show: $(cat "$T/show")"
+	grep -q 'GPU memory saved' "$T/show" || fail "show lists no GPU state: $(cat "$T/show")"
+	restore_bg
+	t2=$(date +%s.%N)
+	sleep 1		# some steps on the restored GPU state before the check
+	kill -USR1 "$VPID"
+	wait "$RPID" || fail "xckpt restore exited $?"
+	grep -q '^PASS' "$T/out" || fail "device data differ after restore"
+	echo "cuda_sum: dump $(awk "BEGIN{print $t1 - $t0}") s, restore $(awk "BEGIN{print $t2 - $t1}") s," \
+		"image $(du -sm "$T/img" | cut -f1) MiB; $(grep 'GPU memory saved' "$T/show")"
+	pass
+}
