@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	7
+#define XC_IMG_VERSION	8
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -73,6 +73,11 @@ enum xc_rec_kind {
 	XC_REC_CREDS = 19,
 	XC_REC_ITIMERS = 20,
 	XC_REC_FILE = 22,
+	/* 32-47: the event objects, terminals, timers and seccomp */
+	XC_REC_EVENTFD = 32,
+	XC_REC_TIMERFD = 33,
+	XC_REC_SIGNALFD = 34,
+	XC_REC_EPOLL_WATCH = 35,
 	XC_REC_BACKTRACE = 0x8015,	/* optional: informational only */
 	XC_REC_PAGE_DATA = 64,		/* in pages-<pid>.img */
 	XC_REC_END = 255,
@@ -189,6 +194,11 @@ enum xc_fd_kind {
 	XC_FD_REG = 1,		/* regular file or directory, reopened by path */
 	XC_FD_CHR = 2,		/* character device reopened by path (/dev/null) */
 	XC_FD_INHERIT = 3,	/* stdio tty/pipe/socket: take the restorer's own */
+	/* 16-31: objects created from their own records */
+	XC_FD_EVENTFD = 16,	/* eventfd: an EVENTFD record follows */
+	XC_FD_TIMERFD = 17,	/* timerfd: a TIMERFD record follows */
+	XC_FD_SIGNALFD = 18,	/* signalfd: a SIGNALFD record follows */
+	XC_FD_EPOLL = 19,	/* epoll: an EPOLL_WATCH record per watch follows */
 };
 
 #define XC_MAX_FD (1 << 20)	/* fs.nr_open's default: the dump refuses higher fds */
@@ -220,6 +230,44 @@ struct xc_rec_fd {
 };
 static_assert(sizeof(struct xc_rec_fd) == 16, "doc: fd");
 #define XC_FDF_CLOEXEC	0x1u	/* FD_CLOEXEC: per descriptor, not shared */
+
+/* The records of the event objects behind open files. Each starts with
+ * the id of its FILE record, which comes first in the file. */
+#define XC_EFD_SEMAPHORE 0x1u
+struct xc_rec_eventfd {
+	uint32_t file_id;
+	uint32_t flags;		/* XC_EFD_* */
+	uint64_t count;
+};
+static_assert(sizeof(struct xc_rec_eventfd) == 16, "doc: eventfd");
+
+struct xc_rec_timerfd {
+	uint32_t file_id;
+	int32_t clockid;
+	uint32_t settime_flags;	/* TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET */
+	uint32_t reserved;
+	uint64_t ticks;		/* expirations not yet read */
+	/* absolute: the expiry on clockid; relative: the time left */
+	int64_t value_sec, value_nsec;
+	int64_t interval_sec, interval_nsec;
+};
+static_assert(sizeof(struct xc_rec_timerfd) == 56, "doc: timerfd");
+
+struct xc_rec_signalfd {
+	uint32_t file_id;
+	uint32_t reserved;
+	uint64_t sigmask;	/* bit n-1: signal n */
+};
+static_assert(sizeof(struct xc_rec_signalfd) == 16, "doc: signalfd");
+
+struct xc_rec_epoll_watch {
+	uint32_t file_id;	/* the epoll */
+	int32_t tfd;		/* the watched fd, held by the process */
+	uint32_t events;
+	uint32_t reserved;
+	uint64_t data;
+};
+static_assert(sizeof(struct xc_rec_epoll_watch) == 24, "doc: epoll watch");
 
 struct xc_rec_fs {
 	uint32_t umask;

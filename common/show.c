@@ -55,6 +55,10 @@ static const char *vma_kind(uint32_t k)
 static const char *fd_kind(uint32_t k)
 {
 	static const char *const n[] = { "?", "file", "device", "inherited" };
+	static const char *const obj[] = { "eventfd", "timerfd", "signalfd", "epoll" };
+
+	if (k >= XC_FD_EVENTFD && k <= XC_FD_EPOLL)
+		return obj[k - XC_FD_EVENTFD];
 	return k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
 }
 
@@ -82,6 +86,10 @@ static bool len_ok(uint32_t kind, uint32_t len)
 	case XC_REC_PAGE_RUNS: return len % sizeof(struct xc_page_run) == 0;
 	case XC_REC_PAGE_BLOCKS: return len % sizeof(struct xc_page_block) == 0;
 	case XC_REC_BACKTRACE: return len >= 8;
+	case XC_REC_EVENTFD: return len == sizeof(struct xc_rec_eventfd);
+	case XC_REC_TIMERFD: return len == sizeof(struct xc_rec_timerfd);
+	case XC_REC_SIGNALFD: return len == sizeof(struct xc_rec_signalfd);
+	case XC_REC_EPOLL_WATCH: return len == sizeof(struct xc_rec_epoll_watch);
 	}
 	return true;
 }
@@ -128,6 +136,50 @@ static void show_fd(struct show *s, struct xc_imgr *r, const struct xc_rec_fd *f
 		       fd_kind(f->kind), f->flags, fd->fd_flags & XC_FDF_CLOEXEC ? " cloexec" : "",
 		       (long long)f->pos, (int)sizeof(f->path), f->path);
 	}
+}
+
+/* The event objects behind open files, one line (or JSON object) per
+ * record; false for other kinds. */
+static bool show_obj(struct show *s, uint32_t kind, const void *p)
+{
+	const struct xc_rec_eventfd *e = p;
+	const struct xc_rec_timerfd *t = p;
+	const struct xc_rec_signalfd *g = p;
+	const struct xc_rec_epoll_watch *w = p;
+	char text[192];
+
+	switch (kind) {
+	case XC_REC_EVENTFD:
+		snprintf(text, sizeof(text), "\"file\":%u,\"eventfd\":{\"count\":%llu,\"semaphore\":%d}",
+			 e->file_id, (unsigned long long)e->count, !!(e->flags & XC_EFD_SEMAPHORE));
+		break;
+	case XC_REC_TIMERFD:
+		snprintf(text, sizeof(text),
+			 "\"file\":%u,\"timerfd\":{\"clock\":%d,\"flags\":%u,\"ticks\":%llu,"
+			 "\"value\":%lld.%09lld,\"interval\":%lld.%09lld}", t->file_id, t->clockid,
+			 t->settime_flags, (unsigned long long)t->ticks, (long long)t->value_sec,
+			 (long long)t->value_nsec, (long long)t->interval_sec,
+			 (long long)t->interval_nsec);
+		break;
+	case XC_REC_SIGNALFD:
+		snprintf(text, sizeof(text), "\"file\":%u,\"signalfd\":{\"mask\":\"%#llx\"}",
+			 g->file_id, (unsigned long long)g->sigmask);
+		break;
+	case XC_REC_EPOLL_WATCH:
+		snprintf(text, sizeof(text),
+			 "\"file\":%u,\"epoll_watch\":{\"tfd\":%d,\"events\":%u,\"data\":%llu}",
+			 w->file_id, w->tfd, w->events, (unsigned long long)w->data);
+		break;
+	default:
+		return false;
+	}
+	if (s->json) {
+		sep(s);
+		printf("{%s}", text);
+	} else {
+		printf("  %s\n", text);
+	}
+	return true;
 }
 
 /* Pages saved inside [start, end): the runs never span two VMAs. */
@@ -275,6 +327,9 @@ static void section(struct show *s, struct xc_imgr *r, uint32_t kind, const char
 		printf("%s:\n", title);
 	}
 	while (xc_imgr_next(r, &k, &p, &l) > 0) {
+		/* The event objects' section: every kind of them. */
+		if (kind == XC_REC_EVENTFD && len_ok(k, l) && show_obj(s, k, p))
+			continue;
 		if (k != kind || !len_ok(k, l))
 			continue;
 		if (kind == XC_REC_VMA) {
@@ -411,6 +466,7 @@ int xc_show(struct xc_ctx *ctx)
 	summary(&s, &inv, &proc);
 	section(&s, &proc, XC_REC_VMA, s.json ? "mappings" : "\nmappings");
 	section(&s, &proc, XC_REC_FD, s.json ? "fds" : "\nfile descriptors");
+	section(&s, &proc, XC_REC_EVENTFD, s.json ? "event_objects" : "\nevent objects");
 	section(&s, &proc, XC_REC_REGS, s.json ? "registers" : "\nregisters (" ARCH_NAME ")");
 	section(&s, &proc, XC_REC_BACKTRACE, s.json ? "stack" : "\nstack at dump");
 	show_plugins(&s, &proc);

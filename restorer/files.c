@@ -90,6 +90,8 @@ static int open_file(struct xc_rst *r, const struct xc_rec_file *f, const char *
 	case XC_FD_CHR:
 		return open_path(r, f, obj, out);
 	}
+	if (rst_is_anon_file(f->kind))
+		return rst_anon_open(r, f, obj, out);
 	return rst_child_fail(r, obj, "open", -EINVAL);
 }
 
@@ -151,7 +153,8 @@ static int cmp_fd_by_file(const void *a, const void *b)
 /* Each open file once, with all its fds. fd numbers are unique in the image
  * and every service fd sits above them; a new description lands on the
  * lowest free number, which no fd placed before holds, and is closed once
- * placed unless it is one of its own fds: so the order of files is free. */
+ * placed unless it is one of its own fds: so the order of files is free,
+ * but for epolls, which need the fds they watch in place: they come last. */
 static int restore_fds(struct xc_rst *r)
 {
 	const struct xc_rec_fd **by_file = malloc((r->nr_fds + 1) * sizeof(*by_file));
@@ -161,11 +164,15 @@ static int restore_fds(struct xc_rst *r)
 		return rst_child_fail(r, "fds", "allocate", -ENOMEM);
 	memcpy(by_file, r->fds, r->nr_fds * sizeof(*by_file));
 	qsort(by_file, r->nr_fds, sizeof(*by_file), cmp_fd_by_file);
-	for (size_t i = 0, j; !err && i < r->nr_fds; i = j) {
-		for (j = i + 1; j < r->nr_fds && by_file[j]->file_id == by_file[i]->file_id; j++)
-			;
-		err = restore_file(r, r->ofiles[by_file[i]->file_id - 1], by_file + i, j - i);
-	}
+	for (int epolls = 0; epolls < 2; epolls++)
+		for (size_t i = 0, j; !err && i < r->nr_fds; i = j) {
+			const struct xc_rec_file *f = r->ofiles[by_file[i]->file_id - 1];
+
+			for (j = i + 1; j < r->nr_fds && by_file[j]->file_id == f->id; j++)
+				;
+			if ((f->kind == XC_FD_EPOLL) == epolls)
+				err = restore_file(r, f, by_file + i, j - i);
+		}
 	free(by_file);
 	return err;
 }

@@ -65,6 +65,8 @@ static bool file_ok(const struct xc_rst *r, const struct xc_rec_file *f)
 	case XC_FD_INHERIT:
 		return true;
 	}
+	if (rst_is_anon_file(f->kind))
+		return !strncmp(f->path, "anon_inode:", 11);
 	return false;
 }
 
@@ -177,6 +179,10 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 	default:
 		if (xc_plugin_kind(kind))
 			return push_plugin_rec(r, kind, p, len);
+		if (rst_is_obj_rec(kind)) {
+			int err = rst_obj_take(r, kind, p, len);
+			return err == -EBADMSG ? bad(r, name, "bad event object record") : err;
+		}
 		if (!(kind & XC_REC_OPTIONAL))
 			return bad(r, name, "unknown record kind");
 	}
@@ -256,7 +262,7 @@ static int check_fds(struct xc_rst *r)
 		const struct xc_rec_file *f = r->ofiles[i];
 		struct stat st;
 
-		if (f->kind == XC_FD_INHERIT)
+		if (f->kind == XC_FD_INHERIT || rst_is_anon_file(f->kind))
 			continue;
 		r->ctx->exit_hint = XC_EXIT_IMAGE;
 		if (stat(f->path, &st))
@@ -356,6 +362,11 @@ static int load_proc(struct xc_rst *r)
 	err = check_vmas(r, name);
 	if (!err)
 		err = files_ok(r, name);
+	if (!err) {
+		const char *why;
+		if (rst_objs_check(r, &why))
+			return bad(r, name, why);
+	}
 	if (err == -ENOMEM)
 		return xc_fail(r->ctx, r->pid, name, "allocate", err);
 	if (!err) {
@@ -449,6 +460,7 @@ void rst_image_close(struct xc_rst *r)
 	free(r->vmas);
 	free(r->fds);
 	free(r->ofiles);
+	free(r->objs);
 	free(r->sigs);
 	free(r->plugin_recs);
 	free(r->file_fds);

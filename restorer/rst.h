@@ -20,6 +20,12 @@ struct xc_rst_siginfo {
 	uint8_t info[128];
 };
 
+/* An event object's record (anon.c); each starts with its FILE id. */
+struct xc_rst_obj {
+	uint32_t kind;			/* enum xc_rec_kind */
+	const void *p;
+};
+
 struct xc_rst {
 	struct xc_ctx *ctx;
 	int dirfd;
@@ -39,6 +45,8 @@ struct xc_rst {
 	size_t nr_ofiles;
 	const struct xc_rec_fd **fds;
 	size_t nr_fds;
+	struct xc_rst_obj *objs;
+	size_t nr_objs;
 	const struct xc_rec_fs *fs;
 	const struct xc_rec_rlimits *rlimits;
 	const struct xc_rec_sigactions *sigactions;
@@ -94,6 +102,24 @@ int rst_mm_switch(struct xc_rst *r);
 
 /* rseq.c: cut the C library's rseq registration before the switch */
 void rst_rseq_unregister_self(void);
+
+/* anon.c: event objects behind open files. Image side: take and check
+ * records; child side: rst_anon_open() creates the open file, through the
+ * per-kind creators, which return the new fd or -errno reported through
+ * rst_child_fail(). */
+bool rst_is_obj_rec(uint32_t rec_kind);
+bool rst_is_anon_file(uint32_t file_kind);
+int rst_obj_take(struct xc_rst *r, uint32_t rec_kind, const void *p, uint32_t len);
+const void *rst_obj_find(const struct xc_rst *r, uint32_t rec_kind, uint32_t file_id);
+const struct xc_rec_file *rst_file_of_fd(const struct xc_rst *r, int32_t n);
+int rst_objs_check(struct xc_rst *r, const char **why);
+int rst_anon_open(struct xc_rst *r, const struct xc_rec_file *f, const char *obj, int *out);
+int rst_eventfd_open(struct xc_rst *r, const struct xc_rec_eventfd *e, const char *obj);
+bool rst_timerfd_ok(const struct xc_rec_timerfd *t);
+int rst_timerfd_open(struct xc_rst *r, const struct xc_rec_timerfd *t, const char *obj);
+int rst_signalfd_open(struct xc_rst *r, const struct xc_rec_signalfd *s, const char *obj);
+bool rst_epoll_watch_ok(const struct xc_rst *r, const struct xc_rec_epoll_watch *w);
+int rst_epoll_open(struct xc_rst *r, const struct xc_rec_file *f, const char *obj);
 
 /* pstree.c */
 pid_t rst_clone_with_pid(pid_t pid);

@@ -255,6 +255,7 @@ static void dump_free(struct xc_dump *d)
 	free(d->vma_file);
 	free(d->files);
 	free(d->ofiles);
+	dump_anon_free(d);
 	free(d->fds);
 	free(d->bt);
 	if (d->memfd >= 0)

@@ -36,8 +36,8 @@ int xc_fd_classify(int fd, mode_t mode, const char *path, uint32_t *kind, const 
 	*kind = 0;
 	*why = NULL;
 	if (!strncmp(path, "anon_inode:", 11))
-		*why = "this kind of file is not supported yet";
-	else if (!strncmp(path, "/memfd:", 7))
+		return xc_fd_classify_anon(path + 11, kind, why);
+	if (!strncmp(path, "/memfd:", 7))
 		*why = "memfd is not supported yet";
 	else if (S_ISFIFO(mode) || S_ISSOCK(mode) || (S_ISCHR(mode) && !reopenable_chr(path))) {
 		/* stdio of a shell job: the restoring xckpt lends its own */
@@ -86,6 +86,8 @@ static int describe_kind(struct xc_dump *d, int fd, struct xc_rec_file *f)
 	case XC_FD_INHERIT:
 		return 0;
 	}
+	if (xc_fd_kind_is_anon(f->kind))
+		return 0;	/* its object: dump_anon_collect() */
 	return unsupported(d, fd, f->path, "this kind of file is not supported yet");
 }
 
@@ -174,6 +176,9 @@ static int collect_fd(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f)
 		d->ofiles = nv;
 		f->id = id;
 		d->ofiles[d->nr_ofiles++] = *f;
+		err = dump_anon_collect(d, fd, f);
+		if (err)
+			return err;
 	}
 	return add_fd(d, fd, id, fd_flags);
 }
@@ -207,16 +212,20 @@ int dump_files_collect(struct xc_dump *d)
 	return err;
 }
 
-/* Each description before the first fd that refers to it. */
+/* Each description, and the records of the object behind it, before the
+ * first fd that refers to it. */
 int dump_files(struct xc_dump *d)
 {
 	size_t next = 0;
 	int err = 0;
 
 	for (size_t i = 0; !err && i < d->nr_fds; i++) {
-		if (next < d->nr_ofiles && d->ofiles[next].id == d->fds[i].file_id)
+		if (next < d->nr_ofiles && d->ofiles[next].id == d->fds[i].file_id) {
 			err = xc_imgw_put(d->ctx, &d->img, XC_REC_FILE, &d->ofiles[next++],
 					  sizeof(d->ofiles[0]));
+			if (!err)
+				err = dump_anon_put(d, d->fds[i].file_id);
+		}
 		if (!err)
 			err = xc_imgw_put(d->ctx, &d->img, XC_REC_FD, &d->fds[i], sizeof(d->fds[i]));
 	}

@@ -43,6 +43,13 @@ struct xc_file_ids {
 	int (*same)(pid_t pid1, int fd1, pid_t pid2, int fd2);
 };
 
+/* A record of an event object behind an open file (anon.c); each begins
+ * with the FILE id it follows in the image. */
+struct xc_dump_obj {
+	uint32_t kind, len;
+	void *rec;
+};
+
 struct xc_dump {
 	struct xc_ctx *ctx;
 	pid_t pid;
@@ -64,6 +71,8 @@ struct xc_dump {
 	size_t nr_ofiles;
 	struct xc_rec_fd *fds;
 	size_t nr_fds;
+	struct xc_dump_obj *objs;	/* event objects of ofiles, in order */
+	size_t nr_objs;
 
 	bool seized;
 	bool stopped;			/* in a job-control stop before the seize */
@@ -119,6 +128,25 @@ int dump_pages(struct xc_dump *d);
 int dump_files_collect(struct xc_dump *d);	/* before any change to the target */
 int dump_files(struct xc_dump *d);
 int dump_fs(struct xc_dump *d);
+/* anon.c and the event objects behind open files: at collect, each kind
+ * parses the fdinfo of a new open file and keeps its records (xc_obj_add);
+ * dump_files() writes them after the FILE record. */
+int dump_anon_collect(struct xc_dump *d, int fd, const struct xc_rec_file *f);
+int dump_anon_put(struct xc_dump *d, uint32_t file_id);
+void dump_anon_free(struct xc_dump *d);
+bool xc_fd_kind_is_anon(uint32_t kind);
+int xc_obj_add(struct xc_dump *d, uint32_t rec_kind, const void *rec, uint32_t len);
+/* One error line for an fd: refused (exit status 4), or fdinfo unreadable. */
+int xc_fd_refuse(struct xc_dump *d, int fd, const struct xc_rec_file *f, const char *why);
+int xc_fd_bad_fdinfo(struct xc_dump *d, int fd, const struct xc_rec_file *f, int err);
+int dump_eventfd(struct xc_dump *d, int fd, const struct xc_rec_file *f, const char *info,
+		 size_t len);
+int dump_timerfd(struct xc_dump *d, int fd, const struct xc_rec_file *f, const char *info,
+		 size_t len);
+int dump_signalfd(struct xc_dump *d, int fd, const struct xc_rec_file *f, const char *info,
+		  size_t len);
+int dump_epoll(struct xc_dump *d, int fd, const struct xc_rec_file *f, const char *info,
+	       size_t len);
 int dump_rlimits(struct xc_dump *d);
 int dump_sigs(struct xc_dump *d);
 int dump_rseq_fixup(struct xc_dump *d);	/* right after seize */
@@ -139,6 +167,7 @@ int xc_kcmp_same_file(pid_t pid1, int fd1, pid_t pid2, int fd2);
 int xc_vma_classify(const struct xc_vma *v, uint32_t *kind, const char **why);
 bool xc_page_wanted(uint32_t kind, uint64_t pagemap_entry);
 int xc_fd_classify(int fd, mode_t mode, const char *path, uint32_t *kind, const char **why);
+int xc_fd_classify_anon(const char *name, uint32_t *kind, const char **why);
 
 /* procfile.c: reads /proc/PID/<name> into a malloc'd, NUL-terminated buffer. */
 int xc_proc_read(struct xc_dump *d, const char *name, char **buf, size_t *len);

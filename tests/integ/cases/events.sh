@@ -1,0 +1,48 @@
+# Event objects behind fds: each kind built by the victim, dumped, killed,
+# restored, then shown by the victim to hold its state and still work.
+
+# Restore, let the victim run its checks, and wait for its verdict.
+events_restore_check() {
+	restore_bg
+	local rpid=$RPID
+	[ "$(cat "$T/pidfile")" = "$VPID" ] || fail "restored with pid $(cat "$T/pidfile"), not $VPID"
+	touch "$T/go"
+	wait "$rpid"
+	status=$?
+	grep -q '^PASS' "$T/out" || fail "victim did not pass after restore (status $status)"
+	[ "$status" = 0 ] || fail "xckpt restore exited $status"
+}
+
+t_eventfd() {
+	start "$VICTIMS/events" "${TEST}" "$T"
+	dump_kill
+	events_restore_check
+	pass
+}
+t_timerfd() {
+	# Time left runs on between the snapshot and the dump, and for the
+	# absolute timer during the dump too; the victim checks it is sane.
+	SNAP_IGNORE='^fd\.[0-9]+\.it_value$' t_eventfd
+}
+t_signalfd() { t_eventfd; }
+t_epoll() { t_eventfd; }
+
+t_bad_io_uring() {	# refused, naming pid, fd and kind; the target left running
+	start /usr/bin/python3 -c '
+import ctypes, os, sys, time
+os.closerange(3, 4096)
+params = ctypes.create_string_buffer(120)
+fd = ctypes.CDLL(None, use_errno=True).syscall(425, 4, params)
+assert fd == 3, ctypes.get_errno()
+open(sys.argv[1] + "/ready", "w").write(str(os.getpid()))
+time.sleep(600)' "$T"
+	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
+	[ $? = 4 ] || fail "expected exit 4: $out"
+	echo "$out" | grep -q "pid $VPID: fd 3 (anon_inode:\[io_uring\]): io_uring is not supported" ||
+		fail "unclear error: $out"
+	[ "$(echo "$out" | wc -l)" = 1 ] || fail "more than one error line: $out"
+	kill -0 "$VPID" || fail "target died"
+	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target still traced"
+	[ -e "$T/img" ] && fail "image directory created"
+	pass
+}

@@ -1,0 +1,221 @@
+/* Victim: holds event objects of one kind (MODE), writes DIR/ready, waits
+ * for DIR/go, then checks that each object still holds its state and still
+ * works, and prints PASS or FAIL: what.
+ *
+ * Before ready it keeps the fdinfo of each object, less the lines that may
+ * change across a restore (mnt_id, ino, eventfd-id, it_value, and the
+ * pos/ino/sdev of epoll watches); after go it compares them first.
+ *
+ * usage: events MODE DIR   MODE: eventfd | timerfd | signalfd | epoll */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ready.h"
+
+static char saved[8][2048];
+static int saved_fd[8], nr_saved;
+
+#define CHECK(cond, ...)                                   \
+	do {                                               \
+		if (!(cond)) {                             \
+			printf("FAIL: " __VA_ARGS__);      \
+			printf(" (errno %d)\n", errno);    \
+			exit(1);                           \
+		}                                          \
+	} while (0)
+
+static bool unstable(const char *l)
+{
+	return !strncmp(l, "mnt_id:", 7) || !strncmp(l, "ino:", 4) ||
+	       !strncmp(l, "eventfd-id:", 11) || !strncmp(l, "it_value:", 9);
+}
+
+static int by_text(const void *x, const void *y)
+{
+	return strcmp(x, y);
+}
+
+/* Sorted: epoll lists its watches in the order of its tree, which is that
+ * of kernel addresses. */
+static void fdinfo(int fd, char *out, size_t sz)
+{
+	char path[64], line[256], lines[32][256];
+	FILE *f;
+	size_t n = 0, nr = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	CHECK(f, "open %s", path);
+	out[0] = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *cut = strstr(line, "  pos:");
+		if (unstable(line))
+			continue;
+		if (cut)
+			strcpy(cut, "\n");
+		CHECK(nr < 32, "fdinfo of fd %d too long", fd);
+		strcpy(lines[nr++], line);
+	}
+	fclose(f);
+	qsort(lines, nr, sizeof(lines[0]), by_text);
+	for (size_t i = 0; i < nr; i++)
+		n += snprintf(out + n, sz - n, "%s", lines[i]);
+}
+
+static void keep(int fd)
+{
+	saved_fd[nr_saved] = fd;
+	fdinfo(fd, saved[nr_saved++], sizeof(saved[0]));
+}
+
+static void compare(void)
+{
+	char now[2048];
+
+	for (int i = 0; i < nr_saved; i++) {
+		fdinfo(saved_fd[i], now, sizeof(now));
+		CHECK(!strcmp(now, saved[i]), "fd %d fdinfo was\n%s  is now\n%s", saved_fd[i],
+		      saved[i], now);
+	}
+}
+
+static double left(int fd, double *interval)
+{
+	struct itimerspec its;
+
+	CHECK(!timerfd_gettime(fd, &its), "timerfd_gettime %d", fd);
+	if (interval)
+		*interval = its.it_interval.tv_sec + its.it_interval.tv_nsec / 1e9;
+	return its.it_value.tv_sec + its.it_value.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argv[1], *dir = argv[2];
+	char go[4096];
+	uint64_t v;
+	int a = -1, b = -1, c = -1, e = -1;
+
+	if (argc != 3)
+		return 2;
+	close_range(3, ~0U, 0);
+	if (!strcmp(mode, "eventfd")) {
+		a = eventfd(5, EFD_SEMAPHORE | EFD_NONBLOCK);	/* counts down by one */
+		b = eventfd(0, EFD_CLOEXEC);
+		CHECK(a >= 0 && b >= 0, "eventfd");
+		CHECK(eventfd_write(b, 0x123456789ull) == 0, "eventfd_write");	/* beyond 32 bits */
+		c = fcntl(a, F_DUPFD, 20);	/* one eventfd, two fds */
+		CHECK(c == 20, "dup");
+		keep(a);
+		keep(b);
+	} else if (!strcmp(mode, "timerfd")) {
+		struct itimerspec slow = { { 7, 0 }, { 30, 0 } }, fast = { { 0, 100000000 }, { 0, 300000000 } };
+		struct itimerspec once = { { 0, 0 }, { 0, 1000000 } }, abs = { { 0, 0 } };
+		struct timespec now;
+
+		a = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);	/* 30 s, then every 7 s */
+		b = timerfd_create(CLOCK_BOOTTIME, 0);			/* fires soon, every 100 ms */
+		c = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);	/* fired once, not read */
+		e = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK);	/* absolute, in 60 s */
+		CHECK(a >= 0 && b >= 0 && c >= 0 && e >= 0, "timerfd_create");
+		clock_gettime(CLOCK_REALTIME, &now);
+		abs.it_value.tv_sec = now.tv_sec + 60;
+		CHECK(!timerfd_settime(a, 0, &slow, NULL) && !timerfd_settime(b, 0, &fast, NULL) &&
+		      !timerfd_settime(c, 0, &once, NULL) &&
+		      !timerfd_settime(e, TFD_TIMER_ABSTIME, &abs, NULL), "timerfd_settime");
+		usleep(20000);
+		keep(a);
+		keep(c);
+		keep(e);
+		fdinfo(b, saved[7], sizeof(saved[7]));
+	} else if (!strcmp(mode, "signalfd")) {
+		union sigval val = { .sival_int = 77 };
+		sigset_t m;
+
+		sigemptyset(&m);
+		sigaddset(&m, SIGUSR2);
+		sigaddset(&m, SIGRTMIN + 3);
+		CHECK(!sigprocmask(SIG_BLOCK, &m, NULL), "sigprocmask");
+		a = signalfd(-1, &m, SFD_NONBLOCK);
+		CHECK(a >= 0, "signalfd");
+		CHECK(!sigqueue(getpid(), SIGRTMIN + 3, val), "sigqueue");	/* waits, pending */
+		keep(a);
+	} else if (!strcmp(mode, "epoll")) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0xfeedface12345678ull };
+
+		a = epoll_create1(EPOLL_CLOEXEC);
+		b = eventfd(1, EFD_NONBLOCK);	/* ready */
+		c = eventfd(0, EFD_NONBLOCK);	/* not yet */
+		CHECK(a >= 0 && b >= 0 && c >= 0, "create");
+		CHECK(!epoll_ctl(a, EPOLL_CTL_ADD, b, &ev), "add b");
+		ev.events = EPOLLIN | EPOLLET;
+		ev.data.u64 = 42;
+		CHECK(!epoll_ctl(a, EPOLL_CTL_ADD, c, &ev), "add c");
+		keep(a);
+	} else {
+		return 2;
+	}
+	victim_ready(dir);
+	snprintf(go, sizeof(go), "%s/go", dir);
+	while (access(go, F_OK))
+		usleep(10000);
+	compare();
+
+	if (!strcmp(mode, "eventfd")) {
+		CHECK(eventfd_read(a, &v) == 0 && v == 1, "semaphore read %llu", (unsigned long long)v);
+		CHECK(eventfd_read(b, &v) == 0 && v == 0x123456789ull, "count %#llx", (unsigned long long)v);
+		for (int i = 0; i < 4; i++)
+			CHECK(eventfd_read(c, &v) == 0 && v == 1, "semaphore read through the dup %d", i);
+		CHECK(eventfd_read(a, &v) < 0 && errno == EAGAIN, "semaphore not empty");
+		CHECK(fcntl(b, F_GETFD) == FD_CLOEXEC && fcntl(a, F_GETFD) == 0, "close-on-exec");
+	} else if (!strcmp(mode, "timerfd")) {
+		double iv, l = left(a, &iv);
+		char now[2048];
+
+		CHECK(l > 20 && l <= 30 && iv == 7, "slow timer: %.3f s left, interval %.3f", l, iv);
+		l = left(e, &iv);
+		CHECK(l > 30 && l <= 60 && iv == 0, "absolute timer: %.3f s left", l);
+		CHECK(read(c, &v, 8) == 8 && v == 1, "one-shot: %llu expirations", (unsigned long long)v);
+		CHECK(read(c, &v, 8) < 0 && errno == EAGAIN, "one-shot fired again");
+		/* The fast one still fires: a blocking read returns. */
+		CHECK(read(b, &v, 8) == 8 && v >= 1, "fast timer read");
+		l = left(b, &iv);
+		CHECK(iv > 0.099 && iv < 0.101 && l <= 0.1, "fast timer: %.3f s left, interval %.3f", l, iv);
+		fdinfo(b, now, sizeof(now));
+		CHECK(strstr(now, "clockid: 7\n") && strstr(saved[7], "clockid: 7\n"), "fast timer clock");
+	} else if (!strcmp(mode, "signalfd")) {
+		struct signalfd_siginfo si;
+
+		CHECK(read(a, &si, sizeof(si)) == sizeof(si), "read pending");
+		CHECK(si.ssi_signo == (uint32_t)SIGRTMIN + 3 && si.ssi_int == 77, "pending signal %u/%d",
+		      si.ssi_signo, si.ssi_int);
+		CHECK(read(a, &si, sizeof(si)) < 0 && errno == EAGAIN, "more pending");
+		CHECK(!kill(getpid(), SIGUSR2), "kill");
+		CHECK(read(a, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGUSR2, "read new signal");
+	} else {
+		struct epoll_event got[4];
+		int n = epoll_wait(a, got, 4, 1000);
+
+		CHECK(n == 1 && got[0].data.u64 == 0xfeedface12345678ull && got[0].events == EPOLLIN,
+		      "ready set: %d", n);
+		CHECK(!eventfd_write(c, 3), "write c");
+		n = epoll_wait(a, got, 4, 1000);
+		CHECK(n == 2, "after write: %d ready", n);
+		n = epoll_wait(a, got, 4, 0);	/* c is edge-triggered */
+		CHECK(n == 1 && got[0].data.u64 == 0xfeedface12345678ull, "edge-triggered: %d", n);
+	}
+	printf("PASS\n");
+	return 0;
+}
