@@ -10,7 +10,7 @@
 
 #include "common/img-format.h"	/* enum xc_codec */
 
-enum xc_cmd { XC_CMD_NONE, XC_CMD_DUMP, XC_CMD_RESTORE, XC_CMD_SHOW, XC_CMD_CHECK };
+enum xc_cmd { XC_CMD_NONE, XC_CMD_DUMP, XC_CMD_RESTORE, XC_CMD_SHOW, XC_CMD_CHECK, XC_CMD_RUN };
 
 
 /* Exit codes, documented in docs/xckpt.1. */
@@ -53,6 +53,15 @@ struct xc_ctx {
 	/* restore */
 	bool detach;
 	const char *pidfile;
+
+	/* run */
+	char **run_argv;	/* CMD..., NULL-terminated */
+	uint64_t interval_ms;	/* 0: no periodic checkpoints */
+	int keep;		/* generations kept, 0: all */
+	int on_signal;		/* checkpoint, stop the job, exit */
+	bool requeue;		/* then `scontrol requeue $SLURM_JOB_ID` */
+	const char *stage_dir;
+	const char *run_compress;	/* --compress passed on to each dump */
 
 	struct xc_err first_err;
 	int exit_hint;		/* XC_EXIT_* chosen by the failing site, 0: generic */

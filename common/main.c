@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 
 #include "common/cmds.h"
 #include "common/ctx.h"
+#include "common/gens.h"
+#include "common/run.h"
 #include "common/log.h"
 #include "restorer/restore.h"
 #include "tracer/dump.h"
@@ -23,6 +26,7 @@ static const char usage_main[] =
 	"commands:\n"
 	"  dump     save a running process to an image directory\n"
 	"  restore  bring a process back from an image directory\n"
+	"  run      start or resume a job and checkpoint it periodically or on a signal\n"
 	"  show     print what an image holds\n"
 	"  check    report which kernel features xckpt relies on are present\n"
 	"\n"
@@ -71,6 +75,26 @@ static const char usage_restore[] =
 	"                         (GPU-... as nvidia-smi -L prints; repeatable)\n"
 	"  -v, --verbose          progress and timing of each step\n";
 
+static const char usage_run[] =
+	"usage: xckpt run -D DIR [--interval DURATION] [--keep N] [--on-signal SIG]\n"
+	"                 [--requeue] [--stage-dir LOCALDIR] [--compress C] -- CMD [ARG...]\n"
+	"\n"
+	"Start CMD, or, if DIR holds a complete checkpoint, restore the newest one\n"
+	"instead: the same command line starts and resumes a job. Checkpoints go to\n"
+	"DIR/gen-NNNNNN, each complete only once it is on disk. CMD may ask for a\n"
+	"checkpoint itself: write 'checkpoint PID' to the FIFO $XCKPT_CONTROL and\n"
+	"stop itself (SIGSTOP); it is continued once the checkpoint is saved.\n"
+	"Exits with CMD's status, or 75 after a checkpoint on --on-signal.\n"
+	"\n"
+	"  -D, --dir DIR          job directory (created if missing)\n"
+	"      --interval DUR     checkpoint every DUR while the job runs (90, 30s, 10m, 2h, 1d)\n"
+	"      --keep N           keep only the newest N generations\n"
+	"      --on-signal SIG    on SIG (default USR1): checkpoint, stop the job, exit 75\n"
+	"      --requeue          after that checkpoint, 'scontrol requeue $SLURM_JOB_ID'\n"
+	"      --stage-dir DIR    write each image to DIR first, copy it to -D in the background\n"
+	"  -z, --compress CODEC   passed to each dump\n"
+	"  -v, --verbose          progress and timing of each step\n";
+
 static const char usage_show[] =
 	"usage: xckpt show -D DIR [--json]\n"
 	"\n"
@@ -115,7 +139,8 @@ static int parse_compress(struct xc_ctx *ctx, const char *v)
 	return (*end || ctx->level < 1 || ctx->level > 19) ? -1 : 0;
 }
 
-enum { OPT_JSON = 0x100, OPT_PIDFILE, OPT_PLUGIN_EXAMPLE, OPT_CUDA_LOCK_TIMEOUT, OPT_CUDA_GPU_MAP };
+enum { OPT_JSON = 0x100, OPT_PIDFILE, OPT_PLUGIN_EXAMPLE, OPT_CUDA_LOCK_TIMEOUT, OPT_CUDA_GPU_MAP,
+       OPT_INTERVAL, OPT_KEEP, OPT_ON_SIGNAL, OPT_REQUEUE, OPT_STAGE_DIR };
 
 static const struct option opts[] = {
 	{ "pid", required_argument, 0, 'p' },
@@ -125,6 +150,11 @@ static const struct option opts[] = {
 	{ "detach", no_argument, 0, 'd' },
 	{ "pidfile", required_argument, 0, OPT_PIDFILE },
 	{ "json", no_argument, 0, OPT_JSON },
+	{ "interval", required_argument, 0, OPT_INTERVAL },
+	{ "keep", required_argument, 0, OPT_KEEP },
+	{ "on-signal", required_argument, 0, OPT_ON_SIGNAL },
+	{ "requeue", no_argument, 0, OPT_REQUEUE },
+	{ "stage-dir", required_argument, 0, OPT_STAGE_DIR },
 	{ "threads", required_argument, 0, 'j' },
 	{ "plugin-example", no_argument, 0, OPT_PLUGIN_EXAMPLE },
 	{ "cuda-lock-timeout", required_argument, 0, OPT_CUDA_LOCK_TIMEOUT },
@@ -153,8 +183,11 @@ static bool allowed(enum xc_cmd cmd, int opt)
 	case 'v': case 'h': return true;
 	case 'D': return cmd != XC_CMD_CHECK;
 	case 'j': return cmd == XC_CMD_DUMP || cmd == XC_CMD_RESTORE;
-	case 'p': case 'R': case 'z': case OPT_PLUGIN_EXAMPLE: case OPT_CUDA_LOCK_TIMEOUT:
+	case 'p': case 'R': case OPT_PLUGIN_EXAMPLE: case OPT_CUDA_LOCK_TIMEOUT:
 		return cmd == XC_CMD_DUMP;
+	case 'z': return cmd == XC_CMD_DUMP || cmd == XC_CMD_RUN;
+	case OPT_INTERVAL: case OPT_KEEP: case OPT_ON_SIGNAL: case OPT_REQUEUE:
+	case OPT_STAGE_DIR: return cmd == XC_CMD_RUN;
 	case 'd': case OPT_PIDFILE: case OPT_CUDA_GPU_MAP: return cmd == XC_CMD_RESTORE;
 	case OPT_JSON: return cmd == XC_CMD_SHOW;
 	}
@@ -187,7 +220,23 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 		case 'z':
 			if (parse_compress(ctx, optarg))
 				return usage_error(name, "bad --compress '%s'", optarg);
+			ctx->run_compress = optarg;
 			break;
+		case OPT_INTERVAL:
+			if (xc_parse_duration(optarg, &ctx->interval_ms))
+				return usage_error(name, "bad --interval '%s' (e.g. 90, 30s, 10m, 2h)", optarg);
+			break;
+		case OPT_KEEP:
+			ctx->keep = (int)strtol(optarg, &end, 10);
+			if (*end || ctx->keep < 1 || ctx->keep > 1000000)
+				return usage_error(name, "bad --keep '%s'", optarg);
+			break;
+		case OPT_ON_SIGNAL:
+			if (xc_parse_signal(optarg, &ctx->on_signal))
+				return usage_error(name, "bad --on-signal '%s'", optarg);
+			break;
+		case OPT_REQUEUE: ctx->requeue = true; break;
+		case OPT_STAGE_DIR: ctx->stage_dir = optarg; break;
 		case 'd': ctx->detach = true; break;
 		case 'j':
 			ctx->jobs = (int)strtol(optarg, &end, 10);
@@ -214,7 +263,11 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 		case 'h': fputs(help, stdout); exit(0);
 		}
 	}
-	if (optind < argc)
+	if (ctx->cmd == XC_CMD_RUN) {
+		if (optind == argc)
+			return usage_error(name, "%s", "no command to run (xckpt run -D DIR -- CMD...)");
+		ctx->run_argv = argv + optind;
+	} else if (optind < argc)
 		return usage_error(name, "unexpected argument '%s'", argv[optind]);
 	if (ctx->cmd == XC_CMD_DUMP && !ctx->pid)
 		return usage_error(name, "%s", "--pid is required");
@@ -249,6 +302,7 @@ int main(int argc, char **argv)
 		{ "restore", XC_CMD_RESTORE, usage_restore },
 		{ "show", XC_CMD_SHOW, usage_show },
 		{ "check", XC_CMD_CHECK, usage_check },
+		{ "run", XC_CMD_RUN, usage_run },
 	};
 	struct xc_ctx ctx;
 	int verbose = 0, i = 1, err;
@@ -305,6 +359,12 @@ int main(int argc, char **argv)
 		return report(&ctx, name, xc_show(&ctx));
 	case XC_CMD_CHECK:
 		return xc_check(&ctx);
+	case XC_CMD_RUN:
+		if (!ctx.on_signal)
+			ctx.on_signal = SIGUSR1;
+		err = xc_run(&ctx);
+		/* Zero or positive: the job's exit status, or 75. */
+		return err >= 0 ? err : report(&ctx, name, err);
 	default:
 		return XC_EXIT_USAGE;
 	}

@@ -1,0 +1,153 @@
+# `xckpt run`: periodic, signalled and requested checkpoints, resume from
+# the newest complete generation. Sourced by run.sh.
+
+# Kills, by pid, xckpt run and everything it started (the job, a dump).
+kill_run() {	# RUNPID
+	local p c kids=()
+	kill -STOP "$1" 2>/dev/null
+	for p in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do kids+=("$c"); done
+		kids+=("$p")
+	done
+	for p in "${kids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	for p in "${kids[@]}"; do	# their pids must be free for the restore
+		for ((i = 0; i < 100; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.02; done
+	done
+}
+
+wait_file() {	# PATH [seconds]: until it exists
+	local i
+	for ((i = 0; i < ${2:-20} * 50; i++)); do [ -e "$1" ] && return 0; sleep 0.02; done
+	fail "timed out waiting for $1"
+}
+
+last_step() { grep '^step' "$1" | tail -n 1 | cut -d' ' -f2; }
+
+run_bg() {	# OUT ERR xckpt-run-args...: RUNPID
+	local out=$1 err=$2
+	shift 2
+	"$XCKPT" run "$@" >"$out" 2>"$err" &
+	RUNPID=$!
+	PIDS+=("$RUNPID")
+}
+
+t_run_periodic() {	# three generations on an interval, SIGKILL, resume from the newest
+	local J=$T/job L=$T/job.log l2 k status
+	run_bg "$T/out" "$T/run.err" -D "$J" --interval 0.5s --keep 2 -- "$VICTIMS/job" "$L" 400 20
+	wait_file "$J/gen-000002/inventory.img"
+	l2=$(last_step "$L")
+	wait_file "$J/gen-000003/inventory.img"
+	PIDS+=("$(awk '/^fresh/ {print $2}' "$L")")
+	kill_run "$RUNPID"
+	k=$(last_step "$L")
+	[ -e "$J/gen-000001" ] && fail "--keep 2 left gen-000001"
+	[ -d "$J/gen-000003" ] || fail "newest generation missing"
+	grep -q "gen-000003: 1 process" "$T/run.err" || fail "no summary line: $(cat "$T/run.err")"
+	"$XCKPT" run -D "$J" --interval 0.5s --keep 2 -- "$VICTIMS/job" "$L" 400 20 >"$T/out" 2>"$T/run2.err"
+	status=$?
+	[ "$status" = 0 ] || fail "resumed run exited $status: $(cat "$T/run2.err")"
+	grep -q '^DONE steps=400 sum=80200$' "$T/out" || fail "job did not finish right: $(cat "$T/out")"
+	[ "$(grep -c '^fresh' "$L")" = 1 ] || fail "the job started again instead of resuming"
+	# The resumed life goes on from a step at or after gen-000003's start.
+	first=$(awk -v k="$k" '/^step/ { n++; if (seen) { print $2; exit } if ($2 == k) seen = 1 }' "$L")
+	[ -n "$first" ] && [ "$first" -le $((k + 1)) ] && [ "$first" -gt "$l2" ] ||
+		fail "resumed at step $first (killed after $k, gen 2 seen at $l2)"
+	pass
+}
+
+t_run_signal() {	# USR1: checkpoint, job stopped, exit 75; the same line resumes it
+	local J=$T/job L=$T/job.log status
+	run_bg "$T/out" "$T/run.err" -D "$J" -- "$VICTIMS/job" "$L" 150 20
+	for ((i = 0; i < 200; i++)); do [ "$(last_step "$L")" -ge 10 ] 2>/dev/null && break; sleep 0.05; done
+	jpid=$(awk '/^fresh/ {print $2}' "$L")
+	PIDS+=("$jpid")
+	kill -USR1 "$RUNPID"
+	wait "$RUNPID"
+	status=$?
+	[ "$status" = 75 ] || fail "expected exit 75 after the signal, got $status: $(cat "$T/run.err")"
+	kill -0 "$jpid" 2>/dev/null && fail "job still running after the checkpoint"
+	[ -f "$J/gen-000001/inventory.img" ] || fail "no generation"
+	k=$(last_step "$L")
+	"$XCKPT" run -D "$J" -- "$VICTIMS/job" "$L" 150 20 >"$T/out" 2>"$T/run2.err"
+	status=$?
+	[ "$status" = 0 ] || fail "resumed run exited $status: $(cat "$T/run2.err")"
+	grep -q '^DONE steps=150 sum=11325$' "$T/out" || fail "job did not finish right"
+	[ "$(grep -c '^fresh' "$L")" = 1 ] || fail "the job started again instead of resuming"
+	[ "$(grep -c "^step $((k + 1))$" "$L")" = 1 ] || fail "steps after the checkpoint lost or repeated"
+	pass
+}
+
+t_run_request() {	# the job asks for a checkpoint and is restored exactly there
+	local J=$T/job L=$T/job.log status
+	run_bg "$T/out" "$T/run.err" -D "$J" -- "$VICTIMS/job" "$L" 200 10 5
+	for ((i = 0; i < 400; i++)); do grep -q '^continued 5' "$L" 2>/dev/null && break; sleep 0.05; done
+	grep -q '^continued 5' "$L" || fail "the job was not continued after its checkpoint: $(cat "$T/run.err")"
+	[ -f "$J/gen-000001/inventory.img" ] || fail "no generation for the request"
+	PIDS+=("$(awk '/^fresh/ {print $2}' "$L")")
+	for ((i = 0; i < 200; i++)); do [ "$(last_step "$L")" -ge 20 ] && break; sleep 0.05; done
+	kill_run "$RUNPID"
+	"$XCKPT" run -D "$J" -- "$VICTIMS/job" "$L" 200 10 5 >"$T/out" 2>"$T/run2.err"
+	status=$?
+	[ "$status" = 0 ] || fail "resumed run exited $status: $(cat "$T/run2.err")"
+	grep -q '^DONE steps=200 sum=20100$' "$T/out" || fail "job did not finish right"
+	[ "$(grep -c '^fresh' "$L")" = 1 ] || fail "the job started again instead of resuming"
+	[ "$(grep -c '^continued 5$' "$L")" = 2 ] || fail "not resumed at the requested point"
+	after=$(awk '/^continued 5/ { c++; next } c == 2 { print; exit }' "$L")
+	[ "$after" = "step 6" ] || fail "after the second 'continued 5': '$after'"
+	pass
+}
+
+t_run_crash_mid_dump() {	# xckpt killed in a generation: the previous one is restored
+	local J=$T/job L=$T/job.log status k crashed=
+	run_bg "$T/out" "$T/run.err" -D "$J" --interval 0.3s --compress zstd:19 -- \
+		"$VICTIMS/job" "$L" 300 10 0 1
+	wait_file "$J/gen-000001/inventory.img" 60
+	PIDS+=("$(awk '/^fresh/ {print $2}' "$L")")
+	for ((k = 2; k < 6 && !crashed; k++)); do
+		for ((i = 0; i < 3000; i++)); do
+			if ls -a "$J" | grep -q "^\.gen-00000$k\.xckpt-tmp-"; then
+				kill_run "$RUNPID"
+				crashed=$k
+				break
+			fi
+			[ -d "$J/gen-00000$k" ] && break
+			sleep 0.01
+		done
+	done
+	[ -n "$crashed" ] || fail "never caught a dump in progress"
+	[ -e "$J/gen-00000$crashed" ] && fail "the interrupted generation looks complete"
+	"$XCKPT" -v run -D "$J" -- "$VICTIMS/job" "$L" 300 10 0 1 >"$T/out" 2>"$T/run2.err"
+	status=$?
+	[ "$status" = 0 ] || fail "resumed run exited $status: $(grep -v debug "$T/run2.err" | tail -3)"
+	grep -q "resumed gen-00000$((crashed - 1))" "$T/run2.err" || fail "did not resume gen $((crashed - 1))"
+	ls -a "$J" | grep -q 'xckpt-tmp' && fail "leftover of the crashed dump not removed"
+	grep -q '^DONE steps=300 sum=45150$' "$T/out" || fail "job did not finish right"
+	[ "$(grep -c '^fresh' "$L")" = 1 ] || fail "the job started again instead of resuming"
+	pass
+}
+
+t_run_exit_status() {	# CMD's own status; bad input refused; a damaged generation is not skipped
+	local J=$T/job out
+	"$XCKPT" run -D "$J" -- sh -c 'exit 7' 2>"$T/run.err"
+	[ $? = 7 ] || fail "exit status of CMD not passed on"
+	"$XCKPT" run -D "$J" 2>/dev/null
+	[ $? = 2 ] || fail "no CMD: expected usage error"
+	"$XCKPT" run -D "$J" --interval 0 -- true 2>/dev/null
+	[ $? = 2 ] || fail "--interval 0 accepted"
+	"$XCKPT" run -D "$J" -- "$T/no-such-program" 2>"$T/run.err"
+	[ $? = 127 ] || fail "missing program: expected 127"
+	# A damaged newest generation: refused (exit 3), never started afresh.
+	run_bg "$T/out" "$T/run.err" -D "$J" -- "$VICTIMS/job" "$T/job.log" 1000 20
+	for ((i = 0; i < 200; i++)); do [ -s "$T/job.log" ] && break; sleep 0.05; done
+	PIDS+=("$(awk '/^fresh/ {print $2}' "$T/job.log")")
+	kill -USR1 "$RUNPID"
+	wait "$RUNPID"
+	f=$(ls "$J"/gen-000001/pages-*.img)
+	truncate -s $(($(stat -c %s "$f") - 64)) "$f"
+	out=$("$XCKPT" run -D "$J" -- "$VICTIMS/job" "$T/job.log" 1000 20 2>&1)
+	[ $? = 3 ] || fail "damaged generation: expected exit 3: $out"
+	[ "$(grep -c '^fresh' "$T/job.log")" = 1 ] || fail "started afresh over a damaged checkpoint"
+	pass
+}
