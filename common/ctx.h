@@ -39,6 +39,7 @@ struct xc_ctx {
 	/* dump */
 	pid_t pid;
 	bool leave_running;
+	bool ext_unix_sk;	/* unix peers outside the dump: reconnect by name */
 	int codec;
 	int level;
 	int jobs;		/* dump: compression threads; restore: page writers; -1: one per CPU */

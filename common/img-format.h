@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	8
+#define XC_IMG_VERSION	9
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -73,6 +73,8 @@ enum xc_rec_kind {
 	XC_REC_CREDS = 19,
 	XC_REC_ITIMERS = 20,
 	XC_REC_FILE = 22,
+	XC_REC_UNIXSK = 23,
+	XC_REC_SKQUEUE = 24,
 	/* 32-47: the event objects, terminals, timers and seccomp */
 	XC_REC_EVENTFD = 32,
 	XC_REC_TIMERFD = 33,
@@ -194,6 +196,7 @@ enum xc_fd_kind {
 	XC_FD_REG = 1,		/* regular file or directory, reopened by path */
 	XC_FD_CHR = 2,		/* character device reopened by path (/dev/null) */
 	XC_FD_INHERIT = 3,	/* stdio tty/pipe/socket: take the restorer's own */
+	XC_FD_SOCKET = 4,	/* a socket: the UNIXSK record with this ino */
 	/* 16-31: objects created from their own records */
 	XC_FD_EVENTFD = 16,	/* eventfd: an EVENTFD record follows */
 	XC_FD_TIMERFD = 17,	/* timerfd: a TIMERFD record follows */
@@ -369,6 +372,56 @@ struct xc_rec_itimers {
 	struct { int64_t interval_us, value_us; } it[3];
 };
 static_assert(sizeof(struct xc_rec_itimers) == 48, "doc: itimers");
+
+/* A unix socket, once per socket however many fds share it. ino is its id:
+ * fd records (kind XC_FD_SOCKET) and other sockets' peer_ino refer to it. */
+enum xc_usk_state {
+	XC_USK_CONNECTED = 1,	/* the kernel's TCP_ESTABLISHED */
+	XC_USK_UNCONNECTED = 7,	/* TCP_CLOSE: new, bound, or a datagram socket */
+	XC_USK_LISTEN = 10,	/* TCP_LISTEN */
+};
+#define XC_USK_F_PEER_GONE	0x01u	/* connected; the peer was closed since */
+#define XC_USK_F_BACKLOG	0x02u	/* connect()ed, not accepted yet: peer_ino is the listener */
+#define XC_USK_F_EXTERNAL	0x04u	/* peer outside the dump: reconnect to peer_name */
+#define XC_USK_F_FILE_GONE	0x08u	/* the bound path was unlinked before the dump */
+#define XC_USK_F_PASSCRED	0x10u	/* SO_PASSCRED */
+#define XC_USK_F_ACCEPTED	0x20u	/* made by accept(): its name is its listener's */
+
+struct xc_rec_unixsk {
+	uint64_t ino;
+	uint64_t peer_ino;	/* 0: none (or gone, or outside) */
+	uint32_t type;		/* SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5 */
+	uint32_t state;		/* enum xc_usk_state */
+	uint32_t flags;		/* XC_USK_F_* */
+	uint32_t shutdown;	/* 1: receive side shut, 2: send side shut */
+	uint32_t backlog;	/* listen(): the backlog; BACKLOG: place in the queue */
+	uint32_t file_mode;	/* the bound path's st_mode, uid, gid */
+	uint32_t file_uid, file_gid;
+	int32_t sndbuf, rcvbuf;	/* SO_SNDBUF/SO_RCVBUF as read back; 0: the default */
+	int32_t peek_off;	/* SO_PEEK_OFF, -1: off */
+	uint32_t reserved;
+	int64_t rcvtimeo_us, sndtimeo_us;
+	uint32_t name_len;	/* bytes of name used; 0: unbound */
+	uint32_t peer_name_len;	/* EXTERNAL: bytes of peer_name */
+	char name[108];		/* sun_path: absolute path, or abstract (starts with a 0 byte) */
+	char peer_name[108];
+};
+static_assert(sizeof(struct xc_rec_unixsk) == 304, "doc: unixsk");
+
+/* Unread data queued on a socket, in queue order: the header, nr packets,
+ * then the bytes of each packet in order. A stream socket has one packet. */
+struct xc_rec_skqueue {
+	uint64_t ino;
+	uint32_t nr_packets;
+	uint32_t reserved;
+};
+static_assert(sizeof(struct xc_rec_skqueue) == 16, "doc: skqueue");
+struct xc_skpacket {
+	uint32_t len;		/* bytes of data */
+	uint32_t addr_len;	/* datagrams: bytes of the sender's name, 0: unnamed */
+	char addr[108];
+};
+static_assert(sizeof(struct xc_skpacket) == 116, "doc: skpacket");
 
 struct xc_bt_frame {
 	uint64_t ip, sp;

@@ -41,6 +41,7 @@ static const char usage_main[] =
 static const char usage_dump[] =
 	"usage: xckpt dump --pid PID -D DIR [--leave-running] [--compress zstd[:LEVEL]|none]\n"
 	"                  [--threads N] [--cuda-lock-timeout MS] [--plugin-example]\n"
+	"                  [--ext-unix-sk]\n"
 	"\n"
 	"Save process PID into the new or empty directory DIR. The image is written\n"
 	"to a temporary directory, synced, then renamed to DIR. By default the\n"
@@ -55,6 +56,8 @@ static const char usage_dump[] =
 	"                         point where it can be locked (default 10000, 0: no limit)\n"
 	"      --plugin-example   run the example plugin (records the timer slack;\n"
 	"                         docs/plugins.md)\n"
+	"      --ext-unix-sk      a unix socket connected to a peer outside the dump is\n"
+	"                         connected again to the peer's name at restore\n"
 	"  -v, --verbose          progress and timing of each step\n";
 
 static const char usage_restore[] =
@@ -93,6 +96,7 @@ static const char usage_run[] =
 	"      --requeue          after that checkpoint, 'scontrol requeue $SLURM_JOB_ID'\n"
 	"      --stage-dir DIR    write each image to DIR first, copy it to -D in the background\n"
 	"  -z, --compress CODEC   passed to each dump\n"
+	"      --ext-unix-sk      passed to each dump\n"
 	"  -v, --verbose          progress and timing of each step\n";
 
 static const char usage_show[] =
@@ -140,7 +144,7 @@ static int parse_compress(struct xc_ctx *ctx, const char *v)
 }
 
 enum { OPT_JSON = 0x100, OPT_PIDFILE, OPT_PLUGIN_EXAMPLE, OPT_CUDA_LOCK_TIMEOUT, OPT_CUDA_GPU_MAP,
-       OPT_INTERVAL, OPT_KEEP, OPT_ON_SIGNAL, OPT_REQUEUE, OPT_STAGE_DIR };
+       OPT_INTERVAL, OPT_KEEP, OPT_ON_SIGNAL, OPT_REQUEUE, OPT_STAGE_DIR, OPT_EXT_UNIX_SK };
 
 static const struct option opts[] = {
 	{ "pid", required_argument, 0, 'p' },
@@ -155,6 +159,7 @@ static const struct option opts[] = {
 	{ "on-signal", required_argument, 0, OPT_ON_SIGNAL },
 	{ "requeue", no_argument, 0, OPT_REQUEUE },
 	{ "stage-dir", required_argument, 0, OPT_STAGE_DIR },
+	{ "ext-unix-sk", no_argument, 0, OPT_EXT_UNIX_SK },
 	{ "threads", required_argument, 0, 'j' },
 	{ "plugin-example", no_argument, 0, OPT_PLUGIN_EXAMPLE },
 	{ "cuda-lock-timeout", required_argument, 0, OPT_CUDA_LOCK_TIMEOUT },
@@ -185,7 +190,7 @@ static bool allowed(enum xc_cmd cmd, int opt)
 	case 'j': return cmd == XC_CMD_DUMP || cmd == XC_CMD_RESTORE;
 	case 'p': case 'R': case OPT_PLUGIN_EXAMPLE: case OPT_CUDA_LOCK_TIMEOUT:
 		return cmd == XC_CMD_DUMP;
-	case 'z': return cmd == XC_CMD_DUMP || cmd == XC_CMD_RUN;
+	case 'z': case OPT_EXT_UNIX_SK: return cmd == XC_CMD_DUMP || cmd == XC_CMD_RUN;
 	case OPT_INTERVAL: case OPT_KEEP: case OPT_ON_SIGNAL: case OPT_REQUEUE:
 	case OPT_STAGE_DIR: return cmd == XC_CMD_RUN;
 	case 'd': case OPT_PIDFILE: case OPT_CUDA_GPU_MAP: return cmd == XC_CMD_RESTORE;
@@ -259,6 +264,7 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 			ctx->cuda_gpu_map[ctx->nr_cuda_gpu_map++] = optarg;
 			break;
 		case OPT_JSON: ctx->json = true; break;
+		case OPT_EXT_UNIX_SK: ctx->ext_unix_sk = true; break;
 		case 'v': ctx->verbose++; break;
 		case 'h': fputs(help, stdout); exit(0);
 		}

@@ -54,7 +54,7 @@ static const char *vma_kind(uint32_t k)
 
 static const char *fd_kind(uint32_t k)
 {
-	static const char *const n[] = { "?", "file", "device", "inherited" };
+	static const char *const n[] = { "?", "file", "device", "inherited", "socket" };
 	static const char *const obj[] = { "eventfd", "timerfd", "signalfd", "epoll" };
 
 	if (k >= XC_FD_EVENTFD && k <= XC_FD_EPOLL)
@@ -90,6 +90,7 @@ static bool len_ok(uint32_t kind, uint32_t len)
 	case XC_REC_TIMERFD: return len == sizeof(struct xc_rec_timerfd);
 	case XC_REC_SIGNALFD: return len == sizeof(struct xc_rec_signalfd);
 	case XC_REC_EPOLL_WATCH: return len == sizeof(struct xc_rec_epoll_watch);
+	case XC_REC_UNIXSK: return len == sizeof(struct xc_rec_unixsk);
 	}
 	return true;
 }
@@ -313,6 +314,59 @@ static void show_plugins(struct show *s, struct xc_imgr *r)
 		printf("]");
 }
 
+/* Bytes and packets queued on socket ino (SKQUEUE records). */
+static void sk_queued(struct xc_imgr *r, uint64_t ino, uint64_t *bytes, uint32_t *pkts)
+{
+	const struct xc_rec_skqueue *q;
+	const void *p;
+	uint32_t k, l;
+	size_t pos = r->pos;
+
+	*bytes = 0;
+	*pkts = 0;
+	xc_imgr_rewind(r);
+	while (xc_imgr_next(r, &k, &p, &l) > 0) {
+		q = p;
+		if (k != XC_REC_SKQUEUE || l < sizeof(*q) || q->ino != ino ||
+		    (l - sizeof(*q)) / sizeof(struct xc_skpacket) < q->nr_packets)
+			continue;
+		*pkts = q->nr_packets;
+		*bytes = l - sizeof(*q) - q->nr_packets * sizeof(struct xc_skpacket);
+	}
+	r->pos = pos;
+}
+
+static void show_unixsk(struct show *s, struct xc_imgr *r, const struct xc_rec_unixsk *u)
+{
+	static const char *const types[] = { "?", "stream", "dgram", "?", "?", "seqpacket" };
+	const char *type = u->type < 6 ? types[u->type] : "?";
+	const char *state = u->state == XC_USK_LISTEN ? "listen" :
+			    u->state == XC_USK_CONNECTED ? "connected" : "unconnected";
+	char name[sizeof(u->name) + 1];
+	uint32_t n = u->name_len < sizeof(u->name) ? u->name_len : sizeof(u->name), pkts;
+	uint64_t bytes;
+
+	/* Abstract names start with a zero byte: shown as '@'. */
+	memcpy(name, u->name, n);
+	name[n] = 0;
+	if (n && !name[0])
+		name[0] = '@';
+	sk_queued(r, u->ino, &bytes, &pkts);
+	if (s->json) {
+		sep(s);
+		printf("{\"ino\":%llu,\"type\":\"%s\",\"state\":\"%s\",\"peer\":%llu,"
+		       "\"flags\":%u,\"queued_bytes\":%llu,\"queued_packets\":%u,\"name\":",
+		       (unsigned long long)u->ino, type, state, (unsigned long long)u->peer_ino,
+		       u->flags, (unsigned long long)bytes, pkts);
+		jstr(name, sizeof(name));
+		printf("}");
+	} else {
+		printf("  socket:[%llu] %-9s %-11s peer %-8llu queued %llu bytes in %u  %s\n",
+		       (unsigned long long)u->ino, type, state, (unsigned long long)u->peer_ino,
+		       (unsigned long long)bytes, pkts, name);
+	}
+}
+
 /* One pass per section keeps text and JSON in the same order. */
 static void section(struct show *s, struct xc_imgr *r, uint32_t kind, const char *title)
 {
@@ -336,6 +390,8 @@ static void section(struct show *s, struct xc_imgr *r, uint32_t kind, const char
 			show_vma(s, r, p);
 		} else if (kind == XC_REC_FD) {
 			show_fd(s, r, p);
+		} else if (kind == XC_REC_UNIXSK) {
+			show_unixsk(s, r, p);
 		} else if (kind == XC_REC_REGS) {
 			if (s->json)
 				printf("{");
@@ -467,6 +523,7 @@ int xc_show(struct xc_ctx *ctx)
 	section(&s, &proc, XC_REC_VMA, s.json ? "mappings" : "\nmappings");
 	section(&s, &proc, XC_REC_FD, s.json ? "fds" : "\nfile descriptors");
 	section(&s, &proc, XC_REC_EVENTFD, s.json ? "event_objects" : "\nevent objects");
+	section(&s, &proc, XC_REC_UNIXSK, s.json ? "unix_sockets" : "\nunix sockets");
 	section(&s, &proc, XC_REC_REGS, s.json ? "registers" : "\nregisters (" ARCH_NAME ")");
 	section(&s, &proc, XC_REC_BACKTRACE, s.json ? "stack" : "\nstack at dump");
 	show_plugins(&s, &proc);

@@ -89,6 +89,8 @@ static int open_file(struct xc_rst *r, const struct xc_rec_file *f, const char *
 	case XC_FD_REG:
 	case XC_FD_CHR:
 		return open_path(r, f, obj, out);
+	case XC_FD_SOCKET:
+		return rst_socket_file(r, f, obj, out);
 	}
 	if (rst_is_anon_file(f->kind))
 		return rst_anon_open(r, f, obj, out);
@@ -212,7 +214,7 @@ int rst_files(struct xc_rst *r)
 	r->svc_base = maxfd + 1;
 	/* Room for every target fd and the service fds above them; the blob
 	 * sets the target's own limit at the end. */
-	err = raise_nofile(r, (rlim_t)r->svc_base + r->nr_files + 8);
+	err = raise_nofile(r, (rlim_t)r->svc_base + r->nr_files + r->nr_usks + 8);
 	if (err)
 		return err;
 	/* The pipe first, at the base; then nothing inherited stays above it. */
@@ -226,7 +228,10 @@ int rst_files(struct xc_rst *r)
 		return rst_child_fail(r, "inherited fds", "close_range", -errno);
 	err = open_mapfiles(r);
 	if (!err)
+		err = rst_unix_sockets(r);
+	if (!err)
 		err = restore_fds(r);
+	rst_sockets_close(r);
 	if (err)
 		return err;
 	for (int fd = 0; fd < r->svc_base; fd++)

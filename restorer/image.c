@@ -62,6 +62,8 @@ static bool file_ok(const struct xc_rst *r, const struct xc_rec_file *f)
 		return S_ISREG(f->mode) || S_ISDIR(f->mode);
 	case XC_FD_CHR:
 		return S_ISCHR(f->mode);
+	case XC_FD_SOCKET:
+		return S_ISSOCK(f->mode);
 	case XC_FD_INHERIT:
 		return true;
 	}
@@ -160,6 +162,14 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 		if (len != sizeof(struct xc_rec_fd) || !fd_ok(r, p))
 			return bad(r, name, "bad fd record");
 		return push((const void ***)&r->fds, &r->nr_fds, p);
+	case XC_REC_UNIXSK:
+		if (len != sizeof(struct xc_rec_unixsk))
+			return bad(r, name, "bad unix socket record");
+		return push((const void ***)&r->usks, &r->nr_usks, p);
+	case XC_REC_SKQUEUE:
+		if (!rst_skqueue_ok(p, len))
+			return bad(r, name, "bad socket queue record");
+		return push((const void ***)&r->skqs, &r->nr_skqs, p);
 	case XC_REC_SIGINFO:
 		if (len != sizeof(struct xc_rec_siginfo))
 			return bad(r, name, "bad siginfo record");
@@ -262,7 +272,7 @@ static int check_fds(struct xc_rst *r)
 		const struct xc_rec_file *f = r->ofiles[i];
 		struct stat st;
 
-		if (f->kind == XC_FD_INHERIT || rst_is_anon_file(f->kind))
+		if (f->kind == XC_FD_INHERIT || f->kind == XC_FD_SOCKET || rst_is_anon_file(f->kind))
 			continue;
 		r->ctx->exit_hint = XC_EXIT_IMAGE;
 		if (stat(f->path, &st))
@@ -360,6 +370,8 @@ static int load_proc(struct xc_rst *r)
 	if (r->xstate_hdr->tid != (uint32_t)r->pid || r->xstate_hdr->size > ARCH_XSTATE_MAX)
 		return bad(r, name, "bad xstate record");
 	err = check_vmas(r, name);
+	if (!err)
+		err = rst_unix_check(r, name);
 	if (!err)
 		err = files_ok(r, name);
 	if (!err) {
@@ -462,6 +474,9 @@ void rst_image_close(struct xc_rst *r)
 	free(r->ofiles);
 	free(r->objs);
 	free(r->sigs);
+	free(r->usks);
+	free(r->skqs);
+	free(r->usk_fds);
 	free(r->plugin_recs);
 	free(r->file_fds);
 	if (r->dirfd >= 0)

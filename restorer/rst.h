@@ -47,6 +47,10 @@ struct xc_rst {
 	size_t nr_fds;
 	struct xc_rst_obj *objs;
 	size_t nr_objs;
+	const struct xc_rec_unixsk **usks;
+	size_t nr_usks;
+	const struct xc_rec_skqueue **skqs;
+	size_t nr_skqs;
 	const struct xc_rec_fs *fs;
 	const struct xc_rec_rlimits *rlimits;
 	const struct xc_rec_sigactions *sigactions;
@@ -70,6 +74,7 @@ struct xc_rst {
 
 	/* child side */
 	int *file_fds;			/* per mapfile, by id - 1 */
+	int *usk_fds;			/* per unix socket, in usks order */
 	int svc_base;			/* first service fd */
 	int errfd;			/* child → parent messages */
 
@@ -88,12 +93,22 @@ struct xc_rst_msg {
 
 /* image.c (parent, before anything exists) */
 int rst_image_load(struct xc_rst *r);
+/* sk-unix.c: records of unix sockets and their queues, checked alone and
+ * against the fds (image.c calls them while loading). */
+bool rst_skqueue_ok(const void *p, uint32_t len);
+int rst_unix_check(struct xc_rst *r, const char *name);
 void rst_image_close(struct xc_rst *r);
 
 /* child side: each returns 0 or -errno with the failure reported through
  * rst_child_fail() (child.c) */
 int rst_child_fail(struct xc_rst *r, const char *obj, const char *step, int err);
 int rst_files(struct xc_rst *r);
+/* sk-unix.c: every unix socket made, above svc_base, in r->usk_fds; then
+ * rst_socket_file() gives the socket of a FILE record, rst_sockets_close() drops
+ * the service copies. */
+int rst_unix_sockets(struct xc_rst *r);
+int rst_socket_file(struct xc_rst *r, const struct xc_rec_file *f, const char *obj, int *out);
+void rst_sockets_close(struct xc_rst *r);
 int rst_fs(struct xc_rst *r);
 int rst_sigs(struct xc_rst *r);
 int rst_task(struct xc_rst *r);

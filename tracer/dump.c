@@ -258,6 +258,7 @@ static void dump_free(struct xc_dump *d)
 	dump_anon_free(d);
 	free(d->fds);
 	free(d->bt);
+	dump_sockets_free(d);
 	if (d->memfd >= 0)
 		close(d->memfd);
 	if (d->procfd >= 0)

@@ -43,9 +43,10 @@ int xc_fd_classify(int fd, mode_t mode, const char *path, uint32_t *kind, const 
 		/* stdio of a shell job: the restoring xckpt lends its own */
 		if (fd <= 2)
 			*kind = XC_FD_INHERIT;
+		else if (S_ISSOCK(mode))
+			*kind = XC_FD_SOCKET;	/* its family decides (sockets.c) */
 		else
-			*why = S_ISSOCK(mode) ? "sockets are not supported yet" :
-			       S_ISFIFO(mode) ? "pipes are not supported yet" :
+			*why = S_ISFIFO(mode) ? "pipes are not supported yet" :
 						"this device is not supported yet";
 	} else if (S_ISCHR(mode))
 		*kind = XC_FD_CHR;
@@ -77,11 +78,14 @@ static int describe_reg(struct xc_dump *d, int fd, struct xc_rec_file *f)
 
 /* What each kind of open file needs beyond the common fields. New kinds
  * add a case here and one in restorer/files.c. */
-static int describe_kind(struct xc_dump *d, int fd, struct xc_rec_file *f)
+static int describe_kind(struct xc_dump *d, int fd, struct xc_rec_file *f,
+			 const struct xc_fdinfo *fi)
 {
 	switch (f->kind) {
 	case XC_FD_REG:
 		return describe_reg(d, fd, f);
+	case XC_FD_SOCKET:
+		return dump_socket_fd(d, fd, f, fi->scm_fds);
 	case XC_FD_CHR:
 	case XC_FD_INHERIT:
 		return 0;
@@ -140,7 +144,7 @@ static int describe(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f, u
 		return unsupported(d, fd, f->path, why);
 	if (fi.nr_locks)
 		return unsupported(d, fd, f->path, "file locks are not supported yet");
-	return describe_kind(d, fd, f);
+	return describe_kind(d, fd, f, &fi);
 }
 
 static int add_fd(struct xc_dump *d, int fd, uint32_t id, uint32_t fd_flags)
@@ -209,7 +213,7 @@ int dump_files_collect(struct xc_dump *d)
 	}
 	closedir(dir);
 	free(f);
-	return err;
+	return err ? err : dump_sockets_check(d);
 }
 
 /* Each description, and the records of the object behind it, before the
@@ -229,5 +233,5 @@ int dump_files(struct xc_dump *d)
 		if (!err)
 			err = xc_imgw_put(d->ctx, &d->img, XC_REC_FD, &d->fds[i], sizeof(d->fds[i]));
 	}
-	return err;
+	return err ? err : dump_sockets(d);
 }

@@ -19,6 +19,7 @@
 #include "tracer/proc/proc.h"
 
 struct xc_dump;
+struct xc_sk;
 struct xc_undo {
 	void (*fn)(struct xc_dump *d, struct xc_undo *u);
 	uint64_t a, b;
@@ -88,6 +89,8 @@ struct xc_dump {
 	struct xc_bt_frame *bt;		/* stack at seize, for show */
 	uint32_t nr_bt;
 
+	struct xc_sk *sk;		/* sockets.c: sockets found by the fd walk */
+
 	struct xc_undo undo[16];
 	int nr_undo;
 
@@ -147,6 +150,12 @@ int dump_signalfd(struct xc_dump *d, int fd, const struct xc_rec_file *f, const 
 		  size_t len);
 int dump_epoll(struct xc_dump *d, int fd, const struct xc_rec_file *f, const char *info,
 	       size_t len);
+/* sockets.c: the fd walk's hook (collect, refuse), then the check once all
+ * fds are known, then the records; dump_sockets_free() at the end. */
+int dump_socket_fd(struct xc_dump *d, int fd, struct xc_rec_file *r, uint32_t scm_fds);
+int dump_sockets_check(struct xc_dump *d);
+int dump_sockets(struct xc_dump *d);
+void dump_sockets_free(struct xc_dump *d);
 int dump_rlimits(struct xc_dump *d);
 int dump_sigs(struct xc_dump *d);
 int dump_rseq_fixup(struct xc_dump *d);	/* right after seize */

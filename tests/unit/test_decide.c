@@ -243,8 +243,9 @@ static const struct fd_case fd_cases[] = {
 	{ "tty fd 3", 3, CHR | 0620, "/dev/pts/3", -ENOTSUP, 0, "device" },
 	{ "pipe fd 3", 3, FIFO, "pipe:[81234]", -ENOTSUP, 0, "pipe" },
 	{ "named fifo fd 9", 9, FIFO, "/tmp/fifo", -ENOTSUP, 0, "pipe" },
-	{ "socket fd 3", 3, SOCK, "socket:[5555]", -ENOTSUP, 0, "socket" },
-	{ "socket fd 64", 64, SOCK, "socket:[5555]", -ENOTSUP, 0, "socket" },
+	/* Sockets past stdio: their family decides (sockets.c). */
+	{ "socket fd 3", 3, SOCK, "socket:[5555]", 0, XC_FD_SOCKET },
+	{ "socket fd 64", 64, SOCK, "socket:[5555]", 0, XC_FD_SOCKET },
 	/* Only the exact device names are reopenable. */
 	{ "/dev/nullx", 3, CHR, "/dev/nullx", -ENOTSUP, 0, "device" },
 	{ "/dev/null/", 3, CHR, "/dev/null/", -ENOTSUP, 0, "device" },

@@ -52,6 +52,17 @@ static void test_edges(void **state)
 	assert_int_equal(fi.flags, 0100000);
 	assert_int_equal(fi.mnt_id, 0);
 	assert_int_equal(fi.ino, 0);
+	assert_int_equal(fi.scm_fds, 0);
+}
+
+/* A unix socket with fds in flight (SCM_RIGHTS) says how many. */
+static void test_scm_fds(void **state)
+{
+	static const char text[] = "pos:	0\nflags:	02\nmnt_id:	10\nino:	33970\nscm_fds: 3\n";
+	struct xc_fdinfo fi;
+
+	assert_int_equal(xc_parse_fdinfo(text, strlen(text), &fi), 0);
+	assert_int_equal(fi.scm_fds, 3);
 }
 
 static const struct {
@@ -110,6 +121,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_scm_fds),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_len_bounds),
 		cmocka_unit_test(test_locks),

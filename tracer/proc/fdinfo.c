@@ -40,6 +40,8 @@ int xc_parse_fdinfo(const char *buf, size_t len, struct xc_fdinfo *fi)
 			fi->mnt_id = (uint32_t)strtoul(v, NULL, 10);
 		} else if (!strcmp(line, "ino")) {
 			fi->ino = strtoull(v, NULL, 10);
+		} else if (!strcmp(line, "scm_fds")) {
+			fi->scm_fds = (uint32_t)strtoul(v, NULL, 10);
 		} else if (!strcmp(line, "lock")) {
 			fi->nr_locks++;
 		}

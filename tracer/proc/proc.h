@@ -38,6 +38,7 @@ struct xc_fdinfo {
 	uint32_t mnt_id;
 	uint64_t ino;
 	uint32_t nr_locks;	/* "lock:" lines: flock/POSIX/OFD locks on the file */
+	uint32_t scm_fds;	/* unix sockets: fds in flight in the receive queue */
 };
 int xc_parse_fdinfo(const char *buf, size_t len, struct xc_fdinfo *fi);
 

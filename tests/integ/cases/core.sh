@@ -160,7 +160,7 @@ t_bad_socket() {	# refused, named, and the target left as it was
 	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
 	[ $? = 4 ] || fail "expected exit 4: $out"
 	case $mode in
-	socket) want="pid $VPID: fd 3 (socket:\[[0-9]*\]): sockets are not supported" ;;
+	socket) want="pid $VPID: fd 3 (socket:\[[0-9]*\]): netlink sockets are not supported" ;;
 	flock) want="pid $VPID: fd 3 ($T/lockfile): file locks are not supported" ;;
 	timer) want="pid $VPID: process (1 POSIX timer): POSIX timers are not supported" ;;
 	mdwe) want="pid $VPID: process: PR_SET_MDWE is not restored yet" ;;

@@ -2,13 +2,14 @@
  * DIR/ready and sleeps until killed. The dump must refuse it, naming it,
  * and leave the process as it was.
  *
- * usage: refuse MODE DIR   MODE: socket | flock | timer | mdwe */
+ * usage: refuse MODE DIR   MODE: socket (netlink) | flock | timer | mdwe */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <linux/netlink.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,7 +24,7 @@ int main(int argc, char **argv)
 		return 2;
 	close_range(3, ~0U, 0);
 	if (!strcmp(argv[1], "socket")) {
-		if (socket(AF_UNIX, SOCK_STREAM, 0) != 3)
+		if (socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) != 3)
 			return 3;
 	} else if (!strcmp(argv[1], "flock")) {
 		snprintf(path, sizeof(path), "%s/lockfile", argv[2]);

@@ -1,0 +1,98 @@
+/* Sockets: the fd walk hands every socket above fd 2 to dump_socket_fd(),
+ * which takes a copy of it out of the target (pidfd_getfd: the target is
+ * not touched) and passes it to its family's file. Families that cannot
+ * come back are refused here, named. */
+#define LOG_PREFIX "sockets: "
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "tracer/sockets.h"
+
+static int refuse(struct xc_dump *d, int fd, uint64_t ino, const char *why)
+{
+	d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+	return xc_failf(d->ctx, d->pid, why, -ENOTSUP, "fd %d (socket:[%llu])", fd,
+			(unsigned long long)ino);
+}
+
+static const char *family_refusal(int family)
+{
+	switch (family) {
+	case AF_NETLINK: return "netlink sockets are not supported";
+	case AF_PACKET: return "packet sockets are not supported";
+	case AF_INET: case AF_INET6: return "inet sockets are not supported yet";
+	default: return "sockets of this family are not supported";
+	}
+}
+
+static struct xc_sk *sk_state(struct xc_dump *d)
+{
+	if (!d->sk) {
+		d->sk = calloc(1, sizeof(*d->sk));
+		if (d->sk)
+			d->sk->pidfd = -1;
+	}
+	return d->sk;
+}
+
+int dump_socket_fd(struct xc_dump *d, int fd, struct xc_rec_file *r, uint32_t scm_fds)
+{
+	struct xc_sk *s = sk_state(d);
+	int sk, family, err;
+	socklen_t sl = sizeof(family);
+
+	if (!s)
+		return xc_fail(d->ctx, d->pid, "sockets", "allocate", -ENOMEM);
+	for (size_t i = 0; i < s->nr_usk; i++)
+		if (s->usk[i].rec.ino == r->ino)
+			return 0;	/* another fd on the same socket */
+	if (s->pidfd < 0) {
+		s->pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
+		if (s->pidfd < 0)
+			return xc_fail(d->ctx, d->pid, "process", "pidfd_open", -errno);
+	}
+	sk = (int)syscall(SYS_pidfd_getfd, s->pidfd, fd, 0);
+	if (sk < 0)
+		return xc_failf(d->ctx, d->pid, "pidfd_getfd", -errno, "fd %d (%s)", fd, r->path);
+	if (getsockopt(sk, SOL_SOCKET, SO_DOMAIN, &family, &sl)) {
+		err = xc_failf(d->ctx, d->pid, "getsockopt SO_DOMAIN", -errno, "fd %d (%s)", fd,
+			       r->path);
+	} else if (family == AF_UNIX) {
+		err = dump_unix_sk(d, fd, sk, r->ino, scm_fds);
+	} else {
+		err = refuse(d, fd, r->ino, family_refusal(family));
+	}
+	close(sk);
+	return err;
+}
+
+int dump_sockets_check(struct xc_dump *d)
+{
+	return d->sk ? dump_unix_check(d) : 0;
+}
+
+int dump_sockets(struct xc_dump *d)
+{
+	return d->sk ? dump_unix_put(d) : 0;
+}
+
+void dump_sockets_free(struct xc_dump *d)
+{
+	struct xc_sk *s = d->sk;
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nr_usk; i++)
+		xc_skq_free(&s->usk[i].q);
+	free(s->usk);
+	xc_unix_diag_free(&s->unix_tab);
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+	free(s);
+	d->sk = NULL;
+}

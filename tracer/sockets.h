@@ -1,0 +1,42 @@
+/* Sockets on the dump side: what sockets.c (the fd hook and the family
+ * dispatch) shares with the per-family files sk-unix.c and sk-queue.c. */
+#ifndef XC_TRACER_SOCKETS_H
+#define XC_TRACER_SOCKETS_H
+
+#include "tracer/proc/sockdiag.h"
+#include "tracer/tracer.h"
+
+/* A queue read without consuming it: packets and their bytes. */
+struct xc_skq {
+	struct xc_skpacket *pk;
+	uint32_t nr;
+	uint8_t *data;
+	size_t len;
+};
+
+struct xc_usk {
+	struct xc_rec_unixsk rec;
+	int fd;				/* first target fd that holds it, for messages */
+	const struct xc_unix_diag *diag;
+	struct xc_skq q;
+};
+
+struct xc_sk {
+	int pidfd;
+	bool have_unix_tab;
+	struct xc_unix_diag_tab unix_tab;
+	struct xc_usk *usk;
+	size_t nr_usk, cap_usk;
+};
+
+/* sk-unix.c */
+int dump_unix_sk(struct xc_dump *d, int fd, int sk, uint64_t ino, uint32_t scm_fds);
+int dump_unix_check(struct xc_dump *d);
+int dump_unix_put(struct xc_dump *d);
+/* sk-queue.c: packets queued on sk (a copy of the target's socket), read
+ * with MSG_PEEK from SO_PEEK_OFF 0; the socket's own peek offset is put
+ * back. *step names what failed. */
+int xc_skq_peek(int sk, int type, struct xc_skq *q, const char **step);
+void xc_skq_free(struct xc_skq *q);
+
+#endif
