@@ -34,7 +34,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 
 /* Called by the pool, in order, on this thread: one PAGE_DATA record and
  * its index entry per block. */
-static int emit_block(void *arg, const void *data, size_t len, size_t raw_len, int codec)
+static int emit_block(void *arg, const struct xc_zblock *zb)
 {
 	struct xc_pagew *pw = arg;
 	struct xc_page_block *b;
@@ -45,16 +45,16 @@ static int emit_block(void *arg, const void *data, size_t len, size_t raw_len, i
 		return xc_fail(pw->ctx, 0, pw->w.name, "grow block index", err);
 	b = &pw->blocks[pw->nr_blocks];
 	b->file_off = xc_imgw_offset(&pw->w);
-	b->raw_len = (uint32_t)raw_len;
-	b->comp_len = (uint32_t)len;
-	b->codec = codec;
-	b->crc = xc_crc32c(0, data, len);
-	err = xc_imgw_put(pw->ctx, &pw->w, XC_REC_PAGE_DATA, data, len);
+	b->raw_len = (uint32_t)zb->raw_len;
+	b->comp_len = (uint32_t)zb->len;
+	b->codec = (uint32_t)zb->codec;
+	b->crc = zb->crc;
+	err = xc_imgw_put_crc(pw->ctx, &pw->w, XC_REC_PAGE_DATA, zb->data, zb->len, zb->rec_crc);
 	if (err)
 		return err;
 	pw->nr_blocks++;
-	pw->raw_bytes += raw_len;
-	pw->stored_bytes += len;
+	pw->raw_bytes += zb->raw_len;
+	pw->stored_bytes += zb->len;
 	return 0;
 }
 
@@ -85,10 +85,12 @@ int xc_pagew_open(struct xc_ctx *ctx, struct xc_pagew *pw, int dirfd, const char
 	pw->raw_cap = XC_PAGE_BLOCK_PAGES * pw->page;
 	if (threads < 0)
 		threads = xc_zpool_auto_threads();
-	pw->zp = xc_zpool_new(codec, level, threads, pw->raw_cap);
+	pw->zp = xc_zpool_new(codec, level, threads, pw->raw_cap, XC_REC_PAGE_DATA);
 	if (!pw->zp)
 		return xc_fail(ctx, 0, name, "set up compression", -errno);
 	err = xc_imgw_open(ctx, &pw->w, dirfd, name, XC_FILE_PAGES);
+	if (!err)
+		err = xc_imgw_stream(ctx, &pw->w);
 	if (!err)
 		err = next_buffer(pw);
 	return err;
@@ -101,7 +103,19 @@ static int flush_block(struct xc_pagew *pw)
 	return next_buffer(pw);
 }
 
+uint8_t *xc_pagew_room(struct xc_pagew *pw, size_t *n)
+{
+	*n = (pw->raw_cap - pw->raw_len) / pw->page;
+	return pw->raw + pw->raw_len;
+}
+
 int xc_pagew_add(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr, const void *page)
+{
+	memcpy(pw->raw + pw->raw_len, page, pw->page);
+	return xc_pagew_commit(ctx, pw, vaddr);
+}
+
+int xc_pagew_commit(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr)
 {
 	struct xc_page_run *r = pw->nr_runs ? &pw->runs[pw->nr_runs - 1] : NULL;
 	int err;
@@ -119,7 +133,6 @@ int xc_pagew_add(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr, const 
 		r->flags = 0;
 		pw->new_run = false;
 	}
-	memcpy(pw->raw + pw->raw_len, page, pw->page);
 	pw->raw_len += pw->page;
 	if (pw->raw_len == pw->raw_cap)
 		return flush_block(pw);

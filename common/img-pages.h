@@ -37,6 +37,14 @@ int xc_pagew_open(struct xc_ctx *ctx, struct xc_pagew *pw, int dirfd, const char
 /* Runs never span two VMAs: call at the start of each. */
 static inline void xc_pagew_break(struct xc_pagew *pw) { pw->new_run = true; }
 int xc_pagew_add(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr, const void *page);
+/* Reading straight into the block, without a copy: room for *n pages (at
+ * least one) at the end of the block being filled; the next page of the
+ * stream goes at its start. */
+uint8_t *xc_pagew_room(struct xc_pagew *pw, size_t *n);
+/* The page at vaddr is in place at the start of the room: adds it. Once the
+ * block is full it is handed over, and the room moves to a new block, so
+ * the pages of one room are committed in order, at most *n of them. */
+int xc_pagew_commit(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr);
 /* Flushes the last block and closes the file; runs and blocks stay for the
  * caller to record. */
 int xc_pagew_finish(struct xc_ctx *ctx, struct xc_pagew *pw);

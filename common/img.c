@@ -10,6 +10,7 @@
 #include "arch/arch.h"
 #include "common/crc32c.h"
 #include "common/ctx.h"
+#include "common/dwrite.h"
 #include "common/img.h"
 #include "common/log.h"
 
@@ -64,7 +65,7 @@ static int write_all(int fd, const void *p, size_t len)
 
 static int flush(struct xc_ctx *ctx, struct xc_imgw *w)
 {
-	int err = write_all(w->fd, w->buf, w->len);
+	int err = w->dw ? xc_dw_write(w->dw, w->buf, w->len) : write_all(w->fd, w->buf, w->len);
 
 	if (err)
 		return xc_fail(ctx, 0, w->name, "write", err);
@@ -75,6 +76,14 @@ static int flush(struct xc_ctx *ctx, struct xc_imgw *w)
 
 static int wbuf_add(struct xc_ctx *ctx, struct xc_imgw *w, const void *p, size_t len)
 {
+	if (w->dw) {	/* it gathers on its own */
+		int err = xc_dw_write(w->dw, p, len);
+
+		if (err)
+			return xc_fail(ctx, 0, w->name, "write", err);
+		w->off += len;
+		return 0;
+	}
 	if (w->len + len > w->cap) {
 		int err = flush(ctx, w);
 		if (err)
@@ -115,13 +124,23 @@ int xc_imgw_open(struct xc_ctx *ctx, struct xc_imgw *w, int dirfd, const char *n
 	return wbuf_add(ctx, w, &h, sizeof(h));
 }
 
+int xc_imgw_stream(struct xc_ctx *ctx, struct xc_imgw *w)
+{
+	/* What is buffered (the file header) goes through it too: it writes
+	 * from offset 0. */
+	w->dw = xc_dw_new(w->fd);
+	if (!w->dw)
+		return xc_fail(ctx, 0, w->name, "start writer thread", -errno);
+	return flush(ctx, w);
+}
+
 uint64_t xc_imgw_offset(const struct xc_imgw *w)
 {
 	return w->off + w->len;
 }
 
-int xc_imgw_put2(struct xc_ctx *ctx, struct xc_imgw *w, uint32_t kind, const void *p1,
-		 size_t l1, const void *p2, size_t l2)
+static int put_rec(struct xc_ctx *ctx, struct xc_imgw *w, uint32_t kind, const void *p1,
+		   size_t l1, const void *p2, size_t l2, const uint32_t *crc_done)
 {
 	static const char zero[8];
 	struct xc_rec_hdr h = { .kind = kind, .len = (uint32_t)(l1 + l2) };
@@ -130,10 +149,14 @@ int xc_imgw_put2(struct xc_ctx *ctx, struct xc_imgw *w, uint32_t kind, const voi
 
 	if (l1 + l2 > XC_REC_MAX_LEN)
 		return xc_failf(ctx, 0, "write record", -EFBIG, "%s: record kind %u", w->name, kind);
-	crc = xc_crc32c(0, &h, sizeof(h));
-	crc = xc_crc32c(crc, p1, l1);
-	if (l2)
-		crc = xc_crc32c(crc, p2, l2);
+	if (crc_done) {
+		crc = *crc_done;
+	} else {
+		crc = xc_crc32c(0, &h, sizeof(h));
+		crc = xc_crc32c(crc, p1, l1);
+		if (l2)
+			crc = xc_crc32c(crc, p2, l2);
+	}
 	h.crc = crc;
 	err = wbuf_add(ctx, w, &h, sizeof(h));
 	if (!err && l1)
@@ -147,9 +170,21 @@ int xc_imgw_put2(struct xc_ctx *ctx, struct xc_imgw *w, uint32_t kind, const voi
 	return err;
 }
 
+int xc_imgw_put2(struct xc_ctx *ctx, struct xc_imgw *w, uint32_t kind, const void *p1,
+		 size_t l1, const void *p2, size_t l2)
+{
+	return put_rec(ctx, w, kind, p1, l1, p2, l2, NULL);
+}
+
 int xc_imgw_put(struct xc_ctx *ctx, struct xc_imgw *w, uint32_t kind, const void *p, size_t len)
 {
-	return xc_imgw_put2(ctx, w, kind, p, len, NULL, 0);
+	return put_rec(ctx, w, kind, p, len, NULL, 0, NULL);
+}
+
+int xc_imgw_put_crc(struct xc_ctx *ctx, struct xc_imgw *w, uint32_t kind, const void *p,
+		    size_t len, uint32_t crc)
+{
+	return put_rec(ctx, w, kind, p, len, NULL, 0, &crc);
 }
 
 int xc_imgw_close(struct xc_ctx *ctx, struct xc_imgw *w)
@@ -160,8 +195,15 @@ int xc_imgw_close(struct xc_ctx *ctx, struct xc_imgw *w)
 	err = xc_imgw_put(ctx, w, XC_REC_END, &end, sizeof(end));
 	if (!err)
 		err = flush(ctx, w);
-	if (!err && fsync(w->fd))
+	if (!err && w->dw) {
+		err = xc_dw_finish(w->dw);
+		if (err)
+			err = xc_fail(ctx, 0, w->name, "write and fsync", err);
+	} else if (!err && fsync(w->fd)) {
 		err = xc_fail(ctx, 0, w->name, "fsync", -errno);
+	}
+	xc_dw_free(w->dw);
+	w->dw = NULL;
 	if (close(w->fd) && !err)
 		err = xc_fail(ctx, 0, w->name, "close", -errno);
 	w->fd = -1;
@@ -172,6 +214,8 @@ int xc_imgw_close(struct xc_ctx *ctx, struct xc_imgw *w)
 
 void xc_imgw_abort(struct xc_imgw *w)
 {
+	xc_dw_free(w->dw);
+	w->dw = NULL;
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include "common/blockcode.h"
+#include "common/crc32c.h"
 #include "common/ctx.h"
+#include "common/img.h"
 #include "common/zpool.h"
 
 enum slot_state { SLOT_FREE, SLOT_FILLING, SLOT_READY, SLOT_BUSY, SLOT_DONE };
@@ -15,12 +17,14 @@ struct slot {
 	uint8_t *raw, *out;
 	size_t raw_len, out_len;
 	int codec;
+	uint32_t crc, rec_crc;
 	int err;
 	enum slot_state state;
 };
 
 struct xc_zpool {
 	int codec, level, nthreads;
+	uint32_t rec_kind;
 	size_t block_cap, out_cap;
 	struct slot *slots;
 	int nslots;
@@ -43,12 +47,21 @@ int xc_zpool_auto_threads(void)
  * suits the block best (blockcode.h). */
 static void compress_slot(struct xc_zpool *zp, struct xc_coder *coder, struct slot *s)
 {
+	struct xc_rec_hdr h = { .kind = zp->rec_kind };
+	const uint8_t *data;
+
 	s->codec = XC_CODEC_NONE;
 	s->out_len = s->raw_len;
 	s->err = 0;
-	if (zp->codec == XC_CODEC_NONE)
+	if (zp->codec != XC_CODEC_NONE)
+		s->err = xc_code_auto(coder, &s->codec, s->raw, s->raw_len, s->out, &s->out_len);
+	if (s->err)
 		return;
-	s->err = xc_code_auto(coder, &s->codec, s->raw, s->raw_len, s->out, &s->out_len);
+	/* Here rather than on the writing thread, which is the bottleneck. */
+	data = s->codec == XC_CODEC_NONE ? s->raw : s->out;
+	h.len = (uint32_t)s->out_len;
+	s->crc = xc_crc32c(0, data, s->out_len);
+	s->rec_crc = xc_rec_crc(&h, data);
 }
 
 static void *worker(void *arg)
@@ -80,12 +93,14 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-struct xc_zpool *xc_zpool_new(int codec, int level, int threads, size_t block_cap)
+struct xc_zpool *xc_zpool_new(int codec, int level, int threads, size_t block_cap,
+			      uint32_t rec_kind)
 {
 	struct xc_zpool *zp = calloc(1, sizeof(*zp));
 
 	if (!zp)
 		return NULL;
+	zp->rec_kind = rec_kind;
 	zp->codec = codec;
 	zp->level = level;
 	zp->block_cap = block_cap;
@@ -135,9 +150,12 @@ static int emit_one(struct xc_zpool *zp, xc_zpool_emit_fn emit, void *arg)
 		pthread_mutex_unlock(&zp->mu);
 	}
 	err = s->err;
-	if (!err)
-		err = emit(arg, s->codec == XC_CODEC_NONE ? s->raw : s->out, s->out_len, s->raw_len,
-			   s->codec);
+	if (!err) {
+		struct xc_zblock b = { s->codec == XC_CODEC_NONE ? s->raw : s->out, s->out_len,
+				       s->raw_len, s->codec, s->crc, s->rec_crc };
+
+		err = emit(arg, &b);
+	}
 	s->state = SLOT_FREE;
 	zp->emit_seq++;
 	return err;

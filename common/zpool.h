@@ -10,12 +10,23 @@
 
 struct xc_zpool;
 
-/* Called in order for each finished block: data/len as stored, codec chosen. */
-typedef int (*xc_zpool_emit_fn)(void *arg, const void *data, size_t len, size_t raw_len,
-				int codec);
+/* A finished block: the bytes as stored, the coding chosen, and checksums
+ * computed on the worker: crc32c of the stored bytes, and the record
+ * checksum (xc_rec_crc()) of a record of kind rec_kind holding them. */
+struct xc_zblock {
+	const void *data;
+	size_t len, raw_len;
+	int codec;
+	uint32_t crc, rec_crc;
+};
 
-/* threads 0: compress on the caller's thread. NULL with errno on failure. */
-struct xc_zpool *xc_zpool_new(int codec, int level, int threads, size_t block_cap);
+/* Called in order for each finished block. */
+typedef int (*xc_zpool_emit_fn)(void *arg, const struct xc_zblock *b);
+
+/* threads 0: compress on the caller's thread. rec_kind: the image record
+ * kind the blocks are stored in. NULL with errno on failure. */
+struct xc_zpool *xc_zpool_new(int codec, int level, int threads, size_t block_cap,
+			      uint32_t rec_kind);
 /* A buffer of block_cap bytes for the next block. Emits finished blocks while
  * it waits for a free one; returns NULL with *err set if an emit or a
  * compression failed. */

@@ -315,24 +315,40 @@ static ssize_t read_mem(struct xc_dump *d, const struct xc_vma *v, void *buf, si
 	return pread(d->memfd, buf, len, (off_t)addr);
 }
 
-/* Hand n pages read at addr to the page writer, all-zero ones left out
- * where the restored mapping reads as zero anyway. */
-static int add_pages(struct xc_dump *d, size_t i, const uint8_t *buf, uint64_t addr, size_t n)
+/* Room in the page writer's block for up to max pages: memory is read
+ * straight into it, with no copy. */
+static uint8_t *room(struct xc_dump *d, size_t max, size_t *n)
 {
-	size_t page = d->pages.page;
+	uint8_t *p = xc_pagew_room(&d->pages, n);
+
+	if (*n > max)
+		*n = max;
+	return p;
+}
+
+/* Commit n pages read at addr into the room at buf, all-zero ones left out
+ * where the restored mapping reads as zero anyway (the pages after one are
+ * moved down over it). */
+static int add_pages(struct xc_dump *d, size_t i, uint8_t *buf, uint64_t addr, size_t n)
+{
+	size_t page = d->pages.page, kept = 0;
 
 	for (size_t k = 0; k < n; k++) {
-		const void *pg = buf + k * page;
+		const uint8_t *pg = buf + k * page;
 		int err;
 
 		d->pages_scanned++;
 		/* A zero page of a private file mapping is a COW'd page the
 		 * program cleared: the file would bring back other bytes. */
-		if (d->vma_kind[i] != XC_VMA_FILE_PRIV && page_is_zero(pg, page)) {
+		if (d->vma_kind[i] != XC_VMA_FILE_PRIV && page_is_zero((const uint64_t *)pg, page)) {
 			d->pages_zero++;
 			continue;
 		}
-		err = xc_pagew_add(d->ctx, &d->pages, addr + k * page, pg);
+		if (kept != k)
+			memcpy(buf + kept * page, pg, page);
+		kept++;
+		/* Fills the block only with the last page of the room. */
+		err = xc_pagew_commit(d->ctx, &d->pages, addr + k * page);
 		if (err)
 			return err;
 	}
@@ -344,8 +360,7 @@ static int add_pages(struct xc_dump *d, size_t i, const uint8_t *buf, uint64_t a
  * or they are swapped) do not show in its pagemap. Read the file itself,
  * hole by hole with SEEK_DATA/SEEK_HOLE, without faulting anything into the
  * target. */
-static int dump_shanon_pages(struct xc_dump *d, size_t i, uint8_t *buf, uint64_t *done,
-			     uint64_t total)
+static int dump_shanon_pages(struct xc_dump *d, size_t i, uint64_t *done, uint64_t total)
 {
 	const struct xc_vma *v = &d->vmas[i];
 	size_t page = d->pages.page;
@@ -368,12 +383,11 @@ static int dump_shanon_pages(struct xc_dump *d, size_t i, uint8_t *buf, uint64_t
 		hole = lseek(fd, data, SEEK_HOLE);
 		if (hole < 0 || (uint64_t)hole > end)
 			hole = (off_t)end;
-		for (off_t o = data; !err && o < hole; o += CHUNK_PAGES * page) {
-			size_t n = ((uint64_t)(hole - o) + page - 1) / page;
+		for (off_t o = data; !err && o < hole; ) {
+			size_t n;
+			uint8_t *buf = room(d, ((uint64_t)(hole - o) + page - 1) / page, &n);
 			ssize_t r;
 
-			if (n > CHUNK_PAGES)
-				n = CHUNK_PAGES;
 			r = pread(fd, buf, n * page, o);
 			if (r != (ssize_t)(n * page))
 				err = xc_failf(d->ctx, d->pid, "read shared memory",
@@ -381,6 +395,7 @@ static int dump_shanon_pages(struct xc_dump *d, size_t i, uint8_t *buf, uint64_t
 					       (unsigned long long)v->start, (unsigned long long)v->end);
 			else
 				err = add_pages(d, i, buf, v->start + (o - v->pgoff), n);
+			o += (off_t)(n * page);
 		}
 	}
 	close(fd);
@@ -389,10 +404,35 @@ static int dump_shanon_pages(struct xc_dump *d, size_t i, uint8_t *buf, uint64_t
 	return err;
 }
 
+/* Read run pages at addr into the page writer's blocks, room by room. */
+static int read_run(struct xc_dump *d, size_t i, uint64_t addr, size_t run)
+{
+	const struct xc_vma *v = &d->vmas[i];
+	size_t page = d->pages.page;
+
+	while (run) {
+		size_t n;
+		uint8_t *buf = room(d, run, &n);
+		ssize_t r = read_mem(d, v, buf, n * page, addr);
+		int err;
+
+		if (r != (ssize_t)(n * page))
+			return xc_failf(d->ctx, d->pid, "read memory", r < 0 ? -errno : -EIO,
+					"mapping %llx-%llx at %llx", (unsigned long long)v->start,
+					(unsigned long long)v->end, (unsigned long long)addr);
+		err = add_pages(d, i, buf, addr, n);
+		if (err)
+			return err;
+		addr += n * page;
+		run -= n;
+	}
+	return 0;
+}
+
 /* Read the pages of one private VMA that the pagemap says are wanted, in
  * chunks, and hand them to add_pages(). */
-static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, uint8_t *buf,
-			  uint64_t *done, uint64_t total)
+static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, uint64_t *done,
+			  uint64_t total)
 {
 	const struct xc_vma *v = &d->vmas[i];
 	size_t page = d->pages.page;
@@ -428,14 +468,7 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 				run++;
 			if (!run)
 				break;
-			r = read_mem(d, v, buf, run * page, a + off * page);
-			if (r != (ssize_t)(run * page))
-				return xc_failf(d->ctx, d->pid, "read memory", r < 0 ? -errno : -EIO,
-						"mapping %llx-%llx at %llx",
-						(unsigned long long)v->start,
-						(unsigned long long)v->end,
-						(unsigned long long)(a + off * page));
-			err = add_pages(d, i, buf, a + off * page, run);
+			err = read_run(d, i, a + off * page, run);
 			if (err)
 				return err;
 			off += run;
@@ -451,15 +484,13 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 int dump_pages(struct xc_dump *d)
 {
 	uint64_t total = 0, done = 0, *pm;
-	uint8_t *buf;
 	int pmfd, err = 0;
 
 	pmfd = openat(d->procfd, "pagemap", O_RDONLY | O_CLOEXEC);
 	if (pmfd < 0)
 		return xc_fail(d->ctx, d->pid, "pagemap", "open", -errno);
 	pm = malloc(CHUNK_PAGES * 8);
-	buf = malloc(CHUNK_PAGES * d->pages.page);
-	if (!pm || !buf) {
+	if (!pm) {
 		err = xc_fail(d->ctx, d->pid, "pages", "allocate", -ENOMEM);
 		goto out;
 	}
@@ -471,13 +502,12 @@ int dump_pages(struct xc_dump *d)
 		uint32_t k = d->vma_kind[i];
 
 		if (k == XC_VMA_SHANON)
-			err = dump_shanon_pages(d, i, buf, &done, total);
+			err = dump_shanon_pages(d, i, &done, total);
 		else if (k == XC_VMA_ANON || k == XC_VMA_FILE_PRIV)
-			err = dump_vma_pages(d, i, pmfd, pm, buf, &done, total);
+			err = dump_vma_pages(d, i, pmfd, pm, &done, total);
 	}
 out:
 	free(pm);
-	free(buf);
 	close(pmfd);
 	return err;
 }
