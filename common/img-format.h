@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	9
+#define XC_IMG_VERSION	10
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -80,6 +80,9 @@ enum xc_rec_kind {
 	XC_REC_TIMERFD = 33,
 	XC_REC_SIGNALFD = 34,
 	XC_REC_EPOLL_WATCH = 35,
+	XC_REC_POSIX_TIMER = 37,
+	XC_REC_SECCOMP = 38,
+	XC_REC_SECCOMP_FILTER = 39,
 	XC_REC_BACKTRACE = 0x8015,	/* optional: informational only */
 	XC_REC_PAGE_DATA = 64,		/* in pages-<pid>.img */
 	XC_REC_END = 255,
@@ -271,6 +274,35 @@ struct xc_rec_epoll_watch {
 	uint64_t data;
 };
 static_assert(sizeof(struct xc_rec_epoll_watch) == 24, "doc: epoll watch");
+
+/* A POSIX timer (timer_create), one record per timer. */
+struct xc_rec_posix_timer {
+	int32_t id;		/* the kernel's timer id, restored as it was */
+	int32_t clockid;
+	int32_t signo;
+	uint32_t notify;	/* sigev_notify: SIGEV_SIGNAL, SIGEV_NONE, | SIGEV_THREAD_ID */
+	uint64_t sigval;	/* sigev_value */
+	int64_t value_sec, value_nsec;		/* time left, 0: disarmed */
+	int64_t interval_sec, interval_nsec;
+};
+static_assert(sizeof(struct xc_rec_posix_timer) == 56, "doc: posix timer");
+
+/* Seccomp: the mode, then for mode 2 (filter) one SECCOMP_FILTER record
+ * per filter, the first installed first. */
+struct xc_rec_seccomp {
+	uint32_t mode;		/* SECCOMP_MODE_STRICT 1, SECCOMP_MODE_FILTER 2 */
+	uint32_t nr_filters;
+};
+static_assert(sizeof(struct xc_rec_seccomp) == 8, "doc: seccomp");
+
+/* SECCOMP_FILTER: this header, then nr_insns struct sock_filter (8 bytes
+ * each: u16 code, u8 jt, u8 jf, u32 k). */
+struct xc_rec_seccomp_filter {
+	uint32_t flags;		/* SECCOMP_FILTER_FLAG_LOG, _SPEC_ALLOW */
+	uint32_t nr_insns;	/* 1 .. 4096 (BPF_MAXINSNS) */
+};
+static_assert(sizeof(struct xc_rec_seccomp_filter) == 8, "doc: seccomp filter");
+#define XC_SECCOMP_MAX_INSNS 4096
 
 struct xc_rec_fs {
 	uint32_t umask;

@@ -158,6 +158,15 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 		if (len != sizeof(struct xc_rec_file) || !file_ok(r, p))
 			return bad(r, name, "bad open file record");
 		return push((const void ***)&r->ofiles, &r->nr_ofiles, p);
+	case XC_REC_SECCOMP: ONE(seccomp, struct xc_rec_seccomp); break;
+	case XC_REC_SECCOMP_FILTER:
+		if (!rst_seccomp_filter_ok(p, len))
+			return bad(r, name, "bad seccomp filter record");
+		return push((const void ***)&r->filters, &r->nr_filters, p);
+	case XC_REC_POSIX_TIMER:
+		if (len != sizeof(struct xc_rec_posix_timer) || !rst_timer_ok(r, p))
+			return bad(r, name, "bad POSIX timer record");
+		return push((const void ***)&r->timers, &r->nr_timers, p);
 	case XC_REC_FD:
 		if (len != sizeof(struct xc_rec_fd) || !fd_ok(r, p))
 			return bad(r, name, "bad fd record");
@@ -379,6 +388,8 @@ static int load_proc(struct xc_rst *r)
 		if (rst_objs_check(r, &why))
 			return bad(r, name, why);
 	}
+	if (!err && !rst_seccomp_ok(r))
+		return bad(r, name, "seccomp mode and filters do not match");
 	if (err == -ENOMEM)
 		return xc_fail(r->ctx, r->pid, name, "allocate", err);
 	if (!err) {
@@ -473,6 +484,8 @@ void rst_image_close(struct xc_rst *r)
 	free(r->fds);
 	free(r->ofiles);
 	free(r->objs);
+	free(r->timers);
+	free(r->filters);
 	free(r->sigs);
 	free(r->usks);
 	free(r->skqs);

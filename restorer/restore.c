@@ -39,6 +39,8 @@ static __attribute__((noreturn)) void child_main(struct xc_rst *r, int gofd)
 	if (!err)
 		err = rst_sigs(r);
 	if (!err)
+		err = rst_timers(r);
+	if (!err)
 		err = rst_mm_switch(r);
 	_exit(XC_EXIT_FAIL);
 }
@@ -71,7 +73,7 @@ static const char *const step_names[] = {
 	"", "unmap xckpt", "map the vDSO back", "mmap", "mprotect", "madvise", "mlock",
 	"prctl PR_SET_MM_MAP", "close", "prlimit", "set credentials", "rseq register",
 	"set TLS", "queue pending signal", "setitimer", "prctl PR_SET_PDEATHSIG",
-	"prctl PR_SET_NO_NEW_PRIVS",
+	"prctl PR_SET_NO_NEW_PRIVS", "seccomp",
 };
 
 /* At a stop of the blob: read its args to learn how it fares. */
@@ -275,7 +277,11 @@ int xc_restore(struct xc_ctx *ctx)
 			      errno == EEXIST ? -EEXIST : -errno);
 		goto out;
 	}
-	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)) {
+	/* Filters the blob installs must not judge the rest of the restore:
+	 * suspended until the detach (seccomp.c). */
+	if (ptrace(PTRACE_SEIZE, pid, 0,
+		   PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL |
+			   (r.seccomp ? PTRACE_O_SUSPEND_SECCOMP : 0))) {
 		err = xc_fail(ctx, pid, "process", "ptrace seize", -errno);
 		kill(pid, SIGKILL);
 		goto reap;

@@ -51,6 +51,11 @@ struct xc_rst {
 	size_t nr_usks;
 	const struct xc_rec_skqueue **skqs;
 	size_t nr_skqs;
+	const struct xc_rec_posix_timer **timers;
+	size_t nr_timers;
+	const struct xc_rec_seccomp *seccomp;
+	const struct xc_rec_seccomp_filter **filters;
+	size_t nr_filters;
 	const struct xc_rec_fs *fs;
 	const struct xc_rec_rlimits *rlimits;
 	const struct xc_rec_sigactions *sigactions;
@@ -135,6 +140,17 @@ int rst_timerfd_open(struct xc_rst *r, const struct xc_rec_timerfd *t, const cha
 int rst_signalfd_open(struct xc_rst *r, const struct xc_rec_signalfd *s, const char *obj);
 bool rst_epoll_watch_ok(const struct xc_rst *r, const struct xc_rec_epoll_watch *w);
 int rst_epoll_open(struct xc_rst *r, const struct xc_rec_file *f, const char *obj);
+
+/* timers.c: POSIX timers, checked while the image is read, created in the
+ * child. */
+bool rst_timer_ok(const struct xc_rst *r, const struct xc_rec_posix_timer *t);
+int rst_timers(struct xc_rst *r);
+
+/* seccomp.c: checked while the image is read, laid out for the blob. */
+bool rst_seccomp_filter_ok(const struct xc_rec_seccomp_filter *f, uint32_t len);
+bool rst_seccomp_ok(const struct xc_rst *r);
+size_t rst_seccomp_size(const struct xc_rst *r);
+void rst_seccomp_fill(const struct xc_rst *r, char *dst, uint64_t dst_addr, struct rst_args *a);
 
 /* pstree.c */
 pid_t rst_clone_with_pid(pid_t pid);

@@ -63,9 +63,6 @@ static int check_target(struct xc_dump *d)
 	if (d->st.threads != 1)
 		return xc_failf(d->ctx, d->pid, "multi-threaded processes are not supported yet",
 				-ENOTSUP, "process (%u threads)", d->st.threads);
-	if (d->st.seccomp)
-		return xc_fail(d->ctx, d->pid, "seccomp", "seccomp filters are not supported yet",
-			       -ENOTSUP);
 	d->ctx->exit_hint = 0;
 	/* Before the seize too: a vfork parent whose child is stopped would
 	 * never reach the interrupt stop. */
@@ -129,6 +126,10 @@ static int collect(struct xc_dump *d)
 		d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
 		err = xc_fail(d->ctx, d->pid, "process", "PR_SET_MDWE is not restored yet", -ENOTSUP);
 	}
+	if (!err)
+		err = dump_timers_collect(d);
+	if (!err)
+		err = dump_seccomp_collect(d);
 	return err;
 }
 
@@ -155,6 +156,10 @@ static int write_proc(struct xc_dump *d)
 		err = dump_rlimits(d);
 	if (!err)
 		err = dump_sigs(d);
+	if (!err)
+		err = dump_timers(d);
+	if (!err)
+		err = dump_seccomp(d);
 	if (!err)
 		err = dump_thread(d);
 	if (!err)
@@ -256,6 +261,8 @@ static void dump_free(struct xc_dump *d)
 	free(d->files);
 	free(d->ofiles);
 	dump_anon_free(d);
+	free(d->timers);
+	dump_seccomp_free(d);
 	free(d->fds);
 	free(d->bt);
 	dump_sockets_free(d);

@@ -84,7 +84,10 @@ int xc_seize(struct xc_dump *d)
 {
 	int sig, err;
 
-	if (ptrace(PTRACE_SEIZE, d->pid, 0, PTRACE_O_TRACESYSGOOD)) {
+	/* Seccomp filters of the target would judge the parasite's calls
+	 * too (and may kill it for one): suspend them while it is ours. */
+	if (ptrace(PTRACE_SEIZE, d->pid, 0,
+		   PTRACE_O_TRACESYSGOOD | (d->st.seccomp ? PTRACE_O_SUSPEND_SECCOMP : 0))) {
 		err = -errno;
 		return xc_fail(d->ctx, d->pid, "process", "ptrace seize", err);
 	}

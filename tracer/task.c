@@ -155,27 +155,6 @@ static int check_caps(struct xc_dump *d)
 	return 0;
 }
 
-/* POSIX timers (timer_create) are listed in /proc/PID/timers; they are not
- * saved yet, so a process that has any is refused rather than restored
- * without them. */
-static int check_timers(struct xc_dump *d)
-{
-	char *buf;
-	size_t len;
-	int err = xc_proc_read(d, "timers", &buf, &len), n = 0;
-
-	if (err)
-		return err;
-	/* One "ID: n" line per timer (not to be confused with "ClockID:"). */
-	for (char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		n += !strncmp(p, "ID: ", 4);
-	free(buf);
-	if (n)
-		return xc_failf(d->ctx, d->pid, "POSIX timers are not supported yet", -ENOTSUP,
-				"process (%d POSIX timer%s)", n, n == 1 ? "" : "s");
-	return 0;
-}
-
 int dump_task_check(struct xc_dump *d)
 {
 	int n = count_children(d->pid), err;
@@ -191,8 +170,6 @@ int dump_task_check(struct xc_dump *d)
 			       "process (%d child process%s)", n, n == 1 ? "" : "es");
 	else
 		err = check_caps(d);
-	if (!err)
-		err = check_timers(d);
 	if (err == -ENOTSUP)
 		d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
 	return err;

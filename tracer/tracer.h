@@ -74,6 +74,10 @@ struct xc_dump {
 	size_t nr_fds;
 	struct xc_dump_obj *objs;	/* event objects of ofiles, in order */
 	size_t nr_objs;
+	struct xc_rec_posix_timer *timers;	/* timers.c */
+	size_t nr_timers;
+	struct xc_rec_seccomp_filter **filters;	/* seccomp.c: header + insns, first installed first */
+	size_t nr_filters;
 
 	bool seized;
 	bool stopped;			/* in a job-control stop before the seize */
@@ -131,6 +135,11 @@ int dump_pages(struct xc_dump *d);
 int dump_files_collect(struct xc_dump *d);	/* before any change to the target */
 int dump_files(struct xc_dump *d);
 int dump_fs(struct xc_dump *d);
+int dump_timers_collect(struct xc_dump *d);	/* runs the parasite */
+int dump_timers(struct xc_dump *d);
+int dump_seccomp_collect(struct xc_dump *d);	/* after the seize */
+int dump_seccomp(struct xc_dump *d);
+void dump_seccomp_free(struct xc_dump *d);
 /* anon.c and the event objects behind open files: at collect, each kind
  * parses the fdinfo of a new open file and keeps its records (xc_obj_add);
  * dump_files() writes them after the FILE record. */

@@ -30,7 +30,7 @@ enum rst_step {
 	RST_STEP_NONE, RST_STEP_UNMAP, RST_STEP_VDSO, RST_STEP_MMAP, RST_STEP_MPROTECT,
 	RST_STEP_MADVISE, RST_STEP_MLOCK, RST_STEP_MM_MAP, RST_STEP_CLOSE, RST_STEP_RLIMIT,
 	RST_STEP_CREDS, RST_STEP_RSEQ, RST_STEP_TLS, RST_STEP_SIGQUEUE, RST_STEP_ITIMER,
-	RST_STEP_PDEATHSIG, RST_STEP_NO_NEW_PRIVS,
+	RST_STEP_PDEATHSIG, RST_STEP_NO_NEW_PRIVS, RST_STEP_SECCOMP,
 };
 
 struct rst_args {
@@ -57,6 +57,9 @@ struct rst_args {
 	uint32_t nr_fds;
 	uint64_t fds;			/* int32_t[nr_fds]: service fds to close */
 	struct { int64_t interval_sec, interval_usec, value_sec, value_usec; } it[3];
+	uint32_t seccomp_mode;		/* 0 none, 1 strict, 2 filter */
+	uint32_t nr_filters;
+	uint64_t filters;		/* nr_filters of { u32 flags, u32 n; struct sock_filter[n] } */
 	/* written by the blob */
 	int32_t err;
 	uint32_t step;			/* enum rst_step */

@@ -107,6 +107,30 @@ static void finish_vmas(struct rst_args *a)
 	}
 }
 
+/* Seccomp filters, first installed first, then strict mode. Before the
+ * credentials change, which would forbid the install to a process without
+ * no_new_privs; the tracer suspends them for the rest of the restore. */
+static void set_seccomp(struct rst_args *a)
+{
+	const uint32_t *p = (const uint32_t *)a->filters;
+	long r;
+
+	for (uint32_t i = 0; i < a->nr_filters; i++) {
+		struct { uint16_t len; uint16_t pad[3]; uint64_t filter; } prog = {
+			.len = (uint16_t)p[1], .filter = (uint64_t)(p + 2) };
+
+		r = xc_sys3(__NR_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, p[0], &prog);
+		if (r)
+			fail(a, r, RST_STEP_SECCOMP, i);
+		p += 2 + 2 * p[1];	/* 8-byte instructions */
+	}
+	if (a->seccomp_mode == 1) {
+		r = xc_sys3(__NR_seccomp, 0 /* SECCOMP_SET_MODE_STRICT */, 0, 0);
+		if (r)
+			fail(a, r, RST_STEP_SECCOMP, a->nr_filters);
+	}
+}
+
 static void set_task(struct rst_args *a)
 {
 	int32_t *fds = (int32_t *)a->fds;
@@ -122,6 +146,14 @@ static void set_task(struct rst_args *a)
 		if (r)
 			fail(a, r, RST_STEP_RLIMIT, i);
 	}
+	/* no_new_privs first: it lets a process that is not root install its
+	 * filters, and changes nothing for the calls that follow. */
+	if (a->no_new_privs) {
+		r = xc_sys5(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		if (r)
+			fail(a, r, RST_STEP_NO_NEW_PRIVS, 0);
+	}
+	set_seccomp(a);
 	if (a->set_creds) {
 		r = xc_sys2(__NR_setgroups, a->nr_groups, a->groups);
 		if (!r)
@@ -139,11 +171,6 @@ static void set_task(struct rst_args *a)
 		if (a->uid[0] == a->uid[1] && a->uid[1] == a->uid[2] && a->uid[2] == a->uid[3] &&
 		    a->gid[0] == a->gid[1] && a->gid[1] == a->gid[2] && a->gid[2] == a->gid[3])
 			xc_sys2(__NR_prctl, PR_SET_DUMPABLE, 1);
-	}
-	if (a->no_new_privs) {
-		r = xc_sys5(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-		if (r)
-			fail(a, r, RST_STEP_NO_NEW_PRIVS, 0);
 	}
 	r = xc_sys2(__NR_prctl, PR_SET_PDEATHSIG, 0);
 	if (r)

@@ -162,7 +162,7 @@ t_bad_socket() {	# refused, named, and the target left as it was
 	case $mode in
 	socket) want="pid $VPID: fd 3 (socket:\[[0-9]*\]): netlink sockets are not supported" ;;
 	flock) want="pid $VPID: fd 3 ($T/lockfile): file locks are not supported" ;;
-	timer) want="pid $VPID: process (1 POSIX timer): POSIX timers are not supported" ;;
+	timer) want="pid $VPID: POSIX timer 0: a timer on another task's CPU clock is not supported" ;;
 	mdwe) want="pid $VPID: process: PR_SET_MDWE is not restored yet" ;;
 	esac
 	echo "$out" | grep -q "$want" || fail "unclear error: $out"

@@ -25,7 +25,27 @@ t_timerfd() {
 	SNAP_IGNORE='^fd\.[0-9]+\.it_value$' t_eventfd
 }
 t_signalfd() { t_eventfd; }
-t_epoll() { t_eventfd; }
+t_epoll() {
+	# inspect keys fdinfo lines by name: the "tfd:" line of each watch
+	# takes one key, in the epoll tree's order of kernel addresses. The
+	# victim compares its watches itself, sorted.
+	SNAP_IGNORE='^fd\.[0-9]+\.tfd$' t_eventfd
+}
+
+t_posix_timer() { t_eventfd; }
+
+t_seccomp() {	# the filters come back, after the restore's own calls, and still kill
+	start "$VICTIMS/events" seccomp "$T"
+	dump_kill
+	restore_bg
+	local rpid=$RPID
+	touch "$T/go"
+	wait "$rpid"
+	status=$?
+	grep -q '^CHECKED' "$T/out" || fail "victim did not check its filters (status $status)"
+	[ "$status" = $((128 + 31)) ] || fail "uname did not kill it with SIGSYS (status $status)"
+	pass
+}
 
 t_bad_io_uring() {	# refused, naming pid, fd and kind; the target left running
 	start /usr/bin/python3 -c '

@@ -6,7 +6,16 @@
  * change across a restore (mnt_id, ino, eventfd-id, it_value, and the
  * pos/ino/sdev of epoll watches); after go it compares them first.
  *
- * usage: events MODE DIR   MODE: eventfd | timerfd | signalfd | epoll */
+ * posix_timer: timers 0, 2 and 3 (1 deleted: ids stay as they were), one
+ * notifying a thread, one silent, one firing every 100 ms into a handler.
+ * seccomp: two filters; after its checks the victim calls uname(), which
+ * the second filter answers by killing the process (SIGSYS), and prints
+ * CHECKED instead of PASS. The second filter also kills mprotect (the dump's
+ * remote calls make one) and rt_sigreturn (the restore makes one after
+ * installing it): xckpt must keep them away from both.
+ *
+ * usage: events MODE DIR
+ *   MODE: eventfd | timerfd | signalfd | epoll | posix_timer | seccomp */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -15,7 +24,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -101,10 +116,80 @@ static double left(int fd, double *interval)
 	return its.it_value.tv_sec + its.it_value.tv_nsec / 1e9;
 }
 
+static volatile sig_atomic_t fired, bad_info;
+
+static void on_timer(int sig, siginfo_t *si, void *uc)
+{
+	if (si->si_code != SI_TIMER || si->si_value.sival_int != 99 || si->si_timerid != 3)
+		bad_info = 1;
+	fired++;
+}
+
+static int ktimer(int clock, int notify, int sig, int val)
+{
+	struct sigevent ev = { .sigev_notify = notify, .sigev_signo = sig,
+			       .sigev_value.sival_int = val };
+	int id = -1;
+
+	if (notify & SIGEV_THREAD_ID)
+		ev._sigev_un._tid = gettid();
+	CHECK(!syscall(SYS_timer_create, clock, &ev, &id), "timer_create");
+	return id;
+}
+
+static double ktimer_left(int id, double *interval)
+{
+	struct itimerspec its;
+
+	CHECK(!syscall(SYS_timer_gettime, id, &its), "timer_gettime %d", id);
+	*interval = its.it_interval.tv_sec + its.it_interval.tv_nsec / 1e9;
+	return its.it_value.tv_sec + its.it_value.tv_nsec / 1e9;
+}
+
+static void read_file(const char *path, char *out, size_t sz)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	CHECK(f, "open %s", path);
+	n = fread(out, 1, sz - 1, f);
+	out[n] = 0;
+	fclose(f);
+}
+
+/* Errno 77 for getpriority, death for uname, mprotect and rt_sigreturn. */
+static void install_filters(void)
+{
+#define NR(n) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (n), 0, 1)
+	struct sock_filter f1[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		NR(__NR_getppid),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_filter f2[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		NR(__NR_getpriority),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 77),
+		NR(__NR_uname),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		NR(__NR_mprotect),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		NR(__NR_rt_sigreturn),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog p1 = { sizeof(f1) / sizeof(f1[0]), f1 }, p2 = { sizeof(f2) / sizeof(f2[0]), f2 };
+
+	CHECK(!prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs");
+	CHECK(!syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_LOG, &p1), "filter 1");
+	CHECK(!syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p2), "filter 2");
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argv[1], *dir = argv[2];
-	char go[4096];
+	char go[4096], timers[2][4096];
 	uint64_t v;
 	int a = -1, b = -1, c = -1, e = -1;
 
@@ -164,6 +249,28 @@ int main(int argc, char **argv)
 		ev.data.u64 = 42;
 		CHECK(!epoll_ctl(a, EPOLL_CTL_ADD, c, &ev), "add c");
 		keep(a);
+	} else if (!strcmp(mode, "posix_timer")) {
+		struct itimerspec slow = { { 5, 0 }, { 30, 0 } }, none = { { 0, 0 }, { 100, 0 } };
+		struct itimerspec fast = { { 0, 100000000 }, { 0, 100000000 } };
+		struct sigaction sa = { .sa_sigaction = on_timer, .sa_flags = SA_SIGINFO | SA_RESTART };
+
+		CHECK(!sigaction(SIGUSR2, &sa, NULL), "sigaction");
+		a = ktimer(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGRTMIN + 1, 1234);	/* 0 */
+		b = ktimer(CLOCK_MONOTONIC, SIGEV_NONE, 0, 0);			/* 1 */
+		c = ktimer(CLOCK_REALTIME, SIGEV_NONE, 0, 0);			/* 2 */
+		e = ktimer(CLOCK_MONOTONIC, SIGEV_THREAD_ID, SIGUSR2, 99);	/* 3 */
+		CHECK(a == 0 && b == 1 && c == 2 && e == 3, "ids %d %d %d %d", a, b, c, e);
+		CHECK(!syscall(SYS_timer_delete, b), "timer_delete");
+		CHECK(!syscall(SYS_timer_settime, a, 0, &slow, NULL) &&
+		      !syscall(SYS_timer_settime, c, 0, &none, NULL) &&
+		      !syscall(SYS_timer_settime, e, 0, &fast, NULL), "timer_settime");
+		while (fired < 2)
+			usleep(10000);
+		read_file("/proc/self/timers", timers[0], sizeof(timers[0]));
+	} else if (!strcmp(mode, "seccomp")) {
+		printf("seccomp\n");	/* stdio's buffer before the filters */
+		fflush(stdout);
+		install_filters();
 	} else {
 		return 2;
 	}
@@ -204,6 +311,40 @@ int main(int argc, char **argv)
 		CHECK(read(a, &si, sizeof(si)) < 0 && errno == EAGAIN, "more pending");
 		CHECK(!kill(getpid(), SIGUSR2), "kill");
 		CHECK(read(a, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGUSR2, "read new signal");
+	} else if (!strcmp(mode, "posix_timer")) {
+		double iv, l;
+		int before = fired;
+
+		read_file("/proc/self/timers", timers[1], sizeof(timers[1]));
+		CHECK(!strcmp(timers[0], timers[1]), "/proc/self/timers was\n%s  is now\n%s", timers[0],
+		      timers[1]);
+		l = ktimer_left(a, &iv);
+		CHECK(l > 20 && l <= 30 && iv == 5, "timer 0: %.3f s left, interval %.3f", l, iv);
+		l = ktimer_left(c, &iv);
+		CHECK(l > 90 && l <= 100 && iv == 0, "timer 2: %.3f s left, interval %.3f", l, iv);
+		CHECK(syscall(SYS_timer_gettime, b, &(struct itimerspec){ 0 }) < 0 && errno == EINVAL,
+		      "deleted timer 1 is back");
+		for (int i = 0; i < 200 && fired < before + 3; i++)
+			usleep(10000);
+		CHECK(fired >= before + 3, "timer 3 fired %d times in 2 s", fired - before);
+		CHECK(!bad_info, "timer 3 signal info");
+		l = ktimer_left(e, &iv);
+		CHECK(iv > 0.099 && iv < 0.101 && l <= 0.1, "timer 3: %.3f s left, interval %.3f", l, iv);
+	} else if (!strcmp(mode, "seccomp")) {
+		struct utsname u;
+		char st[4096];
+
+		read_file("/proc/self/status", st, sizeof(st));
+		CHECK(strstr(st, "\nSeccomp:\t2\n") && strstr(st, "\nSeccomp_filters:\t2\n") &&
+		      strstr(st, "\nNoNewPrivs:\t1\n"), "status:\n%s", st);
+		errno = 0;
+		CHECK(syscall(SYS_getppid) == -1 && errno == EPERM, "getppid not refused by filter 1");
+		CHECK(syscall(SYS_getpriority, 0, 0) == -1 && errno == 77, "getpriority not refused");
+		printf("CHECKED\n");
+		fflush(stdout);
+		uname(&u);
+		printf("FAIL: uname was allowed\n");
+		return 1;
 	} else {
 		struct epoll_event got[4];
 		int n = epoll_wait(a, got, 4, 1000);

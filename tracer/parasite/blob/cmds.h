@@ -9,6 +9,7 @@
 enum xc_pcmd {
 	XC_PCMD_NONE = 0,
 	XC_PCMD_DUMP_MISC = 1,	/* sigactions, sigaltstack, itimers */
+	XC_PCMD_DUMP_TIMERS = 2,	/* POSIX timers: timer_gettime, timer_getoverrun */
 };
 
 struct xc_pksigaction {
@@ -18,6 +19,14 @@ struct xc_pksigaction {
 struct xc_pitimer {
 	int64_t interval_sec, interval_usec, value_sec, value_usec;
 };
+
+/* One POSIX timer: id in, the rest out (struct itimerspec's layout). */
+struct xc_ptimer {
+	int32_t id;
+	int32_t overrun;
+	int64_t interval_sec, interval_nsec, value_sec, value_nsec;
+};
+#define XC_PTIMERS_MAX 100
 
 struct xc_parasite_args {
 	uint32_t cmd;
@@ -34,6 +43,11 @@ struct xc_parasite_args {
 			struct xc_pitimer it[3];
 			int64_t mdwe;	/* prctl(PR_GET_MDWE): flags, or -errno */
 		} misc;
+		struct {
+			uint32_t nr;
+			uint32_t pad;
+			struct xc_ptimer t[XC_PTIMERS_MAX];
+		} timers;
 		uint8_t raw[4096];
 	};
 };

@@ -29,11 +29,32 @@ static long dump_misc(struct xc_parasite_args *a)
 	return 0;
 }
 
+/* Both calls only read the timer: nothing changes for the target. */
+static long dump_timers(struct xc_parasite_args *a)
+{
+	for (uint32_t i = 0; i < a->timers.nr && i < XC_PTIMERS_MAX; i++) {
+		struct xc_ptimer *t = &a->timers.t[i];
+		long r = xc_sys2(__NR_timer_gettime, t->id, &t->interval_sec);
+
+		if (r >= 0)
+			r = xc_sys1(__NR_timer_getoverrun, t->id);
+		if (r < 0) {
+			a->fail_index = i;
+			return r;
+		}
+		t->overrun = (int32_t)r;
+	}
+	return 0;
+}
+
 __attribute__((used, visibility("hidden"))) void parasite_main(struct xc_parasite_args *a)
 {
 	switch (a->cmd) {
 	case XC_PCMD_DUMP_MISC:
 		a->ret = (int32_t)dump_misc(a);
+		break;
+	case XC_PCMD_DUMP_TIMERS:
+		a->ret = (int32_t)dump_timers(a);
 		break;
 	default:
 		a->ret = -22; /* EINVAL */
