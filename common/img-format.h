@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	10
+#define XC_IMG_VERSION	11
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -75,6 +75,7 @@ enum xc_rec_kind {
 	XC_REC_FILE = 22,
 	XC_REC_UNIXSK = 23,
 	XC_REC_SKQUEUE = 24,
+	XC_REC_LOCK = 25,
 	/* 32-47: the event objects, terminals, timers and seccomp */
 	XC_REC_EVENTFD = 32,
 	XC_REC_TIMERFD = 33,
@@ -303,6 +304,22 @@ struct xc_rec_seccomp_filter {
 };
 static_assert(sizeof(struct xc_rec_seccomp_filter) == 8, "doc: seccomp filter");
 #define XC_SECCOMP_MAX_INSNS 4096
+
+/* A file lock held through an open file (xc_rec_lock.kind). */
+enum xc_lock_kind {
+	XC_LOCK_FLOCK = 1,	/* flock(2): the description's */
+	XC_LOCK_POSIX = 2,	/* fcntl F_SETLK: the process's, taken through this file */
+	XC_LOCK_OFD = 3,	/* fcntl F_OFD_SETLK: the description's */
+};
+struct xc_rec_lock {
+	uint32_t file_id;	/* FILE id */
+	uint32_t kind;		/* enum xc_lock_kind */
+	uint32_t write;		/* 1: exclusive (write), 0: shared (read) */
+	uint32_t reserved;	/* zero */
+	uint64_t start;		/* first byte */
+	uint64_t len;		/* bytes; 0: to the end of the file, however far */
+};
+static_assert(sizeof(struct xc_rec_lock) == 32, "doc: lock");
 
 struct xc_rec_fs {
 	uint32_t umask;

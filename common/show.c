@@ -80,6 +80,7 @@ static bool len_ok(uint32_t kind, uint32_t len)
 	case XC_REC_VMA: return len == sizeof(struct xc_rec_vma);
 	case XC_REC_FD: return len == sizeof(struct xc_rec_fd);
 	case XC_REC_FILE: return len == sizeof(struct xc_rec_file);
+	case XC_REC_LOCK: return len == sizeof(struct xc_rec_lock);
 	case XC_REC_REGS: return len == sizeof(struct xc_rec_regs);
 	case XC_REC_MAPFILE: return len == sizeof(struct xc_rec_mapfile);
 	case XC_REC_INVENTORY: return len == sizeof(struct xc_rec_inventory);
@@ -115,6 +116,23 @@ static const void *by_id(struct xc_imgr *r, uint32_t kind, uint32_t id)
 static const struct xc_rec_mapfile *mapfile(struct xc_imgr *r, uint32_t id)
 {
 	return by_id(r, XC_REC_MAPFILE, id);
+}
+
+static void show_lock(struct show *s, const struct xc_rec_lock *l)
+{
+	static const char *const kinds[] = { "?", "flock", "posix", "ofd" };
+	const char *k = l->kind < 4 ? kinds[l->kind] : "?";
+
+	if (s->json) {
+		sep(s);
+		printf("{\"file\":%u,\"kind\":\"%s\",\"write\":%s,\"start\":%llu,\"len\":%llu}",
+		       l->file_id, k, l->write ? "true" : "false", (unsigned long long)l->start,
+		       (unsigned long long)l->len);
+	} else {
+		printf("  file %-3u %-5s %-5s start %llu len %llu%s\n", l->file_id, k,
+		       l->write ? "write" : "read", (unsigned long long)l->start,
+		       (unsigned long long)l->len, l->len ? "" : " (to EOF)");
+	}
 }
 
 static void show_fd(struct show *s, struct xc_imgr *r, const struct xc_rec_fd *fd)
@@ -392,6 +410,8 @@ static void section(struct show *s, struct xc_imgr *r, uint32_t kind, const char
 			show_fd(s, r, p);
 		} else if (kind == XC_REC_UNIXSK) {
 			show_unixsk(s, r, p);
+		} else if (kind == XC_REC_LOCK) {
+			show_lock(s, p);
 		} else if (kind == XC_REC_REGS) {
 			if (s->json)
 				printf("{");
@@ -524,6 +544,7 @@ int xc_show(struct xc_ctx *ctx)
 	section(&s, &proc, XC_REC_FD, s.json ? "fds" : "\nfile descriptors");
 	section(&s, &proc, XC_REC_EVENTFD, s.json ? "event_objects" : "\nevent objects");
 	section(&s, &proc, XC_REC_UNIXSK, s.json ? "unix_sockets" : "\nunix sockets");
+	section(&s, &proc, XC_REC_LOCK, s.json ? "locks" : "\nfile locks");
 	section(&s, &proc, XC_REC_REGS, s.json ? "registers" : "\nregisters (" ARCH_NAME ")");
 	section(&s, &proc, XC_REC_BACKTRACE, s.json ? "stack" : "\nstack at dump");
 	show_plugins(&s, &proc);

@@ -69,8 +69,11 @@ static int open_path(struct xc_rst *r, const struct xc_rec_file *f, const char *
 		close(fd);
 		return err;
 	}
-	/* O_PATH descriptors have no offset (lseek fails with EBADF). */
-	if (f->kind == XC_FD_REG && !S_ISDIR(f->mode) && !(f->flags & O_PATH) &&
+	/* O_PATH descriptors have no offset (lseek fails with EBADF). A
+	 * directory's offset is where its listing goes on: a cookie of the
+	 * filesystem (ext4 hashes, tmpfs indexes) that the same directory
+	 * accepts back. */
+	if (f->kind == XC_FD_REG && !(f->flags & O_PATH) &&
 	    lseek(fd, f->pos, SEEK_SET) != f->pos) {
 		err = rst_child_fail(r, obj, "seek", -errno);
 		close(fd);
@@ -137,6 +140,8 @@ static int restore_file(struct xc_rst *r, const struct xc_rec_file *f,
 		keep |= src == fds[i]->fd;
 		err = place_fd(r, src, fds[i], obj);
 	}
+	if (!err)
+		err = rst_locks_take(r, f->id, fds[0]->fd);
 	if (src >= 0 && (!keep || err))
 		close(src);
 	return err;

@@ -85,6 +85,18 @@ static bool fd_ok(const struct xc_rst *r, const struct xc_rec_fd *f)
 	return true;
 }
 
+/* A lock of a regular file recorded before it; a range that fits off_t. */
+static bool lock_ok(const struct xc_rst *r, const struct xc_rec_lock *l)
+{
+	if (!l->file_id || l->file_id > r->nr_ofiles || r->ofiles[l->file_id - 1]->kind != XC_FD_REG)
+		return false;
+	if (l->kind < XC_LOCK_FLOCK || l->kind > XC_LOCK_OFD || l->write > 1)
+		return false;
+	if (l->kind == XC_LOCK_FLOCK)
+		return l->start == 0 && l->len == 0;
+	return l->start <= INT64_MAX && l->len <= INT64_MAX - l->start;
+}
+
 /* Every open file has an fd, and an inherited one has one on fd 0-2. */
 static int files_ok(struct xc_rst *r, const char *name)
 {
@@ -167,6 +179,10 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 		if (len != sizeof(struct xc_rec_posix_timer) || !rst_timer_ok(r, p))
 			return bad(r, name, "bad POSIX timer record");
 		return push((const void ***)&r->timers, &r->nr_timers, p);
+	case XC_REC_LOCK:
+		if (len != sizeof(struct xc_rec_lock) || !lock_ok(r, p))
+			return bad(r, name, "bad lock record");
+		return push((const void ***)&r->locks, &r->nr_locks, p);
 	case XC_REC_FD:
 		if (len != sizeof(struct xc_rec_fd) || !fd_ok(r, p))
 			return bad(r, name, "bad fd record");
@@ -486,6 +502,7 @@ void rst_image_close(struct xc_rst *r)
 	free(r->objs);
 	free(r->timers);
 	free(r->filters);
+	free(r->locks);
 	free(r->sigs);
 	free(r->usks);
 	free(r->skqs);

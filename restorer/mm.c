@@ -23,7 +23,7 @@ extern const char xc_restorer_elf[], xc_restorer_elf_end[];
 #define RST_STACK (64u << 10)
 
 struct layout {
-	size_t args, vmas, groups, sigs, fds, auxv, filters, frame, stack, size;
+	size_t args, vmas, groups, sigs, fds, locks, auxv, filters, frame, stack, size;
 };
 
 static size_t align(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
@@ -42,6 +42,8 @@ static void plan(const struct xc_rst *r, size_t blob_size, struct layout *l)
 	o = align(o + r->nr_sigs * sizeof(struct xc_rst_siginfo), 64);
 	l->fds = o;
 	o = align(o + (r->nr_files + 1) * sizeof(int32_t), 64);
+	l->locks = o;
+	o = align(o + rst_locks_nr_posix(r) * sizeof(struct rst_lock), 64);
 	l->auxv = o;
 	o = align(o + r->auxv_len, 64);
 	l->filters = o;
@@ -173,6 +175,9 @@ static void fill_args(struct xc_rst *r, char *base, const struct layout *l, stru
 	fds[a->nr_fds++] = r->errfd;
 	a->fds = a->self_start + l->fds;
 	rst_seccomp_fill(r, base + l->filters, a->self_start + l->filters, a);
+	rst_locks_posix(r, (struct rst_lock *)(base + l->locks));
+	a->locks = a->self_start + l->locks;
+	a->nr_locks = (uint32_t)rst_locks_nr_posix(r);
 	for (int w = 0; w < 3; w++) {
 		int64_t iv = r->itimers->it[w].interval_us, v = r->itimers->it[w].value_us;
 		a->it[w].interval_sec = iv / 1000000;

@@ -73,7 +73,7 @@ static const char *const step_names[] = {
 	"", "unmap xckpt", "map the vDSO back", "mmap", "mprotect", "madvise", "mlock",
 	"prctl PR_SET_MM_MAP", "close", "prlimit", "set credentials", "rseq register",
 	"set TLS", "queue pending signal", "setitimer", "prctl PR_SET_PDEATHSIG",
-	"prctl PR_SET_NO_NEW_PRIVS", "seccomp",
+	"prctl PR_SET_NO_NEW_PRIVS", "seccomp", "take POSIX lock",
 };
 
 /* At a stop of the blob: read its args to learn how it fares. */
@@ -87,8 +87,15 @@ static int check_trap(struct xc_rst *r, pid_t pid, int status, uint32_t phase)
 	if (process_vm_readv(pid, &lo, 1, &re, 1, 0) != sizeof(a))
 		return xc_fail(r->ctx, pid, "restorer", "read its state", -errno);
 	if (a.err) {
-		char obj[48];
-		snprintf(obj, sizeof(obj), "restorer item %u", a.index);
+		char obj[64];
+		int fd;
+
+		if (a.step == RST_STEP_LOCK) {
+			const char *path = rst_locks_posix_path(r, a.index, &fd);
+			snprintf(obj, sizeof(obj), "fd %d (%.40s)", fd, path);
+		} else {
+			snprintf(obj, sizeof(obj), "restorer item %u", a.index);
+		}
 		return xc_fail(r->ctx, pid, obj,
 			       a.step < sizeof(step_names) / sizeof(*step_names) ? step_names[a.step]
 										: "?", a.err);

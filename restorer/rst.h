@@ -56,6 +56,8 @@ struct xc_rst {
 	const struct xc_rec_seccomp *seccomp;
 	const struct xc_rec_seccomp_filter **filters;
 	size_t nr_filters;
+	const struct xc_rec_lock **locks;
+	size_t nr_locks;
 	const struct xc_rec_fs *fs;
 	const struct xc_rec_rlimits *rlimits;
 	const struct xc_rec_sigactions *sigactions;
@@ -119,6 +121,12 @@ int rst_sigs(struct xc_rst *r);
 int rst_task(struct xc_rst *r);
 /* Builds the blob region and jumps into it; returns only on failure. */
 int rst_mm_switch(struct xc_rst *r);
+
+/* locks.c */
+int rst_locks_take(struct xc_rst *r, uint32_t file_id, int fd);	/* child: flock, OFD */
+size_t rst_locks_nr_posix(const struct xc_rst *r);
+void rst_locks_posix(const struct xc_rst *r, struct rst_lock *out);	/* for the blob */
+const char *rst_locks_posix_path(const struct xc_rst *r, uint32_t i, int *fd);
 
 /* rseq.c: cut the C library's rseq registration before the switch */
 void rst_rseq_unregister_self(void);

@@ -264,6 +264,7 @@ static void dump_free(struct xc_dump *d)
 	free(d->timers);
 	dump_seccomp_free(d);
 	free(d->fds);
+	free(d->locks);
 	free(d->bt);
 	dump_sockets_free(d);
 	if (d->memfd >= 0)

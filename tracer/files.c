@@ -96,11 +96,11 @@ static int describe_kind(struct xc_dump *d, int fd, struct xc_rec_file *f,
 }
 
 /* The open file description behind one fd, and the fd's own flags. */
-static int describe(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f, uint32_t *fd_flags)
+static int describe(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f, uint32_t *fd_flags,
+		    struct xc_fdinfo *fi)
 {
 	const char *why;
 	char name[32], *info;
-	struct xc_fdinfo fi;
 	struct stat st;
 	size_t len;
 	ssize_t n;
@@ -120,15 +120,15 @@ static int describe(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f, u
 	err = xc_proc_read(d, name, &info, &len);
 	if (err)
 		return err;
-	err = xc_parse_fdinfo(info, len, &fi);
+	err = xc_parse_fdinfo(info, len, fi);
 	free(info);
 	if (err)
 		return xc_failf(d->ctx, d->pid, "parse fdinfo", err, "fd %d (%s)", fd, f->path);
 	/* fdinfo's flags carry the fd's close-on-exec bit among the
 	 * description's status flags: split them. */
-	*fd_flags = fi.flags & O_CLOEXEC ? XC_FDF_CLOEXEC : 0;
-	f->flags = fi.flags & ~(uint32_t)O_CLOEXEC;
-	f->pos = fi.pos;
+	*fd_flags = fi->flags & O_CLOEXEC ? XC_FDF_CLOEXEC : 0;
+	f->flags = fi->flags & ~(uint32_t)O_CLOEXEC;
+	f->pos = fi->pos;
 	f->mode = st.st_mode;
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
@@ -142,9 +142,7 @@ static int describe(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f, u
 		return err;
 	if (xc_fd_classify(fd, st.st_mode, f->path, &f->kind, &why))
 		return unsupported(d, fd, f->path, why);
-	if (fi.nr_locks)
-		return unsupported(d, fd, f->path, "file locks are not supported yet");
-	return describe_kind(d, fd, f, &fi);
+	return describe_kind(d, fd, f, fi);
 }
 
 static int add_fd(struct xc_dump *d, int fd, uint32_t id, uint32_t fd_flags)
@@ -160,14 +158,15 @@ static int add_fd(struct xc_dump *d, int fd, uint32_t id, uint32_t fd_flags)
 
 /* One fd: a reference to a description seen before, or a new description
  * kept for the image. */
-static int collect_fd(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f)
+static int collect_fd(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f,
+		      struct xc_fdinfo *fi)
 {
 	struct xc_rec_file *nv;
 	uint32_t fd_flags, id;
 	bool is_new;
 	int err;
 
-	err = describe(d, dfd, fd, f, &fd_flags);
+	err = describe(d, dfd, fd, f, &fd_flags, fi);
 	if (err || !f->kind)
 		return err;
 	err = xc_file_ids_get(d->file_ids, d->pid, fd, f->dev, f->ino, &id, &is_new);
@@ -183,6 +182,15 @@ static int collect_fd(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f)
 		err = dump_anon_collect(d, fd, f);
 		if (err)
 			return err;
+		/* Every fd of a description shows its locks: take them once. */
+		err = dump_locks_collect(d, fd, f, fi);
+		if (err)
+			return err;
+		/* Signal-driven I/O also needs the owner (F_SETOWN), not
+		 * recorded; a lease sets it too, and is refused above. */
+		if (f->flags & O_ASYNC)
+			return unsupported(d, fd, f->path,
+					   "O_ASYNC (signal-driven I/O) is not supported yet");
 	}
 	return add_fd(d, fd, id, fd_flags);
 }
@@ -192,43 +200,54 @@ static int collect_fd(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f)
 int dump_files_collect(struct xc_dump *d)
 {
 	struct xc_rec_file *f = malloc(sizeof(*f));
+	struct xc_fdinfo *fi = malloc(sizeof(*fi));
 	struct dirent *de;
 	DIR *dir;
 	int dfd, err = 0;
 
-	if (!f)
+	if (!f || !fi) {
+		free(f);
+		free(fi);
 		return xc_fail(d->ctx, d->pid, "fds", "allocate", -ENOMEM);
+	}
 	dfd = openat(d->procfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || !(dir = fdopendir(dfd))) {
 		err = xc_fail(d->ctx, d->pid, "fd/", "open", -errno);
 		if (dfd >= 0)
 			close(dfd);
 		free(f);
+		free(fi);
 		return err;
 	}
 	while (!err && (de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
-		err = collect_fd(d, dfd, atoi(de->d_name), f);
+		err = collect_fd(d, dfd, atoi(de->d_name), f, fi);
 	}
 	closedir(dir);
 	free(f);
+	free(fi);
 	return err ? err : dump_sockets_check(d);
 }
 
-/* Each description, and the records of the object behind it, before the
- * first fd that refers to it. */
+/* Each description, the records of the object behind it and its locks,
+ * before the first fd that refers to it. */
 int dump_files(struct xc_dump *d)
 {
-	size_t next = 0;
+	size_t next = 0, lk = 0;
 	int err = 0;
 
 	for (size_t i = 0; !err && i < d->nr_fds; i++) {
 		if (next < d->nr_ofiles && d->ofiles[next].id == d->fds[i].file_id) {
-			err = xc_imgw_put(d->ctx, &d->img, XC_REC_FILE, &d->ofiles[next++],
+			err = xc_imgw_put(d->ctx, &d->img, XC_REC_FILE, &d->ofiles[next],
 					  sizeof(d->ofiles[0]));
 			if (!err)
 				err = dump_anon_put(d, d->fds[i].file_id);
+			for (; !err && lk < d->nr_locks && d->locks[lk].file_id == d->ofiles[next].id;
+			     lk++)
+				err = xc_imgw_put(d->ctx, &d->img, XC_REC_LOCK, &d->locks[lk],
+						  sizeof(d->locks[0]));
+			next++;
 		}
 		if (!err)
 			err = xc_imgw_put(d->ctx, &d->img, XC_REC_FD, &d->fds[i], sizeof(d->fds[i]));

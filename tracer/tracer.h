@@ -78,6 +78,8 @@ struct xc_dump {
 	size_t nr_timers;
 	struct xc_rec_seccomp_filter **filters;	/* seccomp.c: header + insns, first installed first */
 	size_t nr_filters;
+	struct xc_rec_lock *locks;	/* in FILE order */
+	size_t nr_locks;
 
 	bool seized;
 	bool stopped;			/* in a job-control stop before the seize */
@@ -134,6 +136,9 @@ int dump_mm(struct xc_dump *d);
 int dump_pages(struct xc_dump *d);
 int dump_files_collect(struct xc_dump *d);	/* before any change to the target */
 int dump_files(struct xc_dump *d);
+/* locks.c: the locks of a description first seen at fd */
+int dump_locks_collect(struct xc_dump *d, int fd, const struct xc_rec_file *f,
+		       const struct xc_fdinfo *fi);
 int dump_fs(struct xc_dump *d);
 int dump_timers_collect(struct xc_dump *d);	/* runs the parasite */
 int dump_timers(struct xc_dump *d);

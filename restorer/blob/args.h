@@ -26,11 +26,22 @@ struct rst_mm_map {
 	uint32_t exe_fd;
 };
 
+/* A POSIX record lock: the fd, then the kernel's struct flock (the same on
+ * every 64-bit arch). */
+struct rst_lock {
+	int32_t fd;
+	int32_t pad;
+	int16_t type, whence;	/* F_RDLCK/F_WRLCK, SEEK_SET */
+	int32_t pad2;
+	int64_t start, len;
+	int32_t pid, pad3;
+};
+
 enum rst_step {
 	RST_STEP_NONE, RST_STEP_UNMAP, RST_STEP_VDSO, RST_STEP_MMAP, RST_STEP_MPROTECT,
 	RST_STEP_MADVISE, RST_STEP_MLOCK, RST_STEP_MM_MAP, RST_STEP_CLOSE, RST_STEP_RLIMIT,
 	RST_STEP_CREDS, RST_STEP_RSEQ, RST_STEP_TLS, RST_STEP_SIGQUEUE, RST_STEP_ITIMER,
-	RST_STEP_PDEATHSIG, RST_STEP_NO_NEW_PRIVS, RST_STEP_SECCOMP,
+	RST_STEP_PDEATHSIG, RST_STEP_NO_NEW_PRIVS, RST_STEP_SECCOMP, RST_STEP_LOCK,
 };
 
 struct rst_args {
@@ -60,6 +71,9 @@ struct rst_args {
 	uint32_t seccomp_mode;		/* 0 none, 1 strict, 2 filter */
 	uint32_t nr_filters;
 	uint64_t filters;		/* nr_filters of { u32 flags, u32 n; struct sock_filter[n] } */
+	uint64_t locks;			/* struct rst_lock[nr_locks]: after the closes */
+	uint32_t nr_locks;
+	uint32_t pad3;
 	/* written by the blob */
 	int32_t err;
 	uint32_t step;			/* enum rst_step */

@@ -11,6 +11,7 @@
 #include "common/img-format.h"
 #include "restorer/blob/args.h"
 
+#define F_SETLK_ 6
 #define MAP_FIXED_ 0x10
 #define MAP_PRIVATE_ 0x02
 #define MADV_DONTDUMP_ 16
@@ -141,6 +142,14 @@ static void set_task(struct rst_args *a)
 		fail(a, r, RST_STEP_MM_MAP, 0);
 	for (uint32_t i = 0; i < a->nr_fds; i++)
 		xc_sys1(__NR_close, fds[i]);
+	/* POSIX locks go with any close of their file: only now. */
+	for (uint32_t i = 0; i < a->nr_locks; i++) {
+		struct rst_lock *lk = (struct rst_lock *)a->locks + i;
+
+		r = xc_sys3(__NR_fcntl, lk->fd, F_SETLK_, &lk->type);
+		if (r)
+			fail(a, r, RST_STEP_LOCK, i);
+	}
 	for (uint32_t i = 0; i < 16; i++) {
 		r = xc_sys4(__NR_prlimit64, 0, i, &a->rl[i], 0);
 		if (r)

@@ -43,7 +43,7 @@ static void test_fixtures(void **state)
  * fields absent from old kernels (mnt_id, ino) read as 0. */
 static void test_edges(void **state)
 {
-	static const char text[] = "flags:\t0100000\n\nlock:\t1: FLOCK ADVISORY WRITE 1 00:1 2 0 EOF\n"
+	static const char text[] = "flags:\t0100000\n\nlock:\t1: FLOCK ADVISORY WRITE 1 00:1f:2 0 EOF\n"
 				   "pos:\t9223372036854775807";
 	struct xc_fdinfo fi;
 
@@ -52,6 +52,8 @@ static void test_edges(void **state)
 	assert_int_equal(fi.flags, 0100000);
 	assert_int_equal(fi.mnt_id, 0);
 	assert_int_equal(fi.ino, 0);
+	assert_int_equal(fi.nr_locks, 1);
+	assert_int_equal(fi.locks[0].kind, XC_PLOCK_FLOCK);
 	assert_int_equal(fi.scm_fds, 0);
 }
 
@@ -65,6 +67,51 @@ static void test_scm_fds(void **state)
 	assert_int_equal(fi.scm_fds, 3);
 }
 
+/* "lock:" values as fs/locks.c prints them, captured on 6.18. */
+static const struct {
+	const char *what, *text;
+	int ret;
+	uint32_t kind;
+	bool write;
+	uint64_t start, end;
+} lock_cases[] = {
+	{ "flock", "1: FLOCK  ADVISORY  WRITE 29472 fe:00:10953121 0 EOF", 0, XC_PLOCK_FLOCK, 1, 0,
+	  UINT64_MAX },
+	{ "posix range", "1: POSIX  ADVISORY  WRITE 29472 fe:00:10953201 5 14", 0, XC_PLOCK_POSIX, 1,
+	  5, 14 },
+	{ "posix read to EOF", "2: POSIX  ADVISORY  READ 29472 fe:00:10953201 50 EOF", 0,
+	  XC_PLOCK_POSIX, 0, 50, UINT64_MAX },
+	{ "ofd, pid -1", "1: OFDLCK ADVISORY  WRITE -1 fe:00:10953218 3 9", 0, XC_PLOCK_OFD, 1, 3, 9 },
+	{ "lease", "1: LEASE  ACTIVE    READ 812 fe:00:1234 0 EOF", 0, XC_PLOCK_OTHER, 0, 0,
+	  UINT64_MAX },
+	{ "flock shared", "1: FLOCK  ADVISORY  READ 9 08:01:77 0 EOF", 0, XC_PLOCK_FLOCK, 0, 0,
+	  UINT64_MAX },
+	{ "unlock", "1: POSIX  ADVISORY  UNLCK 9 08:01:77 0 EOF", 0, XC_PLOCK_OTHER },
+	{ "truncated", "1: POSIX  ADVISORY  WRITE 9 08:01:77 0", -EINVAL },
+	{ "end before start", "1: POSIX  ADVISORY  WRITE 9 08:01:77 10 3", -EINVAL },
+	{ "end not a number", "1: POSIX  ADVISORY  WRITE 9 08:01:77 10 1x", -EINVAL },
+	{ "empty", "", -EINVAL },
+};
+
+static void test_lock_lines(void **state)
+{
+	for (size_t i = 0; i < sizeof(lock_cases) / sizeof(lock_cases[0]); i++) {
+		struct xc_plock l;
+		const char *w = lock_cases[i].what;
+
+		unit_eq(w, xc_parse_lock(lock_cases[i].text, &l), lock_cases[i].ret);
+		if (lock_cases[i].ret || lock_cases[i].kind == XC_PLOCK_OTHER) {
+			if (!lock_cases[i].ret)
+				unit_eq(w, l.kind, XC_PLOCK_OTHER);
+			continue;
+		}
+		unit_eq(w, l.kind, lock_cases[i].kind);
+		unit_eq(w, l.write, lock_cases[i].write);
+		unit_eq(w, l.start, lock_cases[i].start);
+		unit_eq(w, l.end, lock_cases[i].end);
+	}
+}
+
 static const struct {
 	const char *what, *text;
 } bad_cases[] = {
@@ -76,6 +123,7 @@ static const struct {
 	{ "empty flags value", "pos:\t0\nflags:\n" },
 	{ "line without colon", "pos:\t0\nflags:\t02\ngarbage line\n" },
 	{ "key without colon", "pos 0\nflags:\t02\n" },
+	{ "malformed lock line", "pos:\t0\nflags:\t02\nlock:\t1: POSIX\n" },
 };
 
 static void test_malformed(void **state)
@@ -88,9 +136,8 @@ static void test_malformed(void **state)
 	}
 }
 
-/* The parser honours len: a valid buffer cut before "flags" is incomplete. */
-/* Locks held on the file show as "lock:" lines; each one is counted, so the
- * dump can refuse what it cannot restore yet. */
+/* Locks held on the file show as "lock:" lines; each one is counted and
+ * parsed. */
 static void test_locks(void **state)
 {
 	static const char two[] = "pos:\t0\nflags:\t02\nmnt_id:\t27\nino:\t5\n"
@@ -101,11 +148,14 @@ static void test_locks(void **state)
 
 	assert_int_equal(xc_parse_fdinfo(two, strlen(two), &fi), 0);
 	assert_int_equal(fi.nr_locks, 2);
+	assert_int_equal(fi.locks[1].kind, XC_PLOCK_POSIX);
+	assert_int_equal(fi.locks[1].end, 99);
 	assert_int_equal(fi.ino, 5);
 	assert_int_equal(xc_parse_fdinfo(none, strlen(none), &fi), 0);
 	assert_int_equal(fi.nr_locks, 0);
 }
 
+/* The parser honours len: a valid buffer cut before "flags" is incomplete. */
 static void test_len_bounds(void **state)
 {
 	static const char text[] = "pos:\t7\nflags:\t02\n";
@@ -123,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_scm_fds),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_lock_lines),
 		cmocka_unit_test(test_len_bounds),
 		cmocka_unit_test(test_locks),
 	};

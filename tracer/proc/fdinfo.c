@@ -8,6 +8,46 @@
 
 #include "tracer/proc/proc.h"
 
+/* The value of a "lock:" line (fs/locks.c, lock_get_status()): id, class
+ * (FLOCK, POSIX, OFDLCK, LEASE, DELEG...), ADVISORY or MANDATORY, READ,
+ * WRITE or UNLCK, pid, maj:min:ino, start, end or EOF. Classes and modes
+ * that xckpt does not restore come back as XC_PLOCK_OTHER. */
+int xc_parse_lock(const char *v, struct xc_plock *l)
+{
+	char cls[16], adv[16], mode[16], end[24];
+	unsigned long long start;
+	unsigned int maj, min;
+	unsigned long long ino;
+	long pid;
+	int id, n = 0;
+
+	memset(l, 0, sizeof(*l));
+	if (sscanf(v, "%d: %15s %15s %15s %ld %x:%x:%llu %llu %23s%n", &id, cls, adv, mode, &pid,
+		   &maj, &min, &ino, &start, end, &n) != 10)
+		return -EINVAL;
+	l->start = start;
+	if (!strcmp(end, "EOF")) {
+		l->end = UINT64_MAX;
+	} else {
+		char *stop;
+		l->end = strtoull(end, &stop, 10);
+		if (*stop || l->end < l->start)
+			return -EINVAL;
+	}
+	l->write = !strcmp(mode, "WRITE");
+	if (strcmp(adv, "ADVISORY") || (strcmp(mode, "WRITE") && strcmp(mode, "READ")))
+		l->kind = XC_PLOCK_OTHER;
+	else if (!strcmp(cls, "FLOCK"))
+		l->kind = XC_PLOCK_FLOCK;
+	else if (!strcmp(cls, "POSIX"))
+		l->kind = XC_PLOCK_POSIX;
+	else if (!strcmp(cls, "OFDLCK"))
+		l->kind = XC_PLOCK_OFD;
+	else
+		l->kind = XC_PLOCK_OTHER;
+	return 0;
+}
+
 int xc_parse_fdinfo(const char *buf, size_t len, struct xc_fdinfo *fi)
 {
 	const char *p = buf, *end = buf + len;
@@ -43,6 +83,9 @@ int xc_parse_fdinfo(const char *buf, size_t len, struct xc_fdinfo *fi)
 		} else if (!strcmp(line, "scm_fds")) {
 			fi->scm_fds = (uint32_t)strtoul(v, NULL, 10);
 		} else if (!strcmp(line, "lock")) {
+			if (fi->nr_locks < XC_FDINFO_LOCKS &&
+			    xc_parse_lock(v, &fi->locks[fi->nr_locks]))
+				return -EINVAL;
 			fi->nr_locks++;
 		}
 	}

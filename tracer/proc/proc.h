@@ -4,6 +4,7 @@
 #ifndef XC_PROC_H
 #define XC_PROC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -32,14 +33,31 @@ struct xc_proc_status {
 };
 int xc_parse_status(const char *buf, size_t len, struct xc_proc_status *st);
 
+/* One "lock:" line: "1: POSIX  ADVISORY  WRITE 1234 fe:00:5678 5 EOF". */
+enum xc_plock_kind {
+	XC_PLOCK_OTHER = 0,	/* leases, delegations, mandatory, unlock: refused */
+	XC_PLOCK_FLOCK = 1,
+	XC_PLOCK_POSIX = 2,
+	XC_PLOCK_OFD = 3,
+};
+struct xc_plock {
+	uint32_t kind;		/* enum xc_plock_kind */
+	bool write;		/* WRITE, else READ */
+	uint64_t start;
+	uint64_t end;		/* inclusive; UINT64_MAX for EOF */
+};
+#define XC_FDINFO_LOCKS 32
+
 struct xc_fdinfo {
 	int64_t pos;
 	uint32_t flags;
 	uint32_t mnt_id;
 	uint64_t ino;
-	uint32_t nr_locks;	/* "lock:" lines: flock/POSIX/OFD locks on the file */
+	uint32_t nr_locks;	/* "lock:" lines: the file's locks this fd's description holds */
+	struct xc_plock locks[XC_FDINFO_LOCKS];	/* the first of them */
 	uint32_t scm_fds;	/* unix sockets: fds in flight in the receive queue */
 };
+int xc_parse_lock(const char *v, struct xc_plock *l);
 int xc_parse_fdinfo(const char *buf, size_t len, struct xc_fdinfo *fi);
 
 /* /proc/PID/stat: the fields prctl(PR_SET_MM_MAP) needs. */

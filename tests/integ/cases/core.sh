@@ -161,7 +161,7 @@ t_bad_socket() {	# refused, named, and the target left as it was
 	[ $? = 4 ] || fail "expected exit 4: $out"
 	case $mode in
 	socket) want="pid $VPID: fd 3 (socket:\[[0-9]*\]): netlink sockets are not supported" ;;
-	flock) want="pid $VPID: fd 3 ($T/lockfile): file locks are not supported" ;;
+	lease) want="pid $VPID: fd 3 ($T/leasefile): leases and other lock kinds are not supported" ;;
 	timer) want="pid $VPID: POSIX timer 0: a timer on another task's CPU clock is not supported" ;;
 	mdwe) want="pid $VPID: process: PR_SET_MDWE is not restored yet" ;;
 	esac
@@ -178,7 +178,7 @@ t_bad_socket() {	# refused, named, and the target left as it was
 	[ -e "$T/img" ] && fail "image directory created"
 	pass
 }
-t_bad_flock() { t_bad_socket; }
+t_bad_lease() { t_bad_socket; }
 t_bad_timer() { t_bad_socket; }
 t_bad_mdwe() { t_bad_socket; }
 t_bad_threads() {

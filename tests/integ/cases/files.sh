@@ -22,3 +22,48 @@ t_files_dup() {	# dup/dup2/F_DUPFD/dup3: one description, offset and flags share
 	files_restore_check
 	pass
 }
+t_files_flags() {	# every open flag, access mode, offset; a half-listed directory; devices
+	start "$VICTIMS/files" flags "$T"
+	dump_kill
+	files_restore_check
+	pass
+}
+t_files_locks() {	# flock, POSIX and OFD locks held again, against other processes
+	start "$VICTIMS/files" locks "$T"
+	dump_kill
+	"$XCKPT" show -D "$T/img" | grep -q "posix write start 10 len 10\$" || fail "show: no lock"
+	RESTORE_CHECK_HOOK=files_locks_held files_restore_check
+	pass
+}
+files_locks_held() {	# from outside: util-linux flock(1), /proc/locks
+	flock -n -x "$T/lock-flock" true && fail "flock lock not held after restore"
+	flock -n -s "$T/lock-shared" true || fail "shared flock lock not shareable"
+	grep -q "POSIX  ADVISORY  WRITE $VPID .* 10 19\$" /proc/locks ||
+		fail "POSIX lock not in the restored process's name: $(grep "$VPID" /proc/locks)"
+}
+
+# python3's sqlite3 in WAL mode, mid-transaction with its locks: another
+# process can read the committed rows but not write, before the dump and
+# after the restore; the transaction commits after restore and the database
+# checks out.
+sqlite_locked() {	# $1: when
+	local out
+	out=$(sqlite3 "$T/test.db" "INSERT INTO t(v) VALUES ('intruder')" 2>&1) &&
+		fail "$1: another process could write: $out"
+	echo "$out" | grep -q "database is locked" || fail "$1: unexpected: $out"
+	out=$(sqlite3 "$T/test.db" "SELECT count(*) FROM t" 2>&1)
+	[ "$out" = 1000 ] || fail "$1: another process reads $out rows, not the 1000 committed"
+}
+sqlite_locked_after() { sqlite_locked "after restore"; }
+t_files_sqlite_wal() {
+	start /usr/bin/python3 "$SRC/victims/sqlite_wal.py" "$T"
+	sqlite_locked "before dump"
+	dump_kill
+	RESTORE_CHECK_HOOK=sqlite_locked_after files_restore_check
+	out=$(sqlite3 "$T/test.db" "PRAGMA integrity_check" 2>&1)
+	[ "$out" = ok ] || fail "integrity_check: $out"
+	out=$(sqlite3 "$T/test.db" "SELECT count(*) FROM t" 2>&1)
+	[ "$out" = 3001 ] || fail "$out rows after commit, not 3001"
+	sqlite3 "$T/test.db" "INSERT INTO t(v) VALUES ('later')" || fail "cannot write once released"
+	pass
+}

@@ -6,7 +6,13 @@
  * modes:
  *   dup    one description on several fds (dup, dup2, F_DUPFD, dup3 with
  *          O_CLOEXEC) next to a second open of the same file: offset and
- *          status flags shared, close-on-exec per fd, the second apart */
+ *          status flags shared, close-on-exec per fd, the second apart
+ *   flags  every open flag and access mode a file can carry, a directory
+ *          half listed, the device nodes: flags, fd flags and offsets as
+ *          before, and each still works
+ *   locks  flock (exclusive, shared), POSIX record locks (write and read
+ *          ranges, on a file that is also mapped shared) and an OFD lock:
+ *          a child of the restored process still cannot take them */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
@@ -14,6 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -93,6 +104,224 @@ static void dup_check(void)
 	      "close-on-exec set on fds that had none");
 }
 
+/* ---- flags -------------------------------------------------------------- */
+static const struct {
+	const char *name;	/* in DIR, or absolute */
+	int flags;
+} fl_files[] = {
+	{ "append.txt", O_WRONLY | O_CREAT | O_APPEND },
+	{ "direct.bin", O_RDWR | O_CREAT | O_DIRECT },
+	{ "noatime.txt", O_RDONLY | O_CREAT | O_NOATIME },
+	{ "nonblock.txt", O_RDWR | O_CREAT | O_NONBLOCK },
+	{ "sync.txt", O_WRONLY | O_CREAT | O_SYNC },
+	{ "dsync.txt", O_WRONLY | O_CREAT | O_DSYNC },
+	{ "cloexec.txt", O_RDONLY | O_CREAT | O_CLOEXEC },
+	{ "path.txt", O_PATH },
+	{ "sub", O_RDONLY | O_DIRECTORY },
+	{ "sub", O_PATH | O_DIRECTORY | O_CLOEXEC },
+	{ "/dev/null", O_WRONLY },
+	{ "/dev/zero", O_RDONLY },
+	{ "/dev/urandom", O_RDONLY | O_NONBLOCK },
+	{ "/dev/random", O_RDONLY },
+};
+#define NR_FL (sizeof(fl_files) / sizeof(fl_files[0]))
+static struct {
+	int fd, fl, fdfl;
+	off_t pos;
+} fl[NR_FL];
+static int fl_dir;		/* index of the half-listed directory */
+static char fl_rest[4096];	/* names it has not listed yet, sorted */
+
+static void fl_names(int fd, char *out, size_t n)
+{
+	char buf[4096], *names[64];
+	int nr = 0;
+	long got;
+
+	while ((got = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < got;) {
+			struct dirent64 *de = (struct dirent64 *)(buf + off);
+
+			if (de->d_name[0] != '.' && nr < 64)
+				names[nr++] = strdup(de->d_name);
+			off += de->d_reclen;
+		}
+	out[0] = 0;
+	for (int i = 0; i < nr; i++)	/* sorted: getdents order is the fs's */
+		for (int j = i + 1; j < nr; j++)
+			if (strcmp(names[j], names[i]) < 0) {
+				char *t = names[i];
+				names[i] = names[j];
+				names[j] = t;
+			}
+	for (int i = 0; i < nr; i++) {
+		snprintf(out + strlen(out), n - strlen(out), "%s ", names[i]);
+		free(names[i]);
+	}
+}
+
+static void fl_setup(void)
+{
+	static char buf[4096] __attribute__((aligned(4096)));
+	char p[4200];
+
+	path_in(p, sizeof(p), "path.txt");
+	close(open(p, O_CREAT | O_WRONLY, 0644));
+	path_in(p, sizeof(p), "sub");
+	mkdir(p, 0755);
+	for (int i = 0; i < 40; i++) {
+		path_in(p, sizeof(p), "sub/");
+		snprintf(p + strlen(p), 64, "entry-with-a-long-name-%02d", i);
+		close(open(p, O_CREAT | O_WRONLY, 0644));
+	}
+	for (size_t i = 0; i < NR_FL; i++) {
+		if (fl_files[i].name[0] == '/')
+			snprintf(p, sizeof(p), "%s", fl_files[i].name);
+		else
+			path_in(p, sizeof(p), fl_files[i].name);
+		fl[i].fd = open(p, fl_files[i].flags, 0644);
+		if (fl[i].fd < 0) {
+			printf("open %s: %s\n", p, strerror(errno));
+			exit(3);
+		}
+		if (!strcmp(fl_files[i].name, "sub") && !(fl_files[i].flags & O_PATH))
+			fl_dir = i;
+	}
+	/* a file offset in each kind that has one */
+	if (write(fl[0].fd, "one\n", 4) != 4 || pwrite(fl[1].fd, buf, 4096, 0) != 4096 ||
+	    lseek(fl[1].fd, 4096, SEEK_SET) != 4096 || write(fl[3].fd, "0123456789", 10) != 10 ||
+	    lseek(fl[3].fd, 4, SEEK_SET) != 4) {
+		printf("write: %s\n", strerror(errno));
+		exit(3);
+	}
+	/* half the directory listed: a small buffer stops getdents early */
+	if (syscall(SYS_getdents64, fl[fl_dir].fd, buf, 600) <= 0) {
+		printf("getdents: %s\n", strerror(errno));
+		exit(3);
+	}
+	for (size_t i = 0; i < NR_FL; i++) {
+		fl[i].fl = fcntl(fl[i].fd, F_GETFL);
+		fl[i].fdfl = fcntl(fl[i].fd, F_GETFD);
+		fl[i].pos = lseek(fl[i].fd, 0, SEEK_CUR);
+	}
+	/* what the directory has left, read through a second open */
+	path_in(p, sizeof(p), "sub");
+	int d2 = open(p, O_RDONLY | O_DIRECTORY);
+	if (d2 < 0 || lseek(d2, fl[fl_dir].pos, SEEK_SET) != fl[fl_dir].pos)
+		exit(3);
+	fl_names(d2, fl_rest, sizeof(fl_rest));
+	close(d2);
+}
+
+static void fl_check(void)
+{
+	static char buf[4096] __attribute__((aligned(4096)));
+	char rest[4096];
+	struct stat st;
+
+	for (size_t i = 0; i < NR_FL; i++) {
+		int f = fcntl(fl[i].fd, F_GETFL), d = fcntl(fl[i].fd, F_GETFD);
+		off_t pos = lseek(fl[i].fd, 0, SEEK_CUR);
+
+		CHECK(f == fl[i].fl, "%s: status flags %o, were %o", fl_files[i].name, f, fl[i].fl);
+		CHECK(d == fl[i].fdfl, "%s: fd flags %d, were %d", fl_files[i].name, d, fl[i].fdfl);
+		CHECK(pos == fl[i].pos, "%s: offset %ld, was %ld", fl_files[i].name, (long)pos,
+		      (long)fl[i].pos);
+	}
+	CHECK(lseek(fl[0].fd, 0, SEEK_SET) == 0 && write(fl[0].fd, "two\n", 4) == 4 &&
+		      !fstat(fl[0].fd, &st) && st.st_size == 8,
+	      "O_APPEND write did not land at the end");
+	memset(buf, 'x', sizeof(buf));
+	CHECK(write(fl[1].fd, buf, 4096) == 4096, "O_DIRECT aligned write: %s", strerror(errno));
+	CHECK(read(fl[3].fd, buf, 3) == 3 && !memcmp(buf, "456", 3), "read at the offset");
+	CHECK(read(fl[12].fd, buf, 16) == 16, "/dev/urandom read");
+	CHECK(read(fl[11].fd, buf, 16) == 16 && !buf[0] && !buf[15], "/dev/zero read");
+	CHECK(write(fl[10].fd, buf, 16) == 16, "/dev/null write");
+	fl_names(fl[fl_dir].fd, rest, sizeof(rest));
+	CHECK(!strcmp(rest, fl_rest) && rest[0], "directory listing went on with \"%.60s\", not \"%.60s\"",
+	      rest, fl_rest);
+}
+
+/* ---- locks -------------------------------------------------------------- */
+static struct {
+	int a, b, b2, c, d;
+	char *map;
+} lk;
+
+static int lk_open(const char *name, int flags)
+{
+	char p[4200];
+	int fd;
+
+	path_in(p, sizeof(p), name);
+	fd = open(p, flags | O_CREAT, 0644);
+	if (fd < 0 || truncate(p, 4096))
+		exit(3);
+	return fd;
+}
+
+static int setlk(int fd, int cmd, int type, off_t start, off_t len)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len };
+
+	return fcntl(fd, cmd, &fl);
+}
+
+static void lk_setup(void)
+{
+	lk.a = lk_open("lock-flock", O_RDWR);
+	lk.b = lk_open("lock-posix", O_RDWR);
+	lk.b2 = lk_open("lock-posix", O_RDONLY);	/* another description, no lock */
+	lk.c = lk_open("lock-ofd", O_RDWR);
+	lk.d = lk_open("lock-shared", O_RDONLY);
+	/* Mapped shared too: restore's own fd behind the mapping is closed
+	 * late, which would drop a POSIX lock taken before. */
+	lk.map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, lk.b, 0);
+	if (flock(lk.a, LOCK_EX | LOCK_NB) || setlk(lk.b, F_SETLK, F_WRLCK, 10, 10) ||
+	    setlk(lk.b, F_SETLK, F_RDLCK, 100, 0) || setlk(lk.c, F_OFD_SETLK, F_WRLCK, 0, 10) ||
+	    flock(lk.d, LOCK_SH | LOCK_NB) || lk.map == MAP_FAILED)
+		exit(3);
+	lk.map[0] = 'm';
+}
+
+/* In another process: none of the held locks can be taken. */
+static int lk_other(pid_t holder)
+{
+	int bad = 0, a = lk_open("lock-flock", O_RDWR), b = lk_open("lock-posix", O_RDWR),
+	    c = lk_open("lock-ofd", O_RDWR), d = lk_open("lock-shared", O_RDONLY);
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 12, .l_len = 1 };
+
+#define OTHER(cond, what) do { if (!(cond)) { printf("FAIL: other process: %s\n", what); bad++; } } while (0)
+	OTHER(flock(a, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK, "took the flock lock");
+	OTHER(!fcntl(b, F_GETLK, &fl) && fl.l_type == F_WRLCK && fl.l_pid == holder &&
+		      fl.l_start == 10 && fl.l_len == 10,
+	      "POSIX write lock not held by the restored process");
+	OTHER(setlk(b, F_SETLK, F_WRLCK, 15, 1) && errno == EAGAIN, "took a write-locked range");
+	OTHER(setlk(b, F_SETLK, F_WRLCK, 5000, 1) && errno == EAGAIN,
+	      "took a byte of the read lock to EOF");
+	OTHER(!setlk(b, F_SETLK, F_RDLCK, 200, 1), "could not share the read lock");
+	OTHER(!setlk(b, F_SETLK, F_WRLCK, 50, 10), "an unlocked range was locked");
+	OTHER(setlk(c, F_OFD_SETLK, F_WRLCK, 5, 1) && errno == EAGAIN, "took the OFD-locked range");
+	OTHER(!flock(d, LOCK_SH | LOCK_NB), "could not share the shared flock");
+	OTHER(flock(d, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK, "took the shared flock exclusively");
+	return bad;
+}
+
+static void lk_check(void)
+{
+	pid_t holder = getpid(), child = fork();
+	int st;
+
+	if (child == 0)
+		_exit(lk_other(holder));
+	CHECK(child > 0 && waitpid(child, &st, 0) == child && WIFEXITED(st) && !WEXITSTATUS(st),
+	      "another process could take a lock");
+	/* The holder itself still owns them: converting is allowed. */
+	CHECK(!setlk(lk.b, F_SETLK, F_WRLCK, 100, 0), "own POSIX read lock not held");
+	CHECK(!flock(lk.a, LOCK_EX | LOCK_NB), "own flock lock");
+	CHECK(lk.map[0] == 'm', "shared mapping of the locked file");
+}
+
 /* ------------------------------------------------------------------------ */
 static const struct {
 	const char *name;
@@ -100,6 +329,8 @@ static const struct {
 	void (*check)(void);
 } modes[] = {
 	{ "dup", dup_setup, dup_check },
+	{ "flags", fl_setup, fl_check },
+	{ "locks", lk_setup, lk_check },
 };
 
 static volatile sig_atomic_t go;

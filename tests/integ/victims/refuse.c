@@ -2,7 +2,7 @@
  * DIR/ready and sleeps until killed. The dump must refuse it, naming it,
  * and leave the process as it was.
  *
- * usage: refuse MODE DIR   MODE: socket (netlink) | flock | timer | mdwe */
+ * usage: refuse MODE DIR   MODE: socket (netlink) | lease | timer | mdwe */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,9 +26,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "socket")) {
 		if (socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) != 3)
 			return 3;
-	} else if (!strcmp(argv[1], "flock")) {
-		snprintf(path, sizeof(path), "%s/lockfile", argv[2]);
-		if (open(path, O_RDWR | O_CREAT, 0600) != 3 || flock(3, LOCK_EX))
+	} else if (!strcmp(argv[1], "lease")) {
+		snprintf(path, sizeof(path), "%s/leasefile", argv[2]);
+		close(open(path, O_RDWR | O_CREAT, 0600));
+		if (open(path, O_RDONLY) != 3 || fcntl(3, F_SETLEASE, F_RDLCK))
 			return 3;
 	} else if (!strcmp(argv[1], "timer")) {
 		/* On the CPU clock of another process (the parent's). */
