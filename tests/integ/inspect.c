@@ -553,7 +553,13 @@ static void fds(pid_t pid, const char *dir)
 				;
 			if (sock && !strcmp(p, "ino"))
 				continue;
-			snprintf(key, sizeof(key), "fd.%d.%s", fd, p);
+			/* An epoll lists its watches in the order of the
+			 * watched files' addresses, which a restore does not
+			 * keep: key each by its watched fd. */
+			if (!strcmp(p, "tfd"))
+				snprintf(key, sizeof(key), "fd.%d.tfd.%d", fd, atoi(colon));
+			else
+				snprintf(key, sizeof(key), "fd.%d.%s", fd, p);
 			out(key, "%s", colon);
 		}
 		free(b);
