@@ -46,6 +46,7 @@ struct xc_ctx {
 
 	/* plugins (plugins/): their own options */
 	bool plugin_example;	/* dump: the example plugin records the timer slack */
+	bool ignore_rdma;	/* dump: leave out idle /dev/infiniband fds */
 	unsigned cuda_lock_timeout_ms;	/* dump: --cuda-lock-timeout, 0: wait forever */
 #define XC_CUDA_MAP_MAX 16
 	const char *cuda_gpu_map[XC_CUDA_MAP_MAX];	/* restore: OLD_UUID=NEW_UUID */

@@ -40,8 +40,8 @@ static const char usage_main[] =
 
 static const char usage_dump[] =
 	"usage: xckpt dump --pid PID -D DIR [--leave-running] [--compress zstd[:LEVEL]|none]\n"
-	"                  [--threads N] [--cuda-lock-timeout MS] [--plugin-example]\n"
-	"                  [--ext-unix-sk]\n"
+	"                  [--threads N] [--cuda-lock-timeout MS] [--ignore-rdma]\n"
+	"                  [--plugin-example] [--ext-unix-sk]\n"
 	"\n"
 	"Save process PID into the new or empty directory DIR. The image is written\n"
 	"to a temporary directory, synced, then renamed to DIR. By default the\n"
@@ -54,6 +54,8 @@ static const char usage_dump[] =
 	"  -j, --threads N        compression threads (default: one per CPU, at most 8)\n"
 	"      --cuda-lock-timeout MS  how long a CUDA process may take to reach a\n"
 	"                         point where it can be locked (default 10000, 0: no limit)\n"
+	"      --ignore-rdma      dump a process whose /dev/infiniband fds hold nothing\n"
+	"                         live (no mapping, no verbs object); they are left out\n"
 	"      --plugin-example   run the example plugin (records the timer slack;\n"
 	"                         docs/plugins.md)\n"
 	"      --ext-unix-sk      a unix socket connected to a peer outside the dump is\n"
@@ -144,7 +146,8 @@ static int parse_compress(struct xc_ctx *ctx, const char *v)
 }
 
 enum { OPT_JSON = 0x100, OPT_PIDFILE, OPT_PLUGIN_EXAMPLE, OPT_CUDA_LOCK_TIMEOUT, OPT_CUDA_GPU_MAP,
-       OPT_INTERVAL, OPT_KEEP, OPT_ON_SIGNAL, OPT_REQUEUE, OPT_STAGE_DIR, OPT_EXT_UNIX_SK };
+       OPT_INTERVAL, OPT_KEEP, OPT_ON_SIGNAL, OPT_REQUEUE, OPT_STAGE_DIR, OPT_EXT_UNIX_SK,
+       OPT_IGNORE_RDMA };
 
 static const struct option opts[] = {
 	{ "pid", required_argument, 0, 'p' },
@@ -164,6 +167,7 @@ static const struct option opts[] = {
 	{ "plugin-example", no_argument, 0, OPT_PLUGIN_EXAMPLE },
 	{ "cuda-lock-timeout", required_argument, 0, OPT_CUDA_LOCK_TIMEOUT },
 	{ "cuda-gpu-map", required_argument, 0, OPT_CUDA_GPU_MAP },
+	{ "ignore-rdma", no_argument, 0, OPT_IGNORE_RDMA },
 	{ "verbose", no_argument, 0, 'v' },
 	{ "help", no_argument, 0, 'h' },
 	{ 0, 0, 0, 0 },
@@ -189,6 +193,7 @@ static bool allowed(enum xc_cmd cmd, int opt)
 	case 'D': return cmd != XC_CMD_CHECK;
 	case 'j': return cmd == XC_CMD_DUMP || cmd == XC_CMD_RESTORE;
 	case 'p': case 'R': case OPT_PLUGIN_EXAMPLE: case OPT_CUDA_LOCK_TIMEOUT:
+	case OPT_IGNORE_RDMA:
 		return cmd == XC_CMD_DUMP;
 	case 'z': case OPT_EXT_UNIX_SK: return cmd == XC_CMD_DUMP || cmd == XC_CMD_RUN;
 	case OPT_INTERVAL: case OPT_KEEP: case OPT_ON_SIGNAL: case OPT_REQUEUE:
@@ -250,6 +255,7 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 			break;
 		case OPT_PIDFILE: ctx->pidfile = optarg; break;
 		case OPT_PLUGIN_EXAMPLE: ctx->plugin_example = true; break;
+		case OPT_IGNORE_RDMA: ctx->ignore_rdma = true; break;
 		case OPT_CUDA_LOCK_TIMEOUT: {
 			unsigned long ms = strtoul(optarg, &end, 10);
 			if (*end || !*optarg || optarg[0] == '-' || ms > 86400000)

@@ -16,10 +16,12 @@
 
 extern const struct xc_plugin xc_example_plugin;
 extern const struct xc_plugin xc_cuda_plugin;
+extern const struct xc_plugin xc_ib_plugin;
 
 const struct xc_plugin *const xc_plugins[] = {
 	&xc_example_plugin,
 	&xc_cuda_plugin,
+	&xc_ib_plugin,
 	NULL,
 };
 

@@ -88,3 +88,44 @@ t_cuda_sum() {
 		"image $(du -sm "$T/img" | cut -f1) MiB; $(grep 'GPU memory saved' "$T/show")"
 	pass
 }
+
+# InfiniBand: this kernel has no RDMA devices, so a stand-in device node
+# named like a verbs device (/dev/infiniband/uverbs-xckpt-N, really
+# /dev/null's device) shows what a process with an open verbs fd meets.
+rdma_node() {
+	[ -d /dev/infiniband ] || { mkdir /dev/infiniband && RDMA_MADE_DIR=1; }
+	RDMA_NODE=/dev/infiniband/uverbs-xckpt-$$
+	mknod "$RDMA_NODE" c 1 3 || skip "cannot make a device node here"
+	trap 'rm -f "$RDMA_NODE"; [ -n "${RDMA_MADE_DIR:-}" ] && rmdir /dev/infiniband 2>/dev/null; cleanup' EXIT
+}
+
+t_rdma_refused() {	# refused before the seize, saying what instead; left running
+	rdma_node
+	start "$VICTIMS/devfd" "$T" "$RDMA_NODE"
+	"$XCKPT" dump --pid "$VPID" -D "$T/img" 2>"$T/dump.err"
+	[ $? = 4 ] || fail "dump did not exit 4: $(cat "$T/dump.err")"
+	grep -q "^xckpt: dump pid $VPID: RDMA ($RDMA_NODE; .*): verbs state cannot be saved; use TCP (UCX_TLS=tcp,self,sm) or its own checkpoint: Operation not supported$" "$T/dump.err" ||
+		fail "error line: $(cat "$T/dump.err")"
+	grep -q "NCCL_IB_DISABLE=1" "$T/dump.err" || fail "no advice: $(cat "$T/dump.err")"
+	[ -e "$T/img" ] && fail "an image was left"
+	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target left traced"
+	grep -q '^State:.*S (sleeping)' "/proc/$VPID/status" || fail "target not running"
+	kill -USR1 "$VPID"
+	wait "$VPID"
+	grep -qx 'FD3 OPEN' "$T/out" || fail "target lost its fd"
+	pass
+}
+
+t_rdma_ignored() {	# --ignore-rdma: an idle verbs fd is left out, and the restore says so
+	rdma_node
+	start "$VICTIMS/devfd" "$T" "$RDMA_NODE"
+	SNAP_IGNORE='^fd\.3\.'	# the verbs fd is left out on purpose
+	dump_kill --ignore-rdma
+	grep -q "ignore-rdma: 1 fd(s) of $RDMA_NODE left out" "$T/dump.err" ||
+		fail "dump did not say what it left out: $(cat "$T/dump.err")"
+	restore_bg
+	kill -USR1 "$VPID"
+	wait "$RPID" || fail "xckpt restore exited $?"
+	grep -qx 'FD3 CLOSED' "$T/out" || fail "fd 3 after restore: $(cat "$T/out")"
+	pass
+}
