@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	11
+#define XC_IMG_VERSION	12
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -81,6 +81,7 @@ enum xc_rec_kind {
 	XC_REC_TIMERFD = 33,
 	XC_REC_SIGNALFD = 34,
 	XC_REC_EPOLL_WATCH = 35,
+	XC_REC_INOTIFY_WATCH = 36,
 	XC_REC_POSIX_TIMER = 37,
 	XC_REC_SECCOMP = 38,
 	XC_REC_SECCOMP_FILTER = 39,
@@ -206,6 +207,7 @@ enum xc_fd_kind {
 	XC_FD_TIMERFD = 17,	/* timerfd: a TIMERFD record follows */
 	XC_FD_SIGNALFD = 18,	/* signalfd: a SIGNALFD record follows */
 	XC_FD_EPOLL = 19,	/* epoll: an EPOLL_WATCH record per watch follows */
+	XC_FD_INOTIFY = 20,	/* inotify: an INOTIFY_WATCH record per watch follows */
 };
 
 #define XC_MAX_FD (1 << 20)	/* fs.nr_open's default: the dump refuses higher fds */
@@ -275,6 +277,15 @@ struct xc_rec_epoll_watch {
 	uint64_t data;
 };
 static_assert(sizeof(struct xc_rec_epoll_watch) == 24, "doc: epoll watch");
+
+struct xc_rec_inotify_watch {
+	uint32_t file_id;	/* the inotify */
+	int32_t wd;		/* watch descriptor, restored as it was */
+	uint32_t mask;		/* IN_* events and IN_ONESHOT, IN_EXCL_UNLINK */
+	uint32_t reserved;
+	char path[4096];	/* the watched file */
+};
+static_assert(sizeof(struct xc_rec_inotify_watch) == 4112, "doc: inotify watch");
 
 /* A POSIX timer (timer_create), one record per timer. */
 struct xc_rec_posix_timer {

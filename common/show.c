@@ -55,9 +55,9 @@ static const char *vma_kind(uint32_t k)
 static const char *fd_kind(uint32_t k)
 {
 	static const char *const n[] = { "?", "file", "device", "inherited", "socket" };
-	static const char *const obj[] = { "eventfd", "timerfd", "signalfd", "epoll" };
+	static const char *const obj[] = { "eventfd", "timerfd", "signalfd", "epoll", "inotify" };
 
-	if (k >= XC_FD_EVENTFD && k <= XC_FD_EPOLL)
+	if (k >= XC_FD_EVENTFD && k <= XC_FD_INOTIFY)
 		return obj[k - XC_FD_EVENTFD];
 	return k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
 }
@@ -91,6 +91,7 @@ static bool len_ok(uint32_t kind, uint32_t len)
 	case XC_REC_TIMERFD: return len == sizeof(struct xc_rec_timerfd);
 	case XC_REC_SIGNALFD: return len == sizeof(struct xc_rec_signalfd);
 	case XC_REC_EPOLL_WATCH: return len == sizeof(struct xc_rec_epoll_watch);
+	case XC_REC_INOTIFY_WATCH: return len == sizeof(struct xc_rec_inotify_watch);
 	case XC_REC_UNIXSK: return len == sizeof(struct xc_rec_unixsk);
 	}
 	return true;
@@ -165,6 +166,7 @@ static bool show_obj(struct show *s, uint32_t kind, const void *p)
 	const struct xc_rec_timerfd *t = p;
 	const struct xc_rec_signalfd *g = p;
 	const struct xc_rec_epoll_watch *w = p;
+	const struct xc_rec_inotify_watch *in = p;
 	char text[192];
 
 	switch (kind) {
@@ -188,6 +190,10 @@ static bool show_obj(struct show *s, uint32_t kind, const void *p)
 		snprintf(text, sizeof(text),
 			 "\"file\":%u,\"epoll_watch\":{\"tfd\":%d,\"events\":%u,\"data\":%llu}",
 			 w->file_id, w->tfd, w->events, (unsigned long long)w->data);
+		break;
+	case XC_REC_INOTIFY_WATCH:
+		snprintf(text, sizeof(text), "\"file\":%u,\"inotify_watch\":{\"wd\":%d,\"mask\":%u}",
+			 in->file_id, in->wd, in->mask);
 		break;
 	default:
 		return false;

@@ -1,4 +1,5 @@
-/* The event objects behind open files (eventfd, timerfd, signalfd, epoll):
+/* The event objects behind open files (eventfd, timerfd, signalfd, epoll,
+ * inotify):
  * their records are collected while the image is read, checked against the
  * FILE records they follow before anything is created, and each open file
  * of these kinds is then created by its kind's file (child side). */
@@ -19,6 +20,7 @@ static uint32_t owner_kind(uint32_t rec_kind, uint32_t *size)
 	case XC_REC_TIMERFD: *size = sizeof(struct xc_rec_timerfd); return XC_FD_TIMERFD;
 	case XC_REC_SIGNALFD: *size = sizeof(struct xc_rec_signalfd); return XC_FD_SIGNALFD;
 	case XC_REC_EPOLL_WATCH: *size = sizeof(struct xc_rec_epoll_watch); return XC_FD_EPOLL;
+	case XC_REC_INOTIFY_WATCH: *size = sizeof(struct xc_rec_inotify_watch); return XC_FD_INOTIFY;
 	}
 	return 0;
 }
@@ -32,7 +34,7 @@ bool rst_is_obj_rec(uint32_t rec_kind)
 
 bool rst_is_anon_file(uint32_t file_kind)
 {
-	return file_kind >= XC_FD_EVENTFD && file_kind <= XC_FD_EPOLL;
+	return file_kind >= XC_FD_EVENTFD && file_kind <= XC_FD_INOTIFY;
 }
 
 /* Called by image.c for each object record: its length, and a FILE record
@@ -49,7 +51,8 @@ int rst_obj_take(struct xc_rst *r, uint32_t rec_kind, const void *p, uint32_t le
 	if (!id || id > r->nr_ofiles || r->ofiles[id - 1]->kind != want)
 		return -EBADMSG;
 	/* One record per eventfd, timerfd or signalfd. */
-	if (rec_kind != XC_REC_EPOLL_WATCH && rst_obj_find(r, rec_kind, id))
+	if (rec_kind != XC_REC_EPOLL_WATCH && rec_kind != XC_REC_INOTIFY_WATCH &&
+	    rst_obj_find(r, rec_kind, id))
 		return -EBADMSG;
 	na = realloc(r->objs, (r->nr_objs + 1) * sizeof(*na));
 	if (!na)
@@ -98,6 +101,7 @@ int rst_objs_check(struct xc_rst *r, const char **why)
 		switch (r->objs[i].kind) {
 		case XC_REC_TIMERFD: ok = rst_timerfd_ok(p); break;
 		case XC_REC_EPOLL_WATCH: ok = rst_epoll_watch_ok(r, p); break;
+		case XC_REC_INOTIFY_WATCH: ok = rst_inotify_watch_ok(r, p); break;
 		}
 		if (!ok) {
 			*why = "bad event object record";
@@ -123,6 +127,9 @@ int rst_anon_open(struct xc_rst *r, const struct xc_rec_file *f, const char *obj
 		break;
 	case XC_FD_EPOLL:
 		fd = rst_epoll_open(r, f, obj);
+		break;
+	case XC_FD_INOTIFY:
+		fd = rst_inotify_open(r, f, obj);
 		break;
 	default:
 		return rst_child_fail(r, obj, "create", -EINVAL);

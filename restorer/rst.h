@@ -148,6 +148,8 @@ int rst_timerfd_open(struct xc_rst *r, const struct xc_rec_timerfd *t, const cha
 int rst_signalfd_open(struct xc_rst *r, const struct xc_rec_signalfd *s, const char *obj);
 bool rst_epoll_watch_ok(const struct xc_rst *r, const struct xc_rec_epoll_watch *w);
 int rst_epoll_open(struct xc_rst *r, const struct xc_rec_file *f, const char *obj);
+bool rst_inotify_watch_ok(const struct xc_rst *r, const struct xc_rec_inotify_watch *w);
+int rst_inotify_open(struct xc_rst *r, const struct xc_rec_file *f, const char *obj);
 
 /* timers.c: POSIX timers, checked while the image is read, created in the
  * child. */

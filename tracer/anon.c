@@ -1,7 +1,7 @@
 /* Objects behind anon_inode fds: which kind each is (a pure decision, for
  * the unit tests), and for each new open file of a supported kind, its
  * fdinfo handed to the kind's own file (eventfd.c, timerfd.c, signalfd.c,
- * epoll.c), which keeps the records that follow the FILE record in the
+ * epoll.c, inotify.c), which keeps the records that follow the FILE record in the
  * image. The kinds xckpt cannot bring back are refused by name. */
 #define LOG_PREFIX "anon: "
 #include <errno.h>
@@ -23,7 +23,7 @@ int xc_fd_classify_anon(const char *name, uint32_t *kind, const char **why)
 		{ "[timerfd]", XC_FD_TIMERFD, NULL },
 		{ "[signalfd]", XC_FD_SIGNALFD, NULL },
 		{ "[eventpoll]", XC_FD_EPOLL, NULL },
-		{ "inotify", 0, "inotify is not supported yet" },
+		{ "inotify", XC_FD_INOTIFY, NULL },
 		{ "[fanotify]", 0, "fanotify is not supported" },
 		{ "[io_uring]", 0, "io_uring is not supported" },
 		{ "[userfaultfd]", 0, "userfaultfd is not supported" },
@@ -49,7 +49,7 @@ int xc_fd_classify_anon(const char *name, uint32_t *kind, const char **why)
 
 bool xc_fd_kind_is_anon(uint32_t kind)
 {
-	return kind >= XC_FD_EVENTFD && kind <= XC_FD_EPOLL;
+	return kind >= XC_FD_EVENTFD && kind <= XC_FD_INOTIFY;
 }
 
 int xc_fd_refuse(struct xc_dump *d, int fd, const struct xc_rec_file *f, const char *why)
@@ -105,6 +105,9 @@ int dump_anon_collect(struct xc_dump *d, int fd, const struct xc_rec_file *f)
 		break;
 	case XC_FD_EPOLL:
 		err = dump_epoll(d, fd, f, info, len);
+		break;
+	case XC_FD_INOTIFY:
+		err = dump_inotify(d, fd, f, info, len);
 		break;
 	}
 	free(info);

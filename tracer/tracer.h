@@ -164,6 +164,8 @@ int dump_signalfd(struct xc_dump *d, int fd, const struct xc_rec_file *f, const 
 		  size_t len);
 int dump_epoll(struct xc_dump *d, int fd, const struct xc_rec_file *f, const char *info,
 	       size_t len);
+int dump_inotify(struct xc_dump *d, int fd, const struct xc_rec_file *f, const char *info,
+		 size_t len);
 /* sockets.c: the fd walk's hook (collect, refuse), then the check once all
  * fds are known, then the records; dump_sockets_free() at the end. */
 int dump_socket_fd(struct xc_dump *d, int fd, struct xc_rec_file *r, uint32_t scm_fds);

@@ -272,6 +272,7 @@ static const struct fd_case fd_cases[] = {
 	{ "timerfd", 4, 0600, "anon_inode:[timerfd]", 0, XC_FD_TIMERFD },
 	{ "signalfd", 4, 0600, "anon_inode:[signalfd]", 0, XC_FD_SIGNALFD },
 	{ "epoll", 5, REG, "anon_inode:[eventpoll]", 0, XC_FD_EPOLL },
+	{ "inotify", 6, 0600, "anon_inode:inotify", 0, XC_FD_INOTIFY },
 	{ "memfd", 3, REG, "/memfd:x", -ENOTSUP, 0, "memfd" },
 	{ "memfd deleted", 3, REG, "/memfd:x (deleted)", -ENOTSUP, 0, "memfd" },
 	{ "memfd on stdout", 1, REG, "/memfd:x", -ENOTSUP, 0, "memfd" },

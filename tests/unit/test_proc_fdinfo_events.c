@@ -144,6 +144,59 @@ static void test_epoll_edges(void **state)
 		unit_eq(bad[i], xc_parse_epoll(bad[i], strlen(bad[i]), &w, &nr), -EINVAL);
 }
 
+static void test_inotify(void **state)
+{
+	static const char two[] = "pos:\t0\nflags:\t04000\n"
+		"inotify wd:3 ino:a sdev:800001 mask:2 ignored_mask:0 fhandle-bytes:c fhandle-type:81 "
+		"f_handle:0a000000ffeeddcc11223344\n"
+		"inotify wd:1 ino:3c51a sdev:fe00000 mask:80000100 ignored_mask:0 fhandle-bytes:8 "
+		"fhandle-type:1 f_handle:1ac5030000000000\n";
+	static const uint8_t h3[12] = { 0x0a, 0, 0, 0, 0xff, 0xee, 0xdd, 0xcc, 0x11, 0x22, 0x33, 0x44 };
+	struct xc_inotify_wd *w;
+	size_t nr, len;
+	char *buf = unit_fixture("proc/fdinfo-inotify", &len);
+
+	/* IN_CREATE | IN_DELETE on /tmp. */
+	assert_int_equal(xc_parse_inotify(buf, len, &w, &nr), 0);
+	assert_int_equal(nr, 1);
+	assert_int_equal(w[0].wd, 1);
+	assert_int_equal(w[0].ino, 0x3c51a);
+	assert_int_equal(w[0].sdev, 0xfe00000);
+	assert_int_equal(w[0].mask, 0x300);
+	assert_int_equal(w[0].fh_bytes, 8);
+	assert_int_equal(w[0].fh_type, 1);
+	assert_memory_equal(w[0].fh, "\x1a\xc5\x03\0\0\0\0\0", 8);
+	free(w);
+	free(buf);
+	assert_int_equal(xc_parse_inotify(two, strlen(two), &w, &nr), 0);
+	assert_int_equal(nr, 2);
+	assert_int_equal(w[0].wd, 3);
+	assert_int_equal(w[0].sdev, 0x800001);
+	assert_int_equal(w[0].fh_bytes, 12);
+	assert_int_equal(w[0].fh_type, 0x81);
+	assert_memory_equal(w[0].fh, h3, 12);
+	assert_int_equal(w[1].mask, 0x80000100);	/* IN_ONESHOT kept */
+	free(w);
+}
+
+static void test_inotify_bad(void **state)
+{
+	static const char *const bad[] = {
+		/* handle shorter than its length, longer, not hex */
+		"inotify wd:1 ino:1 sdev:1 mask:2 ignored_mask:0 fhandle-bytes:8 fhandle-type:1 f_handle:1ac503\n",
+		"inotify wd:1 ino:1 sdev:1 mask:2 ignored_mask:0 fhandle-bytes:2 fhandle-type:1 f_handle:1ac503\n",
+		"inotify wd:1 ino:1 sdev:1 mask:2 ignored_mask:0 fhandle-bytes:2 fhandle-type:1 f_handle:zz00\n",
+		"inotify wd:1 ino:1 sdev:1 mask:2 ignored_mask:0 fhandle-bytes:81 fhandle-type:1 f_handle:00\n",
+		"inotify wd:0 ino:1 sdev:1 mask:2 ignored_mask:0 fhandle-bytes:1 fhandle-type:1 f_handle:00\n",
+		"inotify wd:1 ino:1 sdev:1 mask:2\n",
+	};
+	struct xc_inotify_wd *w;
+	size_t nr;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		unit_eq(bad[i], xc_parse_inotify(bad[i], strlen(bad[i]), &w, &nr), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +207,8 @@ int main(void)
 		cmocka_unit_test(test_signalfd),
 		cmocka_unit_test(test_epoll),
 		cmocka_unit_test(test_epoll_edges),
+		cmocka_unit_test(test_inotify),
+		cmocka_unit_test(test_inotify_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

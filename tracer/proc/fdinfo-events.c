@@ -1,7 +1,7 @@
 /* The kind-specific lines of /proc/PID/fdinfo/FD for eventfd, timerfd,
- * signalfd and epoll (fs/eventfd.c, fs/timerfd.c, fs/signalfd.c,
- * fs/eventpoll.c show_fdinfo). Lines are "key: value" or, for epoll, one
- * "tfd:" line of several key:value pairs per watch. */
+ * signalfd, epoll and inotify (fs/eventfd.c, fs/timerfd.c, fs/signalfd.c,
+ * fs/eventpoll.c, fs/notify/fdinfo.c show_fdinfo). Lines are "key: value"
+ * or, for epoll and inotify, one line of several key:value pairs per watch. */
 #include <errno.h>
 #include <stdbool.h>
 #include <inttypes.h>
@@ -132,20 +132,52 @@ static int epoll_line(const char *l, struct xc_epoll_tfd *w)
 	return 0;
 }
 
-int xc_parse_epoll(const char *buf, size_t len, struct xc_epoll_tfd **w, size_t *nr)
+/* "inotify wd:%x ino:%lx sdev:%x mask:%x ignored_mask:%x fhandle-bytes:%x
+ * fhandle-type:%x f_handle:" then the handle's bytes in hex. */
+static int inotify_line(const char *l, struct xc_inotify_wd *w)
+{
+	unsigned wd, sdev, mask, ign, bytes;
+	unsigned long long ino;
+	int type, end = 0;
+	const char *h;
+
+	if (sscanf(l, "inotify wd:%x ino:%llx sdev:%x mask:%x ignored_mask:%x fhandle-bytes:%x "
+		      "fhandle-type:%x f_handle:%n", &wd, &ino, &sdev, &mask, &ign, &bytes, &type,
+		   &end) != 7 || !end || bytes > sizeof(w->fh) || !wd || wd > INT32_MAX)
+		return -EINVAL;
+	*w = (struct xc_inotify_wd){ .wd = (int)wd, .mask = mask, .ignored_mask = ign, .ino = ino,
+				     .sdev = sdev, .fh_type = type, .fh_bytes = bytes };
+	h = l + end;
+	for (unsigned i = 0; i < bytes; i++, h += 2) {
+		unsigned b;
+		int n = 0;
+
+		if (sscanf(h, "%2x%n", &b, &n) != 1 || n != 2)
+			return -EINVAL;
+		w->fh[i] = (uint8_t)b;
+	}
+	while (*h == ' ' || *h == '\t')
+		h++;
+	return *h ? -EINVAL : 0;
+}
+
+/* The lines that start with prefix, each parsed into an element of size
+ * sz by one(); *out is malloc'd (NULL when none). */
+static int each_line(const char *buf, size_t len, const char *prefix, size_t sz,
+		     int (*one)(const char *line, void *elem), void **out, size_t *nr)
 {
 	const char *p = buf, *end = buf + len;
-	struct xc_epoll_tfd *arr = NULL;
-	size_t n = 0;
+	size_t pl = strlen(prefix), n = 0;
+	char *arr = NULL;
 
 	while (p < end) {
 		const char *e = memchr(p, '\n', end - p);
-		char line[256];
+		char line[512];
 
 		if (!e)
 			e = end;
-		if (e - p >= 4 && !memcmp(p, "tfd:", 4)) {
-			struct xc_epoll_tfd *na = realloc(arr, (n + 1) * sizeof(*arr));
+		if ((size_t)(e - p) >= pl && !memcmp(p, prefix, pl)) {
+			char *na = realloc(arr, (n + 1) * sz);
 
 			if (!na || (size_t)(e - p) >= sizeof(line)) {
 				free(na ? na : arr);
@@ -153,7 +185,7 @@ int xc_parse_epoll(const char *buf, size_t len, struct xc_epoll_tfd **w, size_t 
 			}
 			arr = na;
 			snprintf(line, sizeof(line), "%.*s", (int)(e - p), p);
-			if (epoll_line(line, &arr[n])) {
+			if (one(line, arr + n * sz)) {
 				free(arr);
 				return -EINVAL;
 			}
@@ -161,7 +193,20 @@ int xc_parse_epoll(const char *buf, size_t len, struct xc_epoll_tfd **w, size_t 
 		}
 		p = e + 1;
 	}
-	*w = arr;
+	*out = arr;
 	*nr = n;
 	return 0;
+}
+
+static int inotify_elem(const char *l, void *w) { return inotify_line(l, w); }
+static int epoll_elem(const char *l, void *w) { return epoll_line(l, w); }
+
+int xc_parse_inotify(const char *buf, size_t len, struct xc_inotify_wd **w, size_t *nr)
+{
+	return each_line(buf, len, "inotify wd:", sizeof(**w), inotify_elem, (void **)w, nr);
+}
+
+int xc_parse_epoll(const char *buf, size_t len, struct xc_epoll_tfd **w, size_t *nr)
+{
+	return each_line(buf, len, "tfd:", sizeof(**w), epoll_elem, (void **)w, nr);
 }

@@ -13,26 +13,31 @@ events_restore_check() {
 	[ "$status" = 0 ] || fail "xckpt restore exited $status"
 }
 
-t_eventfd() {
+# One victim mode per test, named after it. eventfd-id is a number the
+# kernel hands out system-wide (the lowest free one) and no call sets:
+# never compared. EXTRA_IGNORE adds what a test changes on purpose.
+events_case() {
+	SNAP_IGNORE="^fd\.[0-9]+\.eventfd-id\$${EXTRA_IGNORE:+|$EXTRA_IGNORE}"
 	start "$VICTIMS/events" "${TEST}" "$T"
 	dump_kill
 	events_restore_check
 	pass
 }
+t_eventfd() { events_case; }
 t_timerfd() {
 	# Time left runs on between the snapshot and the dump, and for the
 	# absolute timer during the dump too; the victim checks it is sane.
-	SNAP_IGNORE='^fd\.[0-9]+\.it_value$' t_eventfd
+	EXTRA_IGNORE='^fd\.[0-9]+\.it_value$' events_case
 }
-t_signalfd() { t_eventfd; }
-t_epoll() {
-	# inspect keys fdinfo lines by name: the "tfd:" line of each watch
-	# takes one key, in the epoll tree's order of kernel addresses. The
-	# victim compares its watches itself, sorted.
-	SNAP_IGNORE='^fd\.[0-9]+\.tfd$' t_eventfd
+t_signalfd() { events_case; }
+t_epoll() { events_case; }
+t_posix_timer() { events_case; }
+t_inotify() {
+	# inspect keys fdinfo lines by name: every watch's "inotify wd" line
+	# takes one key, in an order of kernel addresses. The victim compares
+	# its watches itself, sorted.
+	EXTRA_IGNORE='^fd\.[0-9]+\.inotify wd$' events_case
 }
-
-t_posix_timer() { t_eventfd; }
 
 t_seccomp() {	# the filters come back, after the restore's own calls, and still kill
 	start "$VICTIMS/events" seccomp "$T"
@@ -44,6 +49,26 @@ t_seccomp() {	# the filters come back, after the restore's own calls, and still 
 	status=$?
 	grep -q '^CHECKED' "$T/out" || fail "victim did not check its filters (status $status)"
 	[ "$status" = $((128 + 31)) ] || fail "uname did not kill it with SIGSYS (status $status)"
+	pass
+}
+
+t_bad_events() {	# what the event objects cannot bring back: refused, named
+	local mode want
+	for mode in inotify_queued epoll_stale; do
+		case $mode in
+		inotify_queued) want="fd 3 (anon_inode:inotify): inotify with events not read yet" ;;
+		epoll_stale) want="fd 3 (anon_inode:\[eventpoll\]): watches a file the process no longer holds at fd 4" ;;
+		esac
+		start "$VICTIMS/events" $mode "$T"
+		out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
+		[ $? = 4 ] || fail "$mode: expected exit 4: $out"
+		echo "$out" | grep -q "pid $VPID: $want" || fail "$mode: unclear error: $out"
+		kill -0 "$VPID" || fail "$mode: target died"
+		grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "$mode: still traced"
+		[ -e "$T/img" ] && fail "$mode: image directory created"
+		kill -9 "$VPID"
+		rm -rf "$T/made"
+	done
 	pass
 }
 

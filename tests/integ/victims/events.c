@@ -15,7 +15,15 @@
  * installing it): xckpt must keep them away from both.
  *
  * usage: events MODE DIR
- *   MODE: eventfd | timerfd | signalfd | epoll | posix_timer | seccomp */
+ * inotify: watches 1 (a directory) and 3 (a file; 2 was removed), one
+ * of them one-shot; each still reports its change after restore.
+ *
+ * Refused (the dump must name them): inotify_queued, an inotify with an
+ * event not read yet; epoll_stale, an epoll watching a file the process
+ * holds only under another fd than the watched one.
+ *
+ *   MODE: eventfd | timerfd | signalfd | epoll | posix_timer | seccomp | inotify
+ *         | inotify_queued | epoll_stale */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -28,11 +36,13 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -267,6 +277,38 @@ int main(int argc, char **argv)
 		while (fired < 2)
 			usleep(10000);
 		read_file("/proc/self/timers", timers[0], sizeof(timers[0]));
+	} else if (!strcmp(mode, "inotify")) {
+		char path[4096];
+		int fd;
+
+		a = inotify_init1(IN_NONBLOCK);
+		CHECK(a >= 0, "inotify_init1");
+		snprintf(path, sizeof(path), "%s/watched", dir);
+		CHECK(!mkdir(path, 0700), "mkdir");
+		CHECK(inotify_add_watch(a, path, IN_CREATE | IN_DELETE) == 1, "watch 1");
+		CHECK(inotify_add_watch(a, dir, IN_ATTRIB) == 2, "watch 2");
+		CHECK(!inotify_rm_watch(a, 2), "rm watch 2");
+		while (read(a, go, sizeof(go)) > 0)	/* IN_IGNORED of watch 2 */
+			;
+		snprintf(path, sizeof(path), "%s/file", dir);
+		fd = open(path, O_CREAT | O_WRONLY, 0600);
+		CHECK(fd >= 0 && !close(fd), "create file");
+		CHECK(inotify_add_watch(a, path, IN_MODIFY | IN_ONESHOT) == 3, "watch 3");
+		keep(a);
+	} else if (!strcmp(mode, "inotify_queued")) {
+		char path[4096];
+
+		a = inotify_init1(0);
+		CHECK(a == 3 && inotify_add_watch(a, dir, IN_CREATE) == 1, "inotify");
+		snprintf(path, sizeof(path), "%s/made", dir);
+		CHECK(!mkdir(path, 0700), "mkdir");
+	} else if (!strcmp(mode, "epoll_stale")) {
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		a = epoll_create1(0);
+		b = eventfd(0, 0);
+		CHECK(a == 3 && b == 4 && !epoll_ctl(a, EPOLL_CTL_ADD, b, &ev), "epoll");
+		CHECK(dup2(b, 5) == 5 && !close(b), "move the eventfd");
 	} else if (!strcmp(mode, "seccomp")) {
 		printf("seccomp\n");	/* stdio's buffer before the filters */
 		fflush(stdout);
@@ -330,6 +372,28 @@ int main(int argc, char **argv)
 		CHECK(!bad_info, "timer 3 signal info");
 		l = ktimer_left(e, &iv);
 		CHECK(iv > 0.099 && iv < 0.101 && l <= 0.1, "timer 3: %.3f s left, interval %.3f", l, iv);
+	} else if (!strcmp(mode, "inotify")) {
+		char path[4096], ev[4096];
+		struct inotify_event *ie = (struct inotify_event *)ev;
+		ssize_t n;
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/watched/new", dir);
+		fd = open(path, O_CREAT | O_WRONLY, 0600);
+		CHECK(fd >= 0 && !close(fd), "create in watched");
+		n = read(a, ev, sizeof(ev));
+		CHECK(n > 0 && ie->wd == 1 && (ie->mask & IN_CREATE) && !strcmp(ie->name, "new"),
+		      "no IN_CREATE on watch 1 (%zd)", n);
+		snprintf(path, sizeof(path), "%s/file", dir);
+		fd = open(path, O_WRONLY);
+		CHECK(fd >= 0 && write(fd, "x", 1) == 1 && !close(fd), "write file");
+		n = read(a, ev, sizeof(ev));
+		CHECK(n > 0 && ie->wd == 3 && (ie->mask & IN_MODIFY), "no IN_MODIFY on watch 3 (%zd)", n);
+		/* One-shot: gone once fired (IN_IGNORED follows). */
+		fd = open(path, O_WRONLY);
+		CHECK(fd >= 0 && write(fd, "y", 1) == 1 && !close(fd), "write file again");
+		while ((n = read(a, ev, sizeof(ev))) > 0)
+			CHECK(!(ie->mask & IN_MODIFY), "one-shot watch 3 fired twice");
 	} else if (!strcmp(mode, "seccomp")) {
 		struct utsname u;
 		char st[4096];
