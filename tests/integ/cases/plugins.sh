@@ -129,3 +129,25 @@ t_rdma_ignored() {	# --ignore-rdma: an idle verbs fd is left out, and the restor
 	grep -qx 'FD3 CLOSED' "$T/out" || fail "fd 3 after restore: $(cat "$T/out")"
 	pass
 }
+
+# A process holding a GPU device where there is no CUDA driver: refused
+# before it is touched, saying what is missing, and left running. A stand-in
+# node named like a GPU device (/dev/nvidia-xckpt-N, really /dev/null's
+# device) plays the GPU.
+t_cuda_no_driver() {
+	ldconfig -p | grep -q 'libcuda\.so\.1 ' && skip "a CUDA driver is installed here"
+	local node=/dev/nvidia-xckpt-$$
+	mknod "$node" c 1 3 || skip "cannot make a device node here"
+	trap 'rm -f "$node"; cleanup' EXIT
+	start "$VICTIMS/devfd" "$T" "$node"
+	"$XCKPT" dump --pid "$VPID" -D "$T/img" 2>"$T/dump.err"
+	[ $? = 4 ] || fail "dump did not exit 4: $(cat "$T/dump.err")"
+	grep -q "^xckpt: dump pid $VPID: CUDA ($node): no CUDA driver here (libcuda.so.1: .*): Operation not supported$" "$T/dump.err" ||
+		fail "error line: $(cat "$T/dump.err")"
+	[ -e "$T/img" ] && fail "an image was left"
+	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target left traced"
+	kill -USR1 "$VPID"
+	wait "$VPID"
+	grep -qx 'FD3 OPEN' "$T/out" || fail "target lost its fd"
+	pass
+}
