@@ -27,7 +27,10 @@ int main(int argc, char **argv)
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
-		mem[i] = x;
+		/* Six random bits a byte: compressible, so the dump compresses
+		 * it (incompressible blocks are stored raw at no cost), slowly
+		 * at zstd:19, slowly enough for a signal to arrive meanwhile. */
+		mem[i] = x & 0x3f3f3f3f3f3f3f3fULL;
 	}
 	signal(SIGUSR1, on_usr1);
 	victim_ready(argv[1]);
