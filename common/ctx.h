@@ -37,7 +37,11 @@ struct xc_ctx {
 	bool json;
 
 	/* dump */
-	pid_t pid;
+	pid_t pid;		/* the first --pid; errors without a pid of their own name it */
+#define XC_MAX_ROOTS 64
+	pid_t roots[XC_MAX_ROOTS];/* every --pid: each is dumped with all its descendants */
+	int nr_roots;
+	const char *cgroup;	/* --cgroup: every process of this cgroup directory */
 	bool leave_running;
 	bool ext_unix_sk;	/* unix peers outside the dump: reconnect by name */
 	int codec;
@@ -55,6 +59,8 @@ struct xc_ctx {
 	/* restore */
 	bool detach;
 	const char *pidfile;
+	bool pidns;		/* --pidns: the tree in a new pid namespace, same pids inside */
+	bool new_session;	/* --new-session: roots from a session outside the tree get one of their own */
 
 	/* run */
 	char **run_argv;	/* CMD..., NULL-terminated */

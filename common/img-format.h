@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	12
+#define XC_IMG_VERSION	13
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -116,11 +116,17 @@ static_assert(sizeof(struct xc_rec_inventory) == 376, "doc: inventory");
 #define XC_INV_TARGET_KILLED	0x1u	/* dumped to be killed (no --leave-running) */
 
 struct xc_rec_process {
-	uint32_t pid, ppid, pgid, sid;
-	uint32_t nr_threads;
+	uint32_t pid;
+	uint32_t ppid;		/* 0: its parent is not in the image (a root) */
+	uint32_t pgid, sid;
+	uint32_t nr_threads;	/* 0 for a zombie */
+	uint32_t flags;		/* XC_PROC_* */
+	uint32_t exit_status;	/* zombie: wait status, as waitpid() reports it */
 	uint32_t reserved;
+	char comm[16];		/* /proc/PID/stat field 2: what a zombie shows */
 };
-static_assert(sizeof(struct xc_rec_process) == 24, "doc: process");
+static_assert(sizeof(struct xc_rec_process) == 48, "doc: process");
+#define XC_PROC_ZOMBIE	0x1u	/* exited, not yet reaped: no proc-<pid>.img */
 
 /* proc-<pid>.img */
 struct xc_rec_task {

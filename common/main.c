@@ -39,15 +39,17 @@ static const char usage_main[] =
 	"2 usage, 3 bad or incompatible image, 4 target uses something unsupported.\n";
 
 static const char usage_dump[] =
-	"usage: xckpt dump --pid PID -D DIR [--leave-running] [--compress zstd[:LEVEL]|none]\n"
-	"                  [--threads N] [--cuda-lock-timeout MS] [--ignore-rdma]\n"
+	"usage: xckpt dump (--pid PID... | --cgroup PATH) -D DIR [--leave-running]\n"
+	"                  [--compress zstd[:LEVEL]|none] [--threads N] [--cuda-lock-timeout MS]\n"
+	"                  [--ignore-rdma]\n"
 	"                  [--plugin-example] [--ext-unix-sk]\n"
 	"\n"
-	"Save process PID into the new or empty directory DIR. The image is written\n"
-	"to a temporary directory, synced, then renamed to DIR. By default the\n"
-	"process is killed once the image is on disk.\n"
+	"Save process PID and all its descendants into the new or empty directory DIR.\n"
+	"The image is written to a temporary directory, synced, then renamed to DIR.\n"
+	"By default the processes are killed once the image is on disk.\n"
 	"\n"
-	"  -p, --pid PID          the process to dump\n"
+	"  -p, --pid PID          a process to dump with its descendants (repeatable)\n"
+	"      --cgroup PATH      every process of the cgroup directory PATH (v1 or v2)\n"
 	"  -D, --dir DIR          image directory\n"
 	"  -R, --leave-running    resume the process after the dump instead of killing it\n"
 	"  -z, --compress CODEC   zstd (default, level 1), zstd:LEVEL (1-19) or none\n"
@@ -63,17 +65,22 @@ static const char usage_dump[] =
 	"  -v, --verbose          progress and timing of each step\n";
 
 static const char usage_restore[] =
-	"usage: xckpt restore -D DIR [--detach] [--pidfile FILE] [--threads N]\n"
-	"                     [--cuda-gpu-map OLD_UUID=NEW_UUID]...\n"
+	"usage: xckpt restore -D DIR [--detach] [--pidfile FILE] [--threads N] [--pidns]\n"
+	"                     [--new-session] [--cuda-gpu-map OLD_UUID=NEW_UUID]...\n"
 	"\n"
-	"Check the whole image, recreate the process with its original pid and let it\n"
-	"carry on. Without --detach xckpt waits for it and exits with its exit status\n"
+	"Check the whole image, recreate the processes with their original pids and let\n"
+	"them carry on. Without --detach xckpt waits for the first dumped process and\n"
+	"exits with its exit status\n"
 	"(128+N if it was killed by signal N). A terminal, pipe or socket that was on\n"
 	"fd 0-2 is replaced by xckpt's own.\n"
 	"\n"
 	"  -D, --dir DIR          image directory\n"
 	"  -d, --detach           print the pid and return once the process runs\n"
 	"      --pidfile FILE     write the pid to FILE\n"
+	"      --pidns            restore into a new pid namespace, where every process\n"
+	"                         has its original pid (for when those pids are taken)\n"
+	"      --new-session      a process whose session was outside the image gets a\n"
+	"                         session of its own instead of joining xckpt's\n"
 	"  -j, --threads N        threads writing memory (default: one per CPU, at most 8)\n"
 	"      --cuda-gpu-map OLD_UUID=NEW_UUID\n"
 	"                         restore the GPU state of OLD_UUID onto NEW_UUID\n"
@@ -147,7 +154,7 @@ static int parse_compress(struct xc_ctx *ctx, const char *v)
 
 enum { OPT_JSON = 0x100, OPT_PIDFILE, OPT_PLUGIN_EXAMPLE, OPT_CUDA_LOCK_TIMEOUT, OPT_CUDA_GPU_MAP,
        OPT_INTERVAL, OPT_KEEP, OPT_ON_SIGNAL, OPT_REQUEUE, OPT_STAGE_DIR, OPT_EXT_UNIX_SK,
-       OPT_IGNORE_RDMA };
+       OPT_IGNORE_RDMA, OPT_CGROUP, OPT_PIDNS, OPT_NEW_SESSION };
 
 static const struct option opts[] = {
 	{ "pid", required_argument, 0, 'p' },
@@ -156,6 +163,9 @@ static const struct option opts[] = {
 	{ "compress", required_argument, 0, 'z' },
 	{ "detach", no_argument, 0, 'd' },
 	{ "pidfile", required_argument, 0, OPT_PIDFILE },
+	{ "cgroup", required_argument, 0, OPT_CGROUP },
+	{ "pidns", no_argument, 0, OPT_PIDNS },
+	{ "new-session", no_argument, 0, OPT_NEW_SESSION },
 	{ "json", no_argument, 0, OPT_JSON },
 	{ "interval", required_argument, 0, OPT_INTERVAL },
 	{ "keep", required_argument, 0, OPT_KEEP },
@@ -193,12 +203,13 @@ static bool allowed(enum xc_cmd cmd, int opt)
 	case 'D': return cmd != XC_CMD_CHECK;
 	case 'j': return cmd == XC_CMD_DUMP || cmd == XC_CMD_RESTORE;
 	case 'p': case 'R': case OPT_PLUGIN_EXAMPLE: case OPT_CUDA_LOCK_TIMEOUT:
-	case OPT_IGNORE_RDMA:
+	case OPT_IGNORE_RDMA: case OPT_CGROUP:
 		return cmd == XC_CMD_DUMP;
 	case 'z': case OPT_EXT_UNIX_SK: return cmd == XC_CMD_DUMP || cmd == XC_CMD_RUN;
 	case OPT_INTERVAL: case OPT_KEEP: case OPT_ON_SIGNAL: case OPT_REQUEUE:
 	case OPT_STAGE_DIR: return cmd == XC_CMD_RUN;
-	case 'd': case OPT_PIDFILE: case OPT_CUDA_GPU_MAP: return cmd == XC_CMD_RESTORE;
+	case 'd': case OPT_PIDFILE: case OPT_CUDA_GPU_MAP: case OPT_PIDNS: case OPT_NEW_SESSION:
+		return cmd == XC_CMD_RESTORE;
 	case OPT_JSON: return cmd == XC_CMD_SHOW;
 	}
 	return false;
@@ -220,11 +231,20 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 		if (!allowed(ctx->cmd, c))
 			return usage_error(name, "option '%s' does not apply here", opt_name(c));
 		switch (c) {
-		case 'p':
-			ctx->pid = (pid_t)strtol(optarg, &end, 10);
-			if (*end || ctx->pid <= 0)
+		case 'p': {
+			pid_t pid = (pid_t)strtol(optarg, &end, 10);
+			if (*end || pid <= 0)
 				return usage_error(name, "bad pid '%s'", optarg);
+			if (ctx->nr_roots == XC_MAX_ROOTS)
+				return usage_error(name, "too many --pid (at most 64): '%s'", optarg);
+			ctx->roots[ctx->nr_roots++] = pid;
+			if (!ctx->pid)
+				ctx->pid = pid;
 			break;
+		}
+		case OPT_CGROUP: ctx->cgroup = optarg; break;
+		case OPT_PIDNS: ctx->pidns = true; break;
+		case OPT_NEW_SESSION: ctx->new_session = true; break;
 		case 'D': ctx->dir = optarg; break;
 		case 'R': ctx->leave_running = true; break;
 		case 'z':
@@ -281,8 +301,10 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 		ctx->run_argv = argv + optind;
 	} else if (optind < argc)
 		return usage_error(name, "unexpected argument '%s'", argv[optind]);
-	if (ctx->cmd == XC_CMD_DUMP && !ctx->pid)
-		return usage_error(name, "%s", "--pid is required");
+	if (ctx->cmd == XC_CMD_DUMP && !ctx->pid && !ctx->cgroup)
+		return usage_error(name, "%s", "--pid is required (or --cgroup)");
+	if (ctx->cmd == XC_CMD_DUMP && ctx->pid && ctx->cgroup)
+		return usage_error(name, "%s", "--pid and --cgroup do not go together");
 	if (ctx->cmd != XC_CMD_CHECK && !ctx->dir)
 		return usage_error(name, "%s", "-D DIR is required");
 	return 0;

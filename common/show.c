@@ -530,8 +530,8 @@ int xc_show(struct xc_ctx *ctx)
 		return err;
 	}
 	while (xc_imgr_next(&inv, &k, &p, &l) > 0)
-		if (k == XC_REC_PROCESS && l == sizeof(*pr))
-			pr = p;
+		if (k == XC_REC_PROCESS && l == sizeof(*pr) && !pr)
+			pr = p;		/* the root; its descendants follow */
 	if (!pr) {
 		xc_imgr_close(&inv);
 		close(dirfd);

@@ -48,7 +48,7 @@ int rst_obj_take(struct xc_rst *r, uint32_t rec_kind, const void *p, uint32_t le
 	if (len != size)
 		return -EBADMSG;
 	id = *(const uint32_t *)p;
-	if (!id || id > r->nr_ofiles || r->ofiles[id - 1]->kind != want)
+	if (!id || id > r->tree->nr_files || r->tree->files[id - 1]->kind != want)
 		return -EBADMSG;
 	/* One record per eventfd, timerfd or signalfd. */
 	if (rec_kind != XC_REC_EPOLL_WATCH && rec_kind != XC_REC_INOTIFY_WATCH &&
@@ -75,7 +75,7 @@ const struct xc_rec_file *rst_file_of_fd(const struct xc_rst *r, int32_t n)
 {
 	for (size_t i = 0; i < r->nr_fds; i++)
 		if (r->fds[i]->fd == n)
-			return r->ofiles[r->fds[i]->file_id - 1];
+			return r->tree->files[r->fds[i]->file_id - 1];
 	return NULL;
 }
 

@@ -8,7 +8,7 @@
 /* Child side: report the failure to the parent, which prints it. */
 int rst_child_fail(struct xc_rst *r, const char *obj, const char *step, int err)
 {
-	struct xc_rst_msg m = { .type = 2, .err = err };
+	struct xc_rst_msg m = { .type = 2, .err = err, .pid = r->pid };
 
 	snprintf(m.obj, sizeof(m.obj), "%s", obj);
 	snprintf(m.step, sizeof(m.step), "%s", step);

@@ -3,6 +3,7 @@
  * fd, then each open file is opened once and dup'ed onto each of its fd
  * numbers, then all that is neither is closed. */
 #define LOG_PREFIX "files: "
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -53,51 +54,49 @@ static int open_mapfiles(struct xc_rst *r)
 	return 0;
 }
 
-/* Reopens a file by path with its status flags and offset. */
-static int open_path(struct xc_rst *r, const struct xc_rec_file *f, const char *obj, int *out)
+/* Reopens a file by path with its status flags and offset: the new fd, or
+ * -errno with *step naming what failed. Either side may call it. */
+static int open_path(const struct xc_rec_file *f, const char **step)
 {
 	int flags = f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC);
 	int fd, err;
 
 	/* Non-blocking, so that a path that became a FIFO since the check
 	 * cannot hang the restore; the recorded flags are set right after. */
+	*step = "open";
 	fd = open(f->path, flags | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return rst_child_fail(r, obj, "open", -errno);
-	if (!(flags & (O_NONBLOCK | O_PATH)) && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)) {
-		err = rst_child_fail(r, obj, "set file status flags", -errno);
-		close(fd);
-		return err;
-	}
+		return -errno;
+	*step = "set file status flags";
+	if (!(flags & (O_NONBLOCK | O_PATH)) && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK))
+		goto fail;
 	/* O_PATH descriptors have no offset (lseek fails with EBADF). A
 	 * directory's offset is where its listing goes on: a cookie of the
 	 * filesystem (ext4 hashes, tmpfs indexes) that the same directory
 	 * accepts back. */
+	*step = "seek";
 	if (f->kind == XC_FD_REG && !(f->flags & O_PATH) &&
-	    lseek(fd, f->pos, SEEK_SET) != f->pos) {
-		err = rst_child_fail(r, obj, "seek", -errno);
-		close(fd);
-		return err;
-	}
-	*out = fd;
-	return 0;
+	    lseek(fd, f->pos, SEEK_SET) != f->pos)
+		goto fail;
+	return fd;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
 }
 
 /* Creates the open file description of one FILE record as a new fd (close
- * on exec, any number). New kinds add a case here and one in
- * tracer/files.c. */
-static int open_file(struct xc_rst *r, const struct xc_rec_file *f, const char *obj, int *out)
+ * on exec, any number), or -errno with *step. New kinds add a case here and
+ * one in tracer/files.c. */
+static int open_file(const struct xc_rec_file *f, const char **step)
 {
 	switch (f->kind) {
 	case XC_FD_REG:
 	case XC_FD_CHR:
-		return open_path(r, f, obj, out);
-	case XC_FD_SOCKET:
-		return rst_socket_file(r, f, obj, out);
+		return open_path(f, step);
 	}
-	if (rst_is_anon_file(f->kind))
-		return rst_anon_open(r, f, obj, out);
-	return rst_child_fail(r, obj, "open", -EINVAL);
+	*step = "open";
+	return -EINVAL;
 }
 
 /* Puts the description open at src on fd n with n's own close-on-exec. */
@@ -120,11 +119,18 @@ static int place_fd(struct xc_rst *r, int src, const struct xc_rec_fd *n, const 
 static int restore_file(struct xc_rst *r, const struct xc_rec_file *f,
 			const struct xc_rec_fd *const *fds, size_t n)
 {
+	const char *step;
 	char obj[64];
 	int src = -1, err = 0;
 	bool keep = false;
 
 	snprintf(obj, sizeof(obj), "fd %d (%.40s)", fds[0]->fd, f->path);
+	/* Shared with other processes: xckpt opened it before the fork. */
+	if (r->tree->file_fds[f->id - 1] >= 0) {
+		for (size_t i = 0; !err && i < n; i++)
+			err = place_fd(r, r->tree->file_fds[f->id - 1], fds[i], obj);
+		return err;
+	}
 	if (f->kind == XC_FD_INHERIT) {
 		/* main() made sure fds 0-2 are open (on /dev/null if xckpt got
 		 * them closed), so this is xckpt's own stdio. */
@@ -135,7 +141,13 @@ static int restore_file(struct xc_rst *r, const struct xc_rec_file *f,
 			err = place_fd(r, fds[i]->fd <= 2 ? fds[i]->fd : fds[0]->fd, fds[i], obj);
 		return err;
 	}
-	err = open_file(r, f, obj, &src);
+	if (rst_is_anon_file(f->kind)) {
+		err = rst_anon_open(r, f, obj, &src);
+		if (err)
+			return err;
+	} else if ((src = open_file(f, &step)) < 0) {
+		return rst_child_fail(r, obj, step, src);
+	}
 	for (size_t i = 0; !err && i < n; i++) {
 		keep |= src == fds[i]->fd;
 		err = place_fd(r, src, fds[i], obj);
@@ -173,7 +185,7 @@ static int restore_fds(struct xc_rst *r)
 	qsort(by_file, r->nr_fds, sizeof(*by_file), cmp_fd_by_file);
 	for (int epolls = 0; epolls < 2; epolls++)
 		for (size_t i = 0, j; !err && i < r->nr_fds; i = j) {
-			const struct xc_rec_file *f = r->ofiles[by_file[i]->file_id - 1];
+			const struct xc_rec_file *f = r->tree->files[by_file[i]->file_id - 1];
 
 			for (j = i + 1; j < r->nr_fds && by_file[j]->file_id == f->id; j++)
 				;
@@ -211,6 +223,7 @@ static bool is_target_fd(const struct xc_rst *r, int fd)
 
 int rst_files(struct xc_rst *r)
 {
+	const struct xc_rtree *t = r->tree;
 	int maxfd = 2, err;
 
 	for (size_t i = 0; i < r->nr_fds; i++)
@@ -229,7 +242,10 @@ int rst_files(struct xc_rst *r)
 		close(r->errfd);
 		r->errfd = r->svc_base;
 	}
-	if (close_range(r->svc_base + 1, ~0U, 0))
+	/* Nothing inherited stays above it but the descriptions xckpt opened
+	 * for several processes, until they are placed. */
+	if (close_range(r->svc_base + 1, t->shared_base - 1, 0) ||
+	    close_range(t->shared_base + t->nr_shared, ~0U, 0))
 		return rst_child_fail(r, "inherited fds", "close_range", -errno);
 	err = open_mapfiles(r);
 	if (!err)
@@ -237,10 +253,92 @@ int rst_files(struct xc_rst *r)
 	if (!err)
 		err = restore_fds(r);
 	rst_sockets_close(r);
+	if (!err && t->nr_shared && close_range(t->shared_base, t->shared_base + t->nr_shared - 1, 0))
+		err = rst_child_fail(r, "shared files", "close_range", -errno);
 	if (err)
 		return err;
 	for (int fd = 0; fd < r->svc_base; fd++)
 		if (!is_target_fd(r, fd))
 			close(fd);
 	return 0;
+}
+
+static int highest_fd(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int max = 2;
+
+	while (d && (de = readdir(d)))
+		if (atoi(de->d_name) > max)
+			max = atoi(de->d_name);
+	if (d)
+		closedir(d);
+	return max;
+}
+
+/* Parent side, before the tree is created: each open file description that
+ * several processes share is opened here once, at fds above any fd of the
+ * image, and every process inherits it and dup3()s it onto its fds. */
+int rst_files_open_shared(struct xc_rtree *t)
+{
+	uint32_t *users = calloc(t->nr_files + 1, sizeof(*users));
+	int maxfd = 2, err = 0;
+	struct rlimit rl;
+
+	if (!users)
+		return xc_fail(t->ctx, 0, "open files", "allocate", -ENOMEM);
+	for (size_t i = 0; i < t->nr; i++) {
+		const struct xc_rst *r = &t->procs[i];
+		for (size_t k = 0; k < r->nr_fds; k++) {
+			const struct xc_rec_fd *fd = r->fds[k];
+			bool again = false;
+			if (fd->fd > maxfd)
+				maxfd = fd->fd;
+			for (size_t j = 0; j < k && !again; j++)
+				again = r->fds[j]->file_id == fd->file_id;
+			users[fd->file_id] += !again;
+		}
+	}
+	t->shared_base = maxfd + 64;
+	if (t->shared_base <= highest_fd())
+		t->shared_base = highest_fd() + 1;
+	for (size_t id = 1; id <= t->nr_files; id++)
+		t->nr_shared += users[id] > 1 && t->files[id - 1]->kind != XC_FD_INHERIT;
+	/* Room for them: the soft limit up to the hard one if need be. */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < (rlim_t)t->shared_base + t->nr_shared + 1) {
+		rl.rlim_cur = (rlim_t)t->shared_base + t->nr_shared + 1;
+		if (rl.rlim_cur > rl.rlim_max || setrlimit(RLIMIT_NOFILE, &rl))
+			err = xc_failf(t->ctx, 0, "raise RLIMIT_NOFILE", rl.rlim_cur > rl.rlim_max ?
+				       -EMFILE : -errno, "open files (%u shared, fds up to %d)",
+				       t->nr_shared, maxfd);
+	}
+	for (size_t id = 1, k = 0; !err && id <= t->nr_files; id++) {
+		const struct xc_rec_file *f = t->files[id - 1];
+		const char *step;
+		int fd;
+
+		if (users[id] < 2 || f->kind == XC_FD_INHERIT)
+			continue;
+		if (f->kind != XC_FD_REG && f->kind != XC_FD_CHR) {
+			t->ctx->exit_hint = XC_EXIT_IMAGE;
+			err = xc_failf(t->ctx, 0, "shared by several processes: not supported for this "
+				       "kind yet", -ENOTSUP, "open file %u (%s)", f->id, f->path);
+			break;
+		}
+		fd = open_file(f, &step);
+		if (fd >= 0 && fd != t->shared_base + (int)k) {
+			int n = dup3(fd, t->shared_base + (int)k, O_CLOEXEC);
+			step = "move above the image's fds";
+			close(fd);
+			fd = n < 0 ? -errno : n;
+		}
+		if (fd < 0)
+			err = xc_failf(t->ctx, 0, step, fd, "open file %u (%s)", f->id, f->path);
+		else
+			t->file_fds[id - 1] = fd;
+		k++;
+	}
+	free(users);
+	return err;
 }

@@ -51,11 +51,11 @@ static int push_plugin_rec(struct xc_rst *r, uint32_t kind, const void *p, uint3
 /* Strings are fixed-size fields: each must end inside its field. */
 #define STR_OK(field) (memchr((field), 0, sizeof(field)) != NULL)
 
-/* An open file: ids 1, 2, 3, ... in order; a known kind that matches the
- * file type. */
+/* An open file: ids 1, 2, 3, ... in order across the image's processes; a
+ * known kind that matches the file type. */
 static bool file_ok(const struct xc_rst *r, const struct xc_rec_file *f)
 {
-	if (f->id != r->nr_ofiles + 1 || !STR_OK(f->path))
+	if (f->id != r->tree->nr_files + 1 || !STR_OK(f->path))
 		return false;
 	switch (f->kind) {
 	case XC_FD_REG:
@@ -77,7 +77,7 @@ static bool file_ok(const struct xc_rst *r, const struct xc_rec_file *f)
  * other fds of such a file are dups of it (checked in files_ok()). */
 static bool fd_ok(const struct xc_rst *r, const struct xc_rec_fd *f)
 {
-	if (f->fd < 0 || f->fd >= XC_MAX_FD || !f->file_id || f->file_id > r->nr_ofiles)
+	if (f->fd < 0 || f->fd >= XC_MAX_FD || !f->file_id || f->file_id > r->tree->nr_files)
 		return false;
 	for (size_t i = 0; i < r->nr_fds; i++)
 		if (r->fds[i]->fd == f->fd)
@@ -88,7 +88,8 @@ static bool fd_ok(const struct xc_rst *r, const struct xc_rec_fd *f)
 /* A lock of a regular file recorded before it; a range that fits off_t. */
 static bool lock_ok(const struct xc_rst *r, const struct xc_rec_lock *l)
 {
-	if (!l->file_id || l->file_id > r->nr_ofiles || r->ofiles[l->file_id - 1]->kind != XC_FD_REG)
+	if (!l->file_id || l->file_id > r->tree->nr_files ||
+	    r->tree->files[l->file_id - 1]->kind != XC_FD_REG)
 		return false;
 	if (l->kind < XC_LOCK_FLOCK || l->kind > XC_LOCK_OFD || l->write > 1)
 		return false;
@@ -97,25 +98,47 @@ static bool lock_ok(const struct xc_rst *r, const struct xc_rec_lock *l)
 	return l->start <= INT64_MAX && l->len <= INT64_MAX - l->start;
 }
 
-/* Every open file has an fd, and an inherited one has one on fd 0-2. */
+/* An inherited file of this process has one of its fds on fd 0-2 here. */
 static int files_ok(struct xc_rst *r, const char *name)
 {
-	uint8_t *seen = calloc(r->nr_ofiles + 1, 1);
+	for (size_t i = 0; i < r->nr_fds; i++) {
+		const struct xc_rec_fd *f = r->fds[i];
+		bool low = false;
 
-	if (!seen)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->nr_fds; i++)
-		seen[r->fds[i]->file_id] |= r->fds[i]->fd <= 2 ? 3 : 1;
-	for (size_t i = 0; i < r->nr_ofiles; i++) {
-		uint8_t s = seen[i + 1];
+		if (r->tree->files[f->file_id - 1]->kind != XC_FD_INHERIT)
+			continue;
+		for (size_t k = 0; k < r->nr_fds && !low; k++)
+			low = r->fds[k]->file_id == f->file_id && r->fds[k]->fd <= 2;
+		if (!low)
+			return bad(r, name, "inherited open file without an fd on 0-2");
+	}
+	return 0;
+}
 
-		if (!s || (r->ofiles[i]->kind == XC_FD_INHERIT && s != 3)) {
-			free(seen);
-			return bad(r, name, "open file record without a valid fd");
+/* Every open file of the image has an fd in some process. */
+static int files_used(struct xc_rtree *t)
+{
+	uint8_t *seen = calloc(t->nr_files + 1, 1);
+	int err = 0;
+
+	t->file_fds = malloc((t->nr_files + 1) * sizeof(*t->file_fds));
+	if (!seen || !t->file_fds) {
+		free(seen);
+		return xc_fail(t->ctx, 0, "open files", "allocate", -ENOMEM);
+	}
+	for (size_t i = 0; i < t->nr; i++)
+		for (size_t k = 0; k < t->procs[i].nr_fds; k++)
+			seen[t->procs[i].fds[k]->file_id] = 1;
+	for (size_t id = 1; id <= t->nr_files && !err; id++) {
+		t->file_fds[id - 1] = -1;
+		if (!seen[id]) {
+			t->ctx->exit_hint = XC_EXIT_IMAGE;
+			err = xc_failf(t->ctx, 0, "open file record without an fd", -EBADMSG,
+				       "open file %zu", id);
 		}
 	}
 	free(seen);
-	return 0;
+	return err;
 }
 
 #define ONE(field, type)							\
@@ -169,6 +192,8 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 	case XC_REC_FILE:
 		if (len != sizeof(struct xc_rec_file) || !file_ok(r, p))
 			return bad(r, name, "bad open file record");
+		if (push((const void ***)&r->tree->files, &r->tree->nr_files, p))
+			return -ENOMEM;
 		return push((const void ***)&r->ofiles, &r->nr_ofiles, p);
 	case XC_REC_SECCOMP: ONE(seccomp, struct xc_rec_seccomp); break;
 	case XC_REC_SECCOMP_FILTER:
@@ -444,71 +469,174 @@ static bool pid_free(pid_t pid)
 	return false;
 }
 
-int rst_image_load(struct xc_rst *r)
+static int bad_inv(struct xc_rtree *t, const char *why)
+{
+	t->ctx->exit_hint = XC_EXIT_IMAGE;
+	return xc_fail(t->ctx, 0, "inventory.img", why, -EBADMSG);
+}
+
+/* The PROCESS records: unique pids, parents before their children, the
+ * first one a root and the root of the inventory. */
+static int check_tree(struct xc_rtree *t)
+{
+	for (size_t i = 0; i < t->nr; i++) {
+		const struct xc_rec_process *p = t->procs[i].rec;
+		bool parent = !p->ppid;
+
+		if (!p->pid || p->pid >= (1u << 22) || p->flags & ~XC_PROC_ZOMBIE || !STR_OK(p->comm) ||
+		    (p->flags & XC_PROC_ZOMBIE && !p->ppid))
+			return bad_inv(t, "bad process record");
+		for (size_t k = 0; k < i; k++) {
+			const struct xc_rec_process *q = t->procs[k].rec;
+			if (q->pid == p->pid)
+				return bad_inv(t, "a pid appears twice");
+			if (q->pid == p->ppid && !(q->flags & XC_PROC_ZOMBIE))
+				parent = true;
+		}
+		if (!parent)
+			return bad_inv(t, "a process comes before its parent");
+	}
+	if (t->procs[0].rec->pid != t->inv_rec->root_pid || t->procs[0].rec->ppid)
+		return bad_inv(t, "the first process is not the root");
+	return 0;
+}
+
+static int load_inventory(struct xc_rtree *t)
 {
 	const struct xc_rec_inventory *inv = NULL;
-	const struct xc_rec_process *proc = NULL;
 	const void *p;
 	uint32_t kind, len;
+	size_t n = 0;
 	int err;
 
-	r->dirfd = open(r->ctx->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (r->dirfd < 0)
-		return xc_fail(r->ctx, 0, r->ctx->dir, "open image directory", -errno);
-	err = xc_imgr_open(r->ctx, &r->inv, r->dirfd, "inventory.img", XC_FILE_INVENTORY);
+	err = xc_imgr_open(t->ctx, &t->inv, t->dirfd, "inventory.img", XC_FILE_INVENTORY);
 	if (err)
 		return err;
-	while (xc_imgr_next(&r->inv, &kind, &p, &len) > 0) {
-		if (kind == XC_REC_INVENTORY && len == sizeof(*inv) && !inv)
+	while (xc_imgr_next(&t->inv, &kind, &p, &len) > 0) {
+		if (kind == XC_REC_INVENTORY && len == sizeof(*inv) && !inv) {
 			inv = p;
-		else if (kind == XC_REC_PROCESS && len == sizeof(*proc) && !proc)
-			proc = p;
-		else if (!(kind & XC_REC_OPTIONAL))
-			return bad(r, "inventory.img", "unexpected record");
+			if (!inv->nr_processes || inv->nr_processes > (1u << 22))
+				return bad_inv(t, "bad inventory");
+			t->procs = calloc(inv->nr_processes, sizeof(*t->procs));
+			if (!t->procs)
+				return xc_fail(t->ctx, 0, "inventory.img", "allocate", -ENOMEM);
+		} else if (kind == XC_REC_PROCESS && len == sizeof(struct xc_rec_process) && inv &&
+			   n < inv->nr_processes) {
+			t->procs[n++].rec = p;
+		} else if (!(kind & XC_REC_OPTIONAL))
+			return bad_inv(t, "unexpected record");
 	}
-	if (!inv || !proc || inv->nr_processes != 1 || proc->pid != inv->root_pid ||
-	    !proc->pid || proc->pid >= (1u << 22))	/* PID_MAX_LIMIT */
-		return bad(r, "inventory.img", "bad inventory");
+	if (!inv || n != inv->nr_processes)
+		return bad_inv(t, "bad inventory");
+	t->inv_rec = inv;
+	t->nr = n;
 	if (inv->parent[0]) {
-		r->ctx->exit_hint = XC_EXIT_IMAGE;
-		return xc_fail(r->ctx, 0, "inventory.img", "incremental images are not supported yet",
+		t->ctx->exit_hint = XC_EXIT_IMAGE;
+		return xc_fail(t->ctx, 0, "inventory.img", "incremental images are not supported yet",
 			       -ENOTSUP);
 	}
-	r->pid = (pid_t)proc->pid;
-	r->ctx->pid = r->pid;	/* from now on errors name it */
+	for (size_t i = 0; i < n; i++) {
+		struct xc_rst *r = &t->procs[i];
+		r->go[0] = r->go[1] = r->msg[0] = r->msg[1] = -1;
+		r->errfd = -1;
+		r->pager.fd = -1;
+	}
+	return check_tree(t);
+}
+
+/* One process: its files, and whether this machine can take it. Every
+ * process of an image was dumped on one kernel, so the vDSO and CPU checks
+ * of the first one stand for all that are the same. */
+static int load_one(struct xc_rtree *t, struct xc_rst *r, const struct xc_rst *first)
+{
+	int err;
+
+	r->ctx = t->ctx;
+	r->tree = t;
+	r->dirfd = t->dirfd;
+	r->pid = (pid_t)r->rec->pid;
 	err = load_proc(r);
 	if (!err)
 		err = check_files(r);
 	if (!err)
 		err = check_fds(r);
-	if (!err)
+	if (!err && !(first && first->vdso && r->vdso && !memcmp(first->vdso, r->vdso, sizeof(*r->vdso))))
 		err = check_vdso(r);
 	if (!err)
 		err = check_cpu(r);
-	if (!err && !pid_free(r->pid))
-		err = xc_fail(r->ctx, r->pid, "process", "pid is in use", -EEXIST);
 	return err;
 }
 
-void rst_image_close(struct xc_rst *r)
+int rst_image_load(struct xc_rtree *t)
 {
-	xc_pager_close(&r->pager);
-	xc_imgr_close(&r->proc);
-	xc_imgr_close(&r->inv);
-	free(r->files);
-	free(r->vmas);
-	free(r->fds);
-	free(r->ofiles);
-	free(r->objs);
-	free(r->timers);
-	free(r->filters);
-	free(r->locks);
-	free(r->sigs);
-	free(r->usks);
-	free(r->skqs);
-	free(r->usk_fds);
-	free(r->plugin_recs);
-	free(r->file_fds);
-	if (r->dirfd >= 0)
-		close(r->dirfd);
+	const struct xc_rst *first = NULL;
+	int err;
+
+	t->dirfd = open(t->ctx->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->dirfd < 0)
+		return xc_fail(t->ctx, 0, t->ctx->dir, "open image directory", -errno);
+	err = load_inventory(t);
+	if (!err)
+		t->ctx->pid = (pid_t)t->procs[0].rec->pid;	/* from now on errors name it */
+	for (size_t i = 0; !err && i < t->nr; i++) {
+		struct xc_rst *r = &t->procs[i];
+
+		r->ctx = t->ctx;
+		r->tree = t;
+		r->pid = (pid_t)r->rec->pid;
+		if (!(r->rec->flags & XC_PROC_ZOMBIE)) {
+			err = load_one(t, r, first);
+			first = first ? first : r;
+		}
+		/* Inside a new namespace every pid is free. */
+		if (!err && !t->ctx->pidns && !pid_free(r->pid))
+			err = xc_fail(t->ctx, r->pid, "process", "pid is in use", -EEXIST);
+	}
+	if (!err)
+		err = files_used(t);
+	return err;
+}
+
+void rst_image_close(struct xc_rtree *t)
+{
+	for (size_t i = 0; t->procs && i < t->nr; i++) {
+		struct xc_rst *r = &t->procs[i];
+
+		xc_pager_close(&r->pager);
+		xc_imgr_close(&r->proc);
+		free(r->files);
+		free(r->vmas);
+		free(r->fds);
+		free(r->ofiles);
+		free(r->objs);
+		free(r->timers);
+		free(r->filters);
+		free(r->locks);
+		free(r->usks);
+		free(r->skqs);
+		free(r->usk_fds);
+		free(r->sigs);
+		free(r->plugin_recs);
+		free(r->file_fds);
+		for (int e = 0; e < 2; e++) {
+			if (r->go[e] >= 0)
+				close(r->go[e]);
+			if (r->msg[e] >= 0)
+				close(r->msg[e]);
+		}
+	}
+	free(t->procs);
+	t->procs = NULL;
+	free(t->files);
+	t->files = NULL;
+	if (t->file_fds)
+		for (size_t id = 0; id < t->nr_files; id++)
+			if (t->file_fds[id] >= 0)
+				close(t->file_fds[id]);
+	free(t->file_fds);
+	t->file_fds = NULL;
+	xc_imgr_close(&t->inv);
+	if (t->dirfd >= 0)
+		close(t->dirfd);
+	t->dirfd = -1;
 }

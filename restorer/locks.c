@@ -36,7 +36,7 @@ int rst_locks_take(struct xc_rst *r, uint32_t file_id, int fd)
 	char obj[64];
 	int err = 0;
 
-	snprintf(obj, sizeof(obj), "fd %d (%.40s)", fd, r->ofiles[file_id - 1]->path);
+	snprintf(obj, sizeof(obj), "fd %d (%.40s)", fd, r->tree->files[file_id - 1]->path);
 	for (size_t i = 0; !err && i < r->nr_locks; i++)
 		if (r->locks[i]->file_id == file_id && r->locks[i]->kind != XC_LOCK_POSIX)
 			err = take_one(r, r->locks[i], fd, obj);
@@ -89,7 +89,7 @@ const char *rst_locks_posix_path(const struct xc_rst *r, uint32_t i, int *fd)
 
 		if (l->kind == XC_LOCK_POSIX && i-- == 0) {
 			*fd = lowest_fd(r, l->file_id);
-			return r->ofiles[l->file_id - 1]->path;
+			return r->tree->files[l->file_id - 1]->path;
 		}
 	}
 	*fd = -1;

@@ -1,8 +1,10 @@
-/* The restore, in order: read and check the whole image → create the task
- * with its pid (clone3) → in the task: files, fs, task, signals, then the
- * blob → in xckpt: pages, then follow the blob's return into the target and
- * remove the blob → plugins' restore → release → plugins' resume → wait or
- * detach. This file only orders the phases. */
+/* The restore, in order: read and check the whole image → create the tree
+ * with its pids, sessions and groups (pstree.c) → in each process: files,
+ * fs, task, signals, then the blob → in xckpt, process by process: pages,
+ * then follow the blob's return into the target and remove the blob, then
+ * plugins' restore → let every process go at once → plugins' resume → wait
+ * or detach. This file only orders the
+ * phases. */
 #define LOG_PREFIX "restore: "
 #include <errno.h>
 #include <fcntl.h>
@@ -21,17 +23,15 @@
 #include "restorer/restore.h"
 #include "restorer/rst.h"
 
-static __attribute__((noreturn)) void child_main(struct xc_rst *r, int gofd)
+/* In the new process, traced by xckpt: die with the parent until done. */
+void rst_process_main(struct xc_rst *r)
 {
-	char go;
 	int err;
 
-	/* Wait until the parent traces us; die with it until we are done. */
-	if (read(gofd, &go, 1) != 1)
-		_exit(XC_EXIT_FAIL);
-	close(gofd);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	err = rst_files(r);
+	err = rst_tree_wait_zombies(r);
+	if (!err)
+		err = rst_files(r);
 	if (!err)
 		err = rst_fs(r);
 	if (!err)
@@ -65,7 +65,7 @@ static int read_msg(struct xc_rst *r, int fd, struct xc_rst_msg *m)
 		return xc_fail(r->ctx, r->pid, "restored task", "exited before its restorer ran",
 			       -ECHILD);
 	if (m->type == 2)
-		return xc_fail(r->ctx, r->pid, m->obj, m->step, m->err);
+		return xc_fail(r->ctx, m->pid ? m->pid : r->pid, m->obj, m->step, m->err);
 	return 0;
 }
 
@@ -173,15 +173,14 @@ static int finish(struct xc_rst *r, pid_t pid)
 	return 0;
 }
 
-/* Let it run: the last step, after the plugins' restore. */
+/* Let it run: the last step, after the plugins' restore; the detach
+ * follows for every process at once. */
 static int release(struct xc_rst *r, pid_t pid)
 {
 	/* A job stopped at dump is stopped again before it runs one
 	 * instruction: the signal waits, pending, until the detach. */
 	if ((r->thread->flags & XC_THR_STOPPED) && kill(pid, SIGSTOP))
 		return xc_fail(r->ctx, pid, "process", "stop again (SIGSTOP)", -errno);
-	if (ptrace(PTRACE_DETACH, pid, 0, 0))
-		return xc_fail(r->ctx, pid, "process", "ptrace detach", -errno);
 	return 0;
 }
 
@@ -218,10 +217,13 @@ static void forward(int sig)
 		kill(fwd_pid, sig);
 }
 
-static int wait_restored(struct xc_ctx *ctx, pid_t pid)
+/* Waits for every child (the roots, or the namespace's init) and returns
+ * the first root's status. */
+static int wait_restored(struct xc_ctx *ctx, pid_t pid, pid_t first)
 {
 	struct sigaction sa = { .sa_handler = forward };
-	int status;
+	int status, ret = 0;
+	pid_t w;
 
 	fwd_pid = pid;
 	sigaction(SIGTERM, &sa, NULL);
@@ -237,121 +239,105 @@ static int wait_restored(struct xc_ctx *ctx, pid_t pid)
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGQUIT, &sa, NULL);
 	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
+	for (;;) {
+		w = waitpid(-1, &status, 0);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == ECHILD)
+			break;
+		if (w < 0)
 			return xc_fail(ctx, pid, "process", "waitpid", -errno);
+		if (w == first)
+			ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+	return ret;
+}
+
+/* Process by process, all of them created and running their own part:
+ * pages, then the way out of the blob, up to the point where the process
+ * would run its own code. */
+static int restore_one(struct xc_rst *r)
+{
+	pid_t pid = r->real_pid;
+	int err;
+
+	err = first_trap(r, pid, r->msg[0]);
+	if (!err)
+		err = rst_mm_check_vdso(r, pid);
+	if (!err)
+		err = rst_mm_fill(r, pid);
+	if (!err && ptrace(PTRACE_CONT, pid, 0, 0))
+		err = xc_fail(r->ctx, pid, "process", "ptrace cont", -errno);
+	if (!err)
+		err = blob_trap(r, pid, 2);
+	if (!err)
+		err = finish(r, pid);
+	if (!err)
+		err = xc_plugins_restore(&r->plugins, pid);
+	if (!err)
+		err = release(r, pid);
+	return err;
 }
 
 int xc_restore(struct xc_ctx *ctx)
 {
-	struct xc_rst r = { .ctx = ctx, .dirfd = -1 };
-	sigset_t all, old;
-	int go[2] = { -1, -1 }, msg[2] = { -1, -1 };
-	pid_t pid = -1;
+	struct xc_rtree t = { .ctx = ctx, .dirfd = -1 };
+	pid_t root;
 	int err;
 
 	xc_step_begin(ctx, "validate");
-	err = rst_image_load(&r);
-	if (!err)
-		err = xc_plugins_init(&r.plugins, ctx, XC_STAGE_RESTORE, r.plugin_recs,
-				      r.nr_plugin_recs, r.pid);
+	err = rst_image_load(&t);
+	for (size_t i = 0; !err && i < t.nr; i++) {
+		struct xc_rst *r = &t.procs[i];
+		if (!(r->rec->flags & XC_PROC_ZOMBIE))
+			err = xc_plugins_init(&r->plugins, ctx, XC_STAGE_RESTORE, r->plugin_recs,
+					      r->nr_plugin_recs, r->pid);
+	}
 	if (err)
 		goto out;
-	if (pipe2(go, O_CLOEXEC) || pipe2(msg, O_CLOEXEC)) {
-		err = xc_fail(ctx, r.pid, "pipes", "create", -errno);
-		goto out;
-	}
+	root = (pid_t)t.procs[0].rec->pid;
 	xc_step_begin(ctx, "create");
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = rst_clone_with_pid(r.pid);
-	if (pid == 0) {
-		close(go[1]);
-		close(msg[0]);
-		r.errfd = msg[1];
-		child_main(&r, go[0]);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(go[0]);
-	close(msg[1]);
-	go[0] = msg[1] = -1;
-	if (pid < 0) {
-		err = xc_fail(ctx, r.pid, "process", "clone3 with this pid",
-			      errno == EEXIST ? -EEXIST : -errno);
-		goto out;
-	}
-	/* Filters the blob installs must not judge the rest of the restore:
-	 * suspended until the detach (seccomp.c). */
-	if (ptrace(PTRACE_SEIZE, pid, 0,
-		   PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL |
-			   (r.seccomp ? PTRACE_O_SUSPEND_SECCOMP : 0))) {
-		err = xc_fail(ctx, pid, "process", "ptrace seize", -errno);
-		kill(pid, SIGKILL);
-		goto reap;
-	}
-	if (write(go[1], "g", 1) != 1) {
-		err = xc_fail(ctx, pid, "process", "start", -errno);
-		goto kill;
-	}
-	xc_step_begin(ctx, "objects");
-	err = first_trap(&r, pid, msg[0]);
-	if (!err) {
-		xc_step_begin(ctx, "pages");
-		err = rst_mm_check_vdso(&r, pid);
-	}
+	err = rst_tree_create(&t);
 	if (!err)
-		err = rst_mm_fill(&r, pid);
-	if (!err && ptrace(PTRACE_CONT, pid, 0, 0))
-		err = xc_fail(ctx, pid, "process", "ptrace cont", -errno);
-	if (!err) {
-		xc_step_begin(ctx, "finish");
-		err = blob_trap(&r, pid, 2);
+		xc_step_begin(ctx, "objects");
+	for (size_t i = 0; !err && i < t.nr; i++)
+		if (t.procs[i].seized)
+			err = restore_one(&t.procs[i]);
+	/* Nothing ran its own code yet: now all at once. */
+	for (size_t i = 0; !err && i < t.nr; i++) {
+		struct xc_rst *r = &t.procs[i];
+		if (r->seized && ptrace(PTRACE_DETACH, r->real_pid, 0, 0))
+			err = xc_fail(ctx, r->real_pid, "process", "ptrace detach", -errno);
+		else
+			r->seized = false;
 	}
-	if (!err)
-		err = finish(&r, pid);
-	if (!err) {
-		xc_step_begin(ctx, "plugins");
-		err = xc_plugins_restore(&r.plugins, pid);
-	}
-	if (!err)
-		err = release(&r, pid);
-	if (!err)
-		err = xc_plugins_resume(&r.plugins, pid);
+	for (size_t i = 0; !err && i < t.nr; i++)
+		if (!(t.procs[i].rec->flags & XC_PROC_ZOMBIE))
+			err = xc_plugins_resume(&t.procs[i].plugins, t.procs[i].real_pid);
 	if (err)
 		goto kill;
-	xc_plugins_fini(&r.plugins, 0);
+	for (size_t i = 0; i < t.nr; i++)
+		xc_plugins_fini(&t.procs[i].plugins, 0);
 	xc_step_end(ctx);
+	root = t.procs[0].real_pid;
 	if (ctx->pidfile) {
 		FILE *f = fopen(ctx->pidfile, "we");
-		if (!f || fprintf(f, "%d\n", pid) < 0 || fclose(f))
-			xc_warn("pid %d: write pidfile %s: %s", pid, ctx->pidfile, strerror(errno));
+		if (!f || fprintf(f, "%d\n", root) < 0 || fclose(f))
+			xc_warn("pid %d: write pidfile %s: %s", root, ctx->pidfile, strerror(errno));
 	}
-	rst_image_close(&r);
-	close(go[1]);
-	close(msg[0]);
+	rst_image_close(&t);
 	if (ctx->detach) {
-		printf("%d\n", pid);
+		printf("%d\n", root);
 		fflush(stdout);
 		return 0;
 	}
-	return wait_restored(ctx, pid);
+	return wait_restored(ctx, root, t.init_pid > 0 ? t.init_pid : root);
 kill:
-	kill(pid, SIGKILL);
-reap:
-	waitpid(pid, NULL, __WALL);
+	rst_tree_kill(&t);
 out:
-	xc_plugins_fini(&r.plugins, err);
+	for (size_t i = 0; t.procs && i < t.nr; i++)
+		xc_plugins_fini(&t.procs[i].plugins, err);
 	xc_step_end(ctx);
-	rst_image_close(&r);
-	for (int i = 0; i < 2; i++) {
-		if (go[i] >= 0)
-			close(go[i]);
-		if (msg[i] >= 0)
-			close(msg[i]);
-	}
+	rst_image_close(&t);
 	return err;
 }

@@ -26,11 +26,15 @@ struct xc_rst_obj {
 	const void *p;
 };
 
+struct xc_rtree;
+
 struct xc_rst {
 	struct xc_ctx *ctx;
-	int dirfd;
-	struct xc_imgr inv, proc;
-	pid_t pid;
+	struct xc_rtree *tree;
+	int dirfd;			/* the tree's, borrowed */
+	struct xc_imgr proc;
+	pid_t pid;			/* as dumped; its pid inside a --pidns namespace too */
+	const struct xc_rec_process *rec;
 
 	/* Pointers into the validated, mapped proc image. */
 	const struct xc_rec_task *task;
@@ -87,24 +91,51 @@ struct xc_rst {
 
 	/* parent side */
 	uint64_t blob_base, blob_size, args_addr, syscall_addr;
+	pid_t real_pid;			/* in xckpt's namespace; 0 until born */
+	int go[2], msg[2];		/* xckpt → process, process → xckpt */
+	bool seized;
+};
+
+/* The restored tree: one struct xc_rst per PROCESS record, in the image's
+ * order (parents before children); zombies have only their record. */
+struct xc_rtree {
+	struct xc_ctx *ctx;
+	int dirfd;
+	struct xc_imgr inv;
+	const struct xc_rec_inventory *inv_rec;
+	struct xc_rst *procs;
+	size_t nr;
+	pid_t init_pid;			/* --pidns: the namespace's init, xckpt's child */
+	bool roots_created;
+
+	/* Open file descriptions of the whole image, by FILE id - 1 (ids are
+	 * unique in the image; a process's FDs may refer to a FILE recorded in
+	 * an earlier process). */
+	const struct xc_rec_file **files;
+	size_t nr_files;
+	int *file_fds;			/* opened by xckpt for several processes, else -1 */
+	int shared_base;		/* file_fds sit at [shared_base, shared_base + nr_shared) */
+	uint32_t nr_shared;
 };
 
 /* Child → parent message over the pipe. */
 struct xc_rst_msg {
-	int32_t type;			/* 1: ready, 2: error */
+	int32_t type;			/* 1: ready, 2: error, 3: born */
 	int32_t err;
+	int32_t pid;			/* born: its pid in xckpt's namespace; error: the pid it names */
+	int32_t pad;
 	uint64_t blob_base, blob_size, args_addr, syscall_addr;
 	char obj[160];
 	char step[64];
 };
 
 /* image.c (parent, before anything exists) */
-int rst_image_load(struct xc_rst *r);
+int rst_image_load(struct xc_rtree *t);
+void rst_image_close(struct xc_rtree *t);
 /* sk-unix.c: records of unix sockets and their queues, checked alone and
  * against the fds (image.c calls them while loading). */
 bool rst_skqueue_ok(const void *p, uint32_t len);
 int rst_unix_check(struct xc_rst *r, const char *name);
-void rst_image_close(struct xc_rst *r);
 
 /* child side: each returns 0 or -errno with the failure reported through
  * rst_child_fail() (child.c) */
@@ -162,8 +193,18 @@ bool rst_seccomp_ok(const struct xc_rst *r);
 size_t rst_seccomp_size(const struct xc_rst *r);
 void rst_seccomp_fill(const struct xc_rst *r, char *dst, uint64_t dst_addr, struct rst_args *a);
 
-/* pstree.c */
-pid_t rst_clone_with_pid(pid_t pid);
+
+/* pstree.c: every process created with its pid, session and group, each
+ * stopped by xckpt's ptrace before it goes on with rst_process_main(). */
+int rst_tree_create(struct xc_rtree *t);
+/* Child side: zombie children exited, their SIGCHLD taken back. */
+int rst_tree_wait_zombies(struct xc_rst *r);
+/* files.c, parent side: descriptions shared by several processes. */
+int rst_files_open_shared(struct xc_rtree *t);
+/* On failure: every process created is killed; the roots are reaped. */
+void rst_tree_kill(struct xc_rtree *t);
+/* restore.c: the per-process restore, in the new process. */
+__attribute__((noreturn)) void rst_process_main(struct xc_rst *r);
 
 /* parent side */
 int rst_mm_fill(struct xc_rst *r, pid_t pid);

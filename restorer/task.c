@@ -1,4 +1,4 @@
-/* Session, process group, name and personality of the task (child side). */
+/* Terminal, name and personality of the task (child side). */
 #define LOG_PREFIX "task: "
 #include <errno.h>
 #include <string.h>
@@ -28,20 +28,10 @@ int rst_task(struct xc_rst *r)
 {
 	char comm[16];
 
-	/* A session or process group leader (a daemon, a shell job) leads
-	 * again; any other process stays in xckpt's group and session. A
-	 * stopped job restored with --detach gets a session of its own: left
-	 * in an orphaned group when xckpt exits, the kernel would send it
-	 * SIGHUP, which kills it. */
-	if (r->task->sid == (uint32_t)r->pid ||
-	    ((r->thread->flags & XC_THR_STOPPED) && r->ctx->detach)) {
-		if (setsid() < 0)
-			return rst_child_fail(r, "session", "setsid", -errno);
-	} else if (r->task->pgid == (uint32_t)r->pid) {
-		if (setpgid(0, 0))
-			return rst_child_fail(r, "process group", "setpgid", -errno);
+	/* Session and group were made at birth (pstree.c). A root that leads
+	 * its group takes the terminal, as a shell job in the foreground. */
+	if (!r->rec->ppid && r->rec->pgid == (uint32_t)r->pid && getpgrp() == r->pid)
 		take_terminal(r);
-	}
 	if (personality(r->task->personality) < 0)
 		return rst_child_fail(r, "personality", "set", -errno);
 	__builtin_memcpy(comm, r->task->comm, sizeof(comm));

@@ -1,7 +1,8 @@
-/* The dump, in order: check → seize → collect → parasite → per-kind records
- * → pages → commit the image → kill or resume. This file only orders the
- * phases; a failure anywhere releases the target exactly as it was and
- * removes the half-written image. */
+/* The dump, in order: find, check and seize the whole tree (pstree.c) →
+ * per process: collect → parasite → per-kind records → pages → the
+ * inventory → commit the image → kill or resume every process. This file
+ * only orders the phases; a failure anywhere releases every process exactly
+ * as it was and removes the half-written image. */
 #define LOG_PREFIX "dump: "
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,7 @@
 #include "tracer/tracer.h"
 
 /* Everything that can refuse the target without touching it. */
-static int check_target(struct xc_dump *d)
+int xc_check_target(struct xc_dump *d)
 {
 	char path[64], *buf;
 	size_t len;
@@ -64,8 +65,6 @@ static int check_target(struct xc_dump *d)
 		return xc_failf(d->ctx, d->pid, "multi-threaded processes are not supported yet",
 				-ENOTSUP, "process (%u threads)", d->st.threads);
 	d->ctx->exit_hint = 0;
-	/* Before the seize too: a vfork parent whose child is stopped would
-	 * never reach the interrupt stop. */
 	err = dump_task_check(d);
 	if (err)
 		return err;
@@ -98,10 +97,7 @@ static int collect(struct xc_dump *d)
 		return xc_failf(d->ctx, d->pid, "multi-threaded processes are not supported yet",
 				-ENOTSUP, "process (%u threads)", d->st.threads);
 	}
-	/* Stopped, it can no longer fork: count its children now. */
-	err = dump_task_check(d);
-	if (!err)
-		err = dump_rseq_fixup(d);
+	err = dump_rseq_fixup(d);
 	if (!err)
 		err = dump_mm_collect(d);
 	if (!err)
@@ -192,40 +188,6 @@ fail:
 	return err;
 }
 
-static int write_inventory(struct xc_dump *d)
-{
-	struct xc_rec_inventory inv = { 0 };
-	struct xc_rec_process p = { 0 };
-	struct timespec ts;
-	struct utsname u;
-	struct xc_imgw w;
-	int err;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	uname(&u);
-	inv.created_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-	inv.nr_processes = 1;
-	inv.root_pid = d->pid;
-	inv.flags = d->ctx->leave_running ? 0 : XC_INV_TARGET_KILLED;
-	snprintf(inv.xckpt_version, sizeof(inv.xckpt_version), "%s", XC_VERSION);
-	snprintf(inv.kernel_release, sizeof(inv.kernel_release), "%.63s", u.release);
-	p.pid = d->pid;
-	p.ppid = d->pstat.ppid;
-	p.pgid = d->pstat.pgid;
-	p.sid = d->pstat.sid;
-	p.nr_threads = d->st.threads;
-	err = xc_imgw_open(d->ctx, &w, d->dirfd, "inventory.img", XC_FILE_INVENTORY);
-	if (!err)
-		err = xc_imgw_put(d->ctx, &w, XC_REC_INVENTORY, &inv, sizeof(inv));
-	if (!err)
-		err = xc_imgw_put(d->ctx, &w, XC_REC_PROCESS, &p, sizeof(p));
-	if (err) {
-		xc_imgw_abort(&w);
-		return err;
-	}
-	return xc_imgw_close(d->ctx, &w);
-}
-
 /* Did the target die (SIGKILL from elsewhere) while we held it? It may be
  * still on its way out (PF_EXITING) when a read of its memory fails. */
 static bool target_gone(struct xc_dump *d)
@@ -252,8 +214,24 @@ static bool target_gone(struct xc_dump *d)
 	return st.state == 'Z' || st.state == 'X' || (st.flags & 0x4 /* PF_EXITING */);
 }
 
-static void dump_free(struct xc_dump *d)
+struct xc_dump *xc_dump_new(struct xc_ctx *ctx, pid_t pid)
 {
+	struct xc_dump *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->ctx = ctx;
+	d->pid = pid;
+	d->procfd = d->memfd = -1;
+	d->img.fd = -1;
+	d->pages.w.fd = -1;
+	return d;
+}
+
+void xc_dump_free(struct xc_dump *d)
+{
+	if (!d)
+		return;
 	xc_pagew_free(&d->pages);
 	free(d->vmas);
 	free(d->vma_kind);
@@ -271,51 +249,69 @@ static void dump_free(struct xc_dump *d)
 		close(d->memfd);
 	if (d->procfd >= 0)
 		close(d->procfd);
+	free(d);
+}
+
+/* The process that failed the dump, if it died meanwhile: that is the real
+ * cause, whatever read failed. */
+static int blame_exit(struct xc_tree *t, int err)
+{
+	for (size_t i = 0; i < t->nr; i++) {
+		struct xc_dump *d = t->p[i].d;
+
+		if (d && d->lent && target_gone(d)) {
+			t->ctx->first_err.code = 0;
+			t->ctx->exit_hint = 0;
+			return xc_fail(t->ctx, d->pid, "process", "exited while being dumped", -ESRCH);
+		}
+	}
+	return err;
+}
+
+static int dump_one(struct xc_dump *d)
+{
+	int err;
+
+	xc_step_begin(d->ctx, "collect");
+	err = collect(d);
+	if (!err)
+		err = xc_check_interrupt(d->ctx, d->pid);
+	if (!err)
+		err = write_proc(d);
+	if (!err)
+		xc_info("pid %d: %llu pages scanned, %llu zero, %llu MiB raw -> %llu MiB stored",
+			d->pid, (unsigned long long)d->pages_scanned,
+			(unsigned long long)d->pages_zero,
+			(unsigned long long)(d->pages.raw_bytes >> 20),
+			(unsigned long long)(d->pages.stored_bytes >> 20));
+	return err;
 }
 
 int xc_dump(struct xc_ctx *ctx)
 {
-	struct xc_file_ids file_ids;
-	struct xc_dump d = { .ctx = ctx, .pid = ctx->pid, .procfd = -1, .memfd = -1,
-			     .file_ids = &file_ids };
+	struct xc_tree t = { .ctx = ctx };
 	struct xc_imgdir dir = { .fd = -1 };
 	double t0 = xc_now();
 	int err;
 
-	d.img.fd = -1;
-	d.pages.w.fd = -1;
-	xc_file_ids_init(&file_ids, NULL);
 	xc_interrupt_guard();
 	xc_step_begin(ctx, "check");
-	err = xc_plugins_init(&d.plugins, ctx, XC_STAGE_DUMP, NULL, 0, d.pid);
-	if (!err)
-		err = check_target(&d);
+	err = xc_tree_roots(&t);
 	if (!err)
 		err = xc_imgdir_begin(ctx, &dir, ctx->dir);
 	if (err)
 		goto out;
-	d.dirfd = dir.fd;
-	/* Devices are quiesced while the target still runs (a driver's own
-	 * threads must run to do it); from here on a failure undoes it in
-	 * xc_plugins_fini(). */
-	xc_step_begin(ctx, "pause");
-	err = xc_plugins_pause(&d.plugins, d.pid);
-	if (err)
-		goto out;
 	xc_step_begin(ctx, "seize");
-	err = xc_seize(&d);
-	if (!err) {
-		xc_step_begin(ctx, "collect");
-		err = collect(&d);
-	}
+	err = xc_tree_seize(&t);
+	for (size_t i = 0; !err && i < t.nr; i++)
+		if (t.p[i].d) {
+			t.p[i].d->dirfd = dir.fd;
+			err = dump_one(t.p[i].d);
+		}
 	if (!err)
-		err = xc_check_interrupt(ctx, d.pid);
+		err = xc_tree_write_inventory(&t, dir.fd);
 	if (!err)
-		err = write_proc(&d);
-	if (!err)
-		err = write_inventory(&d);
-	if (!err)
-		err = xc_check_interrupt(ctx, d.pid);
+		err = xc_check_interrupt(ctx, ctx->pid);
 	if (!err) {
 		xc_step_begin(ctx, "commit");
 		err = xc_imgdir_commit(ctx, &dir);
@@ -323,32 +319,20 @@ int xc_dump(struct xc_ctx *ctx)
 	if (err)
 		goto out;
 	xc_step_begin(ctx, ctx->leave_running ? "resume" : "kill");
-	if (ctx->leave_running) {
-		xc_release(&d);
-		err = xc_plugins_resume(&d.plugins, d.pid);
-	} else {
-		err = xc_kill(&d);
-	}
+	if (ctx->leave_running)
+		err = xc_tree_resume(&t);
+	else
+		err = xc_tree_kill(&t);
 	xc_step_end(ctx);
-	xc_info("pid %d: %llu pages scanned, %llu zero, %llu MiB raw -> %llu MiB stored, %.3f s",
-		d.pid, (unsigned long long)d.pages_scanned, (unsigned long long)d.pages_zero,
-		(unsigned long long)(d.pages.raw_bytes >> 20),
-		(unsigned long long)(d.pages.stored_bytes >> 20), xc_now() - t0);
+	xc_info("%zu processes, %.3f s", t.nr, xc_now() - t0);
 out:
 	xc_step_end(ctx);
-	if (err && d.lent && target_gone(&d)) {
-		/* The real cause: whatever read failed, failed because of it. */
-		ctx->first_err.code = 0;
-		ctx->exit_hint = 0;
-		err = xc_fail(ctx, d.pid, "process", "exited while being dumped", -ESRCH);
-	}
 	if (err) {
-		xc_release(&d);
+		err = blame_exit(&t, err);
+		xc_tree_release(&t);
 		xc_imgdir_abort(&dir);
 	}
-	/* After the release: undoing a device pause needs the target running. */
-	xc_plugins_fini(&d.plugins, err);
-	dump_free(&d);
-	xc_file_ids_free(&file_ids);
+	/* After the release: undoing a device pause needs the targets running. */
+	xc_tree_free(&t, err);
 	return err;
 }

@@ -218,10 +218,16 @@ void xc_release(struct xc_dump *d)
 
 int xc_kill(struct xc_dump *d)
 {
-	int status;
-
 	if (kill(d->pid, SIGKILL))
 		return xc_fail(d->ctx, d->pid, "process", "kill after dump", -errno);
+	xc_kill_wait(d);
+	return 0;
+}
+
+void xc_kill_wait(struct xc_dump *d)
+{
+	int status;
+
 	/* As its tracer we are told when it is gone; its parent reaps it. */
 	for (;;) {
 		pid_t r = waitpid(d->pid, &status, __WALL);
@@ -232,5 +238,4 @@ int xc_kill(struct xc_dump *d)
 	}
 	d->seized = false;
 	d->nr_undo = 0;
-	return 0;
 }

@@ -1,6 +1,5 @@
 /* The task itself: ids, name, personality; and its credentials. */
 #define LOG_PREFIX "task: "
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -57,65 +56,6 @@ int dump_creds(struct xc_dump *d)
 	return xc_imgw_put(d->ctx, &d->img, XC_REC_CREDS, &c, sizeof(c));
 }
 
-/* Is /proc/NAME traced by pid? */
-static bool traces(const char *name, pid_t pid)
-{
-	char path[300], buf[2048], *t;
-	ssize_t len;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%s/status", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return false;
-	buf[len] = 0;
-	t = strstr(buf, "\nTracerPid:");
-	return t && atoi(t + 11) == pid;
-}
-
-/* A child or a tracee of the target would be left behind by a dump of the
- * target alone (process trees come later), so both are counted to refuse
- * it: children in the low 16 bits (saturated), tracees above. The kernel's
- * children list needs CONFIG_PROC_CHILDREN; scanning /proc works
- * everywhere. */
-static int count_children(pid_t pid)
-{
-	struct dirent *de;
-	DIR *dir = opendir("/proc");
-	int n = 0;
-
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		char path[300], buf[512], *rp;
-		int fd;
-		ssize_t len;
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = 0;
-		rp = strrchr(buf, ')');
-		if (rp && rp[1] == ' ' && rp[2] && atoi(rp + 4) == pid)
-			n += (n & 0xffff) < 0xffff;
-		else if (traces(de->d_name, pid))
-			n += 1 << 16;	/* a tracee: counted apart */
-	}
-	closedir(dir);
-	return n;
-}
-
 /* The restored task gets the capabilities setresuid() leaves it from the
  * restoring xckpt: none for a process that is not root, xckpt's own for
  * root. Anything else would come back with other privileges: refuse it. */
@@ -157,19 +97,8 @@ static int check_caps(struct xc_dump *d)
 
 int dump_task_check(struct xc_dump *d)
 {
-	int n = count_children(d->pid), err;
+	int err = check_caps(d);
 
-	if (n < 0)
-		return xc_fail(d->ctx, d->pid, "/proc", "look for child processes", n);
-	if (n >> 16)
-		err = xc_failf(d->ctx, d->pid, "a process that traces others is not supported yet",
-			       -ENOTSUP, "process (tracing %d process%s)", n >> 16,
-			       n >> 16 == 1 ? "" : "es");
-	else if (n > 0)
-		err = xc_failf(d->ctx, d->pid, "process trees are not supported yet", -ENOTSUP,
-			       "process (%d child process%s)", n, n == 1 ? "" : "es");
-	else
-		err = check_caps(d);
 	if (err == -ENOTSUP)
 		d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
 	return err;

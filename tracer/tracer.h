@@ -108,6 +108,46 @@ struct xc_dump {
 	uint64_t pages_scanned, pages_zero;
 };
 
+/* One process of the dumped tree, live or zombie, as the last look at /proc
+ * found it. */
+struct xc_tree_proc {
+	pid_t pid, ppid, pgid, sid;
+	char state;
+	int exit_code;			/* a zombie's wait status */
+	char comm[16];
+	struct xc_dump *d;		/* NULL for a zombie */
+};
+
+/* The dumped tree: every --pid (or every process of --cgroup) with all its
+ * descendants, parents before children. Each live process has its own
+ * struct xc_dump; the per-kind code sees only that. */
+struct xc_tree {
+	struct xc_ctx *ctx;
+	struct xc_tree_proc *p;
+	size_t nr, cap;
+	pid_t roots[XC_MAX_ROOTS];
+	int nr_roots;
+	struct xc_file_ids file_ids;	/* open file descriptions of the whole tree */
+};
+
+/* pstree.c */
+int xc_tree_roots(struct xc_tree *t);	/* --pid or --cgroup */
+/* Finds, checks and seizes the whole tree; processes forked meanwhile are
+ * caught too. On failure every process seized so far is released. */
+int xc_tree_seize(struct xc_tree *t);
+int xc_tree_write_inventory(struct xc_tree *t, int dirfd);
+void xc_tree_release(struct xc_tree *t);
+/* --leave-running: released, then the plugins' resume. */
+int xc_tree_resume(struct xc_tree *t);
+int xc_tree_kill(struct xc_tree *t);
+/* Plugins' fini with err (after the release), then everything freed. */
+void xc_tree_free(struct xc_tree *t, int err);
+
+/* dump.c: one process */
+struct xc_dump *xc_dump_new(struct xc_ctx *ctx, pid_t pid);
+void xc_dump_free(struct xc_dump *d);
+int xc_check_target(struct xc_dump *d);	/* refusals before the seize */
+
 /* seize.c */
 int xc_seize(struct xc_dump *d);
 int xc_undo_push(struct xc_dump *d, void (*fn)(struct xc_dump *, struct xc_undo *),
@@ -116,6 +156,7 @@ int xc_undo_push(struct xc_dump *d, void (*fn)(struct xc_dump *, struct xc_undo 
 void xc_release(struct xc_dump *d);
 /* Kills the target once the image is on disk, and waits until it is gone. */
 int xc_kill(struct xc_dump *d);
+void xc_kill_wait(struct xc_dump *d);	/* after a SIGKILL sent elsewhere */
 int xc_wait_stop(struct xc_dump *d, int *sig);
 /* Around each remote call: block signals; then registers and mask back. */
 int xc_borrow(struct xc_dump *d);
@@ -128,7 +169,7 @@ int xc_rsys(struct xc_dump *d, long nr, const uint64_t args[6], long *ret);
 int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args);
 
 /* per kind */
-int dump_task_check(struct xc_dump *d);	/* refusals: children, capabilities */
+int dump_task_check(struct xc_dump *d);	/* refusals: capabilities, timers */
 int dump_task(struct xc_dump *d);
 int dump_creds(struct xc_dump *d);
 int dump_mm_collect(struct xc_dump *d);	/* before any change to the target */

@@ -66,6 +66,7 @@ struct xc_proc_stat {
 	char state;
 	uint32_t flags;
 	int exit_signal;
+	int exit_code;		/* field 52: wait status of a zombie */
 	uint64_t start_code, end_code, start_stack;
 	uint64_t start_data, end_data, start_brk;
 	uint64_t arg_start, arg_end, env_start, env_end;

@@ -49,6 +49,7 @@ int xc_parse_stat(const char *buf, size_t len, struct xc_proc_stat *st)
 	st->end_code = f[27 - 4];
 	st->start_stack = f[28 - 4];
 	st->exit_signal = (int)f[38 - 4];
+	st->exit_code = n >= 52 - 3 ? (int)f[52 - 4] : 0;
 	st->start_data = f[45 - 4];
 	st->end_data = f[46 - 4];
 	st->start_brk = f[47 - 4];

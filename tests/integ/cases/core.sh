@@ -195,25 +195,6 @@ time.sleep(600)' "$T"
 	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target still traced"
 	pass
 }
-t_bad_children() {	# a process with a child: refused, both left running
-	start /usr/bin/python3 -c '
-import os, subprocess, sys, time
-os.closerange(3, 4096)
-child = subprocess.Popen(["sleep", "600"])
-open(sys.argv[1] + "/child", "w").write(str(child.pid))
-open(sys.argv[1] + "/ready", "w").write(str(os.getpid()))
-try:
-    time.sleep(600)
-finally:
-    child.kill()' "$T"
-	PIDS+=("$(cat "$T/child")")
-	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
-	[ $? = 4 ] || fail "expected exit 4: $out"
-	echo "$out" | grep -q "pid $VPID: process (1 child process): process trees are not supported" ||
-		fail "unclear error: $out"
-	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target still traced"
-	pass
-}
 t_changed_file() {	# a file behind a mapping changed after the dump: refused, nothing created
 	setup_files
 	start "$VICTIMS/state" "$T"
