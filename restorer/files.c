@@ -141,8 +141,9 @@ static int restore_file(struct xc_rst *r, const struct xc_rec_file *f,
 			err = place_fd(r, fds[i]->fd <= 2 ? fds[i]->fd : fds[0]->fd, fds[i], obj);
 		return err;
 	}
-	if (rst_is_anon_file(f->kind)) {
-		err = rst_anon_open(r, f, obj, &src);
+	if (rst_is_anon_file(f->kind) || f->kind == XC_FD_SOCKET) {
+		err = f->kind == XC_FD_SOCKET ? rst_socket_file(r, f, obj, &src) :
+						rst_anon_open(r, f, obj, &src);
 		if (err)
 			return err;
 	} else if ((src = open_file(f, &step)) < 0) {
