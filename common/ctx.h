@@ -44,6 +44,7 @@ struct xc_ctx {
 	const char *cgroup;	/* --cgroup: every process of this cgroup directory */
 	bool leave_running;
 	bool ext_unix_sk;	/* unix peers outside the dump: reconnect by name */
+	bool tcp_established;	/* dump established TCP connections (TCP_REPAIR) */
 	int codec;
 	int level;
 	int jobs;		/* dump: compression threads; restore: page writers; -1: one per CPU */

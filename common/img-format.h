@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	13
+#define XC_IMG_VERSION	14
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -76,6 +76,7 @@ enum xc_rec_kind {
 	XC_REC_UNIXSK = 23,
 	XC_REC_SKQUEUE = 24,
 	XC_REC_LOCK = 25,
+	XC_REC_INETSK = 26,
 	/* 32-47: the event objects, terminals, timers and seccomp */
 	XC_REC_EVENTFD = 32,
 	XC_REC_TIMERFD = 33,
@@ -479,9 +480,52 @@ static_assert(sizeof(struct xc_rec_unixsk) == 304, "doc: unixsk");
 struct xc_rec_skqueue {
 	uint64_t ino;
 	uint32_t nr_packets;
-	uint32_t reserved;
+	uint32_t queue;		/* 0: receive queue; 1: a TCP send queue (sent or not) */
 };
 static_assert(sizeof(struct xc_rec_skqueue) == 16, "doc: skqueue");
+/* An IPv4 or IPv6 socket: TCP (closed, listening, or established and
+ * dumped in repair mode) or UDP. Addresses in network byte order, IPv4 in
+ * the first 4 bytes; ports in host order. */
+#define XC_ISK_F_REUSEADDR	0x001u
+#define XC_ISK_F_REUSEPORT	0x002u
+#define XC_ISK_F_KEEPALIVE	0x004u
+#define XC_ISK_F_NODELAY	0x008u
+#define XC_ISK_F_V6ONLY		0x010u
+#define XC_ISK_F_BOUND		0x020u	/* bind to src/sport at restore */
+#define XC_ISK_F_CONNECTED	0x040u	/* connected to dst/dport */
+#define XC_ISK_F_REPAIR		0x080u	/* established TCP: the repair fields below hold */
+#define XC_ISK_F_BROADCAST	0x100u
+
+struct xc_rec_inetsk {
+	uint64_t ino;
+	uint32_t family;	/* AF_INET 2, AF_INET6 10 */
+	uint32_t type;		/* SOCK_STREAM 1, SOCK_DGRAM 2 */
+	uint32_t protocol;	/* IPPROTO_TCP 6, IPPROTO_UDP 17 */
+	uint32_t state;		/* the kernel's TCP_*: 1 established, 7 closed, 10 listening */
+	uint32_t flags;		/* XC_ISK_F_* */
+	uint32_t backlog;	/* listening */
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
+	uint32_t ifindex;	/* SO_BINDTOIFINDEX, 0: none */
+	uint32_t scope_id;	/* IPv6: sin6_scope_id of src */
+	int32_t sndbuf, rcvbuf;	/* 0: left to the kernel */
+	int32_t keepidle, keepintvl, keepcnt;	/* 0: the sysctl default */
+	int64_t rcvtimeo_us, sndtimeo_us;
+	uint32_t snd_seq;	/* REPAIR: the send queue's end (write_seq) */
+	uint32_t rcv_seq;	/* REPAIR: the receive queue's end (rcv_nxt) */
+	uint32_t outq_len;	/* REPAIR: bytes in the send queue, sent or not */
+	uint32_t unsent_len;	/* REPAIR: of those, never sent */
+	uint32_t inq_len;	/* REPAIR: bytes in the receive queue */
+	uint32_t mss_clamp;
+	uint32_t tcpi_options;	/* TCPI_OPT_TIMESTAMPS, _SACK, _WSCALE */
+	uint32_t snd_wscale, rcv_wscale;
+	uint32_t timestamp;	/* TCP_TIMESTAMP */
+	uint32_t snd_wl1, snd_wnd, max_window, rcv_wnd, rcv_wup;	/* TCP_REPAIR_WINDOW */
+	uint32_t reserved;
+	char netlock[32];	/* REPAIR: the nftables table that blocks its traffic */
+};
+static_assert(sizeof(struct xc_rec_inetsk) == 208, "doc: inetsk");
+
 struct xc_skpacket {
 	uint32_t len;		/* bytes of data */
 	uint32_t addr_len;	/* datagrams: bytes of the sender's name, 0: unnamed */

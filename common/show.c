@@ -1,5 +1,6 @@
 /* xckpt show: the image in words or JSON. Reads through the same validating
  * reader as restore, so a damaged image is reported, not printed. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -93,6 +94,7 @@ static bool len_ok(uint32_t kind, uint32_t len)
 	case XC_REC_EPOLL_WATCH: return len == sizeof(struct xc_rec_epoll_watch);
 	case XC_REC_INOTIFY_WATCH: return len == sizeof(struct xc_rec_inotify_watch);
 	case XC_REC_UNIXSK: return len == sizeof(struct xc_rec_unixsk);
+	case XC_REC_INETSK: return len == sizeof(struct xc_rec_inetsk);
 	}
 	return true;
 }
@@ -391,6 +393,41 @@ static void show_unixsk(struct show *s, struct xc_imgr *r, const struct xc_rec_u
 	}
 }
 
+static void inet_str(const struct xc_rec_inetsk *k, const uint8_t *a, uint16_t port, char *out,
+		     size_t cap)
+{
+	char s[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(k->family == 10 ? AF_INET6 : AF_INET, a, s, sizeof(s));
+	snprintf(out, cap, k->family == 10 ? "[%s]:%u" : "%s:%u", s, port);
+}
+
+static void show_inetsk(struct show *s, const struct xc_rec_inetsk *k)
+{
+	const char *proto = k->protocol == 6 ? "tcp" : k->protocol == 17 ? "udp" : "?";
+	const char *state = k->state == 10 ? "listen" : (k->flags & XC_ISK_F_CONNECTED) ?
+			    (k->flags & XC_ISK_F_REPAIR ? "established" : "connected") : "unconnected";
+	char src[64], dst[64] = "";
+
+	inet_str(k, k->src, k->sport, src, sizeof(src));
+	if (k->flags & XC_ISK_F_CONNECTED)
+		inet_str(k, k->dst, k->dport, dst, sizeof(dst));
+	if (s->json) {
+		sep(s);
+		printf("{\"ino\":%llu,\"proto\":\"%s%s\",\"state\":\"%s\",\"local\":\"%s\","
+		       "\"remote\":\"%s\",\"flags\":%u,\"recv_queue\":%u,\"send_queue\":%u}",
+		       (unsigned long long)k->ino, proto, k->family == 10 ? "6" : "", state, src, dst,
+		       k->flags, k->inq_len, k->outq_len);
+	} else {
+		printf("  socket:[%llu] %s%-2s %-11s %s%s%s", (unsigned long long)k->ino, proto,
+		       k->family == 10 ? "6" : "", state, src, dst[0] ? " -> " : "", dst);
+		if (k->flags & XC_ISK_F_REPAIR)
+			printf("  queued %u in, %u out (%u unsent)", k->inq_len, k->outq_len,
+			       k->unsent_len);
+		putchar('\n');
+	}
+}
+
 /* One pass per section keeps text and JSON in the same order. */
 static void section(struct show *s, struct xc_imgr *r, uint32_t kind, const char *title)
 {
@@ -418,6 +455,8 @@ static void section(struct show *s, struct xc_imgr *r, uint32_t kind, const char
 			show_unixsk(s, r, p);
 		} else if (kind == XC_REC_LOCK) {
 			show_lock(s, p);
+		} else if (kind == XC_REC_INETSK) {
+			show_inetsk(s, p);
 		} else if (kind == XC_REC_REGS) {
 			if (s->json)
 				printf("{");
@@ -551,6 +590,7 @@ int xc_show(struct xc_ctx *ctx)
 	section(&s, &proc, XC_REC_EVENTFD, s.json ? "event_objects" : "\nevent objects");
 	section(&s, &proc, XC_REC_UNIXSK, s.json ? "unix_sockets" : "\nunix sockets");
 	section(&s, &proc, XC_REC_LOCK, s.json ? "locks" : "\nfile locks");
+	section(&s, &proc, XC_REC_INETSK, s.json ? "inet_sockets" : "\ninet sockets");
 	section(&s, &proc, XC_REC_REGS, s.json ? "registers" : "\nregisters (" ARCH_NAME ")");
 	section(&s, &proc, XC_REC_BACKTRACE, s.json ? "stack" : "\nstack at dump");
 	show_plugins(&s, &proc);

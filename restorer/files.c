@@ -233,7 +233,7 @@ int rst_files(struct xc_rst *r)
 	r->svc_base = maxfd + 1;
 	/* Room for every target fd and the service fds above them; the blob
 	 * sets the target's own limit at the end. */
-	err = raise_nofile(r, (rlim_t)r->svc_base + r->nr_files + r->nr_usks + 8);
+	err = raise_nofile(r, (rlim_t)r->svc_base + r->nr_files + r->nr_usks + r->nr_isks + 8);
 	if (err)
 		return err;
 	/* The pipe first, at the base; then nothing inherited stays above it. */
@@ -251,6 +251,8 @@ int rst_files(struct xc_rst *r)
 	err = open_mapfiles(r);
 	if (!err)
 		err = rst_unix_sockets(r);
+	if (!err)
+		err = rst_inet_sockets(r);
 	if (!err)
 		err = restore_fds(r);
 	rst_sockets_close(r);

@@ -216,6 +216,10 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 		if (len != sizeof(struct xc_rec_unixsk))
 			return bad(r, name, "bad unix socket record");
 		return push((const void ***)&r->usks, &r->nr_usks, p);
+	case XC_REC_INETSK:
+		if (len != sizeof(struct xc_rec_inetsk))
+			return bad(r, name, "bad inet socket record");
+		return push((const void ***)&r->isks, &r->nr_isks, p);
 	case XC_REC_SKQUEUE:
 		if (!rst_skqueue_ok(p, len))
 			return bad(r, name, "bad socket queue record");
@@ -423,6 +427,8 @@ static int load_proc(struct xc_rst *r)
 	if (!err)
 		err = rst_unix_check(r, name);
 	if (!err)
+		err = rst_inet_check(r, name);
+	if (!err)
 		err = files_ok(r, name);
 	if (!err) {
 		const char *why;
@@ -615,6 +621,8 @@ void rst_image_close(struct xc_rtree *t)
 		free(r->usks);
 		free(r->skqs);
 		free(r->usk_fds);
+		free(r->isks);
+		free(r->isk_fds);
 		free(r->sigs);
 		free(r->plugin_recs);
 		free(r->file_fds);

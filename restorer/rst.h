@@ -62,6 +62,8 @@ struct xc_rst {
 	size_t nr_filters;
 	const struct xc_rec_lock **locks;
 	size_t nr_locks;
+	const struct xc_rec_inetsk **isks;
+	size_t nr_isks;
 	const struct xc_rec_fs *fs;
 	const struct xc_rec_rlimits *rlimits;
 	const struct xc_rec_sigactions *sigactions;
@@ -86,6 +88,7 @@ struct xc_rst {
 	/* child side */
 	int *file_fds;			/* per mapfile, by id - 1 */
 	int *usk_fds;			/* per unix socket, in usks order */
+	int *isk_fds;			/* per inet socket, in isks order */
 	int svc_base;			/* first service fd */
 	int errfd;			/* child → parent messages */
 
@@ -147,6 +150,12 @@ int rst_files(struct xc_rst *r);
 int rst_unix_sockets(struct xc_rst *r);
 int rst_socket_file(struct xc_rst *r, const struct xc_rec_file *f, const char *obj, int *out);
 void rst_sockets_close(struct xc_rst *r);
+/* sk-inet.c: the same for IPv4/IPv6 sockets (after the unix ones); the
+ * parent lifts the dump's network lock once the process runs. */
+int rst_inet_sockets(struct xc_rst *r);
+ssize_t rst_inet_find(const struct xc_rst *r, uint64_t ino);
+int rst_inet_check(struct xc_rst *r, const char *name);
+void rst_inet_unlock(struct xc_rst *r);
 int rst_fs(struct xc_rst *r);
 int rst_sigs(struct xc_rst *r);
 int rst_task(struct xc_rst *r);

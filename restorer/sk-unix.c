@@ -459,7 +459,8 @@ int rst_unix_sockets(struct xc_rst *r)
 	if (!err)
 		err = connect_rest(&s);
 	for (size_t i = 0; !err && i < r->nr_skqs; i++)
-		err = fill_one(&s, r->skqs[i]);
+		if (find(r, r->skqs[i]->ino) >= 0)
+			err = fill_one(&s, r->skqs[i]);
 	for (size_t i = 0; i < r->nr_usks; i++)
 		if (s.partner[i] >= 0)
 			close(s.partner[i]);
@@ -473,10 +474,10 @@ int rst_unix_sockets(struct xc_rst *r)
  * is the socket's own), with the file's status flags. */
 int rst_socket_file(struct xc_rst *r, const struct xc_rec_file *f, const char *obj, int *out)
 {
-	ssize_t i = find(r, f->ino);
+	ssize_t i = find(r, f->ino), k = rst_inet_find(r, f->ino);
 	int fl = f->flags & (O_NONBLOCK | O_ASYNC), fd;
 
-	fd = fcntl(r->usk_fds[i], F_DUPFD_CLOEXEC, 0);
+	fd = fcntl(i >= 0 ? r->usk_fds[i] : r->isk_fds[k], F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
 		return rst_child_fail(r, obj, "dup", -errno);
 	if (fcntl(fd, F_SETFL, fl)) {
@@ -493,6 +494,9 @@ void rst_sockets_close(struct xc_rst *r)
 	for (size_t i = 0; r->usk_fds && i < r->nr_usks; i++)
 		if (r->usk_fds[i] >= 0)
 			close(r->usk_fds[i]);
+	for (size_t i = 0; r->isk_fds && i < r->nr_isks; i++)
+		if (r->isk_fds[i] >= 0)
+			close(r->isk_fds[i]);
 }
 
 bool rst_skqueue_ok(const void *p, uint32_t len)
@@ -501,7 +505,7 @@ bool rst_skqueue_ok(const void *p, uint32_t len)
 	const struct xc_skpacket *pk = (const void *)(q + 1);
 	uint64_t sum = 0, hl;
 
-	if (len < sizeof(*q))
+	if (len < sizeof(*q) || q->queue > 1)
 		return false;
 	hl = sizeof(*q) + (uint64_t)q->nr_packets * sizeof(*pk);
 	if (hl > len)
@@ -543,14 +547,19 @@ int rst_unix_check(struct xc_rst *r, const char *name)
 					name);
 	}
 	for (size_t i = 0; i < r->nr_ofiles; i++)
-		if (r->ofiles[i]->kind == XC_FD_SOCKET && find(r, r->ofiles[i]->ino) < 0)
+		if (r->ofiles[i]->kind == XC_FD_SOCKET && find(r, r->ofiles[i]->ino) < 0 &&
+		    rst_inet_find(r, r->ofiles[i]->ino) < 0)
 			return xc_failf(r->ctx, r->pid, "socket file without a socket record", -EBADMSG,
 					"%s", name);
-	for (size_t i = 0; i < r->nr_skqs; i++)
-		if (find(r, r->skqs[i]->ino) < 0 || r->usks[find(r, r->skqs[i]->ino)]->state ==
-							     XC_USK_LISTEN)
+	/* A queue belongs to a unix socket that can hold data (receive
+	 * queue only), or to a repaired TCP connection (rst_inet_check). */
+	for (size_t i = 0; i < r->nr_skqs; i++) {
+		ssize_t u = find(r, r->skqs[i]->ino), k = rst_inet_find(r, r->skqs[i]->ino);
+		if (u >= 0 ? r->usks[u]->state == XC_USK_LISTEN || r->skqs[i]->queue :
+			     k < 0 || !(r->isks[k]->flags & XC_ISK_F_REPAIR))
 			return xc_failf(r->ctx, r->pid, "socket queue without a socket", -EBADMSG, "%s",
 					name);
+	}
 	r->ctx->exit_hint = 0;
 	return 0;
 }

@@ -25,7 +25,6 @@ static const char *family_refusal(int family)
 	switch (family) {
 	case AF_NETLINK: return "netlink sockets are not supported";
 	case AF_PACKET: return "packet sockets are not supported";
-	case AF_INET: case AF_INET6: return "inet sockets are not supported yet";
 	default: return "sockets of this family are not supported";
 	}
 }
@@ -64,6 +63,8 @@ int dump_socket_fd(struct xc_dump *d, int fd, struct xc_rec_file *r, uint32_t sc
 			       r->path);
 	} else if (family == AF_UNIX) {
 		err = dump_unix_sk(d, fd, sk, r->ino, scm_fds);
+	} else if (family == AF_INET || family == AF_INET6) {
+		err = dump_inet_sk(d, fd, sk, family, r->ino);
 	} else {
 		err = refuse(d, fd, r->ino, family_refusal(family));
 	}
@@ -73,12 +74,16 @@ int dump_socket_fd(struct xc_dump *d, int fd, struct xc_rec_file *r, uint32_t sc
 
 int dump_sockets_check(struct xc_dump *d)
 {
-	return d->sk ? dump_unix_check(d) : 0;
+	int err = d->sk ? dump_unix_check(d) : 0;
+
+	return err || !d->sk ? err : dump_inet_check(d);
 }
 
 int dump_sockets(struct xc_dump *d)
 {
-	return d->sk ? dump_unix_put(d) : 0;
+	int err = d->sk ? dump_unix_put(d) : 0;
+
+	return err || !d->sk ? err : dump_inet_put(d);
 }
 
 void dump_sockets_free(struct xc_dump *d)
@@ -91,6 +96,7 @@ void dump_sockets_free(struct xc_dump *d)
 		xc_skq_free(&s->usk[i].q);
 	free(s->usk);
 	xc_unix_diag_free(&s->unix_tab);
+	dump_inet_free(s);
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 	free(s);

@@ -21,18 +21,34 @@ struct xc_usk {
 	struct xc_skq q;
 };
 
+struct xc_isk {
+	struct xc_rec_inetsk rec;
+	int fd;				/* first target fd that holds it, for messages */
+	int sk;				/* REPAIR: our copy, read under the lock */
+	bool repair;			/* TCP_REPAIR on */
+	struct xc_skq q, sq;		/* REPAIR: receive and send queues */
+};
+
 struct xc_sk {
 	int pidfd;
 	bool have_unix_tab;
 	struct xc_unix_diag_tab unix_tab;
 	struct xc_usk *usk;
 	size_t nr_usk, cap_usk;
+	struct xc_isk *isk;
+	size_t nr_isk, cap_isk;
+	char netlock[32];		/* the table blocking established connections */
 };
 
 /* sk-unix.c */
 int dump_unix_sk(struct xc_dump *d, int fd, int sk, uint64_t ino, uint32_t scm_fds);
 int dump_unix_check(struct xc_dump *d);
 int dump_unix_put(struct xc_dump *d);
+/* sk-inet.c */
+int dump_inet_sk(struct xc_dump *d, int fd, int sk, int family, uint64_t ino);
+int dump_inet_check(struct xc_dump *d);
+int dump_inet_put(struct xc_dump *d);
+void dump_inet_free(struct xc_sk *s);
 /* sk-queue.c: packets queued on sk (a copy of the target's socket), read
  * with MSG_PEEK from SO_PEEK_OFF 0; the socket's own peek offset is put
  * back. *step names what failed. */

@@ -110,3 +110,179 @@ time.sleep(600)' "$T/listen.sock" &
 	kill -0 "$VPID" 2>/dev/null && fail "half-restored process left behind"
 	pass
 }
+
+t_inet_sockets() {	# TCP listeners v4/v6 with options, closed TCP, UDP bound and connected
+	start "$VICTIMS/inetsk" plain "$T"
+	dump_kill
+	sk_restore_check
+	pass
+}
+
+# A failed test may leave its dump's network lock: remove it on exit.
+sk_unlock_on_exit() {
+	trap 'for t in $(nft list tables 2>/dev/null | awk "/xckpt_${VPID}_/ {print \$3}"); do
+		nft delete table inet "$t"; done; cleanup' EXIT
+}
+
+t_tcp_established() {	# both ends in the process, queues both ways, sent and unsent data
+	start "$VICTIMS/inetsk" established "$T"
+	sk_unlock_on_exit
+	dump_kill --tcp-established
+	sk_restore_check
+	nft list tables | grep -q "xckpt_$VPID" && fail "network lock left after restore"
+	pass
+}
+
+t_tcp_established6() { # the same over IPv6
+	start "$VICTIMS/inetsk" est6 "$T"
+	sk_unlock_on_exit
+	dump_kill --tcp-established
+	sk_restore_check
+	nft list tables | grep -q "xckpt_$VPID" && fail "network lock left after restore"
+	pass
+}
+
+# Two network namespaces joined by a veth pair, addresses only inside that
+# pair: NS_S (the dumped server) and NS_C (its client, never dumped).
+sk_netns() {
+	NS_S=xckpt-s$$ NS_C=xckpt-c$$
+	local a=$(($$ % 250 + 1)) b=$(($$ / 250 % 250 + 1))
+	ADDR_S=10.$a.$b.1 ADDR_C=10.$a.$b.2
+	trap 'ip netns del "$NS_S" 2>/dev/null; ip netns del "$NS_C" 2>/dev/null; cleanup' EXIT
+	ip netns add "$NS_S" && ip netns add "$NS_C" || fail "ip netns add"
+	ip -n "$NS_S" link add vs$$ type veth peer name vc$$ netns "$NS_C" || fail "veth"
+	ip -n "$NS_S" addr add "$ADDR_S/30" dev vs$$ && ip -n "$NS_C" addr add "$ADDR_C/30" dev vc$$ &&
+		ip -n "$NS_S" link set vs$$ up && ip -n "$NS_C" link set vc$$ up &&
+		ip -n "$NS_S" link set lo up || fail "veth addresses"
+}
+
+t_tcp_netns_outage() {	# a client elsewhere survives dump, a 3 s outage, restore: no reset, no byte lost
+	sk_netns
+	# The server: echoes whatever it gets on one connection.
+	start ip netns exec "$NS_S" python3 -c '
+import os, socket, sys
+os.closerange(3, 4096)
+s = socket.socket()
+s.bind((sys.argv[1], 0))
+s.listen(1)
+open(sys.argv[2] + "/port", "w").write(str(s.getsockname()[1]))
+open(sys.argv[2] + "/ready", "w").write(str(os.getpid()))
+c, _ = s.accept()
+while True:
+    d = c.recv(65536)
+    if not d:
+        break
+    c.sendall(d)
+' "$ADDR_S" "$T"
+	# The client: numbered lines, each echoed back in order, until told
+	# to stop; any error, reset or wrong byte is a FAIL.
+	ip netns exec "$NS_C" python3 -c '
+import os, socket, sys, time
+d = sys.argv[3]
+try:
+    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=60)
+    f = c.makefile("rb")
+    i = 0
+    while not os.path.exists(d + "/stop"):
+        c.sendall(b"%d %s\n" % (i, b"x" * (i % 300)))
+        line = f.readline()
+        if line != b"%d %s\n" % (i, b"x" * (i % 300)):
+            raise Exception("line %d came back as %r" % (i, line[:40]))
+        i += 1
+        open(d + "/count.tmp", "w").write(str(i))
+        os.rename(d + "/count.tmp", d + "/count")
+        time.sleep(0.02)
+    print("PASS", i)
+except Exception as e:
+    print("FAIL", repr(e))
+' "$ADDR_S" "$(cat "$T/port")" "$T" >"$T/client.out" 2>&1 &
+	PIDS+=($!)
+	local cpid=$! n
+	wait_for "$T/count"
+	sleep 0.3
+	ip netns exec "$NS_S" "$XCKPT" dump --pid "$VPID" -D "$T/img" --tcp-established 2>"$T/dump.err" ||
+		fail "dump: $(cat "$T/dump.err")"
+	wait "$VPID" 2>/dev/null
+	n=$(cat "$T/count")
+	sleep 3
+	[ "$(cat "$T/count")" = "$n" ] || fail "the client got answers while the server was down"
+	ip netns exec "$NS_S" "$XCKPT" restore -D "$T/img" --pidfile "$T/pidfile" 2>"$T/restore.err" &
+	PIDS+=($!)
+	for ((i = 0; i < 600; i++)); do
+		[ "$(cat "$T/count")" -ge $((n + 20)) ] 2>/dev/null && break
+		kill -0 "$cpid" 2>/dev/null || break
+		sleep 0.05
+	done
+	touch "$T/stop"
+	wait "$cpid"
+	grep -q '^PASS' "$T/client.out" || fail "client: $(cat "$T/client.out") restore: $(cat "$T/restore.err")"
+	[ "$(cat "$T/count")" -ge $((n + 20)) ] || fail "the connection did not carry on after restore"
+	ip netns exec "$NS_S" nft list tables | grep -q xckpt && fail "network lock left after restore"
+	pass
+}
+
+# A refusal: exit 4, one line naming pid, fd and why; the target untouched.
+sk_refused() {	# WANT-REGEX dump-options...
+	local want=$1 out
+	shift
+	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" "$@" 2>&1)
+	[ $? = 4 ] || fail "expected exit 4: $out"
+	echo "$out" | grep -q "pid $VPID: fd [0-9]* (socket:\[[0-9]*\]): $want" || fail "unclear error: $out"
+	[ "$(echo "$out" | wc -l)" = 1 ] || fail "more than one error line: $out"
+	[ -e "$T/img" ] && fail "image directory created"
+	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target still traced"
+	nft list tables | grep -q "xckpt_$VPID" && fail "network lock left behind"
+}
+
+t_bad_raw_socket() {	# raw and packet sockets are refused by name
+	start python3 -c '
+import os, socket, sys, time
+os.closerange(3, 4096)
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+open(sys.argv[1] + "/ready", "w").write(str(os.getpid()))
+time.sleep(600)' "$T"
+	sk_refused "raw sockets are not supported"
+	pass
+}
+
+t_bad_tcp_established() {	# an established connection without --tcp-established
+	start "$VICTIMS/inetsk" established "$T"
+	sk_unlock_on_exit
+	sk_refused "established TCP connection (--tcp-established dumps it)"
+	kill -USR1 "$VPID"
+	wait "$VPID"
+	grep -q '^PASS' "$T/out" || fail "the refused dump broke the connection"
+	pass
+}
+
+t_tcp_leave_running() {	# --tcp-established with --leave-running: the connection carries on
+	start "$VICTIMS/inetsk" established "$T"
+	sk_unlock_on_exit
+	dump_leave_running --tcp-established
+	nft list tables | grep -q "xckpt_$VPID" && fail "network lock left after the dump"
+	kill -USR1 "$VPID"
+	wait "$VPID"
+	grep -q '^PASS' "$T/out" || fail "connection broken by a --leave-running dump"
+	pass
+}
+
+t_tcp_port_taken() {	# the listener's port taken at restore time: one clear error
+	start "$VICTIMS/inetsk" plain "$T"
+	dump_kill
+	python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(1)
+open(sys.argv[2] + "/taken", "w").write("1")
+time.sleep(600)' "$(cat "$T/port")" "$T" &
+	PIDS+=($!)
+	wait_for "$T/taken"
+	out=$("$XCKPT" restore -D "$T/img" 2>&1)
+	[ $? != 0 ] || fail "restore succeeded"
+	echo "$out" | grep -q "restore pid $VPID: socket:\[[0-9]*\] (tcp 127.0.0.1:$(cat "$T/port")): address in use" ||
+		fail "unclear error: $out"
+	[ "$(echo "$out" | wc -l)" = 1 ] || fail "more than one error line: $out"
+	kill -0 "$VPID" 2>/dev/null && fail "half-restored process left behind"
+	pass
+}

@@ -137,7 +137,7 @@ if a == 0:
     os.close(r)
     b = os.fork()
     if b == 0:
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
         open(sys.argv[1] + "/grandchild", "w").write("%d %d" % (os.getpid(), s.fileno()))
         os.close(w)
         time.sleep(600)
