@@ -38,26 +38,9 @@ t_plugin_record_refused() {	# a well-framed but bad plugin record is refused bef
 	grep -q "plugin example: timer slack of 0" "$T/restore.err" ||
 		fail "error does not name the plugin: $(cat "$T/restore.err")"
 	kill -0 "$VPID" 2>/dev/null && fail "a process runs with pid $VPID"
-	# A record kind no plugin here owns is refused too (a new kind, new CRC).
-	python3 - "$T/img/proc-$VPID.img" <<'PY' || fail "could not patch the kind"
-import struct, sys
-def crc32c(data, crc=0):
-    crc ^= 0xFFFFFFFF
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc ^ 0xFFFFFFFF
-p = sys.argv[1]; b = bytearray(open(p, "rb").read()); pos = 32
-while pos < len(b):
-    k, ln, _, fl = struct.unpack_from("<IIII", b, pos)
-    if k == 0x1000:
-        hdr = struct.pack("<IIII", 0x1f00, ln, 0, fl)
-        struct.pack_into("<IIII", b, pos, 0x1f00, ln, crc32c(b[pos + 16:pos + 16 + ln], crc32c(hdr)), fl)
-        open(p, "wb").write(b); sys.exit(0)
-    pos += 16 + ((ln + 7) & ~7)
-sys.exit(1)
-PY
+	# A record kind no plugin here owns is refused too.
+	python3 "$SRC/add-records.py" "$T/img/proc-$VPID.img" 0x1f00:0102030405060708 ||
+		fail "could not add a record"
 	"$XCKPT" restore -D "$T/img" 2>"$T/restore.err" && fail "restore accepted an unknown plugin record"
 	grep -q "kind 0x1f00" "$T/restore.err" || fail "unknown kind not named: $(cat "$T/restore.err")"
 	pass
@@ -149,5 +132,48 @@ t_cuda_no_driver() {
 	kill -USR1 "$VPID"
 	wait "$VPID"
 	grep -qx 'FD3 OPEN' "$T/out" || fail "target lost its fd"
+	pass
+}
+
+# An image holding a GPU's state (records added to a real image: this
+# machine has no GPU to dump): show lists the GPU and the memory saved, and
+# restore where no CUDA driver is installed refuses it before anything runs.
+t_cuda_image_no_driver() {
+	ldconfig -p | grep -q 'libcuda\.so\.1 ' && skip "a CUDA driver is installed here"
+	local gpu info
+	# CUDA_GPU: ordinal 0, 80 GiB, UUID 11..11, "NVIDIA H100 80GB HBM3";
+	# CUDA_INFO: driver 12.8, restore thread 4321, 1 GPU, /dev/nvidia0, 512 MiB saved
+	gpu=0000000000000000000000001400000011111111111111111111111111111111
+	gpu+=4e5649444941204831303020383047422048424d33$(printf '0%.0s' $(seq 150))
+	info=302f0000e1100000010000000100000000000020000000000000000000000000
+	start "$VICTIMS/slack" "$T" 123457
+	dump_kill
+	python3 "$SRC/add-records.py" "$T/img/proc-$VPID.img" "0x1101:$gpu" "0x1100:$info" ||
+		fail "could not add the records"
+	"$XCKPT" show -D "$T/img" >"$T/show" 2>&1 || fail "show: $(cat "$T/show")"
+	grep -q 'cuda     0x1100 driver 12.8, 1 GPU(s), GPU memory saved 512 MiB, restore thread 4321' "$T/show" ||
+		fail "show: $(tail -4 "$T/show")"
+	grep -q 'cuda     0x1101 GPU 0: NVIDIA H100 80GB HBM3, GPU-11111111-1111-1111-1111-111111111111, 81920 MiB' "$T/show" ||
+		fail "show: $(tail -4 "$T/show")"
+	"$XCKPT" restore -D "$T/img" 2>"$T/restore.err"
+	[ $? = 3 ] || fail "restore did not exit 3: $(cat "$T/restore.err")"
+	grep -q "^xckpt: restore pid $VPID: image holds CUDA state: no CUDA driver here (libcuda.so.1: " "$T/restore.err" ||
+		fail "error line: $(cat "$T/restore.err")"
+	kill -0 "$VPID" 2>/dev/null && fail "a process runs with pid $VPID"
+	# A GPU map naming a GPU the image does not hold is refused too (the
+	# records are checked before the driver is looked for).
+	"$XCKPT" restore -D "$T/img" --cuda-gpu-map \
+		GPU-22222222-2222-2222-2222-222222222222=GPU-33333333-3333-3333-3333-333333333333 2>"$T/restore.err"
+	[ $? = 2 ] || fail "a map of an unknown GPU did not exit 2: $(cat "$T/restore.err")"
+	grep -q "no such GPU in the image" "$T/restore.err" || fail "error line: $(cat "$T/restore.err")"
+	pass
+}
+
+t_check_plugins() {	# check reports each plugin's device support, and still works without
+	"$XCKPT" check >"$T/check" 2>&1 || fail "check: $(cat "$T/check")"
+	grep -Eq '^plugin cuda +(ok \(driver [0-9]+\.[0-9]+, checkpoint API present\)|absent \((no CUDA driver: |driver ).*\))$' "$T/check" ||
+		fail "cuda line: $(grep cuda "$T/check")"
+	grep -Eq '^plugin ib +(ok|absent) \(.+\)$' "$T/check" || fail "ib line: $(grep ib "$T/check")"
+	tail -1 "$T/check" | grep -qx 'looks good' || fail "last line: $(tail -1 "$T/check")"
 	pass
 }
