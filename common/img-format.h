@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	14
+#define XC_IMG_VERSION	15
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -86,6 +86,7 @@ enum xc_rec_kind {
 	XC_REC_POSIX_TIMER = 37,
 	XC_REC_SECCOMP = 38,
 	XC_REC_SECCOMP_FILTER = 39,
+	XC_REC_TTY = 40,
 	XC_REC_BACKTRACE = 0x8015,	/* optional: informational only */
 	XC_REC_PAGE_DATA = 64,		/* in pages-<pid>.img */
 	XC_REC_END = 255,
@@ -215,6 +216,8 @@ enum xc_fd_kind {
 	XC_FD_SIGNALFD = 18,	/* signalfd: a SIGNALFD record follows */
 	XC_FD_EPOLL = 19,	/* epoll: an EPOLL_WATCH record per watch follows */
 	XC_FD_INOTIFY = 20,	/* inotify: an INOTIFY_WATCH record per watch follows */
+	XC_FD_PTY_MASTER = 21,	/* /dev/ptmx: a TTY record follows */
+	XC_FD_PTY_SLAVE = 22,	/* /dev/pts/N of a master the process holds: a TTY record follows */
 };
 
 #define XC_MAX_FD (1 << 20)	/* fs.nr_open's default: the dump refuses higher fds */
@@ -293,6 +296,26 @@ struct xc_rec_inotify_watch {
 	char path[4096];	/* the watched file */
 };
 static_assert(sizeof(struct xc_rec_inotify_watch) == 4112, "doc: inotify watch");
+
+/* A pty master or slave the process holds. */
+#define XC_TTY_LOCKED	0x1u	/* master: TIOCGPTLCK, the slave cannot be opened */
+#define XC_TTY_PKT	0x2u	/* master: packet mode (TIOCPKT) */
+#define XC_TTY_CTTY	0x4u	/* master: its slave is the controlling terminal */
+#define XC_TTY_FG	0x8u	/* master: and the process's group is in the foreground */
+struct xc_rec_tty {
+	uint32_t file_id;
+	int32_t index;		/* N of /dev/pts/N */
+	uint32_t flags;		/* XC_TTY_* */
+	uint32_t reserved;
+	struct {		/* the kernel's struct termios (TCGETS) */
+		uint32_t iflag, oflag, cflag, lflag;
+		uint8_t line;
+		uint8_t cc[19];
+	} termios;
+	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
+	uint32_t pad;
+};
+static_assert(sizeof(struct xc_rec_tty) == 64, "doc: tty");
 
 /* A POSIX timer (timer_create), one record per timer. */
 struct xc_rec_posix_timer {

@@ -21,6 +21,7 @@ static uint32_t owner_kind(uint32_t rec_kind, uint32_t *size)
 	case XC_REC_SIGNALFD: *size = sizeof(struct xc_rec_signalfd); return XC_FD_SIGNALFD;
 	case XC_REC_EPOLL_WATCH: *size = sizeof(struct xc_rec_epoll_watch); return XC_FD_EPOLL;
 	case XC_REC_INOTIFY_WATCH: *size = sizeof(struct xc_rec_inotify_watch); return XC_FD_INOTIFY;
+	case XC_REC_TTY: *size = sizeof(struct xc_rec_tty); return XC_FD_PTY_MASTER;	/* or slave */
 	}
 	return 0;
 }
@@ -48,7 +49,9 @@ int rst_obj_take(struct xc_rst *r, uint32_t rec_kind, const void *p, uint32_t le
 	if (len != size)
 		return -EBADMSG;
 	id = *(const uint32_t *)p;
-	if (!id || id > r->tree->nr_files || r->tree->files[id - 1]->kind != want)
+	if (!id || id > r->tree->nr_files ||
+	    (r->tree->files[id - 1]->kind != want &&
+	     !(rec_kind == XC_REC_TTY && r->tree->files[id - 1]->kind == XC_FD_PTY_SLAVE)))
 		return -EBADMSG;
 	/* One record per eventfd, timerfd or signalfd. */
 	if (rec_kind != XC_REC_EPOLL_WATCH && rec_kind != XC_REC_INOTIFY_WATCH &&
@@ -85,10 +88,12 @@ int rst_objs_check(struct xc_rst *r, const char **why)
 {
 	static const uint32_t single[][2] = { { XC_FD_EVENTFD, XC_REC_EVENTFD },
 					      { XC_FD_TIMERFD, XC_REC_TIMERFD },
-					      { XC_FD_SIGNALFD, XC_REC_SIGNALFD } };
+					      { XC_FD_SIGNALFD, XC_REC_SIGNALFD },
+					      { XC_FD_PTY_MASTER, XC_REC_TTY },
+					      { XC_FD_PTY_SLAVE, XC_REC_TTY } };
 
 	for (size_t i = 0; i < r->nr_ofiles; i++)
-		for (size_t k = 0; k < 3; k++)
+		for (size_t k = 0; k < sizeof(single) / sizeof(single[0]); k++)
 			if (r->ofiles[i]->kind == single[k][0] &&
 			    !rst_obj_find(r, single[k][1], r->ofiles[i]->id)) {
 				*why = "open file of an event object without its record";
@@ -102,6 +107,7 @@ int rst_objs_check(struct xc_rst *r, const char **why)
 		case XC_REC_TIMERFD: ok = rst_timerfd_ok(p); break;
 		case XC_REC_EPOLL_WATCH: ok = rst_epoll_watch_ok(r, p); break;
 		case XC_REC_INOTIFY_WATCH: ok = rst_inotify_watch_ok(r, p); break;
+		case XC_REC_TTY: ok = rst_tty_ok(p); break;
 		}
 		if (!ok) {
 			*why = "bad event object record";
@@ -130,6 +136,10 @@ int rst_anon_open(struct xc_rst *r, const struct xc_rec_file *f, const char *obj
 		break;
 	case XC_FD_INOTIFY:
 		fd = rst_inotify_open(r, f, obj);
+		break;
+	case XC_FD_PTY_MASTER:
+	case XC_FD_PTY_SLAVE:
+		fd = rst_tty_open(r, f, obj);
 		break;
 	default:
 		return rst_child_fail(r, obj, "create", -EINVAL);

@@ -141,7 +141,7 @@ static int restore_file(struct xc_rst *r, const struct xc_rec_file *f,
 			err = place_fd(r, fds[i]->fd <= 2 ? fds[i]->fd : fds[0]->fd, fds[i], obj);
 		return err;
 	}
-	if (rst_is_anon_file(f->kind) || f->kind == XC_FD_SOCKET) {
+	if (rst_is_anon_file(f->kind) || rst_is_tty_file(f->kind) || f->kind == XC_FD_SOCKET) {
 		err = f->kind == XC_FD_SOCKET ? rst_socket_file(r, f, obj, &src) :
 						rst_anon_open(r, f, obj, &src);
 		if (err)
@@ -174,7 +174,8 @@ static int cmp_fd_by_file(const void *a, const void *b)
  * and every service fd sits above them; a new description lands on the
  * lowest free number, which no fd placed before holds, and is closed once
  * placed unless it is one of its own fds: so the order of files is free,
- * but for epolls, which need the fds they watch in place: they come last. */
+ * but for pty slaves, which need their master (pass 1), and epolls, which
+ * need the fds they watch in place (pass 2). */
 static int restore_fds(struct xc_rst *r)
 {
 	const struct xc_rec_fd **by_file = malloc((r->nr_fds + 1) * sizeof(*by_file));
@@ -184,13 +185,13 @@ static int restore_fds(struct xc_rst *r)
 		return rst_child_fail(r, "fds", "allocate", -ENOMEM);
 	memcpy(by_file, r->fds, r->nr_fds * sizeof(*by_file));
 	qsort(by_file, r->nr_fds, sizeof(*by_file), cmp_fd_by_file);
-	for (int epolls = 0; epolls < 2; epolls++)
+	for (int pass = 0; pass < 3; pass++)
 		for (size_t i = 0, j; !err && i < r->nr_fds; i = j) {
 			const struct xc_rec_file *f = r->tree->files[by_file[i]->file_id - 1];
 
 			for (j = i + 1; j < r->nr_fds && by_file[j]->file_id == f->id; j++)
 				;
-			if ((f->kind == XC_FD_EPOLL) == epolls)
+			if ((f->kind == XC_FD_EPOLL ? 2 : f->kind == XC_FD_PTY_SLAVE) == pass)
 				err = restore_file(r, f, by_file + i, j - i);
 		}
 	free(by_file);

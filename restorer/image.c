@@ -69,6 +69,8 @@ static bool file_ok(const struct xc_rst *r, const struct xc_rec_file *f)
 	}
 	if (rst_is_anon_file(f->kind))
 		return !strncmp(f->path, "anon_inode:", 11);
+	if (rst_is_tty_file(f->kind))
+		return S_ISCHR(f->mode);
 	return false;
 }
 
@@ -326,7 +328,8 @@ static int check_fds(struct xc_rst *r)
 		const struct xc_rec_file *f = r->ofiles[i];
 		struct stat st;
 
-		if (f->kind == XC_FD_INHERIT || f->kind == XC_FD_SOCKET || rst_is_anon_file(f->kind))
+		if (f->kind == XC_FD_INHERIT || f->kind == XC_FD_SOCKET || rst_is_anon_file(f->kind) ||
+		    rst_is_tty_file(f->kind))
 			continue;
 		r->ctx->exit_hint = XC_EXIT_IMAGE;
 		if (stat(f->path, &st))

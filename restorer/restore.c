@@ -37,6 +37,8 @@ void rst_process_main(struct xc_rst *r)
 	if (!err)
 		err = rst_task(r);
 	if (!err)
+		err = rst_tty_ctty(r);
+	if (!err)
 		err = rst_sigs(r);
 	if (!err)
 		err = rst_timers(r);

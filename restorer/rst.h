@@ -190,6 +190,12 @@ bool rst_epoll_watch_ok(const struct xc_rst *r, const struct xc_rec_epoll_watch 
 int rst_epoll_open(struct xc_rst *r, const struct xc_rec_file *f, const char *obj);
 bool rst_inotify_watch_ok(const struct xc_rst *r, const struct xc_rec_inotify_watch *w);
 int rst_inotify_open(struct xc_rst *r, const struct xc_rec_file *f, const char *obj);
+/* tty.c: pty masters and slaves, made through rst_anon_open(); the
+ * controlling terminal after rst_task(). */
+bool rst_is_tty_file(uint32_t kind);
+bool rst_tty_ok(const struct xc_rec_tty *t);
+int rst_tty_open(struct xc_rst *r, const struct xc_rec_file *f, const char *obj);
+int rst_tty_ctty(struct xc_rst *r);
 
 /* timers.c: POSIX timers, checked while the image is read, created in the
  * child. */

@@ -37,6 +37,8 @@ int xc_fd_classify(int fd, mode_t mode, const char *path, uint32_t *kind, const 
 	*why = NULL;
 	if (!strncmp(path, "anon_inode:", 11))
 		return xc_fd_classify_anon(path + 11, kind, why);
+	if (S_ISCHR(mode) && xc_fd_classify_tty(fd, path, kind))
+		return 0;
 	if (!strncmp(path, "/memfd:", 7))
 		*why = "memfd is not supported yet";
 	else if (S_ISFIFO(mode) || S_ISSOCK(mode) || (S_ISCHR(mode) && !reopenable_chr(path))) {
@@ -90,8 +92,8 @@ static int describe_kind(struct xc_dump *d, int fd, struct xc_rec_file *f,
 	case XC_FD_INHERIT:
 		return 0;
 	}
-	if (xc_fd_kind_is_anon(f->kind))
-		return 0;	/* its object: dump_anon_collect() */
+	if (xc_fd_kind_is_anon(f->kind) || xc_fd_kind_is_tty(f->kind))
+		return 0;	/* its object: dump_anon_collect(), dump_tty_collect() */
 	return unsupported(d, fd, f->path, "this kind of file is not supported yet");
 }
 
@@ -227,6 +229,8 @@ int dump_files_collect(struct xc_dump *d)
 	closedir(dir);
 	free(f);
 	free(fi);
+	if (!err)
+		err = dump_tty_collect(d);
 	return err ? err : dump_sockets_check(d);
 }
 

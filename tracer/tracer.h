@@ -182,6 +182,8 @@ int dump_locks_collect(struct xc_dump *d, int fd, const struct xc_rec_file *f,
 		       const struct xc_fdinfo *fi);
 int dump_fs(struct xc_dump *d);
 int dump_timers_collect(struct xc_dump *d);	/* runs the parasite */
+bool xc_fd_kind_is_tty(uint32_t kind);
+int dump_tty_collect(struct xc_dump *d);	/* after every fd is collected */
 int dump_timers(struct xc_dump *d);
 int dump_seccomp_collect(struct xc_dump *d);	/* after the seize */
 int dump_seccomp(struct xc_dump *d);
@@ -234,6 +236,8 @@ int xc_vma_classify(const struct xc_vma *v, uint32_t *kind, const char **why);
 bool xc_page_wanted(uint32_t kind, uint64_t pagemap_entry);
 int xc_fd_classify(int fd, mode_t mode, const char *path, uint32_t *kind, const char **why);
 int xc_fd_classify_anon(const char *name, uint32_t *kind, const char **why);
+/* tty.c: a pty master (any fd) or slave (past stdio) by its path. */
+bool xc_fd_classify_tty(int fd, const char *path, uint32_t *kind);
 
 /* procfile.c: reads /proc/PID/<name> into a malloc'd, NUL-terminated buffer. */
 int xc_proc_read(struct xc_dump *d, const char *name, char **buf, size_t *len);

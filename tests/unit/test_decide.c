@@ -240,7 +240,14 @@ static const struct fd_case fd_cases[] = {
 	{ "named fifo fd 0", 0, FIFO, "/tmp/fifo", 0, XC_FD_INHERIT },
 
 	/* The same past stdio. */
-	{ "tty fd 3", 3, CHR | 0620, "/dev/pts/3", -ENOTSUP, 0, "device" },
+	/* Past stdio, a pty slave is the process's own (tty.c checks that its
+	 * master is there too); a master anywhere. */
+	{ "pty slave fd 3", 3, CHR | 0620, "/dev/pts/3", 0, XC_FD_PTY_SLAVE },
+	{ "pty master", 3, CHR | 0666, "/dev/ptmx", 0, XC_FD_PTY_MASTER },
+	{ "pty master on stdin", 0, CHR | 0666, "/dev/ptmx", 0, XC_FD_PTY_MASTER },
+	{ "pts ptmx", 4, CHR | 0666, "/dev/pts/ptmx", 0, XC_FD_PTY_MASTER },
+	{ "tty fd 3", 3, CHR | 0620, "/dev/tty1", -ENOTSUP, 0, "device" },
+	{ "/dev/pts/x fd 3", 3, CHR | 0620, "/dev/pts/x", -ENOTSUP, 0, "device" },
 	{ "pipe fd 3", 3, FIFO, "pipe:[81234]", -ENOTSUP, 0, "pipe" },
 	{ "named fifo fd 9", 9, FIFO, "/tmp/fifo", -ENOTSUP, 0, "pipe" },
 	/* Sockets past stdio: their family decides (sockets.c). */

@@ -153,6 +153,8 @@ static void test_stat_fixture(void **state)
 	assert_int_equal(st.ppid, 10861);
 	assert_int_equal(st.pgid, 10861);
 	assert_int_equal(st.sid, 6623);
+	assert_int_equal(st.tty_nr, 0);		/* no controlling terminal */
+	assert_int_equal(st.tpgid, -1);
 	assert_int_equal(st.flags, 0x400100);
 	assert_int_equal(st.start_code, 0x558b7abdf000ull);
 	assert_int_equal(st.end_code, 0x558b7abdf90dull);

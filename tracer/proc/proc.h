@@ -63,6 +63,8 @@ int xc_parse_fdinfo(const char *buf, size_t len, struct xc_fdinfo *fi);
 /* /proc/PID/stat: the fields prctl(PR_SET_MM_MAP) needs. */
 struct xc_proc_stat {
 	pid_t pid, ppid, pgid, sid;
+	uint32_t tty_nr;	/* controlling terminal's device, 0: none */
+	pid_t tpgid;		/* its foreground group, -1: none */
 	char state;
 	uint32_t flags;
 	int exit_signal;

@@ -44,6 +44,8 @@ int xc_parse_stat(const char *buf, size_t len, struct xc_proc_stat *st)
 	st->ppid = (pid_t)f[0];
 	st->pgid = (pid_t)f[1];
 	st->sid = (pid_t)f[2];
+	st->tty_nr = (uint32_t)f[7 - 4];
+	st->tpgid = (pid_t)f[8 - 4];
 	st->flags = (uint32_t)f[9 - 4];
 	st->start_code = f[26 - 4];
 	st->end_code = f[27 - 4];

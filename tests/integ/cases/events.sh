@@ -39,6 +39,14 @@ t_inotify() {
 	EXTRA_IGNORE='^fd\.[0-9]+\.inotify wd$' events_case
 }
 
+t_pty() {	# a session leader on a pty pair it opened
+	SNAP_IGNORE='^fd\.[0-9]+\.eventfd-id$'
+	start setsid "$VICTIMS/events" pty "$T"
+	dump_kill
+	events_restore_check
+	pass
+}
+
 t_seccomp() {	# the filters come back, after the restore's own calls, and still kill
 	start "$VICTIMS/events" seccomp "$T"
 	dump_kill

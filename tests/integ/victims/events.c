@@ -18,6 +18,11 @@
  * inotify: watches 1 (a directory) and 3 (a file; 2 was removed), one
  * of them one-shot; each still reports its change after restore.
  *
+ * pty (run as a session leader): a pty pair it opened, its controlling
+ * terminal with the victim's group in the foreground, odd termios and
+ * window size; after restore the same /dev/pts/N, settings and controlling
+ * terminal, and a line written to the master is echoed and read on the slave.
+ *
  * Refused (the dump must name them): inotify_queued, an inotify with an
  * event not read yet; epoll_stale, an epoll watching a file the process
  * holds only under another fd than the watched one.
@@ -37,6 +42,8 @@
 #include <stddef.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -295,6 +302,22 @@ int main(int argc, char **argv)
 		CHECK(fd >= 0 && !close(fd), "create file");
 		CHECK(inotify_add_watch(a, path, IN_MODIFY | IN_ONESHOT) == 3, "watch 3");
 		keep(a);
+	} else if (!strcmp(mode, "pty")) {
+		struct winsize ws = { 33, 111, 5, 7 };
+		struct termios t;
+
+		a = posix_openpt(O_RDWR | O_NOCTTY);
+		CHECK(a >= 0 && !grantpt(a) && !unlockpt(a), "posix_openpt");
+		b = open(ptsname(a), O_RDWR);	/* a session leader: it becomes the terminal */
+		CHECK(b >= 0 && tcgetpgrp(b) == getpid(), "open the slave as controlling terminal");
+		CHECK(!tcgetattr(b, &t), "tcgetattr");
+		t.c_cc[VINTR] = 7;
+		t.c_cc[VERASE] = 8;
+		t.c_iflag |= IUTF8;
+		t.c_oflag |= ONLCR;
+		t.c_lflag |= ECHO | ICANON;
+		CHECK(!tcsetattr(b, TCSANOW, &t) && !ioctl(a, TIOCSWINSZ, &ws), "settings");
+		snprintf(timers[0], sizeof(timers[0]), "%s", ptsname(a));
 	} else if (!strcmp(mode, "inotify_queued")) {
 		char path[4096];
 
@@ -372,6 +395,31 @@ int main(int argc, char **argv)
 		CHECK(!bad_info, "timer 3 signal info");
 		l = ktimer_left(e, &iv);
 		CHECK(iv > 0.099 && iv < 0.101 && l <= 0.1, "timer 3: %.3f s left, interval %.3f", l, iv);
+	} else if (!strcmp(mode, "pty")) {
+		struct termios t, want;
+		struct winsize ws;
+		char buf[64];
+		ssize_t n = 0;
+
+		CHECK(!strcmp(ptsname(a), timers[0]) && !strcmp(ttyname(b), timers[0]),
+		      "pty %s, slave %s, was %s", ptsname(a), ttyname(b), timers[0]);
+		CHECK(!tcgetattr(b, &t), "tcgetattr");
+		CHECK(t.c_cc[VINTR] == 7 && t.c_cc[VERASE] == 8 && (t.c_iflag & IUTF8) &&
+		      (t.c_lflag & ECHO) && (t.c_lflag & ICANON), "termios");
+		want = t;
+		CHECK(!ioctl(b, TIOCGWINSZ, &ws) && ws.ws_row == 33 && ws.ws_col == 111 &&
+		      ws.ws_xpixel == 5 && ws.ws_ypixel == 7, "window size");
+		CHECK(tcgetsid(b) == getpid() && tcgetpgrp(b) == getpid(), "controlling terminal");
+		CHECK(write(a, "abc\n", 4) == 4, "write to the master");
+		for (int i = 0; i < 200 && n <= 0; i++) {
+			n = read(b, buf, sizeof(buf));
+			if (n < 0 && errno == EAGAIN)
+				usleep(10000);
+		}
+		CHECK(n == 4 && !memcmp(buf, "abc\n", 4), "slave read %zd", n);
+		n = read(a, buf, sizeof(buf));
+		CHECK(n == 5 && !memcmp(buf, "abc\r\n", 5), "echo %zd", n);
+		CHECK(!tcgetattr(b, &t) && !memcmp(&t, &want, sizeof(t)), "termios changed");
 	} else if (!strcmp(mode, "inotify")) {
 		char path[4096], ev[4096];
 		struct inotify_event *ie = (struct inotify_event *)ev;

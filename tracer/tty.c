@@ -1,0 +1,208 @@
+/* Pseudo-terminals the process opened itself: a master (/dev/ptmx) and
+ * the slaves of those masters (/dev/pts/N). Each open file gets a TTY
+ * record: the pty's index, lock and packet mode, termios and window size
+ * (read on a copy of the fd taken with pidfd_getfd; on a master these ioctls
+ * reach the slave's settings), and whether it is the process's controlling
+ * terminal and the process its foreground group. A slave on fd 0-2 whose
+ * master is elsewhere is the user's terminal, lent by the restoring xckpt
+ * (files.c); elsewhere it is refused. Unread data in either direction would
+ * be lost: refused. */
+#define LOG_PREFIX "tty: "
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "tracer/tracer.h"
+
+#define PTY_SLAVE_MAJOR_FIRST 136	/* UNIX98_PTY_SLAVE_MAJOR, 8 majors */
+#define PTY_SLAVE_MAJOR_LAST 143
+
+bool xc_fd_classify_tty(int fd, const char *path, uint32_t *kind)
+{
+	if (!strcmp(path, "/dev/ptmx") || !strcmp(path, "/dev/pts/ptmx")) {
+		*kind = XC_FD_PTY_MASTER;
+		return true;
+	}
+	if (fd > 2 && !strncmp(path, "/dev/pts/", 9) && path[9] >= '0' && path[9] <= '9') {
+		*kind = XC_FD_PTY_SLAVE;
+		return true;
+	}
+	return false;
+}
+
+bool xc_fd_kind_is_tty(uint32_t kind)
+{
+	return kind == XC_FD_PTY_MASTER || kind == XC_FD_PTY_SLAVE;
+}
+
+/* The pty index of a slave device number, -1 if it is no pty slave. */
+static int slave_index(dev_t rdev)
+{
+	if (major(rdev) < PTY_SLAVE_MAJOR_FIRST || major(rdev) > PTY_SLAVE_MAJOR_LAST)
+		return -1;
+	return (int)((major(rdev) - PTY_SLAVE_MAJOR_FIRST) * 256 + minor(rdev));
+}
+
+/* The first fd of open file id. */
+static int witness(const struct xc_dump *d, uint32_t id)
+{
+	for (size_t i = 0; i < d->nr_fds; i++)
+		if (d->fds[i].file_id == id)
+			return d->fds[i].fd;
+	return -1;
+}
+
+/* Fills t from a copy of the target's fd. */
+static int read_tty(struct xc_dump *d, int pidfd, int fd, struct xc_rec_file *f,
+		    struct xc_rec_tty *t)
+{
+	int copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0), v = 0, err = 0;
+	struct winsize ws;
+	struct stat st;
+	const char *step = "pidfd_getfd";
+
+	if (copy < 0)
+		goto fail;
+	step = "FIONREAD";
+	if (ioctl(copy, FIONREAD, &v))
+		goto fail;
+	if (v) {
+		close(copy);
+		return xc_fd_refuse(d, fd, f, "terminal with data not read yet is not supported");
+	}
+	step = "TCGETS";
+	if (ioctl(copy, TCGETS, &t->termios))
+		goto fail;
+	step = "TIOCGWINSZ";
+	if (ioctl(copy, TIOCGWINSZ, &ws))
+		goto fail;
+	t->ws_row = ws.ws_row;
+	t->ws_col = ws.ws_col;
+	t->ws_xpixel = ws.ws_xpixel;
+	t->ws_ypixel = ws.ws_ypixel;
+	if (f->kind == XC_FD_PTY_MASTER) {
+		step = "TIOCGPTN";
+		if (ioctl(copy, TIOCGPTN, &v))
+			goto fail;
+		t->index = v;
+		step = "TIOCGPTLCK";
+		if (ioctl(copy, TIOCGPTLCK, &v))
+			goto fail;
+		t->flags |= v ? XC_TTY_LOCKED : 0;
+		step = "TIOCGPKT";
+		if (ioctl(copy, TIOCGPKT, &v))
+			goto fail;
+		t->flags |= v ? XC_TTY_PKT : 0;
+	} else {
+		step = "fstat";
+		if (fstat(copy, &st))
+			goto fail;
+		t->index = slave_index(st.st_rdev);
+	}
+	close(copy);
+	return 0;
+fail:
+	err = -errno;
+	if (copy >= 0)
+		close(copy);
+	return xc_failf(d->ctx, d->pid, step, err, "fd %d (%s)", fd, f->path);
+}
+
+static struct xc_rec_tty *find(struct xc_rec_tty *t, size_t n, uint32_t kind, const struct xc_dump *d,
+			       int index)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].index == index && d->ofiles[t[i].file_id - 1].kind == kind)
+			return &t[i];
+	return NULL;
+}
+
+/* The controlling terminal: a pty of the process's own comes back as its
+ * controlling terminal, which needs the process to lead its session. */
+static int ctty(struct xc_dump *d, struct xc_rec_tty *t, size_t n)
+{
+	struct xc_rec_tty *m;
+	int index = -1;
+
+	if (major(d->pstat.tty_nr) >= PTY_SLAVE_MAJOR_FIRST &&
+	    major(d->pstat.tty_nr) <= PTY_SLAVE_MAJOR_LAST)
+		index = slave_index(d->pstat.tty_nr);
+	m = index < 0 ? NULL : find(t, n, XC_FD_PTY_MASTER, d, index);
+	if (!m)
+		return 0;	/* none, or the user's terminal (files.c, task.c) */
+	if (d->pstat.sid != d->pid) {
+		d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+		return xc_failf(d->ctx, d->pid, "a controlling terminal of another session leader is "
+				"not supported", -ENOTSUP, "pty %d", index);
+	}
+	m->flags |= XC_TTY_CTTY;
+	if (d->pstat.tpgid == d->pstat.pgid)
+		m->flags |= XC_TTY_FG;
+	else if (d->pstat.tpgid > 0) {
+		d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+		return xc_failf(d->ctx, d->pid, "another process group in the foreground is not "
+				"supported", -ENOTSUP, "pty %d (foreground group %d)", index,
+				d->pstat.tpgid);
+	}
+	return 0;
+}
+
+/* After every fd is collected: stdio slaves whose master the process holds
+ * become its own ptys; each pty open file gets its record. */
+int dump_tty_collect(struct xc_dump *d)
+{
+	struct xc_rec_tty *t = calloc(d->nr_ofiles + 1, sizeof(*t));
+	size_t n = 0;
+	int pidfd = -1, err = 0;
+
+	if (!t)
+		return xc_fail(d->ctx, d->pid, "ttys", "allocate", -ENOMEM);
+	for (size_t i = 0; i < d->nr_ofiles; i++) {
+		struct xc_rec_file *f = &d->ofiles[i];
+
+		if (!xc_fd_kind_is_tty(f->kind) &&
+		    !(f->kind == XC_FD_INHERIT && !strncmp(f->path, "/dev/pts/", 9)))
+			continue;
+		if (pidfd < 0 && (pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0)) < 0) {
+			err = xc_fail(d->ctx, d->pid, "process", "pidfd_open", -errno);
+			break;
+		}
+		t[n] = (struct xc_rec_tty){ .file_id = f->id, .index = -1 };
+		err = read_tty(d, pidfd, witness(d, f->id), f, &t[n]);
+		if (err)
+			break;
+		n++;
+	}
+	/* A slave is the process's own when its master is here too. */
+	for (size_t i = 0; !err && i < n; i++) {
+		struct xc_rec_file *f = &d->ofiles[t[i].file_id - 1];
+		bool own = find(t, n, XC_FD_PTY_MASTER, d, t[i].index) != NULL;
+
+		if (f->kind == XC_FD_INHERIT && own)
+			f->kind = XC_FD_PTY_SLAVE;
+		if (f->kind == XC_FD_PTY_SLAVE && !own)
+			err = xc_fd_refuse(d, witness(d, f->id), f,
+					   "a pty whose master another process holds is not supported");
+		else if (f->kind == XC_FD_PTY_SLAVE &&
+			 (find(t, n, XC_FD_PTY_MASTER, d, t[i].index)->flags & XC_TTY_LOCKED))
+			err = xc_fd_refuse(d, witness(d, f->id), f,
+					   "a pty locked again after its slave was opened is not supported");
+	}
+	if (!err)
+		err = ctty(d, t, n);
+	for (size_t i = 0; !err && i < n; i++)
+		if (d->ofiles[t[i].file_id - 1].kind != XC_FD_INHERIT)
+			err = xc_obj_add(d, XC_REC_TTY, &t[i], sizeof(t[i]));
+	if (pidfd >= 0)
+		close(pidfd);
+	free(t);
+	return err;
+}
