@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	15
+#define XC_IMG_VERSION	16
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -77,6 +77,7 @@ enum xc_rec_kind {
 	XC_REC_SKQUEUE = 24,
 	XC_REC_LOCK = 25,
 	XC_REC_INETSK = 26,
+	XC_REC_PIPE = 28,	/* in inventory.img */
 	/* 32-47: the event objects, terminals, timers and seccomp */
 	XC_REC_EVENTFD = 32,
 	XC_REC_TIMERFD = 33,
@@ -129,6 +130,18 @@ struct xc_rec_process {
 };
 static_assert(sizeof(struct xc_rec_process) == 48, "doc: process");
 #define XC_PROC_ZOMBIE	0x1u	/* exited, not yet reaped: no proc-<pid>.img */
+
+/* A pipe between processes of the dump: its capacity and its unread bytes
+ * (len, after the record). FILE records of kind XC_FD_PIPE refer to it by
+ * ino. */
+struct xc_rec_pipe {
+	uint64_t ino;
+	uint32_t capacity;	/* F_GETPIPE_SZ */
+	uint32_t reserved;	/* zero */
+	uint64_t len;		/* unread bytes that follow */
+};
+static_assert(sizeof(struct xc_rec_pipe) == 24, "doc: pipe");
+
 
 /* proc-<pid>.img */
 struct xc_rec_task {
@@ -210,6 +223,7 @@ enum xc_fd_kind {
 	XC_FD_CHR = 2,		/* character device reopened by path (/dev/null) */
 	XC_FD_INHERIT = 3,	/* stdio tty/pipe/socket: take the restorer's own */
 	XC_FD_SOCKET = 4,	/* a socket: the UNIXSK record with this ino */
+	XC_FD_PIPE = 5,		/* one end of a pipe of the tree: the PIPE record with this ino */
 	/* 16-31: objects created from their own records */
 	XC_FD_EVENTFD = 16,	/* eventfd: an EVENTFD record follows */
 	XC_FD_TIMERFD = 17,	/* timerfd: a TIMERFD record follows */

@@ -281,68 +281,100 @@ static int highest_fd(void)
 	return max;
 }
 
-/* Parent side, before the tree is created: each open file description that
- * several processes share is opened here once, at fds above any fd of the
- * image, and every process inherits it and dup3()s it onto its fds. */
-int rst_files_open_shared(struct xc_rtree *t)
+/* Opened by xckpt: what several processes share, and every pipe (both
+ * ends must exist together, filled, before any process reads or writes). */
+static bool by_xckpt(const struct xc_rec_file *f, uint32_t users)
+{
+	return f->kind == XC_FD_PIPE || (users > 1 && f->kind != XC_FD_INHERIT);
+}
+
+/* How many processes have an fd on each FILE id; the highest fd of all. */
+static uint32_t *count_users(const struct xc_rtree *t, int *maxfd)
 {
 	uint32_t *users = calloc(t->nr_files + 1, sizeof(*users));
-	int maxfd = 2, err = 0;
-	struct rlimit rl;
 
-	if (!users)
-		return xc_fail(t->ctx, 0, "open files", "allocate", -ENOMEM);
-	for (size_t i = 0; i < t->nr; i++) {
+	*maxfd = 2;
+	for (size_t i = 0; users && i < t->nr; i++) {
 		const struct xc_rst *r = &t->procs[i];
 		for (size_t k = 0; k < r->nr_fds; k++) {
 			const struct xc_rec_fd *fd = r->fds[k];
 			bool again = false;
-			if (fd->fd > maxfd)
-				maxfd = fd->fd;
+			if (fd->fd > *maxfd)
+				*maxfd = fd->fd;
 			for (size_t j = 0; j < k && !again; j++)
 				again = r->fds[j]->file_id == fd->file_id;
 			users[fd->file_id] += !again;
 		}
 	}
+	return users;
+}
+
+/* The descriptions opened, at any numbers, move to one block above every
+ * fd of the image and every fd xckpt holds, so that no process's dup3()
+ * onto its own fds can hit one it has yet to place. */
+static int move_to_block(struct xc_rtree *t, int maxfd)
+{
+	struct rlimit rl;
+	uint32_t k = 0;
+
 	t->shared_base = maxfd + 64;
 	if (t->shared_base <= highest_fd())
 		t->shared_base = highest_fd() + 1;
-	for (size_t id = 1; id <= t->nr_files; id++)
-		t->nr_shared += users[id] > 1 && t->files[id - 1]->kind != XC_FD_INHERIT;
 	/* Room for them: the soft limit up to the hard one if need be. */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < (rlim_t)t->shared_base + t->nr_shared + 1) {
 		rl.rlim_cur = (rlim_t)t->shared_base + t->nr_shared + 1;
 		if (rl.rlim_cur > rl.rlim_max || setrlimit(RLIMIT_NOFILE, &rl))
-			err = xc_failf(t->ctx, 0, "raise RLIMIT_NOFILE", rl.rlim_cur > rl.rlim_max ?
-				       -EMFILE : -errno, "open files (%u shared, fds up to %d)",
-				       t->nr_shared, maxfd);
+			return xc_failf(t->ctx, 0, "raise RLIMIT_NOFILE", rl.rlim_cur > rl.rlim_max ?
+					-EMFILE : -errno, "open files (%u shared, fds up to %d)",
+					t->nr_shared, maxfd);
 	}
-	for (size_t id = 1, k = 0; !err && id <= t->nr_files; id++) {
+	for (size_t id = 1; id <= t->nr_files; id++) {
+		int fd = t->file_fds[id - 1];
+
+		if (fd < 0)
+			continue;
+		if (dup3(fd, t->shared_base + (int)k, O_CLOEXEC) < 0)
+			return xc_failf(t->ctx, 0, "move above the image's fds", -errno,
+					"open file %zu (%s)", id, t->files[id - 1]->path);
+		close(fd);
+		t->file_fds[id - 1] = t->shared_base + (int)k++;
+	}
+	return 0;
+}
+
+/* Parent side, before the tree is created: each open file description that
+ * several processes share, and each pipe, is opened here once, and every
+ * process inherits it and dup3()s it onto its fds. */
+int rst_files_open_shared(struct xc_rtree *t)
+{
+	int maxfd, err = 0;
+	uint32_t *users = count_users(t, &maxfd);
+
+	if (!users)
+		return xc_fail(t->ctx, 0, "open files", "allocate", -ENOMEM);
+	for (size_t id = 1; !err && id <= t->nr_files; id++) {
 		const struct xc_rec_file *f = t->files[id - 1];
 		const char *step;
 		int fd;
 
-		if (users[id] < 2 || f->kind == XC_FD_INHERIT)
+		if (!by_xckpt(f, users[id]))
 			continue;
-		if (f->kind != XC_FD_REG && f->kind != XC_FD_CHR) {
+		if (f->kind != XC_FD_REG && f->kind != XC_FD_CHR && f->kind != XC_FD_PIPE) {
 			t->ctx->exit_hint = XC_EXIT_IMAGE;
 			err = xc_failf(t->ctx, 0, "shared by several processes: not supported for this "
 				       "kind yet", -ENOTSUP, "open file %u (%s)", f->id, f->path);
 			break;
 		}
-		fd = open_file(f, &step);
-		if (fd >= 0 && fd != t->shared_base + (int)k) {
-			int n = dup3(fd, t->shared_base + (int)k, O_CLOEXEC);
-			step = "move above the image's fds";
-			close(fd);
-			fd = n < 0 ? -errno : n;
-		}
+		fd = f->kind == XC_FD_PIPE ? rst_pipe_open(t, f, &step) : open_file(f, &step);
 		if (fd < 0)
 			err = xc_failf(t->ctx, 0, step, fd, "open file %u (%s)", f->id, f->path);
 		else
 			t->file_fds[id - 1] = fd;
-		k++;
+		t->nr_shared++;
 	}
+	rst_pipes_close(t);
+	if (!err)
+		err = move_to_block(t, maxfd);
 	free(users);
 	return err;
 }

@@ -66,6 +66,8 @@ static bool file_ok(const struct xc_rst *r, const struct xc_rec_file *f)
 		return S_ISSOCK(f->mode);
 	case XC_FD_INHERIT:
 		return true;
+	case XC_FD_PIPE:
+		return S_ISFIFO(f->mode);
 	}
 	if (rst_is_anon_file(f->kind))
 		return !strncmp(f->path, "anon_inode:", 11);
@@ -132,13 +134,28 @@ static int files_used(struct xc_rtree *t)
 		for (size_t k = 0; k < t->procs[i].nr_fds; k++)
 			seen[t->procs[i].fds[k]->file_id] = 1;
 	for (size_t id = 1; id <= t->nr_files && !err; id++) {
+		const struct xc_rec_file *f = t->files[id - 1];
+		bool piped = f->kind != XC_FD_PIPE;
+
+		for (size_t i = 0; i < t->nr_pipes && !piped; i++)
+			piped = t->pipes[i]->ino == f->ino;
 		t->file_fds[id - 1] = -1;
-		if (!seen[id]) {
-			t->ctx->exit_hint = XC_EXIT_IMAGE;
+		t->ctx->exit_hint = XC_EXIT_IMAGE;
+		if (!seen[id])
 			err = xc_failf(t->ctx, 0, "open file record without an fd", -EBADMSG,
 				       "open file %zu", id);
-		}
+		else if (!piped)
+			err = xc_failf(t->ctx, 0, "pipe without its PIPE record", -EBADMSG,
+				       "open file %zu (%s)", id, f->path);
+		else
+			t->ctx->exit_hint = 0;
 	}
+	t->pipe_ends = malloc((t->nr_pipes + 1) * sizeof(*t->pipe_ends));
+	t->pipe_used = calloc(t->nr_pipes + 1, 1);
+	if (!err && (!t->pipe_ends || !t->pipe_used))
+		err = xc_fail(t->ctx, 0, "pipes", "allocate", -ENOMEM);
+	for (size_t i = 0; !err && i < t->nr_pipes; i++)
+		t->pipe_ends[i][0] = t->pipe_ends[i][1] = -1;
 	free(seen);
 	return err;
 }
@@ -328,8 +345,8 @@ static int check_fds(struct xc_rst *r)
 		const struct xc_rec_file *f = r->ofiles[i];
 		struct stat st;
 
-		if (f->kind == XC_FD_INHERIT || f->kind == XC_FD_SOCKET || rst_is_anon_file(f->kind) ||
-		    rst_is_tty_file(f->kind))
+		if (f->kind == XC_FD_INHERIT || f->kind == XC_FD_SOCKET || f->kind == XC_FD_PIPE ||
+		    rst_is_anon_file(f->kind) || rst_is_tty_file(f->kind))
 			continue;
 		r->ctx->exit_hint = XC_EXIT_IMAGE;
 		if (stat(f->path, &st))
@@ -510,6 +527,25 @@ static int check_tree(struct xc_rtree *t)
 	return 0;
 }
 
+/* A pipe: its data inside the record and inside its capacity, one record
+ * per pipe. */
+static int take_pipe(struct xc_rtree *t, const struct xc_rec_pipe *p, uint32_t len)
+{
+	const struct xc_rec_pipe **np;
+
+	if (len < sizeof(*p) || p->len != len - sizeof(*p) || p->len > p->capacity || !p->ino)
+		return bad_inv(t, "bad pipe record");
+	for (size_t i = 0; i < t->nr_pipes; i++)
+		if (t->pipes[i]->ino == p->ino)
+			return bad_inv(t, "a pipe appears twice");
+	np = realloc(t->pipes, (t->nr_pipes + 1) * sizeof(*np));
+	if (!np)
+		return xc_fail(t->ctx, 0, "inventory.img", "allocate", -ENOMEM);
+	t->pipes = np;
+	t->pipes[t->nr_pipes++] = p;
+	return 0;
+}
+
 static int load_inventory(struct xc_rtree *t)
 {
 	const struct xc_rec_inventory *inv = NULL;
@@ -532,6 +568,10 @@ static int load_inventory(struct xc_rtree *t)
 		} else if (kind == XC_REC_PROCESS && len == sizeof(struct xc_rec_process) && inv &&
 			   n < inv->nr_processes) {
 			t->procs[n++].rec = p;
+		} else if (kind == XC_REC_PIPE) {
+			err = take_pipe(t, p, len);
+			if (err)
+				return err;
 		} else if (!(kind & XC_REC_OPTIONAL))
 			return bad_inv(t, "unexpected record");
 	}
@@ -646,6 +686,13 @@ void rst_image_close(struct xc_rtree *t)
 				close(t->file_fds[id]);
 	free(t->file_fds);
 	t->file_fds = NULL;
+	rst_pipes_close(t);
+	free(t->pipes);
+	free(t->pipe_ends);
+	free(t->pipe_used);
+	t->pipes = NULL;
+	t->pipe_ends = NULL;
+	t->pipe_used = NULL;
 	xc_imgr_close(&t->inv);
 	if (t->dirfd >= 0)
 		close(t->dirfd);

@@ -119,6 +119,12 @@ struct xc_rtree {
 	int *file_fds;			/* opened by xckpt for several processes, else -1 */
 	int shared_base;		/* file_fds sit at [shared_base, shared_base + nr_shared) */
 	uint32_t nr_shared;
+
+	/* PIPE records of inventory.img, and the pipes made of them. */
+	const struct xc_rec_pipe **pipes;
+	size_t nr_pipes;
+	int (*pipe_ends)[2];		/* -1 until made */
+	uint8_t *pipe_used;		/* bit O_RDONLY / O_WRONLY: that end handed out */
 };
 
 /* Child → parent message over the pipe. */
@@ -214,8 +220,11 @@ void rst_seccomp_fill(const struct xc_rst *r, char *dst, uint64_t dst_addr, stru
 int rst_tree_create(struct xc_rtree *t);
 /* Child side: zombie children exited, their SIGCHLD taken back. */
 int rst_tree_wait_zombies(struct xc_rst *r);
-/* files.c, parent side: descriptions shared by several processes. */
+/* files.c, parent side: descriptions shared by several processes, and
+ * pipes (pipes.c). */
 int rst_files_open_shared(struct xc_rtree *t);
+int rst_pipe_open(struct xc_rtree *t, const struct xc_rec_file *f, const char **step);
+void rst_pipes_close(struct xc_rtree *t);
 /* On failure: every process created is killed; the roots are reaped. */
 void rst_tree_kill(struct xc_rtree *t);
 /* restore.c: the per-process restore, in the new process. */

@@ -268,14 +268,10 @@ static int blame_exit(struct xc_tree *t, int err)
 	return err;
 }
 
-static int dump_one(struct xc_dump *d)
+static int write_one(struct xc_dump *d)
 {
-	int err;
+	int err = xc_check_interrupt(d->ctx, d->pid);
 
-	xc_step_begin(d->ctx, "collect");
-	err = collect(d);
-	if (!err)
-		err = xc_check_interrupt(d->ctx, d->pid);
 	if (!err)
 		err = write_proc(d);
 	if (!err)
@@ -303,10 +299,18 @@ int xc_dump(struct xc_ctx *ctx)
 		goto out;
 	xc_step_begin(ctx, "seize");
 	err = xc_tree_seize(&t);
+	if (!err)
+		xc_step_begin(ctx, "collect");
+	for (size_t i = 0; !err && i < t.nr; i++)
+		if (t.p[i].d)
+			err = collect(t.p[i].d);
+	/* What spans processes, once all are known. */
+	if (!err)
+		err = xc_tree_pipes(&t);
 	for (size_t i = 0; !err && i < t.nr; i++)
 		if (t.p[i].d) {
 			t.p[i].d->dirfd = dir.fd;
-			err = dump_one(t.p[i].d);
+			err = write_one(t.p[i].d);
 		}
 	if (!err)
 		err = xc_tree_write_inventory(&t, dir.fd);

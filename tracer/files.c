@@ -41,6 +41,8 @@ int xc_fd_classify(int fd, mode_t mode, const char *path, uint32_t *kind, const 
 		return 0;
 	if (!strncmp(path, "/memfd:", 7))
 		*why = "memfd is not supported yet";
+	else if (S_ISFIFO(mode) && !strncmp(path, "pipe:", 5))
+		*kind = XC_FD_PIPE;	/* its other end is looked for in the tree (pipes.c) */
 	else if (S_ISFIFO(mode) || S_ISSOCK(mode) || (S_ISCHR(mode) && !reopenable_chr(path))) {
 		/* stdio of a shell job: the restoring xckpt lends its own */
 		if (fd <= 2)
@@ -91,6 +93,11 @@ static int describe_kind(struct xc_dump *d, int fd, struct xc_rec_file *f,
 	case XC_FD_CHR:
 	case XC_FD_INHERIT:
 		return 0;
+	case XC_FD_PIPE:
+		/* Packet mode keeps write boundaries the data copy would lose. */
+		return f->flags & O_DIRECT ?
+			       unsupported(d, fd, f->path, "packet-mode pipe (O_DIRECT) is not supported yet") :
+			       0;
 	}
 	if (xc_fd_kind_is_anon(f->kind) || xc_fd_kind_is_tty(f->kind))
 		return 0;	/* its object: dump_anon_collect(), dump_tty_collect() */

@@ -474,6 +474,8 @@ int xc_tree_write_inventory(struct xc_tree *t, int dirfd)
 		p.comm[15] = 0;
 		err = xc_imgw_put(t->ctx, &w, XC_REC_PROCESS, &p, sizeof(p));
 	}
+	if (!err)
+		err = xc_tree_write_pipes(t, &w);
 	if (err) {
 		xc_imgw_abort(&w);
 		return err;
@@ -522,4 +524,5 @@ void xc_tree_free(struct xc_tree *t, int err)
 		}
 	free(t->p);
 	xc_file_ids_free(&t->file_ids);
+	xc_tree_pipes_free(t);
 }

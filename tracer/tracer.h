@@ -118,6 +118,15 @@ struct xc_tree_proc {
 	struct xc_dump *d;		/* NULL for a zombie */
 };
 
+/* A pipe with both ends in the dump (pipes.c). */
+struct xc_pipe {
+	uint64_t ino;			/* 0: not recorded (its ends are stdio, lent at restore) */
+	uint32_t capacity;
+	void *data;			/* unread bytes */
+	size_t len;
+	pid_t outside;			/* a process outside the dump that holds it too, 0: none */
+};
+
 /* The dumped tree: every --pid (or every process of --cgroup) with all its
  * descendants, parents before children. Each live process has its own
  * struct xc_dump; the per-kind code sees only that. */
@@ -128,6 +137,8 @@ struct xc_tree {
 	pid_t roots[XC_MAX_ROOTS];
 	int nr_roots;
 	struct xc_file_ids file_ids;	/* open file descriptions of the whole tree */
+	struct xc_pipe *pipes;
+	size_t nr_pipes;
 };
 
 /* pstree.c */
@@ -142,6 +153,12 @@ int xc_tree_resume(struct xc_tree *t);
 int xc_tree_kill(struct xc_tree *t);
 /* Plugins' fini with err (after the release), then everything freed. */
 void xc_tree_free(struct xc_tree *t, int err);
+
+/* pipes.c: after every process's files are collected */
+int xc_tree_pipes(struct xc_tree *t);
+int xc_tree_write_pipes(struct xc_tree *t, struct xc_imgw *w);
+void xc_tree_pipes_free(struct xc_tree *t);
+int xc_pipe_decide(bool held_outside, int highest_fd, uint32_t *kind);
 
 /* dump.c: one process */
 struct xc_dump *xc_dump_new(struct xc_ctx *ctx, pid_t pid);

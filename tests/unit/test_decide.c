@@ -231,9 +231,11 @@ static const struct fd_case fd_cases[] = {
 	{ "tty fd 0", 0, CHR | 0620, "/dev/pts/3", 0, XC_FD_INHERIT },
 	{ "tty fd 1", 1, CHR | 0620, "/dev/pts/3", 0, XC_FD_INHERIT },
 	{ "tty fd 2", 2, CHR | 0620, "/dev/tty1", 0, XC_FD_INHERIT },
-	{ "pipe fd 0", 0, FIFO, "pipe:[81234]", 0, XC_FD_INHERIT },
-	{ "pipe fd 1", 1, FIFO, "pipe:[81235]", 0, XC_FD_INHERIT },
-	{ "pipe fd 2", 2, FIFO, "pipe:[81236]", 0, XC_FD_INHERIT },
+	/* The tree's pipes.c turns a pipe on fd 0-2 whose other end is not in
+	 * the dump into XC_FD_INHERIT. */
+	{ "pipe fd 0", 0, FIFO, "pipe:[81234]", 0, XC_FD_PIPE },
+	{ "pipe fd 1", 1, FIFO, "pipe:[81235]", 0, XC_FD_PIPE },
+	{ "pipe fd 2", 2, FIFO, "pipe:[81236]", 0, XC_FD_PIPE },
 	{ "socket fd 0", 0, SOCK, "socket:[5555]", 0, XC_FD_INHERIT },
 	{ "socket fd 1", 1, SOCK, "socket:[5556]", 0, XC_FD_INHERIT },
 	{ "socket fd 2", 2, SOCK, "socket:[5557]", 0, XC_FD_INHERIT },
@@ -248,7 +250,7 @@ static const struct fd_case fd_cases[] = {
 	{ "pts ptmx", 4, CHR | 0666, "/dev/pts/ptmx", 0, XC_FD_PTY_MASTER },
 	{ "tty fd 3", 3, CHR | 0620, "/dev/tty1", -ENOTSUP, 0, "device" },
 	{ "/dev/pts/x fd 3", 3, CHR | 0620, "/dev/pts/x", -ENOTSUP, 0, "device" },
-	{ "pipe fd 3", 3, FIFO, "pipe:[81234]", -ENOTSUP, 0, "pipe" },
+	{ "pipe fd 3", 3, FIFO, "pipe:[81234]", 0, XC_FD_PIPE },
 	{ "named fifo fd 9", 9, FIFO, "/tmp/fifo", -ENOTSUP, 0, "pipe" },
 	/* Sockets past stdio: their family decides (sockets.c). */
 	{ "socket fd 3", 3, SOCK, "socket:[5555]", 0, XC_FD_SOCKET },
@@ -312,6 +314,24 @@ static void test_fd_classify(void **state)
 	}
 }
 
+/* A pipe of the tree: restored as a pipe unless a process outside the dump
+ * holds it too, when only stdio can be lent by the restoring xckpt. */
+static void test_pipe_decide(void **state)
+{
+	uint32_t kind = 0;
+
+	(void)state;
+	assert_int_equal(xc_pipe_decide(false, 7, &kind), 0);
+	assert_int_equal(kind, XC_FD_PIPE);
+	assert_int_equal(xc_pipe_decide(false, 0, &kind), 0);
+	assert_int_equal(kind, XC_FD_PIPE);
+	assert_int_equal(xc_pipe_decide(true, 1, &kind), 0);
+	assert_int_equal(kind, XC_FD_INHERIT);
+	assert_int_equal(xc_pipe_decide(true, 2, &kind), 0);
+	assert_int_equal(kind, XC_FD_INHERIT);
+	assert_int_equal(xc_pipe_decide(true, 3, &kind), -ENOTSUP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_vma_classify_ignores_rest),
 		cmocka_unit_test(test_page_wanted),
 		cmocka_unit_test(test_fd_classify),
+		cmocka_unit_test(test_pipe_decide),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

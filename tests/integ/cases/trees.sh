@@ -3,15 +3,17 @@
 # between the processes. Sourced by run.sh.
 
 tree_pids() {	# PID: it and all its descendants, parents first
-	local q=("$1") out=() p
-	while [ ${#q[@]} -gt 0 ]; do
-		p=${q[0]}; q=("${q[@]:1}"); out+=("$p")
-		for c in $(awk -v pp="$p" '{ sub(/.*\) /, ""); split($0, f, " "); if (f[2] == pp) print FILENAME }' \
-			/proc/[0-9]*/stat 2>/dev/null | cut -d/ -f3); do
-			q+=("$c")
-		done
-	done
-	echo "${out[@]}"
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" '
+		{ pid = $1; sub(/.*\) /, ""); split($0, f, " "); kids[f[2]] = kids[f[2]] " " pid }
+		END {
+			q[1] = root; n = 1
+			for (i = 1; i <= n; i++) {
+				printf "%s%s", (i > 1 ? " " : ""), q[i]
+				m = split(kids[q[i]], c, " ")
+				for (j = 1; j <= m; j++) q[++n] = c[j]
+			}
+			print ""
+		}'
 }
 
 tree_ids() {	# PIDS...: "pid ppid pgid sid state-class" per process
@@ -57,6 +59,15 @@ snap_tree_check() {	# PIDS...: compared with snap_tree_before's
 	done
 }
 
+dump_restore_tree() {	# the tree $pids of $VPID: compared before the dump and after restore
+	snap_tree_before $pids
+	dump_kill
+	gone $pids
+	restore_bg
+	rpid=$RPID
+	snap_tree_check $pids
+}
+
 finish_tree() {	# ROOT XCKPT: the victim ends its checks; it and xckpt restore pass
 	local status
 	kill -USR1 "$1"
@@ -81,12 +92,7 @@ t_tree_family() {	# parent, children, grandchild, zombie; sessions and groups ke
 	[ "$(echo $pids | wc -w)" = 5 ] || fail "victim tree: $pids"
 	before=$(tree_ids $pids)
 	echo "$before" | grep -q zombie || fail "no zombie: $before"
-	snap_tree_before $pids
-	dump_kill
-	gone $pids
-	restore_bg
-	rpid=$RPID
-	snap_tree_check $pids
+	dump_restore_tree
 	after=$(tree_ids $pids)
 	# The root was a child of the test's shell; now it is xckpt restore's.
 	[ "$(echo "$after" | sed "1s/^$VPID [0-9]*/$VPID P/")" = \
@@ -212,3 +218,104 @@ $after"
 }
 t_tree_cgroup_v1() { cgroup_case pids; }
 t_tree_cgroup_v2() { cgroup_case unified; }
+
+ring_start() {	# a 128-process ring, 4 tokens going round 30 times
+	start "$VICTIMS/tree" ring "$T" 128 4 3840
+	pids=$(tree_pids "$VPID")
+	PIDS+=($pids)
+	[ "$(echo $pids | wc -w)" = 128 ] || fail "ring has $(echo $pids | wc -w) processes"
+}
+
+t_tree_ring() {	# 128 processes, tokens in flight in the pipes: none lost, none doubled
+	# The pipes are new pipes: their inode numbers, and the links that name
+	# them, change; the ring's own checks prove each joins the same two
+	# processes with the same data.
+	SNAP_IGNORE='^fd\.[0-9]+\.(ino|link)$'
+	ring_start
+	before=$(tree_ids $pids)
+	# Three of them compared field by field (inspecting all 128 is slow).
+	snap_tree_before $(echo $pids | cut -d' ' -f2,64,128)
+	dump_kill
+	gone $pids
+	restore_bg
+	rpid=$RPID
+	snap_tree_check $(echo $pids | cut -d' ' -f2,64,128)
+	after=$(tree_ids $pids)
+	[ "$(echo "$after" | sed 1d)" = "$(echo "$before" | sed 1d)" ] || fail "ids differ"
+	wait "$rpid"
+	status=$?
+	grep -q '^PASS' "$T/out" || fail "ring did not pass (status $status)"
+	[ "$status" = 0 ] || fail "xckpt restore exited $status"
+	pass
+}
+
+t_tree_ring_pidns() {	# the same ring restored in a pid namespace while it still runs
+	ring_start
+	"$XCKPT" dump --pid "$VPID" -D "$T/img" -R 2>"$T/dump.err" || fail "dump: $(cat "$T/dump.err")"
+	RESTORE_OPTS=--pidns restore_bg
+	rpid=$RPID
+	new=$(cat "$T/pidfile")
+	grep -q "^NSpid:[[:space:]]*$new[[:space:]]*$VPID\$" "/proc/$new/status" ||
+		fail "root's pid in the namespace: $(grep NSpid "/proc/$new/status")"
+	[ "$(grep -l "^NSpid:.*[[:space:]]$(echo $pids | cut -d' ' -f128)\$" /proc/[0-9]*/status 2>/dev/null |
+	     wc -l)" = 2 ] || fail "the last process of the ring is not there twice (outside and inside)"
+	wait "$VPID" || fail "the original ring failed"
+	wait "$rpid" || fail "the restored ring failed (status $?)"
+	[ "$(grep -c '^PASS' "$T/out")" -ge 1 ] || fail "no PASS"
+	grep -q FAIL "$T/out" && fail "a ring failed"
+	pass
+}
+
+t_tree_pipeline() {	# seq | gzip -1 | wc -c, dumped mid-work, gives the right count
+	n=100000000
+	"$VICTIMS/tree" exec sh -c 'seq 1 "$1" | gzip -1 | wc -c >"$2/result"' sh "$n" "$T" \
+		>"$T/out" 2>&1 </dev/null &
+	VPID=$!
+	PIDS+=("$VPID")
+	for ((i = 0; i < 100; i++)); do [ "$(tree_pids "$VPID" | wc -w)" = 4 ] && break; sleep 0.05; done
+	sleep 1
+	pids=$(tree_pids "$VPID")
+	PIDS+=($pids)
+	[ "$(echo $pids | wc -w)" = 4 ] || fail "pipeline: $pids"
+	[ -s "$T/result" ] && fail "the pipeline ended before the dump"
+	SNAP_IGNORE='^fd\.[0-9]+\.(ino|link)$'	# new pipes, as in tree_ring
+	dump_restore_tree
+	wait "$rpid" || fail "xckpt restore exited $?"
+	want=$(seq 1 "$n" | gzip -1 | wc -c)
+	[ "$(cat "$T/result")" = "$want" ] || fail "wc -c says $(cat "$T/result"), want $want"
+	pass
+}
+
+t_tree_make() {	# make -j2 dumped mid-build; the binary it finishes runs right
+	mkdir "$T/proj"
+	for k in 1 2 3 4 5 6; do
+		awk -v k=$k 'BEGIN {
+			printf "int f%d(int x)\n{\n\tswitch (x) {\n", k
+			for (i = 0; i < 2500; i++)
+				printf "\tcase %d: return x * %d + %d + %d;\n", i, i % 97 + 3, i * 7 % 1001, k
+			printf "\tdefault: return 0;\n\t}\n}\n" }' >"$T/proj/f$k.c"
+	done
+	{
+		echo '#include <stdio.h>'
+		for k in 1 2 3 4 5 6; do echo "int f$k(int x);"; done
+		echo 'int main(void) { printf("%d\n", f1(1234) + f2(1234) + f3(1234) + f4(1234) + f5(1234) + f6(1234)); return 0; }'
+	} >"$T/proj/main.c"
+	printf 'prog: f1.o f2.o f3.o f4.o f5.o f6.o main.o\n\t$(CC) -o $@ $^\n%%.o: %%.c\n\t$(CC) -O2 -c $<\n' \
+		>"$T/proj/Makefile"
+	"$VICTIMS/tree" exec make -j2 -C "$T/proj" >"$T/out" 2>&1 </dev/null &
+	VPID=$!
+	PIDS+=("$VPID")
+	for ((i = 0; i < 400; i++)); do [ -e "$T/proj/f1.o" ] && break; sleep 0.05; done
+	[ -e "$T/proj/f1.o" ] || fail "make did not start compiling"
+	pids=$(tree_pids "$VPID")
+	PIDS+=($pids)
+	[ -e "$T/proj/prog" ] && fail "make ended before the dump"
+	SNAP_IGNORE='^fd\.[0-9]+\.(ino|link)$'	# new pipes (the jobserver), as in tree_ring
+	dump_kill
+	gone $pids
+	restore_bg
+	wait "$RPID" || fail "make exited $? after restore: $(cat "$T/out")"
+	want=$((6 * (1234 * (1234 % 97 + 3) + 1234 * 7 % 1001) + 21))
+	[ "$("$T/proj/prog")" = "$want" ] || fail "prog prints $("$T/proj/prog"), want $want"
+	pass
+}

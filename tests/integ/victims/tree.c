@@ -13,6 +13,7 @@
  *                     by exactly N hops since it last saw it (none lost, none
  *                     doubled), and all end once every token made H hops.
  *                     The root prints PASS if every process did.
+ *   tree exec CMD...  CMD with no fd above 2 (nothing of the test's shell).
  *   tree shared DIR   parent and child share an anonymous shared mapping, a
  *                     System V segment, a /dev/shm file (mapped) and the
  *                     offset of one open file description; on SIGUSR1 each
@@ -293,6 +294,12 @@ int main(int argc, char **argv)
 		return family(argv[2]);
 	if (argc == 6 && !strcmp(argv[1], "ring"))
 		return ring(argv[2], atoi(argv[3]), atoi(argv[4]), strtoull(argv[5], NULL, 10));
+	if (argc >= 3 && !strcmp(argv[1], "exec")) {
+		signal(SIGUSR1, SIG_DFL);
+		execvp(argv[2], argv + 2);
+		perror(argv[2]);
+		return 127;
+	}
 	if (argc == 3 && !strcmp(argv[1], "shared"))
 		return shared(argv[2]);
 	fprintf(stderr, "usage: tree family|ring|shared DIR ...\n");
