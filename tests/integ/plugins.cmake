@@ -21,3 +21,8 @@ endif()
 set(INTEG_TIMEOUT_cuda_sum 180)
 add_executable(victim_devfd ${CMAKE_CURRENT_SOURCE_DIR}/integ/victims/devfd.c)
 set_target_properties(victim_devfd PROPERTIES OUTPUT_NAME devfd RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/victims)
+# A stand-in CUDA driver (victims/fakecuda/libcuda.so.1) for the
+# integ_cuda_fake_* tests: the plugin's calls, end to end, without a GPU.
+add_library(fake_libcuda SHARED ${CMAKE_CURRENT_SOURCE_DIR}/integ/victims/fake_libcuda.c)
+set_target_properties(fake_libcuda PROPERTIES OUTPUT_NAME cuda SOVERSION 1
+  LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/victims/fakecuda)

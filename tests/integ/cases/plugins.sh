@@ -177,3 +177,80 @@ t_check_plugins() {	# check reports each plugin's device support, and still work
 	tail -1 "$T/check" | grep -qx 'looks good' || fail "last line: $(tail -1 "$T/check")"
 	pass
 }
+
+# The CUDA plugin end to end through a stand-in driver
+# (victims/fake_libcuda.c, loaded as libcuda.so.1 through LD_LIBRARY_PATH)
+# and a stand-in GPU node: which driver calls come, in which order, and
+# whether the process was traced at each (the lock and checkpoint before
+# the seize; on restore, Restore and Unlock before the release).
+fake_cuda() {
+	FAKE_NODE=/dev/nvidia-xckpt-$$
+	mkdir "$T/fakecuda" || fail "mkdir"
+	export XCKPT_FAKE_CUDA=$T/fakecuda
+	export LD_LIBRARY_PATH=$VICTIMS/fakecuda${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	mknod "$FAKE_NODE" c 1 3 || skip "cannot make a device node here"
+	trap 'rm -f "$FAKE_NODE"; cleanup' EXIT
+	"$XCKPT" check | grep -q '^plugin cuda *ok (driver 12.8, checkpoint API present)$' ||
+		fail "the stand-in driver is not used: $("$XCKPT" check | grep cuda)"
+	start "$VICTIMS/devfd" "$T" "$FAKE_NODE"
+}
+trace_is() {	# EXPECTED... : the stand-in driver's trace since the last call
+	local want got
+	want=$(printf '%s\n' "$@")
+	got=$(cat "$T/fakecuda/trace" 2>/dev/null)
+	: >"$T/fakecuda/trace"
+	[ "$got" = "$want" ] || fail "driver calls:
+$got
+expected:
+$want"
+}
+fake_state() { cat "$T/fakecuda/state-$VPID"; }
+
+t_cuda_fake_dump_restore() {
+	fake_cuda
+	SNAP_IGNORE='^fd\.3\.'	# the GPU fd is the driver's to make again; this one does not
+	dump_kill
+	trace_is "GetState traced=0" "Lock traced=0" "Checkpoint traced=0" "cuInit traced=0"
+	[ "$(fake_state)" = 2 ] || fail "not left CHECKPOINTED for the image: $(fake_state)"
+	"$XCKPT" show -D "$T/img" >"$T/show" || fail "show"
+	grep -q 'cuda     0x1100 driver 12.8, 1 GPU(s), GPU memory saved' "$T/show" || fail "show: $(tail -3 "$T/show")"
+	grep -q 'GPU 0: Fake GPU, GPU-abababab-abab-abab-abab-abababababab, 1024 MiB' "$T/show" ||
+		fail "show: $(tail -3 "$T/show")"
+	grep -q "nvidia-xckpt" "$T/show" && fail "the GPU fd went into the image"
+	restore_bg
+	trace_is "cuInit traced=0" "GetState traced=1" "Restore traced=1" "Unlock traced=1"
+	[ "$(fake_state)" = 0 ] || fail "not RUNNING after restore: $(fake_state)"
+	kill -USR1 "$VPID"
+	wait "$RPID" || fail "xckpt restore exited $?"
+	grep -qx 'FD3 CLOSED' "$T/out" || fail "victim: $(cat "$T/out")"
+	pass
+}
+
+t_cuda_fake_leave_running() {
+	fake_cuda
+	dump_leave_running
+	trace_is "GetState traced=0" "Lock traced=0" "Checkpoint traced=0" "cuInit traced=0" \
+		"Restore traced=0" "Unlock traced=0"
+	[ "$(fake_state)" = 0 ] || fail "not RUNNING after the dump: $(fake_state)"
+	kill -USR1 "$VPID"
+	wait "$VPID"
+	grep -qx 'FD3 OPEN' "$T/out" || fail "victim: $(cat "$T/out")"
+	pass
+}
+
+t_cuda_fake_checkpoint_fails() {	# the target is unlocked again and runs on
+	fake_cuda
+	XCKPT_FAKE_CUDA_FAIL=Checkpoint "$XCKPT" dump --pid "$VPID" -D "$T/img" 2>"$T/dump.err" &&
+		fail "dump succeeded"
+	grep -q "^xckpt: dump pid $VPID: CUDA ($FAKE_NODE): cuCheckpointProcessCheckpoint (CUDA error 801): Operation not supported$" "$T/dump.err" ||
+		fail "error line: $(cat "$T/dump.err")"
+	trace_is "GetState traced=0" "Lock traced=0" "Checkpoint traced=0" "GetState traced=0" \
+		"Unlock traced=0"
+	[ "$(fake_state)" = 0 ] || fail "left locked: $(fake_state)"
+	[ -e "$T/img" ] && fail "an image was left"
+	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target left traced"
+	kill -USR1 "$VPID"
+	wait "$VPID"
+	grep -qx 'FD3 OPEN' "$T/out" || fail "victim: $(cat "$T/out")"
+	pass
+}
