@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	16
+#define XC_IMG_VERSION	17
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -316,6 +316,7 @@ static_assert(sizeof(struct xc_rec_inotify_watch) == 4112, "doc: inotify watch")
 #define XC_TTY_PKT	0x2u	/* master: packet mode (TIOCPKT) */
 #define XC_TTY_CTTY	0x4u	/* master: its slave is the controlling terminal */
 #define XC_TTY_FG	0x8u	/* master: and the process's group is in the foreground */
+#define XC_TTY_USER	0x10u	/* the user's terminal on fd 0-2 (FILE kind 3): termios only */
 struct xc_rec_tty {
 	uint32_t file_id;
 	int32_t index;		/* N of /dev/pts/N */

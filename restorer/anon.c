@@ -51,7 +51,8 @@ int rst_obj_take(struct xc_rst *r, uint32_t rec_kind, const void *p, uint32_t le
 	id = *(const uint32_t *)p;
 	if (!id || id > r->tree->nr_files ||
 	    (r->tree->files[id - 1]->kind != want &&
-	     !(rec_kind == XC_REC_TTY && r->tree->files[id - 1]->kind == XC_FD_PTY_SLAVE)))
+	     !(rec_kind == XC_REC_TTY && (r->tree->files[id - 1]->kind == XC_FD_PTY_SLAVE ||
+					   r->tree->files[id - 1]->kind == XC_FD_INHERIT))))
 		return -EBADMSG;
 	/* One record per eventfd, timerfd or signalfd. */
 	if (rec_kind != XC_REC_EPOLL_WATCH && rec_kind != XC_REC_INOTIFY_WATCH &&
@@ -107,7 +108,12 @@ int rst_objs_check(struct xc_rst *r, const char **why)
 		case XC_REC_TIMERFD: ok = rst_timerfd_ok(p); break;
 		case XC_REC_EPOLL_WATCH: ok = rst_epoll_watch_ok(r, p); break;
 		case XC_REC_INOTIFY_WATCH: ok = rst_inotify_watch_ok(r, p); break;
-		case XC_REC_TTY: ok = rst_tty_ok(p); break;
+		case XC_REC_TTY:
+			/* XC_TTY_USER exactly on the user's terminal */
+			ok = rst_tty_ok(p) &&
+			     !(((const struct xc_rec_tty *)p)->flags & XC_TTY_USER) ==
+				     (r->tree->files[*(const uint32_t *)p - 1]->kind != XC_FD_INHERIT);
+			break;
 		}
 		if (!ok) {
 			*why = "bad event object record";

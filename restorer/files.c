@@ -139,7 +139,7 @@ static int restore_file(struct xc_rst *r, const struct xc_rec_file *f,
 				err = rst_child_fail(r, obj, "inherit stdio", -errno);
 		for (size_t i = 0; !err && i < n; i++)
 			err = place_fd(r, fds[i]->fd <= 2 ? fds[i]->fd : fds[0]->fd, fds[i], obj);
-		return err;
+		return err ? err : rst_tty_user(r, f, fds[0]->fd, obj);
 	}
 	if (rst_is_anon_file(f->kind) || rst_is_tty_file(f->kind) || f->kind == XC_FD_SOCKET) {
 		err = f->kind == XC_FD_SOCKET ? rst_socket_file(r, f, obj, &src) :

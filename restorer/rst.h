@@ -202,6 +202,7 @@ bool rst_is_tty_file(uint32_t kind);
 bool rst_tty_ok(const struct xc_rec_tty *t);
 int rst_tty_open(struct xc_rst *r, const struct xc_rec_file *f, const char *obj);
 int rst_tty_ctty(struct xc_rst *r);
+int rst_tty_user(struct xc_rst *r, const struct xc_rec_file *f, int fd, const char *obj);
 
 /* timers.c: POSIX timers, checked while the image is read, created in the
  * child. */

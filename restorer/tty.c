@@ -8,6 +8,7 @@
 #define LOG_PREFIX "tty: "
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -25,8 +26,30 @@ bool rst_is_tty_file(uint32_t kind)
 
 bool rst_tty_ok(const struct xc_rec_tty *t)
 {
+	if (t->flags & XC_TTY_USER)
+		return t->flags == XC_TTY_USER;
 	return t->index >= 0 && t->index < (1 << 20) &&
 	       !(t->flags & ~(XC_TTY_LOCKED | XC_TTY_PKT | XC_TTY_CTTY | XC_TTY_FG));
+}
+
+/* The user's terminal, lent by xckpt on fd (0-2): the termios the process
+ * had set (raw mode of an editor, no echo of a password prompt) go on the
+ * terminal it comes back on. Its window size is the terminal's own; when it
+ * differs from the recorded one the process gets SIGWINCH, pending until it
+ * runs, as on a resize. Nothing when xckpt's fd is no terminal. */
+int rst_tty_user(struct xc_rst *r, const struct xc_rec_file *f, int fd, const char *obj)
+{
+	const struct xc_rec_tty *t = rst_obj_find(r, XC_REC_TTY, f->id);
+	struct winsize ws;
+
+	if (!t || !isatty(fd))
+		return 0;
+	if (ioctl(fd, TCSETS, &t->termios))
+		return rst_child_fail(r, obj, "TCSETS on xckpt's terminal", -errno);
+	if (!ioctl(fd, TIOCGWINSZ, &ws) && (ws.ws_row != t->ws_row || ws.ws_col != t->ws_col) &&
+	    kill(getpid(), SIGWINCH))
+		return rst_child_fail(r, obj, "SIGWINCH", -errno);
+	return 0;
 }
 
 /* /dev/ptmx opened until it gives index; -errno (reported) otherwise. */

@@ -3,9 +3,10 @@
  * record: the pty's index, lock and packet mode, termios and window size
  * (read on a copy of the fd taken with pidfd_getfd; on a master these ioctls
  * reach the slave's settings), and whether it is the process's controlling
- * terminal and the process its foreground group. A slave on fd 0-2 whose
- * master is elsewhere is the user's terminal, lent by the restoring xckpt
- * (files.c); elsewhere it is refused. Unread data in either direction would
+ * terminal and the process its foreground group. A terminal on fd 0-2 that
+ * is not such a pty is the user's terminal, lent by the restoring xckpt
+ * (files.c): its record (XC_TTY_USER) carries the termios the process had
+ * set on it; a slave elsewhere whose master the process lacks is refused. Unread data in either direction would
  * be lost: refused. */
 #define LOG_PREFIX "tty: "
 #include <errno.h>
@@ -74,7 +75,8 @@ static int read_tty(struct xc_dump *d, int pidfd, int fd, struct xc_rec_file *f,
 	step = "FIONREAD";
 	if (ioctl(copy, FIONREAD, &v))
 		goto fail;
-	if (v) {
+	/* Input typed ahead on the user's terminal stays with it. */
+	if (v && f->kind != XC_FD_INHERIT) {
 		close(copy);
 		return xc_fd_refuse(d, fd, f, "terminal with data not read yet is not supported");
 	}
@@ -169,13 +171,16 @@ int dump_tty_collect(struct xc_dump *d)
 		struct xc_rec_file *f = &d->ofiles[i];
 
 		if (!xc_fd_kind_is_tty(f->kind) &&
-		    !(f->kind == XC_FD_INHERIT && !strncmp(f->path, "/dev/pts/", 9)))
+		    !(f->kind == XC_FD_INHERIT && (!strncmp(f->path, "/dev/pts/", 9) ||
+						   !strncmp(f->path, "/dev/tty", 8))))
 			continue;
 		if (pidfd < 0 && (pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0)) < 0) {
 			err = xc_fail(d->ctx, d->pid, "process", "pidfd_open", -errno);
 			break;
 		}
 		t[n] = (struct xc_rec_tty){ .file_id = f->id, .index = -1 };
+		if (f->kind == XC_FD_INHERIT)
+			t[n].flags |= XC_TTY_USER;
 		err = read_tty(d, pidfd, witness(d, f->id), f, &t[n]);
 		if (err)
 			break;
@@ -188,6 +193,8 @@ int dump_tty_collect(struct xc_dump *d)
 
 		if (f->kind == XC_FD_INHERIT && own)
 			f->kind = XC_FD_PTY_SLAVE;
+		if (f->kind == XC_FD_INHERIT)
+			continue;	/* the user's terminal */
 		if (f->kind == XC_FD_PTY_SLAVE && !own)
 			err = xc_fd_refuse(d, witness(d, f->id), f,
 					   "a pty whose master another process holds is not supported");
@@ -198,9 +205,11 @@ int dump_tty_collect(struct xc_dump *d)
 	}
 	if (!err)
 		err = ctty(d, t, n);
-	for (size_t i = 0; !err && i < n; i++)
+	for (size_t i = 0; !err && i < n; i++) {
 		if (d->ofiles[t[i].file_id - 1].kind != XC_FD_INHERIT)
-			err = xc_obj_add(d, XC_REC_TTY, &t[i], sizeof(t[i]));
+			t[i].flags &= ~XC_TTY_USER;	/* its own pty after all */
+		err = xc_obj_add(d, XC_REC_TTY, &t[i], sizeof(t[i]));
+	}
 	if (pidfd >= 0)
 		close(pidfd);
 	free(t);

@@ -23,6 +23,10 @@
  * window size; after restore the same /dev/pts/N, settings and controlling
  * terminal, and a line written to the master is echoed and read on the slave.
  *
+ * ttyuser (stdin a terminal it did not open, the user's): no echo, no
+ * canonical mode, ^G as interrupt; after restore on another terminal, the
+ * same termios there.
+ *
  * Refused (the dump must name them): inotify_queued, an inotify with an
  * event not read yet; epoll_stale, an epoll watching a file the process
  * holds only under another fd than the watched one.
@@ -318,6 +322,15 @@ int main(int argc, char **argv)
 		t.c_lflag |= ECHO | ICANON;
 		CHECK(!tcsetattr(b, TCSANOW, &t) && !ioctl(a, TIOCSWINSZ, &ws), "settings");
 		snprintf(timers[0], sizeof(timers[0]), "%s", ptsname(a));
+	} else if (!strcmp(mode, "ttyuser")) {
+		struct termios t;
+
+		CHECK(isatty(0) && !tcgetattr(0, &t), "stdin is no terminal");
+		t.c_lflag &= ~(ECHO | ICANON);
+		t.c_cc[VINTR] = 7;
+		t.c_cc[VMIN] = 1;
+		CHECK(!tcsetattr(0, TCSANOW, &t) && !tcgetattr(0, (struct termios *)timers[0]),
+		      "tcsetattr");
 	} else if (!strcmp(mode, "inotify_queued")) {
 		char path[4096];
 
@@ -395,6 +408,11 @@ int main(int argc, char **argv)
 		CHECK(!bad_info, "timer 3 signal info");
 		l = ktimer_left(e, &iv);
 		CHECK(iv > 0.099 && iv < 0.101 && l <= 0.1, "timer 3: %.3f s left, interval %.3f", l, iv);
+	} else if (!strcmp(mode, "ttyuser")) {
+		struct termios t;
+
+		CHECK(isatty(0) && !tcgetattr(0, &t), "stdin is no terminal after restore");
+		CHECK(!memcmp(&t, timers[0], sizeof(t)), "termios of the terminal differ");
 	} else if (!strcmp(mode, "pty")) {
 		struct termios t, want;
 		struct winsize ws;
