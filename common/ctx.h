@@ -58,6 +58,9 @@ struct xc_ctx {
 	int nr_cuda_gpu_map;
 
 	/* restore */
+#define XC_FILE_MAP_MAX 32
+	const char *file_map[XC_FILE_MAP_MAX];	/* --file-map OLD=NEW */
+	int nr_file_map;
 	bool detach;
 	const char *pidfile;
 	bool pidns;		/* --pidns: the tree in a new pid namespace, same pids inside */

@@ -69,7 +69,8 @@ static const char usage_dump[] =
 
 static const char usage_restore[] =
 	"usage: xckpt restore -D DIR [--detach] [--pidfile FILE] [--threads N] [--pidns]\n"
-	"                     [--new-session] [--cuda-gpu-map OLD_UUID=NEW_UUID]...\n"
+	"                     [--new-session] [--file-map OLD=NEW]...\n"
+	"                     [--cuda-gpu-map OLD_UUID=NEW_UUID]...\n"
 	"\n"
 	"Check the whole image, recreate the processes with their original pids and let\n"
 	"them carry on. Without --detach xckpt waits for the first dumped process and\n"
@@ -85,6 +86,8 @@ static const char usage_restore[] =
 	"      --new-session      a process whose session was outside the image gets a\n"
 	"                         session of its own instead of joining xckpt's\n"
 	"  -j, --threads N        threads writing memory (default: one per CPU, at most 8)\n"
+	"      --file-map OLD=NEW open files and mapped files under OLD (a file or a\n"
+	"                         directory) are at NEW now (repeatable)\n"
 	"      --cuda-gpu-map OLD_UUID=NEW_UUID\n"
 	"                         restore the GPU state of OLD_UUID onto NEW_UUID\n"
 	"                         (GPU-... as nvidia-smi -L prints; repeatable)\n"
@@ -158,7 +161,8 @@ static int parse_compress(struct xc_ctx *ctx, const char *v)
 
 enum { OPT_JSON = 0x100, OPT_PIDFILE, OPT_PLUGIN_EXAMPLE, OPT_CUDA_LOCK_TIMEOUT, OPT_CUDA_GPU_MAP,
        OPT_INTERVAL, OPT_KEEP, OPT_ON_SIGNAL, OPT_REQUEUE, OPT_STAGE_DIR, OPT_EXT_UNIX_SK,
-       OPT_IGNORE_RDMA, OPT_CGROUP, OPT_PIDNS, OPT_NEW_SESSION, OPT_TCP_ESTABLISHED };
+       OPT_IGNORE_RDMA, OPT_CGROUP, OPT_PIDNS, OPT_NEW_SESSION, OPT_TCP_ESTABLISHED,
+       OPT_FILE_MAP };
 
 static const struct option opts[] = {
 	{ "pid", required_argument, 0, 'p' },
@@ -183,6 +187,7 @@ static const struct option opts[] = {
 	{ "cuda-lock-timeout", required_argument, 0, OPT_CUDA_LOCK_TIMEOUT },
 	{ "cuda-gpu-map", required_argument, 0, OPT_CUDA_GPU_MAP },
 	{ "ignore-rdma", no_argument, 0, OPT_IGNORE_RDMA },
+	{ "file-map", required_argument, 0, OPT_FILE_MAP },
 	{ "verbose", no_argument, 0, 'v' },
 	{ "help", no_argument, 0, 'h' },
 	{ 0, 0, 0, 0 },
@@ -214,6 +219,7 @@ static bool allowed(enum xc_cmd cmd, int opt)
 	case OPT_INTERVAL: case OPT_KEEP: case OPT_ON_SIGNAL: case OPT_REQUEUE:
 	case OPT_STAGE_DIR: return cmd == XC_CMD_RUN;
 	case 'd': case OPT_PIDFILE: case OPT_CUDA_GPU_MAP: case OPT_PIDNS: case OPT_NEW_SESSION:
+	case OPT_FILE_MAP:
 		return cmd == XC_CMD_RESTORE;
 	case OPT_JSON: return cmd == XC_CMD_SHOW;
 	}
@@ -294,6 +300,18 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 				return usage_error(name, "too many --cuda-gpu-map ('%s')", optarg);
 			ctx->cuda_gpu_map[ctx->nr_cuda_gpu_map++] = optarg;
 			break;
+		case OPT_FILE_MAP: {
+			size_t ol, nl;
+			const char *nw;
+
+			if (xc_file_map_parse(optarg, &ol, &nw, &nl))
+				return usage_error(name, "--file-map wants OLD=NEW, both absolute paths "
+						   "other than / ('%s')", optarg);
+			if (ctx->nr_file_map == XC_FILE_MAP_MAX)
+				return usage_error(name, "too many --file-map ('%s')", optarg);
+			ctx->file_map[ctx->nr_file_map++] = optarg;
+			break;
+		}
 		case OPT_JSON: ctx->json = true; break;
 		case OPT_EXT_UNIX_SK: ctx->ext_unix_sk = true; break;
 		case OPT_TCP_ESTABLISHED: ctx->tcp_established = true; break;

@@ -43,12 +43,12 @@ static int open_mapfiles(struct xc_rst *r)
 			if (r->vmas[k]->file_id == f->id && r->vmas[k]->kind == XC_VMA_FILE_SHARED &&
 			    ((r->vmas[k]->prot & PROT_WRITE) || (r->vmas[k]->flags & XC_VMA_F_MAYWRITE)))
 				mode = O_RDWR;
-		fd = open(f->path, mode | O_CLOEXEC | O_NONBLOCK);	/* never hang on a FIFO */
+		fd = open(r->mapfile_paths[i], mode | O_CLOEXEC | O_NONBLOCK);	/* never hang on a FIFO */
 		if (fd < 0)
-			return rst_child_fail(r, f->path, "open mapped file", -errno);
+			return rst_child_fail(r, r->mapfile_paths[i], "open mapped file", -errno);
 		fd = move_high(fd, r->svc_base);
 		if (fd < 0)
-			return rst_child_fail(r, f->path, "move mapped file fd", -errno);
+			return rst_child_fail(r, r->mapfile_paths[i], "move mapped file fd", -errno);
 		r->file_fds[i] = fd;
 	}
 	return 0;
@@ -56,7 +56,7 @@ static int open_mapfiles(struct xc_rst *r)
 
 /* Reopens a file by path with its status flags and offset: the new fd, or
  * -errno with *step naming what failed. Either side may call it. */
-static int open_path(const struct xc_rec_file *f, const char **step)
+static int open_path(const struct xc_rec_file *f, const char *path, const char **step)
 {
 	int flags = f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC);
 	int fd, err;
@@ -64,7 +64,7 @@ static int open_path(const struct xc_rec_file *f, const char **step)
 	/* Non-blocking, so that a path that became a FIFO since the check
 	 * cannot hang the restore; the recorded flags are set right after. */
 	*step = "open";
-	fd = open(f->path, flags | O_NONBLOCK | O_CLOEXEC);
+	fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	*step = "set file status flags";
@@ -88,12 +88,12 @@ fail:
 /* Creates the open file description of one FILE record as a new fd (close
  * on exec, any number), or -errno with *step. New kinds add a case here and
  * one in tracer/files.c. */
-static int open_file(const struct xc_rec_file *f, const char **step)
+static int open_file(const struct xc_rec_file *f, const char *path, const char **step)
 {
 	switch (f->kind) {
 	case XC_FD_REG:
 	case XC_FD_CHR:
-		return open_path(f, step);
+		return open_path(f, path, step);
 	}
 	*step = "open";
 	return -EINVAL;
@@ -146,7 +146,7 @@ static int restore_file(struct xc_rst *r, const struct xc_rec_file *f,
 						rst_anon_open(r, f, obj, &src);
 		if (err)
 			return err;
-	} else if ((src = open_file(f, &step)) < 0) {
+	} else if ((src = open_file(f, r->tree->file_paths[f->id - 1], &step)) < 0) {
 		return rst_child_fail(r, obj, step, src);
 	}
 	for (size_t i = 0; !err && i < n; i++) {
@@ -365,7 +365,8 @@ int rst_files_open_shared(struct xc_rtree *t)
 				       "kind yet", -ENOTSUP, "open file %u (%s)", f->id, f->path);
 			break;
 		}
-		fd = f->kind == XC_FD_PIPE ? rst_pipe_open(t, f, &step) : open_file(f, &step);
+		fd = f->kind == XC_FD_PIPE ? rst_pipe_open(t, f, &step) :
+						open_file(f, t->file_paths[id - 1], &step);
 		if (fd < 0)
 			err = xc_failf(t->ctx, 0, step, fd, "open file %u (%s)", f->id, f->path);
 		else

@@ -306,57 +306,104 @@ static int check_files(struct xc_rst *r)
 {
 	for (size_t i = 0; i < r->nr_files; i++) {
 		const struct xc_rec_mapfile *f = r->files[i];
+		const char *path = r->mapfile_paths[i];
 		uint8_t id[sizeof(f->build_id)];
 		struct stat st;
 		int fd, n;
 
-		fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0) {
 			r->ctx->exit_hint = XC_EXIT_IMAGE;
-			return xc_failf(r->ctx, r->pid, "open mapped file", -errno, "%s", f->path);
+			return xc_failf(r->ctx, r->pid, "open mapped file", -errno, "%s", path);
 		}
 		if (fstat(fd, &st)) {
 			close(fd);
-			return xc_failf(r->ctx, r->pid, "stat", -errno, "%s", f->path);
+			return xc_failf(r->ctx, r->pid, "stat", -errno, "%s", path);
 		}
 		n = S_ISREG(st.st_mode) ? xc_elf_build_id(fd, id, sizeof(id)) : 0;
 		close(fd);
 		r->ctx->exit_hint = XC_EXIT_IMAGE;
 		if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT))
 			return xc_failf(r->ctx, r->pid, "file changed its type since the dump",
-					-ESTALE, "%s", f->path);
+					-ESTALE, "%s", path);
 		if ((uint64_t)st.st_size != f->size || st.st_mtim.tv_sec != f->mtime_sec ||
 		    st.st_mtim.tv_nsec != f->mtime_nsec)
 			return xc_failf(r->ctx, r->pid, "file changed since the dump (size or mtime)",
-					-ESTALE, "%s", f->path);
+					-ESTALE, "%s", path);
 		if (n != (int)f->build_id_len || memcmp(id, f->build_id, f->build_id_len))
 			return xc_failf(r->ctx, r->pid, "file changed since the dump (ELF build-id)",
-					-ESTALE, "%s", f->path);
+					-ESTALE, "%s", path);
 		r->ctx->exit_hint = 0;
 	}
 	return 0;
 }
 
-/* Files behind fds are reopened by path: they must still be there (their
- * content may have moved on, as a log file does). */
+int rst_ofile_fd(const struct xc_rst *r, uint32_t id)
+{
+	int fd = -1;
+
+	for (size_t i = 0; i < r->nr_fds; i++)
+		if (r->fds[i]->file_id == id && (fd < 0 || r->fds[i]->fd < fd))
+			fd = r->fds[i]->fd;
+	return fd;
+}
+
+/* Whether a file's content changed in a way the process would notice. A
+ * file it reads (O_RDONLY, O_RDWR) must be as it was: same size and mtime,
+ * or what it read, and where, no longer match what is there. A write-only
+ * file (a log, the stdout of a job) may have grown since, as it does when
+ * a job ran on after the checkpoint it is resumed from: the process writes
+ * on from its own offset (or at the end, with O_APPEND); it must not have
+ * shrunk below what the process had written. An O_PATH fd reaches no
+ * content. */
+static bool content_changed(const struct xc_rec_file *f, const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode) || (f->flags & O_PATH))
+		return false;
+	if ((f->flags & O_ACCMODE) == O_WRONLY)
+		return (uint64_t)st->st_size < f->size;
+	return (uint64_t)st->st_size != f->size || st->st_mtim.tv_sec != f->mtime_sec ||
+	       st->st_mtim.tv_nsec != f->mtime_nsec;
+}
+
+/* Files behind fds are reopened by path: the path must still lead to the
+ * very file (same device and inode, unless --file-map moved it) with its
+ * content as the process knew it (content_changed); a directory must be
+ * the same directory. What differs is named and refused: the process would
+ * carry on with another file than the one it had. */
 static int check_fds(struct xc_rst *r)
 {
 	for (size_t i = 0; i < r->nr_ofiles; i++) {
 		const struct xc_rec_file *f = r->ofiles[i];
+		const char *path = r->ofile_paths[i], *why = NULL;
+		bool mapped = r->ofile_mapped[i];
 		struct stat st;
+		int err = -ESTALE;
 
-		if (f->kind == XC_FD_INHERIT || f->kind == XC_FD_SOCKET || f->kind == XC_FD_PIPE ||
-		    rst_is_anon_file(f->kind) || rst_is_tty_file(f->kind))
+		if (f->kind != XC_FD_REG && f->kind != XC_FD_CHR)
 			continue;
-		r->ctx->exit_hint = XC_EXIT_IMAGE;
-		if (stat(f->path, &st))
-			return xc_failf(r->ctx, r->pid, "file is gone", -errno, "open file %u (%s)",
-					f->id, f->path);
-		/* Another type now (a FIFO would block the open): refuse. */
-		if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT))
-			return xc_failf(r->ctx, r->pid, "file changed its type since the dump",
-					-ESTALE, "open file %u (%s)", f->id, f->path);
-		r->ctx->exit_hint = 0;
+		if (stat(path, &st)) {
+			err = -errno;
+			why = err != -ENOENT ? "stat" :
+			      mapped ? "file is not at its --file-map path" :
+				       "file was moved or removed since the dump (--file-map OLD=NEW "
+				       "tells where it is now)";
+		} else if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT)) {
+			/* Another type now (a FIFO would block the open). */
+			why = "file changed its type since the dump";
+		} else if (f->kind == XC_FD_REG && !mapped &&
+			   (st.st_dev != f->dev || st.st_ino != f->ino)) {
+			why = "file was replaced since the dump";
+		} else if (content_changed(f, &st)) {
+			why = (f->flags & O_ACCMODE) == O_WRONLY ?
+				      "file was truncated since the dump" :
+				      "file was modified since the dump (size or mtime)";
+		}
+		if (why) {
+			r->ctx->exit_hint = XC_EXIT_IMAGE;
+			return xc_failf(r->ctx, r->pid, why, err, "fd %d (%s)", rst_ofile_fd(r, f->id),
+					path);
+		}
 	}
 	return 0;
 }
@@ -606,6 +653,8 @@ static int load_one(struct xc_rtree *t, struct xc_rst *r, const struct xc_rst *f
 	r->pid = (pid_t)r->rec->pid;
 	err = load_proc(r);
 	if (!err)
+		err = rst_paths_resolve(r);
+	if (!err)
 		err = check_files(r);
 	if (!err)
 		err = check_fds(r);
@@ -643,6 +692,8 @@ int rst_image_load(struct xc_rtree *t)
 	}
 	if (!err)
 		err = files_used(t);
+	if (!err)
+		err = rst_file_paths_resolve(t);
 	return err;
 }
 
@@ -661,6 +712,7 @@ void rst_image_close(struct xc_rtree *t)
 		free(r->timers);
 		free(r->filters);
 		free(r->locks);
+		rst_paths_free(r);
 		free(r->usks);
 		free(r->skqs);
 		free(r->usk_fds);
@@ -693,6 +745,7 @@ void rst_image_close(struct xc_rtree *t)
 	t->pipes = NULL;
 	t->pipe_ends = NULL;
 	t->pipe_used = NULL;
+	rst_file_paths_free(t);
 	xc_imgr_close(&t->inv);
 	if (t->dirfd >= 0)
 		close(t->dirfd);

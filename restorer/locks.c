@@ -43,17 +43,6 @@ int rst_locks_take(struct xc_rst *r, uint32_t file_id, int fd)
 	return err;
 }
 
-/* POSIX locks are taken through the lowest fd of their description. */
-static int lowest_fd(const struct xc_rst *r, uint32_t file_id)
-{
-	int fd = -1;
-
-	for (size_t i = 0; i < r->nr_fds; i++)
-		if (r->fds[i]->file_id == file_id && (fd < 0 || r->fds[i]->fd < fd))
-			fd = r->fds[i]->fd;
-	return fd;
-}
-
 size_t rst_locks_nr_posix(const struct xc_rst *r)
 {
 	size_t n = 0;
@@ -63,7 +52,8 @@ size_t rst_locks_nr_posix(const struct xc_rst *r)
 	return n;
 }
 
-/* The blob's list: each POSIX lock on the lowest fd of its description. */
+/* The blob's list: each POSIX lock on the lowest fd of its description
+ * (any fd of it would do). */
 void rst_locks_posix(const struct xc_rst *r, struct rst_lock *out)
 {
 	size_t n = 0;
@@ -73,7 +63,7 @@ void rst_locks_posix(const struct xc_rst *r, struct rst_lock *out)
 
 		if (l->kind != XC_LOCK_POSIX)
 			continue;
-		out[n++] = (struct rst_lock){ .fd = lowest_fd(r, l->file_id),
+		out[n++] = (struct rst_lock){ .fd = rst_ofile_fd(r, l->file_id),
 					      .type = l->write ? F_WRLCK : F_RDLCK,
 					      .whence = SEEK_SET,
 					      .start = (int64_t)l->start,
@@ -88,7 +78,7 @@ const char *rst_locks_posix_path(const struct xc_rst *r, uint32_t i, int *fd)
 		const struct xc_rec_lock *l = r->locks[k];
 
 		if (l->kind == XC_LOCK_POSIX && i-- == 0) {
-			*fd = lowest_fd(r, l->file_id);
+			*fd = rst_ofile_fd(r, l->file_id);
 			return r->tree->files[l->file_id - 1]->path;
 		}
 	}

@@ -14,6 +14,7 @@
 #include "common/img.h"
 #include "plugins/plugin.h"
 #include "restorer/blob/args.h"
+#include "restorer/restore.h"
 
 struct xc_rst_siginfo {
 	uint32_t tid, pad;
@@ -64,6 +65,10 @@ struct xc_rst {
 	size_t nr_locks;
 	const struct xc_rec_inetsk **isks;
 	size_t nr_isks;
+	/* filemap.c: where each open file and mapped file is opened here */
+	char **ofile_paths;		/* in ofiles order */
+	char **mapfile_paths;		/* by id - 1 */
+	bool *ofile_mapped, *mapfile_mapped;	/* moved by --file-map */
 	const struct xc_rec_fs *fs;
 	const struct xc_rec_rlimits *rlimits;
 	const struct xc_rec_sigactions *sigactions;
@@ -117,6 +122,7 @@ struct xc_rtree {
 	const struct xc_rec_file **files;
 	size_t nr_files;
 	int *file_fds;			/* opened by xckpt for several processes, else -1 */
+	char **file_paths;		/* where each is opened, --file-map applied (filemap.c) */
 	int shared_base;		/* file_fds sit at [shared_base, shared_base + nr_shared) */
 	uint32_t nr_shared;
 
@@ -141,6 +147,7 @@ struct xc_rst_msg {
 /* image.c (parent, before anything exists) */
 int rst_image_load(struct xc_rtree *t);
 void rst_image_close(struct xc_rtree *t);
+int rst_ofile_fd(const struct xc_rst *r, uint32_t id);	/* lowest fd of an open file */
 /* sk-unix.c: records of unix sockets and their queues, checked alone and
  * against the fds (image.c calls them while loading). */
 bool rst_skqueue_ok(const void *p, uint32_t len);
@@ -167,6 +174,13 @@ int rst_sigs(struct xc_rst *r);
 int rst_task(struct xc_rst *r);
 /* Builds the blob region and jumps into it; returns only on failure. */
 int rst_mm_switch(struct xc_rst *r);
+
+/* filemap.c */
+int xc_file_map_apply(const char *const *maps, int n, const char *path, char *out, size_t outlen);
+int rst_paths_resolve(struct xc_rst *r);
+int rst_file_paths_resolve(struct xc_rtree *t);
+void rst_file_paths_free(struct xc_rtree *t);
+void rst_paths_free(struct xc_rst *r);
 
 /* locks.c */
 int rst_locks_take(struct xc_rst *r, uint32_t file_id, int fd);	/* child: flock, OFD */

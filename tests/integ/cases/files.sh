@@ -67,3 +67,37 @@ t_files_sqlite_wal() {
 	sqlite3 "$T/test.db" "INSERT INTO t(v) VALUES ('later')" || fail "cannot write once released"
 	pass
 }
+
+# A file changed between dump and restore: refused, naming it, nothing
+# created; a moved one restores with --file-map. The log the process only
+# writes may grow meanwhile (a job resumed from an older checkpoint).
+files_refused() {	# WHAT EXPECTED-ERROR [restore options]
+	local what=$1 want=$2 out
+	shift 2
+	out=$("$XCKPT" restore -D "$T/img" "$@" 2>&1)
+	[ $? = 3 ] || fail "$what: expected exit 3: $out"
+	echo "$out" | grep -q "restore pid $VPID: $want" || fail "$what: unclear error: $out"
+	kill -0 "$VPID" 2>/dev/null && fail "$what: a process was created"
+}
+t_files_changed() {
+	mkdir "$T/d"
+	printf '0123456789' >"$T/d/data.txt"
+	start "$VICTIMS/files" moved "$T"
+	dump_kill
+	echo "grown" >>"$T/log.out"		# write-only: may grow
+	cp -p "$T/d/data.txt" "$T/keep"
+	echo x >>"$T/d/data.txt"
+	files_refused modified "fd 3 ($T/d/data.txt): file was modified since the dump"
+	cp -p "$T/keep" "$T/d/copy" && mv "$T/d/copy" "$T/d/data.txt"
+	files_refused replaced "fd 3 ($T/d/data.txt): file was replaced since the dump"
+	mv "$T/d" "$T/e"
+	files_refused moved "fd 3 ($T/d/data.txt): file was moved or removed since the dump"
+	files_refused "moved elsewhere" "fd 3 ($T/x/data.txt): file is not at its --file-map path" \
+		--file-map "$T/d=$T/x"
+	"$XCKPT" restore -D "$T/img" --file-map "$T/d" 2>&1 | grep -q "file-map wants OLD=NEW" ||
+		fail "a malformed --file-map is not refused"
+	# The copy under its new name: the same content, another inode and path.
+	SNAP_IGNORE='^fd\.3\.(link|ino)$' RESTORE_OPTS="--file-map $T/d/=$T/e" files_restore_check
+	[ "$(cat "$T/log.out")" = "$(printf 'one\ngrown\ntwo')" ] || fail "log: $(cat "$T/log.out")"
+	pass
+}

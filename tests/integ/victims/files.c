@@ -12,7 +12,10 @@
  *          before, and each still works
  *   locks  flock (exclusive, shared), POSIX record locks (write and read
  *          ranges, on a file that is also mapped shared) and an OFD lock:
- *          a child of the restored process still cannot take them */
+ *          a child of the restored process still cannot take them
+ *   moved  DIR/d/data.txt read up to offset 3 (fd 3), DIR/log.out appended
+ *          to (fd 4): after restore the read goes on at its offset and
+ *          the log takes more lines, wherever --file-map put the file */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
@@ -322,6 +325,27 @@ static void lk_check(void)
 	CHECK(lk.map[0] == 'm', "shared mapping of the locked file");
 }
 
+/* ---- moved ------------------------------------------------------------- */
+static void mv_setup(void)
+{
+	char p[4200], buf[3];
+
+	path_in(p, sizeof(p), "d/data.txt");
+	if (open(p, O_RDONLY) != 3 || read(3, buf, 3) != 3)
+		exit(3);
+	path_in(p, sizeof(p), "log.out");
+	if (open(p, O_WRONLY | O_APPEND | O_CREAT, 0644) != 4 || write(4, "one\n", 4) != 4)
+		exit(3);
+}
+
+static void mv_check(void)
+{
+	char buf[4];
+
+	CHECK(read(3, buf, 3) == 3 && !memcmp(buf, "345", 3), "read at the offset");
+	CHECK(write(4, "two\n", 4) == 4, "log write");
+}
+
 /* ------------------------------------------------------------------------ */
 static const struct {
 	const char *name;
@@ -331,6 +355,7 @@ static const struct {
 	{ "dup", dup_setup, dup_check },
 	{ "flags", fl_setup, fl_check },
 	{ "locks", lk_setup, lk_check },
+	{ "moved", mv_setup, mv_check },
 };
 
 static volatile sig_atomic_t go;
