@@ -45,6 +45,7 @@ struct xc_ctx {
 	bool leave_running;
 	bool ext_unix_sk;	/* unix peers outside the dump: reconnect by name */
 	bool tcp_established;	/* dump established TCP connections (TCP_REPAIR) */
+	bool ext_pipe;		/* FIFOs held outside the dump: kept, not saved */
 	int codec;
 	int level;
 	int jobs;		/* dump: compression threads; restore: page writers; -1: one per CPU */

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	17
+#define XC_IMG_VERSION	18
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -78,6 +78,8 @@ enum xc_rec_kind {
 	XC_REC_LOCK = 25,
 	XC_REC_INETSK = 26,
 	XC_REC_PIPE = 28,	/* in inventory.img */
+	XC_REC_GHOST = 29,
+	XC_REC_FIFO = 30,
 	/* 32-47: the event objects, terminals, timers and seccomp */
 	XC_REC_EVENTFD = 32,
 	XC_REC_TIMERFD = 33,
@@ -176,7 +178,7 @@ struct xc_rec_mapfile {
 	uint32_t build_id_len;	/* 0: not an ELF file or no build-id note */
 	uint8_t build_id[20 + 12];
 	char path[4096];
-	uint32_t reserved;	/* zero */
+	uint32_t ghost_id;	/* GHOST id of a file with no name left, 0: none */
 };
 static_assert(sizeof(struct xc_rec_mapfile) == 4184, "doc: mapfile");
 
@@ -224,6 +226,7 @@ enum xc_fd_kind {
 	XC_FD_INHERIT = 3,	/* stdio tty/pipe/socket: take the restorer's own */
 	XC_FD_SOCKET = 4,	/* a socket: the UNIXSK record with this ino */
 	XC_FD_PIPE = 5,		/* one end of a pipe of the tree: the PIPE record with this ino */
+	XC_FD_FIFO = 6,		/* named pipe, reopened by path; a FIFO record follows once */
 	/* 16-31: objects created from their own records */
 	XC_FD_EVENTFD = 16,	/* eventfd: an EVENTFD record follows */
 	XC_FD_TIMERFD = 17,	/* timerfd: a TIMERFD record follows */
@@ -249,7 +252,8 @@ struct xc_rec_file {
 	uint64_t size;
 	int64_t mtime_sec;
 	int64_t mtime_nsec;
-	uint64_t reserved;	/* zero */
+	uint32_t ghost_id;	/* kind 1: GHOST id of a file with no name left, 0: none */
+	uint32_t reserved;	/* zero */
 	char path[4096];
 };
 static_assert(sizeof(struct xc_rec_file) == 4168, "doc: file");
@@ -360,6 +364,39 @@ struct xc_rec_seccomp_filter {
 };
 static_assert(sizeof(struct xc_rec_seccomp_filter) == 8, "doc: seccomp filter");
 #define XC_SECCOMP_MAX_INSNS 4096
+
+/* A file with no name left (deleted while open or mapped) or a memfd: its
+ * content follows the record (size bytes). FILE and MAPFILE refer to it. */
+enum xc_ghost_kind {
+	XC_GHOST_DELETED = 1,	/* created again with O_TMPFILE in its directory */
+	XC_GHOST_MEMFD = 2,	/* created again with memfd_create(path) */
+};
+#define XC_GHOST_MAX (64ll << 20)	/* larger ones are refused */
+struct xc_rec_ghost {
+	uint32_t id;		/* 1, 2, 3, ... */
+	uint32_t kind;		/* enum xc_ghost_kind */
+	uint32_t mode;		/* st_mode */
+	uint32_t uid, gid;
+	uint32_t seals;		/* memfd: F_GET_SEALS */
+	uint64_t size;		/* bytes of content after the record */
+	uint64_t dev, ino;	/* at dump (informational) */
+	int64_t mtime_sec, mtime_nsec;
+	char path[4096];	/* deleted: its last path; memfd: its name */
+};
+static_assert(sizeof(struct xc_rec_ghost) == 4160, "doc: ghost");
+
+/* What a FIFO holds: its unread bytes (len, after the record) and its
+ * capacity; one per FIFO, after the FILE record of its first description. */
+#define XC_FIFO_EXTERNAL 0x1u	/* held outside the dump too (--ext-pipe): not refilled */
+struct xc_rec_fifo {
+	uint32_t file_id;	/* FILE of kind XC_FD_FIFO */
+	uint32_t capacity;	/* F_GETPIPE_SZ */
+	uint32_t flags;		/* XC_FIFO_* */
+	uint32_t reserved;	/* zero */
+	uint64_t dev, ino;	/* the FIFO's */
+	uint64_t len;		/* unread bytes after the record */
+};
+static_assert(sizeof(struct xc_rec_fifo) == 40, "doc: fifo");
 
 /* A file lock held through an open file (xc_rec_lock.kind). */
 enum xc_lock_kind {

@@ -42,7 +42,7 @@ static const char usage_dump[] =
 	"usage: xckpt dump (--pid PID... | --cgroup PATH) -D DIR [--leave-running]\n"
 	"                  [--compress zstd[:LEVEL]|none] [--threads N] [--cuda-lock-timeout MS]\n"
 	"                  [--ignore-rdma]\n"
-	"                  [--plugin-example] [--ext-unix-sk]\n"
+	"                  [--plugin-example] [--ext-unix-sk] [--ext-pipe]\n"
 	"                  [--tcp-established]\n"
 	"\n"
 	"Save process PID and all its descendants into the new or empty directory DIR.\n"
@@ -65,6 +65,8 @@ static const char usage_dump[] =
 	"                         connected again to the peer's name at restore\n"
 	"      --tcp-established  dump established TCP connections: their traffic is\n"
 	"                         blocked until the restore (nftables)\n"
+	"      --ext-pipe         a FIFO that a process outside the dump holds too is\n"
+	"                         kept: reopened at restore, its data left to that process\n"
 	"  -v, --verbose          progress and timing of each step\n";
 
 static const char usage_restore[] =
@@ -113,6 +115,7 @@ static const char usage_run[] =
 	"  -z, --compress CODEC   passed to each dump\n"
 	"      --ext-unix-sk      passed to each dump\n"
 	"      --tcp-established  passed to each dump\n"
+	"      --ext-pipe         passed to each dump\n"
 	"  -v, --verbose          progress and timing of each step\n";
 
 static const char usage_show[] =
@@ -162,7 +165,7 @@ static int parse_compress(struct xc_ctx *ctx, const char *v)
 enum { OPT_JSON = 0x100, OPT_PIDFILE, OPT_PLUGIN_EXAMPLE, OPT_CUDA_LOCK_TIMEOUT, OPT_CUDA_GPU_MAP,
        OPT_INTERVAL, OPT_KEEP, OPT_ON_SIGNAL, OPT_REQUEUE, OPT_STAGE_DIR, OPT_EXT_UNIX_SK,
        OPT_IGNORE_RDMA, OPT_CGROUP, OPT_PIDNS, OPT_NEW_SESSION, OPT_TCP_ESTABLISHED,
-       OPT_FILE_MAP };
+       OPT_FILE_MAP, OPT_EXT_PIPE };
 
 static const struct option opts[] = {
 	{ "pid", required_argument, 0, 'p' },
@@ -182,6 +185,7 @@ static const struct option opts[] = {
 	{ "stage-dir", required_argument, 0, OPT_STAGE_DIR },
 	{ "ext-unix-sk", no_argument, 0, OPT_EXT_UNIX_SK },
 	{ "tcp-established", no_argument, 0, OPT_TCP_ESTABLISHED },
+	{ "ext-pipe", no_argument, 0, OPT_EXT_PIPE },
 	{ "threads", required_argument, 0, 'j' },
 	{ "plugin-example", no_argument, 0, OPT_PLUGIN_EXAMPLE },
 	{ "cuda-lock-timeout", required_argument, 0, OPT_CUDA_LOCK_TIMEOUT },
@@ -215,7 +219,8 @@ static bool allowed(enum xc_cmd cmd, int opt)
 	case 'p': case 'R': case OPT_PLUGIN_EXAMPLE: case OPT_CUDA_LOCK_TIMEOUT:
 	case OPT_IGNORE_RDMA: case OPT_CGROUP:
 		return cmd == XC_CMD_DUMP;
-	case 'z': case OPT_EXT_UNIX_SK: case OPT_TCP_ESTABLISHED: return cmd == XC_CMD_DUMP || cmd == XC_CMD_RUN;
+	case 'z': case OPT_EXT_UNIX_SK: case OPT_TCP_ESTABLISHED: case OPT_EXT_PIPE:
+		return cmd == XC_CMD_DUMP || cmd == XC_CMD_RUN;
 	case OPT_INTERVAL: case OPT_KEEP: case OPT_ON_SIGNAL: case OPT_REQUEUE:
 	case OPT_STAGE_DIR: return cmd == XC_CMD_RUN;
 	case 'd': case OPT_PIDFILE: case OPT_CUDA_GPU_MAP: case OPT_PIDNS: case OPT_NEW_SESSION:
@@ -315,6 +320,7 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 		case OPT_JSON: ctx->json = true; break;
 		case OPT_EXT_UNIX_SK: ctx->ext_unix_sk = true; break;
 		case OPT_TCP_ESTABLISHED: ctx->tcp_established = true; break;
+		case OPT_EXT_PIPE: ctx->ext_pipe = true; break;
 		case 'v': ctx->verbose++; break;
 		case 'h': fputs(help, stdout); exit(0);
 		}

@@ -82,6 +82,8 @@ static bool len_ok(uint32_t kind, uint32_t len)
 	case XC_REC_FD: return len == sizeof(struct xc_rec_fd);
 	case XC_REC_FILE: return len == sizeof(struct xc_rec_file);
 	case XC_REC_LOCK: return len == sizeof(struct xc_rec_lock);
+	case XC_REC_GHOST: return len >= sizeof(struct xc_rec_ghost);
+	case XC_REC_FIFO: return len >= sizeof(struct xc_rec_fifo);
 	case XC_REC_REGS: return len == sizeof(struct xc_rec_regs);
 	case XC_REC_MAPFILE: return len == sizeof(struct xc_rec_mapfile);
 	case XC_REC_INVENTORY: return len == sizeof(struct xc_rec_inventory);
@@ -119,6 +121,37 @@ static const void *by_id(struct xc_imgr *r, uint32_t kind, uint32_t id)
 static const struct xc_rec_mapfile *mapfile(struct xc_imgr *r, uint32_t id)
 {
 	return by_id(r, XC_REC_MAPFILE, id);
+}
+
+static void show_ghost(struct show *s, const struct xc_rec_ghost *g)
+{
+	const char *k = g->kind == XC_GHOST_MEMFD ? "memfd" : "deleted";
+
+	if (s->json) {
+		sep(s);
+		printf("{\"ghost\":%u,\"kind\":\"%s\",\"size\":%llu,\"seals\":%u,\"path\":", g->id,
+		       k, (unsigned long long)g->size, g->seals);
+		jstr(g->path, sizeof(g->path));
+		printf("}");
+	} else {
+		printf("  ghost %-3u %-7s %10llu bytes  mode %06o%s  %.*s\n", g->id, k,
+		       (unsigned long long)g->size, g->mode, g->seals ? "  sealed" : "",
+		       (int)sizeof(g->path), g->path);
+	}
+}
+
+static void show_fifo(struct show *s, const struct xc_rec_fifo *q)
+{
+	if (s->json) {
+		sep(s);
+		printf("{\"file\":%u,\"capacity\":%u,\"unread\":%llu,\"external\":%s}", q->file_id,
+		       q->capacity, (unsigned long long)q->len,
+		       q->flags & XC_FIFO_EXTERNAL ? "true" : "false");
+	} else {
+		printf("  file %-3u capacity %u, %llu unread bytes%s\n", q->file_id, q->capacity,
+		       (unsigned long long)q->len,
+		       q->flags & XC_FIFO_EXTERNAL ? " (held outside the dump: not saved)" : "");
+	}
 }
 
 static void show_lock(struct show *s, const struct xc_rec_lock *l)
@@ -457,6 +490,10 @@ static void section(struct show *s, struct xc_imgr *r, uint32_t kind, const char
 			show_lock(s, p);
 		} else if (kind == XC_REC_INETSK) {
 			show_inetsk(s, p);
+		} else if (kind == XC_REC_GHOST) {
+			show_ghost(s, p);
+		} else if (kind == XC_REC_FIFO) {
+			show_fifo(s, p);
 		} else if (kind == XC_REC_REGS) {
 			if (s->json)
 				printf("{");
@@ -591,6 +628,8 @@ int xc_show(struct xc_ctx *ctx)
 	section(&s, &proc, XC_REC_UNIXSK, s.json ? "unix_sockets" : "\nunix sockets");
 	section(&s, &proc, XC_REC_LOCK, s.json ? "locks" : "\nfile locks");
 	section(&s, &proc, XC_REC_INETSK, s.json ? "inet_sockets" : "\ninet sockets");
+	section(&s, &proc, XC_REC_GHOST, s.json ? "nameless_files" : "\nfiles saved whole (deleted, memfd)");
+	section(&s, &proc, XC_REC_FIFO, s.json ? "fifos" : "\nFIFO contents");
 	section(&s, &proc, XC_REC_REGS, s.json ? "registers" : "\nregisters (" ARCH_NAME ")");
 	section(&s, &proc, XC_REC_BACKTRACE, s.json ? "stack" : "\nstack at dump");
 	show_plugins(&s, &proc);

@@ -35,7 +35,9 @@ static int open_mapfiles(struct xc_rst *r)
 		return rst_child_fail(r, "mapped files", "allocate", -ENOMEM);
 	for (size_t i = 0; i < r->nr_files; i++) {
 		const struct xc_rec_mapfile *f = r->files[i];
+		const char *path = r->mapfile_paths[i];
 		int mode = O_RDONLY, fd;
+		char ghost[64];
 
 		/* A shared mapping that may be made writable later (mprotect)
 		 * needs the file open for writing, as it was. */
@@ -43,7 +45,11 @@ static int open_mapfiles(struct xc_rst *r)
 			if (r->vmas[k]->file_id == f->id && r->vmas[k]->kind == XC_VMA_FILE_SHARED &&
 			    ((r->vmas[k]->prot & PROT_WRITE) || (r->vmas[k]->flags & XC_VMA_F_MAYWRITE)))
 				mode = O_RDWR;
-		fd = open(r->mapfile_paths[i], mode | O_CLOEXEC | O_NONBLOCK);	/* never hang on a FIFO */
+		if (f->ghost_id) {	/* made again by rst_ghosts_create() */
+			rst_ghost_path(r, f->ghost_id, ghost, sizeof(ghost));
+			path = ghost;
+		}
+		fd = open(path, mode | O_CLOEXEC | O_NONBLOCK);	/* never hang on a FIFO */
 		if (fd < 0)
 			return rst_child_fail(r, r->mapfile_paths[i], "open mapped file", -errno);
 		fd = move_high(fd, r->svc_base);
@@ -93,6 +99,7 @@ static int open_file(const struct xc_rec_file *f, const char *path, const char *
 	switch (f->kind) {
 	case XC_FD_REG:
 	case XC_FD_CHR:
+	case XC_FD_FIFO:	/* filled by rst_fifos_prepare() */
 		return open_path(f, path, step);
 	}
 	*step = "open";
@@ -146,8 +153,17 @@ static int restore_file(struct xc_rst *r, const struct xc_rec_file *f,
 						rst_anon_open(r, f, obj, &src);
 		if (err)
 			return err;
-	} else if ((src = open_file(f, r->tree->file_paths[f->id - 1], &step)) < 0) {
-		return rst_child_fail(r, obj, step, src);
+	} else {
+		const char *path = r->tree->file_paths[f->id - 1];
+		char ghost[64];
+
+		if (f->ghost_id) {	/* a new description of the file made again */
+			rst_ghost_path(r, f->ghost_id, ghost, sizeof(ghost));
+			path = ghost;
+		}
+		src = open_file(f, path, &step);
+		if (src < 0)
+			return rst_child_fail(r, obj, step, src);
 	}
 	for (size_t i = 0; !err && i < n; i++) {
 		keep |= src == fds[i]->fd;
@@ -234,7 +250,8 @@ int rst_files(struct xc_rst *r)
 	r->svc_base = maxfd + 1;
 	/* Room for every target fd and the service fds above them; the blob
 	 * sets the target's own limit at the end. */
-	err = raise_nofile(r, (rlim_t)r->svc_base + r->nr_files + r->nr_usks + r->nr_isks + 8);
+	err = raise_nofile(r, (rlim_t)r->svc_base + r->nr_files + r->nr_usks + r->nr_isks +
+				 r->nr_ghosts + r->nr_fifos + 8);
 	if (err)
 		return err;
 	/* The pipe first, at the base; then nothing inherited stays above it. */
@@ -249,13 +266,19 @@ int rst_files(struct xc_rst *r)
 	if (close_range(r->svc_base + 1, t->shared_base - 1, 0) ||
 	    close_range(t->shared_base + t->nr_shared, ~0U, 0))
 		return rst_child_fail(r, "inherited fds", "close_range", -errno);
-	err = open_mapfiles(r);
+	err = rst_ghosts_create(r, r->svc_base);
+	if (!err)
+		err = open_mapfiles(r);
 	if (!err)
 		err = rst_unix_sockets(r);
 	if (!err)
 		err = rst_inet_sockets(r);
 	if (!err)
+		err = rst_fifos_prepare(r);
+	if (!err)
 		err = restore_fds(r);
+	rst_fifos_release(r);
+	rst_ghosts_close(r);
 	rst_sockets_close(r);
 	if (!err && t->nr_shared && close_range(t->shared_base, t->shared_base + t->nr_shared - 1, 0))
 		err = rst_child_fail(r, "shared files", "close_range", -errno);
@@ -359,7 +382,8 @@ int rst_files_open_shared(struct xc_rtree *t)
 
 		if (!by_xckpt(f, users[id]))
 			continue;
-		if (f->kind != XC_FD_REG && f->kind != XC_FD_CHR && f->kind != XC_FD_PIPE) {
+		if ((f->kind != XC_FD_REG && f->kind != XC_FD_CHR && f->kind != XC_FD_PIPE) ||
+		    f->ghost_id) {
 			t->ctx->exit_hint = XC_EXIT_IMAGE;
 			err = xc_failf(t->ctx, 0, "shared by several processes: not supported for this "
 				       "kind yet", -ENOTSUP, "open file %u (%s)", f->id, f->path);

@@ -57,9 +57,14 @@ static bool file_ok(const struct xc_rst *r, const struct xc_rec_file *f)
 {
 	if (f->id != r->tree->nr_files + 1 || !STR_OK(f->path))
 		return false;
+	if (f->ghost_id && (f->kind != XC_FD_REG || !S_ISREG(f->mode) ||
+			    f->ghost_id > r->nr_ghosts))
+		return false;
 	switch (f->kind) {
 	case XC_FD_REG:
 		return S_ISREG(f->mode) || S_ISDIR(f->mode);
+	case XC_FD_FIFO:
+		return S_ISFIFO(f->mode) && f->path[0] == '/';
 	case XC_FD_CHR:
 		return S_ISCHR(f->mode);
 	case XC_FD_SOCKET:
@@ -85,6 +90,32 @@ static bool fd_ok(const struct xc_rst *r, const struct xc_rec_fd *f)
 		return false;
 	for (size_t i = 0; i < r->nr_fds; i++)
 		if (r->fds[i]->fd == f->fd)
+			return false;
+	return true;
+}
+
+/* A nameless file's content: ids in order, its content all there, a name
+ * that fits what creates it again. */
+static bool ghost_ok(const struct xc_rst *r, const struct xc_rec_ghost *g, uint32_t len)
+{
+	if (len < sizeof(*g) || g->id != r->nr_ghosts + 1 || !STR_OK(g->path) ||
+	    g->size > XC_GHOST_MAX || len != sizeof(*g) + g->size || !S_ISREG(g->mode))
+		return false;
+	if (g->kind == XC_GHOST_MEMFD)
+		return strlen(g->path) <= 249;	/* memfd_create's limit */
+	return g->kind == XC_GHOST_DELETED && g->path[0] == '/' && !g->seals;
+}
+
+/* A FIFO's data: after a FIFO FILE, once per FIFO. */
+static bool fifo_ok(const struct xc_rst *r, const struct xc_rec_fifo *q, uint32_t len)
+{
+	if (len < sizeof(*q) || len != sizeof(*q) + q->len || q->len > q->capacity ||
+	    !q->file_id || q->file_id > r->tree->nr_files ||
+	    r->tree->files[q->file_id - 1]->kind != XC_FD_FIFO ||
+	    (q->flags & ~XC_FIFO_EXTERNAL) || ((q->flags & XC_FIFO_EXTERNAL) && q->len))
+		return false;
+	for (size_t i = 0; i < r->nr_fifos; i++)
+		if (r->fifos[i]->file_id == q->file_id)
 			return false;
 	return true;
 }
@@ -201,7 +232,8 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 		    ((const struct xc_rec_mapfile *)p)->build_id_len >
 			    sizeof(((const struct xc_rec_mapfile *)p)->build_id) ||
 		    !(S_ISREG(((const struct xc_rec_mapfile *)p)->mode) ||
-		      S_ISCHR(((const struct xc_rec_mapfile *)p)->mode)))
+		      S_ISCHR(((const struct xc_rec_mapfile *)p)->mode)) ||
+		    ((const struct xc_rec_mapfile *)p)->ghost_id > r->nr_ghosts)
 			return bad(r, name, "bad mapfile record");
 		return push((const void ***)&r->files, &r->nr_files, p);
 	case XC_REC_VMA:
@@ -223,6 +255,14 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 		if (len != sizeof(struct xc_rec_posix_timer) || !rst_timer_ok(r, p))
 			return bad(r, name, "bad POSIX timer record");
 		return push((const void ***)&r->timers, &r->nr_timers, p);
+	case XC_REC_GHOST:
+		if (!ghost_ok(r, p, len))
+			return bad(r, name, "bad ghost file record");
+		return push((const void ***)&r->ghosts, &r->nr_ghosts, p);
+	case XC_REC_FIFO:
+		if (!fifo_ok(r, p, len))
+			return bad(r, name, "bad FIFO record");
+		return push((const void ***)&r->fifos, &r->nr_fifos, p);
 	case XC_REC_LOCK:
 		if (len != sizeof(struct xc_rec_lock) || !lock_ok(r, p))
 			return bad(r, name, "bad lock record");
@@ -311,6 +351,8 @@ static int check_files(struct xc_rst *r)
 		struct stat st;
 		int fd, n;
 
+		if (f->ghost_id)
+			continue;	/* made again from the image (ghost.c) */
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0) {
 			r->ctx->exit_hint = XC_EXIT_IMAGE;
@@ -380,7 +422,8 @@ static int check_fds(struct xc_rst *r)
 		struct stat st;
 		int err = -ESTALE;
 
-		if (f->kind != XC_FD_REG && f->kind != XC_FD_CHR)
+		if ((f->kind != XC_FD_REG && f->kind != XC_FD_CHR && f->kind != XC_FD_FIFO) ||
+		    f->ghost_id)
 			continue;
 		if (stat(path, &st)) {
 			err = -errno;
@@ -391,7 +434,7 @@ static int check_fds(struct xc_rst *r)
 		} else if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT)) {
 			/* Another type now (a FIFO would block the open). */
 			why = "file changed its type since the dump";
-		} else if (f->kind == XC_FD_REG && !mapped &&
+		} else if ((f->kind == XC_FD_REG || f->kind == XC_FD_FIFO) && !mapped &&
 			   (st.st_dev != f->dev || st.st_ino != f->ino)) {
 			why = "file was replaced since the dump";
 		} else if (content_changed(f, &st)) {
@@ -657,6 +700,8 @@ static int load_one(struct xc_rtree *t, struct xc_rst *r, const struct xc_rst *f
 	if (!err)
 		err = check_files(r);
 	if (!err)
+		err = rst_ghosts_check(r);
+	if (!err)
 		err = check_fds(r);
 	if (!err && !(first && first->vdso && r->vdso && !memcmp(first->vdso, r->vdso, sizeof(*r->vdso))))
 		err = check_vdso(r);
@@ -712,6 +757,10 @@ void rst_image_close(struct xc_rtree *t)
 		free(r->timers);
 		free(r->filters);
 		free(r->locks);
+		free(r->ghosts);
+		free(r->fifos);
+		free(r->ghost_fds);
+		free(r->fifo_fds);
 		rst_paths_free(r);
 		free(r->usks);
 		free(r->skqs);

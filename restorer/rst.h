@@ -65,6 +65,10 @@ struct xc_rst {
 	size_t nr_locks;
 	const struct xc_rec_inetsk **isks;
 	size_t nr_isks;
+	const struct xc_rec_ghost **ghosts;	/* by id - 1; content follows each */
+	size_t nr_ghosts;
+	const struct xc_rec_fifo **fifos;	/* data follows each */
+	size_t nr_fifos;
 	/* filemap.c: where each open file and mapped file is opened here */
 	char **ofile_paths;		/* in ofiles order */
 	char **mapfile_paths;		/* by id - 1 */
@@ -92,6 +96,8 @@ struct xc_rst {
 
 	/* child side */
 	int *file_fds;			/* per mapfile, by id - 1 */
+	int *ghost_fds;			/* per ghost, by id - 1 */
+	int *fifo_fds;			/* per FIFO record: held open while fds are made */
 	int *usk_fds;			/* per unix socket, in usks order */
 	int *isk_fds;			/* per inet socket, in isks order */
 	int svc_base;			/* first service fd */
@@ -181,6 +187,17 @@ int rst_paths_resolve(struct xc_rst *r);
 int rst_file_paths_resolve(struct xc_rtree *t);
 void rst_file_paths_free(struct xc_rtree *t);
 void rst_paths_free(struct xc_rst *r);
+
+/* ghost.c */
+int rst_ghosts_check(struct xc_rst *r);			/* parent */
+int rst_ghosts_create(struct xc_rst *r, int base);	/* child: service fds */
+void rst_ghost_path(const struct xc_rst *r, uint32_t id, char *out, size_t len);
+void rst_ghosts_close(struct xc_rst *r);
+
+/* fifo.c, pipe-data.c (child) */
+int rst_fifos_prepare(struct xc_rst *r);
+void rst_fifos_release(struct xc_rst *r);
+int rst_pipe_fill(int wfd, uint32_t capacity, const void *data, uint64_t len);
 
 /* locks.c */
 int rst_locks_take(struct xc_rst *r, uint32_t file_id, int fd);	/* child: flock, OFD */

@@ -143,6 +143,8 @@ static int write_proc(struct xc_dump *d)
 	if (!err)
 		err = dump_creds(d);
 	if (!err)
+		err = dump_ghosts(d);
+	if (!err)
 		err = dump_mm(d);
 	if (!err)
 		err = dump_files(d);
@@ -243,6 +245,8 @@ void xc_dump_free(struct xc_dump *d)
 	dump_seccomp_free(d);
 	free(d->fds);
 	free(d->locks);
+	dump_ghosts_free(d);
+	dump_fifos_free(d);
 	free(d->bt);
 	dump_sockets_free(d);
 	if (d->memfd >= 0)

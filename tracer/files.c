@@ -39,9 +39,7 @@ int xc_fd_classify(int fd, mode_t mode, const char *path, uint32_t *kind, const 
 		return xc_fd_classify_anon(path + 11, kind, why);
 	if (S_ISCHR(mode) && xc_fd_classify_tty(fd, path, kind))
 		return 0;
-	if (!strncmp(path, "/memfd:", 7))
-		*why = "memfd is not supported yet";
-	else if (S_ISFIFO(mode) && !strncmp(path, "pipe:", 5))
+	if (S_ISFIFO(mode) && !strncmp(path, "pipe:", 5))
 		*kind = XC_FD_PIPE;	/* its other end is looked for in the tree (pipes.c) */
 	else if (S_ISFIFO(mode) || S_ISSOCK(mode) || (S_ISCHR(mode) && !reopenable_chr(path))) {
 		/* stdio of a shell job: the restoring xckpt lends its own */
@@ -49,8 +47,10 @@ int xc_fd_classify(int fd, mode_t mode, const char *path, uint32_t *kind, const 
 			*kind = XC_FD_INHERIT;
 		else if (S_ISSOCK(mode))
 			*kind = XC_FD_SOCKET;	/* its family decides (sockets.c) */
+		else if (S_ISFIFO(mode) && path[0] == '/')
+			*kind = XC_FD_FIFO;
 		else
-			*why = S_ISFIFO(mode) ? "pipes are not supported yet" :
+			*why = S_ISFIFO(mode) ? "FIFO without a path is not supported yet" :
 						"this device is not supported yet";
 	} else if (S_ISCHR(mode))
 		*kind = XC_FD_CHR;
@@ -70,14 +70,33 @@ static int unsupported(struct xc_dump *d, int fd, const char *path, const char *
 }
 
 /* A regular file or directory is reopened by path: the path must still
- * lead to the very file. */
+ * lead to the very file. One that no name leads to any more (deleted, or a
+ * memfd) has its content saved instead (ghost.c), read through the fd. */
 static int describe_reg(struct xc_dump *d, int fd, struct xc_rec_file *f)
 {
-	struct stat pst;
+	char link[32], obj[128];
+	struct stat pst, st;
+	int src, err;
 
-	if (stat(f->path, &pst) || pst.st_dev != f->dev || pst.st_ino != f->ino)
-		return unsupported(d, fd, f->path, "file was deleted or replaced since it was opened");
-	return 0;
+	if (!stat(f->path, &pst) && pst.st_dev == f->dev && pst.st_ino == f->ino)
+		return 0;
+	snprintf(link, sizeof(link), "fd/%d", fd);
+	snprintf(obj, sizeof(obj), "fd %d (%.80s)", fd, f->path);
+	src = openat(d->procfd, link, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (src < 0 || fstat(src, &st)) {
+		err = xc_fail(d->ctx, d->pid, obj, "open through /proc", -errno);
+		if (src >= 0)
+			close(src);
+		return err;
+	}
+	if (st.st_nlink || !S_ISREG(st.st_mode))
+		err = unsupported(d, fd, f->path, S_ISREG(st.st_mode) ?
+			"file was renamed or replaced, and its path leads elsewhere" :
+			"directory was removed or replaced since it was opened");
+	else
+		err = dump_ghost_get(d, src, f->path, &st, obj, &f->ghost_id);
+	close(src);
+	return err;
 }
 
 /* What each kind of open file needs beyond the common fields. New kinds
@@ -92,6 +111,7 @@ static int describe_kind(struct xc_dump *d, int fd, struct xc_rec_file *f,
 		return dump_socket_fd(d, fd, f, fi->scm_fds);
 	case XC_FD_CHR:
 	case XC_FD_INHERIT:
+	case XC_FD_FIFO:	/* its data: dump_fifo_collect() */
 		return 0;
 	case XC_FD_PIPE:
 		/* Packet mode keeps write boundaries the data copy would lose. */
@@ -171,7 +191,7 @@ static int collect_fd(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f,
 		      struct xc_fdinfo *fi)
 {
 	struct xc_rec_file *nv;
-	uint32_t fd_flags, id;
+	uint32_t fd_flags = 0, id;
 	bool is_new;
 	int err;
 
@@ -195,9 +215,13 @@ static int collect_fd(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f,
 		err = dump_locks_collect(d, fd, f, fi);
 		if (err)
 			return err;
+		if (f->kind == XC_FD_FIFO)
+			err = dump_fifo_collect(d, fd, f);
+		if (err)
+			return err;
 		/* Signal-driven I/O also needs the owner (F_SETOWN), not
 		 * recorded; a lease sets it too, and is refused above. */
-		if (f->flags & O_ASYNC)
+		if ((f->flags & O_ASYNC) && f->kind != XC_FD_SOCKET)
 			return unsupported(d, fd, f->path,
 					   "O_ASYNC (signal-driven I/O) is not supported yet");
 	}
@@ -254,6 +278,8 @@ int dump_files(struct xc_dump *d)
 					  sizeof(d->ofiles[0]));
 			if (!err)
 				err = dump_anon_put(d, d->fds[i].file_id);
+			if (!err)
+				err = dump_fifo_put(d, d->fds[i].file_id);
 			for (; !err && lk < d->nr_locks && d->locks[lk].file_id == d->ofiles[next].id;
 			     lk++)
 				err = xc_imgw_put(d->ctx, &d->img, XC_REC_LOCK, &d->locks[lk],

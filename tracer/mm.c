@@ -34,18 +34,14 @@
 #define PM_FILE		(1ULL << 61)
 #define PM_GUARD	(1ULL << 58)	/* PM_GUARD_REGION, Linux 6.14 */
 
-static bool has_suffix(const char *s, const char *suf)
-{
-	size_t a = strlen(s), b = strlen(suf);
-	return a >= b && !strcmp(s + a - b, suf);
-}
 
 static int add_mapfile(struct xc_dump *d, const struct xc_vma *v, uint32_t *id)
 {
 	char link[64];
 	struct stat st, pst;
 	struct xc_rec_mapfile *f, *nf;
-	int fd, n;
+	uint32_t ghost_id = 0;
+	int fd, n, err;
 
 	for (size_t i = 0; i < d->nr_files; i++) {
 		if (d->files[i].ino == v->ino &&
@@ -61,8 +57,22 @@ static int add_mapfile(struct xc_dump *d, const struct xc_vma *v, uint32_t *id)
 	fd = openat(d->procfd, link, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return xc_failf(d->ctx, d->pid, "open mapped file", -errno, "mapping %s", v->path);
-	if (fstat(fd, &st) || stat(v->path, &pst) || st.st_dev != pst.st_dev ||
-	    st.st_ino != pst.st_ino) {
+	if (fstat(fd, &st)) {
+		close(fd);
+		return xc_failf(d->ctx, d->pid, "stat mapped file", -errno, "mapping %s", v->path);
+	}
+	/* A file no name leads to (deleted, memfd): its content is saved. */
+	if (!st.st_nlink && S_ISREG(st.st_mode)) {
+		char obj[128];
+
+		snprintf(obj, sizeof(obj), "mapping %llx-%llx %.80s", (unsigned long long)v->start,
+			 (unsigned long long)v->end, v->path);
+		err = dump_ghost_get(d, fd, v->path, &st, obj, &ghost_id);
+		if (err) {
+			close(fd);
+			return err;
+		}
+	} else if (stat(v->path, &pst) || st.st_dev != pst.st_dev || st.st_ino != pst.st_ino) {
 		close(fd);
 		d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
 		return xc_failf(d->ctx, d->pid, "file was replaced or renamed since it was mapped",
@@ -84,6 +94,7 @@ static int add_mapfile(struct xc_dump *d, const struct xc_vma *v, uint32_t *id)
 	f->mtime_sec = st.st_mtim.tv_sec;
 	f->mtime_nsec = st.st_mtim.tv_nsec;
 	snprintf(f->path, sizeof(f->path), "%s", v->path);
+	f->ghost_id = ghost_id;
 	n = S_ISREG(st.st_mode) ? xc_elf_build_id(fd, f->build_id, sizeof(f->build_id)) : 0;
 	f->build_id_len = n > 0 ? (uint32_t)n : 0;
 	close(fd);
@@ -126,12 +137,14 @@ int xc_vma_classify(const struct xc_vma *v, uint32_t *kind, const char **why)
 		*kind = XC_VMA_SHANON;
 	else if (p[0] == '[')
 		*why = "special mapping not supported";
-	else if (!strncmp(p, "/memfd:", 7))
-		*why = "memfd mappings are not supported yet";
 	else if (!strncmp(p, "/SYSV", 5))
 		*why = "System V shared memory is not supported yet";
-	else if (has_suffix(p, " (deleted)"))
-		*why = "mapped file was deleted";
+	else if (!strncmp(p, "/[aio]", 6))
+		*why = "AIO ring (io_setup) is not supported yet";
+	else if (!strncmp(p, "/anon_hugepage", 14))
+		*why = "hugetlbfs mapping is not supported yet";
+	else if (!strcmp(p, "/dev/zero (deleted)"))
+		*why = "private mapping of /dev/zero is not supported yet";
 	else if (p[0] != '/')
 		*why = "mapping of an unknown kind";
 	else

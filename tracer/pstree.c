@@ -258,6 +258,7 @@ static int take_new(struct xc_tree *t, size_t first)
 		if (!m->d)
 			return xc_fail(t->ctx, m->pid, "process", "allocate", -ENOMEM);
 		m->d->file_ids = &t->file_ids;
+		m->d->tree = t;
 		err = xc_plugins_init(&m->d->plugins, t->ctx, XC_STAGE_DUMP, NULL, 0, m->pid);
 		if (!err)
 			err = xc_check_target(m->d);
@@ -523,6 +524,7 @@ void xc_tree_free(struct xc_tree *t, int err)
 			xc_dump_free(t->p[i].d);
 		}
 	free(t->p);
+	free(t->ghost_owners);
 	xc_file_ids_free(&t->file_ids);
 	xc_tree_pipes_free(t);
 }

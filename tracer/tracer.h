@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "arch/arch.h"
@@ -51,8 +52,21 @@ struct xc_dump_obj {
 	void *rec;
 };
 
+/* ghost.c, fifo.c: records with their content, kept until written. */
+struct xc_dump_ghost {
+	struct xc_rec_ghost rec;
+	void *data;
+};
+struct xc_dump_fifo {
+	struct xc_rec_fifo rec;
+	void *data;
+};
+
+struct xc_tree;
+
 struct xc_dump {
 	struct xc_ctx *ctx;
+	struct xc_tree *tree;		/* the dumped tree this process belongs to */
 	pid_t pid;
 	int procfd;			/* /proc/PID */
 	int memfd;			/* /proc/PID/mem, read-write */
@@ -80,6 +94,10 @@ struct xc_dump {
 	size_t nr_filters;
 	struct xc_rec_lock *locks;	/* in FILE order */
 	size_t nr_locks;
+	struct xc_dump_ghost *ghosts;	/* nameless files, open or mapped */
+	size_t nr_ghosts;
+	struct xc_dump_fifo *fifos;
+	size_t nr_fifos;
 
 	bool seized;
 	bool stopped;			/* in a job-control stop before the seize */
@@ -139,6 +157,11 @@ struct xc_tree {
 	struct xc_file_ids file_ids;	/* open file descriptions of the whole tree */
 	struct xc_pipe *pipes;
 	size_t nr_pipes;
+	struct xc_ghost_owner {		/* ghost.c: which process saved each nameless file */
+		uint64_t dev, ino;
+		pid_t pid;
+	} *ghost_owners;
+	size_t nr_ghost_owners;
 };
 
 /* pstree.c */
@@ -194,6 +217,18 @@ int dump_mm(struct xc_dump *d);
 int dump_pages(struct xc_dump *d);
 int dump_files_collect(struct xc_dump *d);	/* before any change to the target */
 int dump_files(struct xc_dump *d);
+/* ghost.c: files with no name left (deleted, memfd), their content saved */
+int xc_ghost_kind(const char *path, const struct stat *st, uint32_t *kind);
+int dump_ghost_get(struct xc_dump *d, int fd, const char *path, const struct stat *st,
+		   const char *obj, uint32_t *id);
+int dump_ghosts(struct xc_dump *d);
+void dump_ghosts_free(struct xc_dump *d);
+/* fifo.c, pipe-data.c */
+int dump_fifo_collect(struct xc_dump *d, int fd, const struct xc_rec_file *f);
+int dump_fifo_put(struct xc_dump *d, uint32_t file_id);
+void dump_fifos_free(struct xc_dump *d);
+int xc_pipe_peek(int rfd, void **data, size_t *len, uint32_t *capacity);
+int xc_pipe_outside_holder(const pid_t *pids, size_t n, dev_t dev, ino_t ino, pid_t *who);
 /* locks.c: the locks of a description first seen at fd */
 int dump_locks_collect(struct xc_dump *d, int fd, const struct xc_rec_file *f,
 		       const struct xc_fdinfo *fi);

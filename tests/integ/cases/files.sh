@@ -101,3 +101,33 @@ t_files_changed() {
 	[ "$(cat "$T/log.out")" = "$(printf 'one\ngrown\ntwo')" ] || fail "log: $(cat "$T/log.out")"
 	pass
 }
+t_files_ghost() {	# deleted files and memfds, open and mapped: content saved and made again
+	start "$VICTIMS/files" ghost "$T"
+	dump_kill
+	"$XCKPT" show -D "$T/img" >/dev/null || fail "show"
+	# Made again from their content, they are new inodes.
+	SNAP_IGNORE='^fd\.[3-6]\.ino$' files_restore_check
+	pass
+}
+t_files_fifo() {	# FIFOs: unread data and capacity kept, and they carry data after
+	start "$VICTIMS/files" fifo "$T"
+	dump_kill
+	files_restore_check
+	pass
+}
+t_files_fifo_external() {	# a FIFO someone outside holds: refused, or kept with --ext-pipe
+	local out holder
+	start "$VICTIMS/files" fifo "$T"
+	sleep 1000 <>"$T/fifo1" &
+	holder=$!
+	PIDS+=("$holder")
+	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
+	[ $? = 4 ] || fail "expected exit 4: $out"
+	echo "$out" | grep -q "pid $VPID: fd 3 ($T/fifo1): FIFO is also open in pid $holder, outside the dump" ||
+		fail "unclear error: $out"
+	kill -0 "$VPID" || fail "target died"
+	[ -e "$T/img" ] && fail "image directory created"
+	dump_kill --ext-pipe
+	files_restore_check	# the unread data stayed in the FIFO, with its holder
+	pass
+}

@@ -15,7 +15,12 @@
  *          a child of the restored process still cannot take them
  *   moved  DIR/d/data.txt read up to offset 3 (fd 3), DIR/log.out appended
  *          to (fd 4): after restore the read goes on at its offset and
- *          the log takes more lines, wherever --file-map put the file */
+ *          the log takes more lines, wherever --file-map put the file
+ *   ghost  files deleted while open, deleted while mapped (fd closed), open
+ *          and mapped; memfds sealed, only mapped, without sealing: content,
+ *          offsets, modes, seals, and fd and mapping still one file
+ *   fifo   two FIFOs with unread data (100 KiB in one of capacity 256 KiB,
+ *          partly read): the data, the capacity, and more data after */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
@@ -346,6 +351,138 @@ static void mv_check(void)
 	CHECK(write(4, "two\n", 4) == 4, "log write");
 }
 
+/* ---- ghost ------------------------------------------------------------ */
+static struct {
+	int g1, g3, m1, m3;
+	char *map2, *map3, *mm1, *mm2;
+	int seals1, seals3;
+} gh;
+
+static int gh_create(const char *name, const char *content, size_t size)
+{
+	char p[4200];
+	int fd;
+
+	path_in(p, sizeof(p), name);
+	fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0640);
+	if (fd < 0 || ftruncate(fd, (off_t)size) || pwrite(fd, content, strlen(content), 0) < 0 ||
+	    unlink(p))
+		exit(3);
+	return fd;
+}
+
+static void gh_setup(void)
+{
+	int fd2, m2;
+
+	/* open, then deleted, at an offset */
+	gh.g1 = gh_create("ghost1", "ghost-one-content", 17);
+	if (lseek(gh.g1, 6, SEEK_SET) != 6)
+		exit(3);
+	/* mapped, then deleted, its fd closed: only the mapping holds it */
+	fd2 = gh_create("ghost2", "ghost-two", 8192);
+	gh.map2 = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd2, 0);
+	close(fd2);
+	/* open and mapped: one inode behind both */
+	gh.g3 = gh_create("ghost3", "ghost-three", 4096);
+	gh.map3 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gh.g3, 0);
+	/* memfd, sealed, open and mapped */
+	gh.m1 = memfd_create("xc-memfd", MFD_ALLOW_SEALING);
+	if (gh.m1 < 0 || ftruncate(gh.m1, 8192) || pwrite(gh.m1, "memfd-one", 9, 100) != 9)
+		exit(3);
+	gh.mm1 = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, gh.m1, 0);
+	if (fcntl(gh.m1, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))
+		exit(3);
+	/* memfd only mapped */
+	m2 = memfd_create("xc-mapped-only", 0);
+	if (m2 < 0 || ftruncate(m2, 4096))
+		exit(3);
+	gh.mm2 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, m2, 0);
+	close(m2);
+	/* memfd without sealing allowed: sealed against sealing */
+	gh.m3 = memfd_create("xc-plain", MFD_CLOEXEC);
+	if (gh.map2 == MAP_FAILED || gh.map3 == MAP_FAILED || gh.mm1 == MAP_FAILED ||
+	    gh.mm2 == MAP_FAILED || gh.m3 < 0 || write(gh.m3, "plain", 5) != 5)
+		exit(3);
+	strcpy(gh.map2 + 4096, "written-through-the-mapping");
+	strcpy(gh.mm2, "mapped-only-memfd");
+	gh.seals1 = fcntl(gh.m1, F_GET_SEALS);
+	gh.seals3 = fcntl(gh.m3, F_GET_SEALS);
+}
+
+static void gh_check(void)
+{
+	char buf[64] = "";
+	struct stat st;
+
+	CHECK(pread(gh.g1, buf, 11, 6) == 11 && !memcmp(buf, "one-content", 11), "deleted file content");
+	CHECK(lseek(gh.g1, 0, SEEK_CUR) == 6, "deleted file offset");
+	CHECK(!fstat(gh.g1, &st) && st.st_nlink == 0 && (st.st_mode & 0777) == 0640,
+	      "deleted file: nlink %ld mode %o", (long)st.st_nlink, st.st_mode & 0777);
+	CHECK(!memcmp(gh.map2, "ghost-two", 9) && !strcmp(gh.map2 + 4096, "written-through-the-mapping"),
+	      "file mapped after unlink");
+	CHECK(pwrite(gh.g3, "THREE", 5, 6) == 5 && !memcmp(gh.map3, "ghost-THREE", 11),
+	      "fd and mapping of one deleted file no longer share it");
+	CHECK(pread(gh.m1, buf, 9, 100) == 9 && !memcmp(buf, "memfd-one", 9) &&
+		      !memcmp(gh.mm1 + 100, "memfd-one", 9), "memfd content");
+	CHECK(fcntl(gh.m1, F_GET_SEALS) == gh.seals1 && ftruncate(gh.m1, 100) && errno == EPERM,
+	      "memfd seals %x, were %x", fcntl(gh.m1, F_GET_SEALS), gh.seals1);
+	CHECK(!strcmp(gh.mm2, "mapped-only-memfd"), "memfd only mapped");
+	CHECK(fcntl(gh.m3, F_GET_SEALS) == gh.seals3 && pread(gh.m3, buf, 5, 0) == 5 &&
+		      !memcmp(buf, "plain", 5), "memfd without sealing");
+	CHECK(fcntl(gh.m3, F_GETFD) == FD_CLOEXEC, "memfd close-on-exec");
+	gh.mm1[0] = 'x';
+	CHECK(pread(gh.m1, buf, 1, 0) == 1 && buf[0] == 'x', "memfd fd and mapping apart");
+}
+
+/* ---- fifo ------------------------------------------------------------- */
+#define FIFO_BIG (100 << 10)
+static struct {
+	int r, w, rw;
+	char *big;
+} ff;
+
+static void ff_setup(void)
+{
+	char p[4200];
+
+	path_in(p, sizeof(p), "fifo1");
+	if (mkfifo(p, 0600))
+		exit(3);
+	ff.r = open(p, O_RDONLY | O_NONBLOCK);
+	ff.w = open(p, O_WRONLY);
+	path_in(p, sizeof(p), "fifo2");
+	if (mkfifo(p, 0600))
+		exit(3);
+	ff.rw = open(p, O_RDWR);
+	ff.big = malloc(FIFO_BIG);
+	for (int i = 0; i < FIFO_BIG; i++)
+		ff.big[i] = (char)(i * 7 + i / 251);
+	if (ff.r < 0 || ff.w < 0 || ff.rw < 0 || fcntl(ff.w, F_SETPIPE_SZ, 256 << 10) < 0 ||
+	    write(ff.w, "xxxxx", 5) != 5 || write(ff.w, ff.big, FIFO_BIG) != FIFO_BIG ||
+	    read(ff.r, ff.big + FIFO_BIG - 5, 0) != 0 || write(ff.rw, "rw-fifo", 7) != 7)
+		exit(3);
+	char skip[5];
+	if (read(ff.r, skip, 5) != 5)	/* read some: what is left is exactly the rest */
+		exit(3);
+}
+
+static void ff_check(void)
+{
+	char *got = malloc(FIFO_BIG + 16), buf[16];
+	ssize_t n = 0, k;
+
+	CHECK(fcntl(ff.r, F_GETPIPE_SZ) == 256 << 10, "capacity %d", fcntl(ff.r, F_GETPIPE_SZ));
+	while (n < FIFO_BIG + 16 && (k = read(ff.r, got + n, FIFO_BIG + 16 - n)) > 0)
+		n += k;
+	CHECK(n == FIFO_BIG && !memcmp(got, ff.big, FIFO_BIG), "unread data: %zd bytes", n);
+	CHECK(write(ff.w, "more", 4) == 4 && read(ff.r, buf, 16) == 4 && !memcmp(buf, "more", 4),
+	      "FIFO no longer carries data");
+	CHECK(read(ff.rw, buf, 16) == 7 && !memcmp(buf, "rw-fifo", 7), "read-write FIFO data");
+	CHECK(fcntl(ff.r, F_GETFL) & O_NONBLOCK, "reader flags");
+	free(got);
+}
+
 /* ------------------------------------------------------------------------ */
 static const struct {
 	const char *name;
@@ -356,6 +493,8 @@ static const struct {
 	{ "flags", fl_setup, fl_check },
 	{ "locks", lk_setup, lk_check },
 	{ "moved", mv_setup, mv_check },
+	{ "ghost", gh_setup, gh_check },
+	{ "fifo", ff_setup, ff_check },
 };
 
 static volatile sig_atomic_t go;
