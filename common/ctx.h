@@ -10,7 +10,8 @@
 
 #include "common/img-format.h"	/* enum xc_codec */
 
-enum xc_cmd { XC_CMD_NONE, XC_CMD_DUMP, XC_CMD_RESTORE, XC_CMD_SHOW, XC_CMD_CHECK, XC_CMD_RUN };
+enum xc_cmd { XC_CMD_NONE, XC_CMD_DUMP, XC_CMD_RESTORE, XC_CMD_SHOW, XC_CMD_CHECK, XC_CMD_RUN,
+	      XC_CMD_PREDUMP };
 
 
 /* Exit codes, documented in docs/xckpt.1. */
@@ -32,6 +33,7 @@ struct xc_err {
 struct xc_ctx {
 	enum xc_cmd cmd;
 	const char *dir;	/* -D */
+	const char *parent;	/* dump --parent: the image an incremental dump builds on */
 	int verbose;
 	bool progress;		/* stderr is a tty and not -v */
 	bool json;

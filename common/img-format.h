@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	18
+#define XC_IMG_VERSION	19
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -91,6 +91,8 @@ enum xc_rec_kind {
 	XC_REC_SECCOMP_FILTER = 39,
 	XC_REC_TTY = 40,
 	XC_REC_BACKTRACE = 0x8015,	/* optional: informational only */
+	XC_REC_PAGE_HASHES = 48,	/* proc: a hash of every page of the runs */
+	XC_REC_PARENT = 49,		/* inventory: the image an incremental one builds on */
 	XC_REC_PAGE_DATA = 64,		/* in pages-<pid>.img */
 	XC_REC_END = 255,
 };
@@ -478,9 +480,25 @@ static_assert(sizeof(struct xc_rec_siginfo) == 136, "doc: siginfo");
 struct xc_page_run {
 	uint64_t vaddr;
 	uint32_t nr_pages;
-	uint32_t flags;		/* zero (reserved: incremental images mark runs kept in the parent) */
+	uint32_t flags;		/* XC_RUN_* */
 };
 static_assert(sizeof(struct xc_page_run) == 16, "doc: page run");
+/* The run's pages are not in this image's stream: they are the parent
+ * image's pages at the same addresses (unchanged since it was made). */
+#define XC_RUN_PARENT	0x1u
+
+/* PAGE_HASHES: XXH3-64 (seed 0) of each page of each run, parent runs
+ * included, in run order. */
+typedef uint64_t xc_page_hash;
+
+/* inventory.img of an incremental image, with INVENTORY.parent. */
+struct xc_rec_parent {
+	uint64_t created_ns;	/* the parent's INVENTORY.created_ns */
+	uint32_t depth;		/* images below this one: 1 when the parent is full */
+	uint32_t reserved;
+};
+static_assert(sizeof(struct xc_rec_parent) == 16, "doc: parent");
+#define XC_CHAIN_MAX	32	/* longest chain of incremental images */
 
 struct xc_page_block {
 	uint64_t file_off;	/* offset of its PAGE_DATA record header in pages-<pid>.img */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "common/blockcode.h"
 #include "common/crc32c.h"
@@ -109,19 +110,30 @@ uint8_t *xc_pagew_room(struct xc_pagew *pw, size_t *n)
 	return pw->raw + pw->raw_len;
 }
 
+xc_page_hash xc_page_hash_of(const void *page, size_t len)
+{
+	return XXH3_64bits(page, len);
+}
+
 int xc_pagew_add(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr, const void *page)
 {
 	memcpy(pw->raw + pw->raw_len, page, pw->page);
-	return xc_pagew_commit(ctx, pw, vaddr);
+	return xc_pagew_commit(ctx, pw, vaddr, xc_page_hash_of(page, pw->page), false);
 }
 
-int xc_pagew_commit(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr)
+/* Extends the last run with the page at vaddr, or starts one. */
+static int note_page(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr, xc_page_hash h,
+		     uint32_t flags)
 {
 	struct xc_page_run *r = pw->nr_runs ? &pw->runs[pw->nr_runs - 1] : NULL;
 	int err;
 
+	err = grow((void **)&pw->hashes, &pw->cap_hashes, pw->nr_hashes + 1, sizeof(h));
+	if (err)
+		return xc_fail(ctx, 0, pw->w.name, "grow page hashes", err);
+	pw->hashes[pw->nr_hashes++] = h;
 	if (r && !pw->new_run && r->vaddr + (uint64_t)r->nr_pages * pw->page == vaddr &&
-	    r->nr_pages < UINT32_MAX) {
+	    r->flags == flags && r->nr_pages < UINT32_MAX) {
 		r->nr_pages++;
 	} else {
 		err = grow((void **)&pw->runs, &pw->cap_runs, pw->nr_runs + 1, sizeof(*r));
@@ -130,9 +142,19 @@ int xc_pagew_commit(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr)
 		r = &pw->runs[pw->nr_runs++];
 		r->vaddr = vaddr;
 		r->nr_pages = 1;
-		r->flags = 0;
+		r->flags = flags;
 		pw->new_run = false;
 	}
+	return 0;
+}
+
+int xc_pagew_commit(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr, xc_page_hash h,
+		    bool in_parent)
+{
+	int err = note_page(ctx, pw, vaddr, h, in_parent ? XC_RUN_PARENT : 0);
+
+	if (err || in_parent)
+		return err;
 	pw->raw_len += pw->page;
 	if (pw->raw_len == pw->raw_cap)
 		return flush_block(pw);
@@ -165,6 +187,7 @@ void xc_pagew_free(struct xc_pagew *pw)
 	xc_zpool_free(pw->zp);
 	free(pw->runs);
 	free(pw->blocks);
+	free(pw->hashes);
 	memset(pw, 0, sizeof(*pw));
 }
 
@@ -178,6 +201,7 @@ int xc_page_index_check(const struct xc_page_run *runs, size_t nr_runs,
 		/* Every run must end inside the 64-bit space, so that the order
 		 * and overlap checks below cannot wrap. */
 		if (!runs[i].nr_pages || (runs[i].vaddr & (page - 1)) ||
+		    (runs[i].flags & ~XC_RUN_PARENT) ||
 		    runs[i].vaddr > UINT64_MAX - (uint64_t)runs[i].nr_pages * page) {
 			*why = "bad page run";
 			return -EBADMSG;
@@ -186,7 +210,8 @@ int xc_page_index_check(const struct xc_page_run *runs, size_t nr_runs,
 			*why = "page runs overlap or are out of order";
 			return -EBADMSG;
 		}
-		pages += runs[i].nr_pages;
+		if (!(runs[i].flags & XC_RUN_PARENT))	/* in the parent's stream */
+			pages += runs[i].nr_pages;
 	}
 	for (size_t i = 0; i < nr_blocks; i++) {
 		if (!blocks[i].raw_len || blocks[i].raw_len % page ||
@@ -359,7 +384,8 @@ int xc_pager_open(struct xc_ctx *ctx, struct xc_pager *pr, int dirfd, const char
 		return xc_failf(ctx, 0, why, err, "%s: page index", name);
 	}
 	for (size_t i = 0; i < nr_runs; i++)
-		pr->nr_pages += runs[i].nr_pages;
+		if (!(runs[i].flags & XC_RUN_PARENT))
+			pr->nr_pages += runs[i].nr_pages;
 	pr->own = xc_pager_buf_new();
 	if (!pr->own)
 		return xc_fail(ctx, 0, name, "allocate", -ENOMEM);

@@ -27,6 +27,8 @@ struct xc_pagew {
 	size_t nr_runs, cap_runs;
 	struct xc_page_block *blocks;
 	size_t nr_blocks, cap_blocks;
+	xc_page_hash *hashes;	/* one per page of the runs */
+	size_t nr_hashes, cap_hashes;
 	uint64_t raw_bytes, stored_bytes;
 	bool new_run;		/* next page starts a run (a VMA boundary) */
 };
@@ -41,10 +43,15 @@ int xc_pagew_add(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr, const 
  * least one) at the end of the block being filled; the next page of the
  * stream goes at its start. */
 uint8_t *xc_pagew_room(struct xc_pagew *pw, size_t *n);
-/* The page at vaddr is in place at the start of the room: adds it. Once the
- * block is full it is handed over, and the room moves to a new block, so
- * the pages of one room are committed in order, at most *n of them. */
-int xc_pagew_commit(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr);
+/* The page at vaddr, whose hash is h, is in place at the start of the room:
+ * adds it. Once the block is full it is handed over, and the room moves to
+ * a new block, so the pages of one room are committed in order, at most *n
+ * of them. in_parent: the page is the parent image's, unchanged; it goes in
+ * a run marked XC_RUN_PARENT and takes no room. */
+int xc_pagew_commit(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr, xc_page_hash h,
+		    bool in_parent);
+/* The hash of a page, as PAGE_HASHES records it. */
+xc_page_hash xc_page_hash_of(const void *page, size_t len);
 /* Flushes the last block and closes the file; runs and blocks stay for the
  * caller to record. */
 int xc_pagew_finish(struct xc_ctx *ctx, struct xc_pagew *pw);
@@ -52,7 +59,7 @@ void xc_pagew_free(struct xc_pagew *pw);
 
 struct xc_pager {
 	int fd;
-	char name[64];
+	char name[320];	/* as errors name it: a path for a parent's file */
 	size_t page;
 	const struct xc_page_run *runs;
 	size_t nr_runs;

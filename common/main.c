@@ -25,6 +25,7 @@ static const char usage_main[] =
 	"\n"
 	"commands:\n"
 	"  dump     save a running process to an image directory\n"
+	"  pre-dump save a process and leave it running, as the parent of a later dump\n"
 	"  restore  bring a process back from an image directory\n"
 	"  run      start or resume a job and checkpoint it periodically or on a signal\n"
 	"  show     print what an image holds\n"
@@ -40,7 +41,7 @@ static const char usage_main[] =
 
 static const char usage_dump[] =
 	"usage: xckpt dump (--pid PID... | --cgroup PATH) -D DIR [--leave-running]\n"
-	"                  [--compress zstd[:LEVEL]|none] [--threads N] [--cuda-lock-timeout MS]\n"
+	"                  [--compress zstd[:LEVEL]|none] [--parent PARENT] [--threads N] [--cuda-lock-timeout MS]\n"
 	"                  [--ignore-rdma]\n"
 	"                  [--plugin-example] [--ext-unix-sk] [--ext-pipe]\n"
 	"                  [--tcp-established]\n"
@@ -54,6 +55,8 @@ static const char usage_dump[] =
 	"  -D, --dir DIR          image directory\n"
 	"  -R, --leave-running    resume the process after the dump instead of killing it\n"
 	"  -z, --compress CODEC   zstd (default, level 1), zstd:LEVEL (1-19) or none\n"
+	"      --parent PARENT    incremental: store only the pages changed since the\n"
+	"                         image PARENT of the same process (a dump or pre-dump)\n"
 	"  -j, --threads N        compression threads (default: one per CPU, at most 8)\n"
 	"      --cuda-lock-timeout MS  how long a CUDA process may take to reach a\n"
 	"                         point where it can be locked (default 10000, 0: no limit)\n"
@@ -68,6 +71,15 @@ static const char usage_dump[] =
 	"      --ext-pipe         a FIFO that a process outside the dump holds too is\n"
 	"                         kept: reopened at restore, its data left to that process\n"
 	"  -v, --verbose          progress and timing of each step\n";
+
+static const char usage_predump[] =
+	"usage: xckpt pre-dump (--pid PID... | --cgroup PATH) -D DIR [--parent PARENT]\n"
+	"                      [--compress zstd[:LEVEL]|none] [--threads N]\n"
+	"\n"
+	"Save the processes into DIR and leave them running: an image restorable on\n"
+	"its own, meant as the parent of a later 'xckpt dump --parent DIR', which then\n"
+	"stores (and compresses and writes while the process is stopped) only the\n"
+	"pages changed since. Options as for dump.\n";
 
 static const char usage_restore[] =
 	"usage: xckpt restore -D DIR [--detach] [--pidfile FILE] [--threads N] [--pidns]\n"
@@ -165,7 +177,8 @@ static int parse_compress(struct xc_ctx *ctx, const char *v)
 enum { OPT_JSON = 0x100, OPT_PIDFILE, OPT_PLUGIN_EXAMPLE, OPT_CUDA_LOCK_TIMEOUT, OPT_CUDA_GPU_MAP,
        OPT_INTERVAL, OPT_KEEP, OPT_ON_SIGNAL, OPT_REQUEUE, OPT_STAGE_DIR, OPT_EXT_UNIX_SK,
        OPT_IGNORE_RDMA, OPT_CGROUP, OPT_PIDNS, OPT_NEW_SESSION, OPT_TCP_ESTABLISHED,
-       OPT_FILE_MAP, OPT_EXT_PIPE };
+       OPT_FILE_MAP, OPT_EXT_PIPE,
+       OPT_PARENT };
 
 static const struct option opts[] = {
 	{ "pid", required_argument, 0, 'p' },
@@ -186,6 +199,7 @@ static const struct option opts[] = {
 	{ "ext-unix-sk", no_argument, 0, OPT_EXT_UNIX_SK },
 	{ "tcp-established", no_argument, 0, OPT_TCP_ESTABLISHED },
 	{ "ext-pipe", no_argument, 0, OPT_EXT_PIPE },
+	{ "parent", required_argument, 0, OPT_PARENT },
 	{ "threads", required_argument, 0, 'j' },
 	{ "plugin-example", no_argument, 0, OPT_PLUGIN_EXAMPLE },
 	{ "cuda-lock-timeout", required_argument, 0, OPT_CUDA_LOCK_TIMEOUT },
@@ -212,8 +226,12 @@ static const char *opt_name(int c)
 /* Which options each command takes. */
 static bool allowed(enum xc_cmd cmd, int opt)
 {
+	/* pre-dump is a dump that always leaves the target running. */
+	if (cmd == XC_CMD_PREDUMP)
+		cmd = opt == 'R' ? XC_CMD_NONE : XC_CMD_DUMP;
 	switch (opt) {
 	case 'v': case 'h': return true;
+	case OPT_PARENT: return cmd == XC_CMD_DUMP;
 	case 'D': return cmd != XC_CMD_CHECK;
 	case 'j': return cmd == XC_CMD_DUMP || cmd == XC_CMD_RESTORE;
 	case 'p': case 'R': case OPT_PLUGIN_EXAMPLE: case OPT_CUDA_LOCK_TIMEOUT:
@@ -262,6 +280,7 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 		case OPT_PIDNS: ctx->pidns = true; break;
 		case OPT_NEW_SESSION: ctx->new_session = true; break;
 		case 'D': ctx->dir = optarg; break;
+		case OPT_PARENT: ctx->parent = optarg; break;
 		case 'R': ctx->leave_running = true; break;
 		case 'z':
 			if (parse_compress(ctx, optarg))
@@ -331,9 +350,11 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 		ctx->run_argv = argv + optind;
 	} else if (optind < argc)
 		return usage_error(name, "unexpected argument '%s'", argv[optind]);
-	if (ctx->cmd == XC_CMD_DUMP && !ctx->pid && !ctx->cgroup)
+	if (ctx->cmd == XC_CMD_PREDUMP)
+		ctx->leave_running = true;
+	if ((ctx->cmd == XC_CMD_DUMP || ctx->cmd == XC_CMD_PREDUMP) && !ctx->pid && !ctx->cgroup)
 		return usage_error(name, "%s", "--pid is required (or --cgroup)");
-	if (ctx->cmd == XC_CMD_DUMP && ctx->pid && ctx->cgroup)
+	if ((ctx->cmd == XC_CMD_DUMP || ctx->cmd == XC_CMD_PREDUMP) && ctx->pid && ctx->cgroup)
 		return usage_error(name, "%s", "--pid and --cgroup do not go together");
 	if (ctx->cmd != XC_CMD_CHECK && !ctx->dir)
 		return usage_error(name, "%s", "-D DIR is required");
@@ -363,6 +384,7 @@ int main(int argc, char **argv)
 {
 	static const struct { const char *name; enum xc_cmd cmd; const char *help; } cmds[] = {
 		{ "dump", XC_CMD_DUMP, usage_dump },
+		{ "pre-dump", XC_CMD_PREDUMP, usage_predump },
 		{ "restore", XC_CMD_RESTORE, usage_restore },
 		{ "show", XC_CMD_SHOW, usage_show },
 		{ "check", XC_CMD_CHECK, usage_check },
@@ -414,6 +436,7 @@ int main(int argc, char **argv)
 
 	switch (ctx.cmd) {
 	case XC_CMD_DUMP:
+	case XC_CMD_PREDUMP:
 		return report(&ctx, name, xc_dump(&ctx));
 	case XC_CMD_RESTORE:
 		err = xc_restore(&ctx);

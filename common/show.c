@@ -515,7 +515,8 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 	const struct xc_rec_task *t = NULL;
 	const struct xc_rec_fs *fs = NULL;
 	uint64_t pages = 0, raw = 0, stored = 0, vmas = 0, fds = 0;
-	uint64_t coded[XC_CODEC_COUNT] = { 0 };
+	uint64_t coded[XC_CODEC_COUNT] = { 0 }, in_parent = 0;
+	const struct xc_rec_parent *par = NULL;
 	const void *p;
 	uint32_t k, l;
 	char when[64] = "";
@@ -524,6 +525,8 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 	while (xc_imgr_next(inv, &k, &p, &l) > 0)
 		if (k == XC_REC_INVENTORY && len_ok(k, l))
 			iv = p;
+		else if (k == XC_REC_PARENT && l == sizeof(*par))
+			par = p;
 	xc_imgr_rewind(r);
 	while (xc_imgr_next(r, &k, &p, &l) > 0) {
 		if (!len_ok(k, l))
@@ -537,8 +540,14 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 		else if (k == XC_REC_FD)
 			fds++;
 		else if (k == XC_REC_PAGE_RUNS)
-			for (uint32_t i = 0; i < l / sizeof(struct xc_page_run); i++)
-				pages += ((const struct xc_page_run *)p)[i].nr_pages;
+			for (uint32_t i = 0; i < l / sizeof(struct xc_page_run); i++) {
+				const struct xc_page_run *run = (const struct xc_page_run *)p + i;
+
+				if (run->flags & XC_RUN_PARENT)
+					in_parent += run->nr_pages;
+				else
+					pages += run->nr_pages;
+			}
 		else if (k == XC_REC_PAGE_BLOCKS)
 			for (uint32_t i = 0; i < l / sizeof(struct xc_page_block); i++) {
 				const struct xc_page_block *b = (const struct xc_page_block *)p + i;
@@ -566,6 +575,9 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 		printf(",\"blocks_raw\":%llu,\"blocks_zstd\":%llu,\"blocks_shuffle_zstd\":%llu",
 		       (unsigned long long)coded[XC_CODEC_NONE], (unsigned long long)coded[XC_CODEC_ZSTD],
 		       (unsigned long long)coded[XC_CODEC_SHUF8_ZSTD]);
+		printf(",\"pages_in_parent\":%llu,\"parent\":", (unsigned long long)in_parent);
+		jstr(par && iv ? iv->parent : "", 256);
+		printf(",\"depth\":%u", par ? par->depth : 0);
 		return;
 	}
 	printf("image      version %d, made %s by xckpt %.32s on Linux %.64s\n", XC_IMG_VERSION, when,
@@ -584,6 +596,11 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 	printf("\nblocks     %llu raw, %llu zstd, %llu shuffle+zstd",
 	       (unsigned long long)coded[XC_CODEC_NONE], (unsigned long long)coded[XC_CODEC_ZSTD],
 	       (unsigned long long)coded[XC_CODEC_SHUF8_ZSTD]);
+	/* An incremental image: where the rest of its pages are. */
+	if (par && iv)
+		printf("\nparent     %.256s (chain of %u images), %llu pages kept there (%llu MiB)",
+		       iv->parent, par->depth + 1, (unsigned long long)in_parent,
+		       (unsigned long long)(in_parent * (uint64_t)sysconf(_SC_PAGESIZE) >> 20));
 	printf("\nfiles      %llu descriptors\n", (unsigned long long)fds);
 }
 

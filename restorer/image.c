@@ -299,6 +299,10 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 		r->blocks = p;
 		r->nr_blocks = len / sizeof(struct xc_page_block);
 		break;
+	case XC_REC_PAGE_HASHES:	/* for a later incremental dump: not needed here */
+		if (len % sizeof(xc_page_hash))
+			return bad(r, name, "bad page hashes record");
+		break;
 	default:
 		if (xc_plugin_kind(kind))
 			return push_plugin_rec(r, kind, p, len);
@@ -662,6 +666,8 @@ static int load_inventory(struct xc_rtree *t)
 			err = take_pipe(t, p, len);
 			if (err)
 				return err;
+		} else if (kind == XC_REC_PARENT && len == sizeof(*t->parent_rec) && !t->parent_rec) {
+			t->parent_rec = p;
 		} else if (!(kind & XC_REC_OPTIONAL))
 			return bad_inv(t, "unexpected record");
 	}
@@ -669,11 +675,9 @@ static int load_inventory(struct xc_rtree *t)
 		return bad_inv(t, "bad inventory");
 	t->inv_rec = inv;
 	t->nr = n;
-	if (inv->parent[0]) {
-		t->ctx->exit_hint = XC_EXIT_IMAGE;
-		return xc_fail(t->ctx, 0, "inventory.img", "incremental images are not supported yet",
-			       -ENOTSUP);
-	}
+	if (!memchr(inv->parent, 0, sizeof(inv->parent)) || !!inv->parent[0] != !!t->parent_rec ||
+	    (t->parent_rec && (!t->parent_rec->depth || t->parent_rec->depth > XC_CHAIN_MAX)))
+		return bad_inv(t, "bad parent record");
 	for (size_t i = 0; i < n; i++) {
 		struct xc_rst *r = &t->procs[i];
 		r->go[0] = r->go[1] = r->msg[0] = r->msg[1] = -1;
@@ -707,6 +711,8 @@ static int load_one(struct xc_rtree *t, struct xc_rst *r, const struct xc_rst *f
 		err = check_vdso(r);
 	if (!err)
 		err = check_cpu(r);
+	if (!err)
+		err = rst_mm_chain(r, t->inv_rec->parent, t->parent_rec);
 	return err;
 }
 
@@ -747,6 +753,7 @@ void rst_image_close(struct xc_rtree *t)
 	for (size_t i = 0; t->procs && i < t->nr; i++) {
 		struct xc_rst *r = &t->procs[i];
 
+		rst_mm_chain_close(r);
 		xc_pager_close(&r->pager);
 		xc_imgr_close(&r->proc);
 		free(r->files);

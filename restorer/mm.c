@@ -233,15 +233,71 @@ int rst_mm_switch(struct xc_rst *r)
 	arch_blob_jump(a->self_start + entry, msg.args_addr, a->self_start + l.stack + RST_STACK);
 }
 
-/* Parent side, the blob waiting at its first trap: blocks are read,
- * decompressed and written into the task by several threads, block i by
- * thread i % n; each thread writes the pages of its block with one
- * process_vm_writev per run it covers. */
+/* Where the pages come from. A full image: its own stream, run by run. An
+ * incremental one: its stream for the pages that changed, the images below
+ * for the others (XC_RUN_PARENT runs), resolved here once into segments of
+ * at most one block each, so that the fill needs no lookups. */
+int rst_mm_chain(struct xc_rst *r, const char *parent_dir, const struct xc_rec_parent *par)
+{
+	struct xc_plevel lv[XC_CHAIN_MAX + 1];
+	uint64_t *first = malloc((r->nr_runs + 1) * sizeof(*first)), bad;
+	size_t page = sysconf(_SC_PAGESIZE);
+	bool in_parent = false;
+	int err = 0;
+
+	if (!first)
+		return xc_fail(r->ctx, r->pid, "pages", "allocate", -ENOMEM);
+	xc_runs_prefix(r->runs, r->nr_runs, first, NULL);
+	lv[0] = (struct xc_plevel){ r->runs, r->nr_runs, first };
+	for (size_t i = 0; i < r->nr_runs; i++)
+		in_parent |= !!(r->runs[i].flags & XC_RUN_PARENT);
+	/* A process with no page in the parents (one new since) needs none of
+	 * them; one that has pages there without a parent fails below. */
+	if (par && in_parent) {
+		r->chain = calloc(XC_CHAIN_MAX, sizeof(*r->chain));
+		if (!r->chain)
+			err = xc_fail(r->ctx, r->pid, "pages", "allocate", -ENOMEM);
+		if (!err)
+			err = xc_chain_open(r->ctx, r->chain, &r->nr_chain, parent_dir, par, r->pid,
+					    true);
+		for (size_t i = 0; !err && i < r->nr_chain; i++)
+			lv[i + 1] = (struct xc_plevel){ r->chain[i].runs, r->chain[i].nr_runs,
+							r->chain[i].stream_first };
+	}
+	if (!err)
+		err = xc_chain_resolve(lv, r->nr_chain + 1, page, &r->segs, &r->nr_segs, &bad);
+	if (err == -EBADMSG) {
+		r->ctx->exit_hint = XC_EXIT_IMAGE;
+		err = xc_failf(r->ctx, r->pid, "page kept in the parent is in no parent image",
+			       -EBADMSG, "image chain at %#llx", (unsigned long long)bad);
+	} else if (err == -ENOMEM) {
+		err = xc_fail(r->ctx, r->pid, "pages", "allocate", err);
+	}
+	for (size_t i = 0; i < r->nr_segs; i++)
+		r->seg_pages += r->segs[i].nr_pages;
+	free(first);
+	return err;
+}
+
+void rst_mm_chain_close(struct xc_rst *r)
+{
+	for (size_t i = 0; r->chain && i < r->nr_chain; i++)
+		xc_pview_close(&r->chain[i]);
+	free(r->chain);
+	free(r->segs);
+	r->chain = NULL;
+	r->segs = NULL;
+	r->nr_chain = r->nr_segs = 0;
+}
+
+/* Parent side, the blob waiting at its first trap: the segments are
+ * written into the task by several threads, each owning the blocks for
+ * which (block + level) % n is its index, so that each block is read and
+ * decompressed once; a segment takes one process_vm_writev. */
 struct fill {
 	struct xc_rst *r;
 	pid_t pid;
 	int nthreads;
-	const uint64_t *run_first;	/* stream index of each run's first page */
 	atomic_uint_fast64_t done;	/* bytes written, for the progress bar */
 	uint64_t total;
 };
@@ -251,71 +307,59 @@ struct filler {
 	pthread_t th;
 	int idx;
 	int err;
-	char what[96];
+	char what[320];
 };
 
-static size_t run_of(const struct fill *f, uint64_t s)
+static const struct xc_pager *level_pager(const struct xc_rst *r, uint32_t level)
 {
-	size_t lo = 0, hi = f->r->nr_runs;
-
-	while (hi - lo > 1) {
-		size_t mid = (lo + hi) / 2;
-		if (f->run_first[mid] <= s)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static int write_block(struct filler *w, size_t b, char *buf, size_t page)
-{
-	struct fill *f = w->f;
-	const struct xc_rst *r = f->r;
-	uint64_t s = (uint64_t)b * XC_PAGE_BLOCK_PAGES;
-	uint64_t end = s + r->pager.blocks[b].raw_len / page;
-
-	for (size_t k = run_of(f, s); s < end; k++) {
-		uint64_t in = s - f->run_first[k], n = r->runs[k].nr_pages - in;
-		struct iovec lo, re;
-
-		if (n > end - s)
-			n = end - s;
-		lo.iov_base = buf + (s - (uint64_t)b * XC_PAGE_BLOCK_PAGES) * page;
-		lo.iov_len = re.iov_len = n * page;
-		re.iov_base = (void *)(uintptr_t)(r->runs[k].vaddr + in * page);
-		errno = EIO;	/* a short write sets none */
-		if (process_vm_writev(f->pid, &lo, 1, &re, 1, 0) != (ssize_t)(n * page)) {
-			snprintf(w->what, sizeof(w->what), "memory at %#llx",
-				 (unsigned long long)(uintptr_t)re.iov_base);
-			return -errno;
-		}
-		s += n;
-		f->done += n * page;
-	}
-	return 0;
+	return level ? &r->chain[level - 1].pager : &r->pager;
 }
 
 static void *fill_thread(void *arg)
 {
 	struct filler *w = arg;
 	struct fill *f = w->f;
+	const struct xc_rst *r = f->r;
 	size_t page = sysconf(_SC_PAGESIZE);
 	char *buf = malloc(XC_PAGE_BLOCK_PAGES * page);
 	struct xc_pager_buf *pb = xc_pager_buf_new();
+	uint64_t have = UINT64_MAX;	/* block in buf, with its level in the top bits */
 
 	if (!buf || !pb) {
 		w->err = -ENOMEM;
 		snprintf(w->what, sizeof(w->what), "page buffers");
 	}
-	for (size_t b = w->idx; !w->err && b < f->r->nr_blocks; b += f->nthreads) {
-		w->err = xc_pager_read(&f->r->pager, b, buf, pb);
-		if (w->err)
-			snprintf(w->what, sizeof(w->what), "%s: block %zu", f->r->pager.name, b);
-		else
-			w->err = write_block(w, b, buf, page);
+	for (size_t i = 0; !w->err && i < r->nr_segs; i++) {
+		const struct xc_pseg *s = &r->segs[i];
+		uint64_t b = s->stream / XC_PAGE_BLOCK_PAGES, key = b | (uint64_t)s->level << 56;
+		const struct xc_pager *pr = level_pager(r, s->level);
+		struct iovec lo, re;
+
+		if ((b + s->level) % (uint64_t)f->nthreads != (uint64_t)w->idx)
+			continue;
+		if (key != have) {
+			w->err = xc_pager_read(pr, b, buf, pb);
+			if (w->err) {
+				snprintf(w->what, sizeof(w->what), "%.200s/%.64s: block %llu",
+					 s->level ? r->chain[s->level - 1].dir : r->ctx->dir, pr->name,
+					 (unsigned long long)b);
+				break;
+			}
+			have = key;
+		}
+		lo.iov_base = buf + (s->stream % XC_PAGE_BLOCK_PAGES) * page;
+		lo.iov_len = re.iov_len = (size_t)s->nr_pages * page;
+		re.iov_base = (void *)(uintptr_t)s->vaddr;
+		errno = EIO;	/* a short write sets none */
+		if (process_vm_writev(f->pid, &lo, 1, &re, 1, 0) != (ssize_t)lo.iov_len) {
+			w->err = -errno;
+			snprintf(w->what, sizeof(w->what), "memory at %#llx",
+				 (unsigned long long)s->vaddr);
+			break;
+		}
+		f->done += lo.iov_len;
 		if (!w->idx)
-			xc_progress(f->r->ctx, "memory", f->done, f->total);
+			xc_progress(r->ctx, "memory", f->done, f->total);
 	}
 	free(buf);
 	xc_pager_buf_free(pb);
@@ -327,19 +371,11 @@ int rst_mm_fill(struct xc_rst *r, pid_t pid)
 	struct fill f = { .r = r, .pid = pid };
 	struct filler w[8];
 	bool started[8] = { false };
-	uint64_t *first = malloc((r->nr_runs + 1) * sizeof(*first)), s = 0;
 	int n = r->ctx->jobs > 0 ? r->ctx->jobs : xc_zpool_auto_threads(), err = 0;
 
-	if (!first)
-		return xc_fail(r->ctx, pid, "pages", "allocate", -ENOMEM);
-	for (size_t i = 0; i < r->nr_runs; i++) {
-		first[i] = s;
-		s += r->runs[i].nr_pages;
-	}
-	f.run_first = first;
-	f.total = r->pager.nr_pages * sysconf(_SC_PAGESIZE);
-	if ((size_t)n > r->nr_blocks)
-		n = r->nr_blocks ? (int)r->nr_blocks : 1;
+	f.total = r->seg_pages * sysconf(_SC_PAGESIZE);
+	if (n > 8)
+		n = 8;
 	f.nthreads = n;
 	for (int i = 0; i < n; i++)
 		w[i] = (struct filler){ .f = &f, .idx = i };
@@ -356,7 +392,6 @@ int rst_mm_fill(struct xc_rst *r, pid_t pid)
 	for (int i = 0; i < n && !err; i++)
 		if (w[i].err)
 			err = xc_fail(r->ctx, pid, w[i].what, "write pages", w[i].err);
-	free(first);
 	return err;
 }
 

@@ -10,6 +10,7 @@
 
 #include "arch/arch.h"
 #include "common/ctx.h"
+#include "common/imgchain.h"
 #include "common/img-pages.h"
 #include "common/img.h"
 #include "plugins/plugin.h"
@@ -90,6 +91,13 @@ struct xc_rst {
 	const struct xc_page_block *blocks;
 	size_t nr_blocks;
 	struct xc_pager pager;
+	/* An incremental image: the chain below it (parent first), and where
+	 * every page comes from (mm.c). */
+	struct xc_pview *chain;
+	size_t nr_chain;
+	struct xc_pseg *segs;
+	size_t nr_segs;
+	uint64_t seg_pages;
 	struct xc_plugin_rec *plugin_recs;	/* kinds 0x1000-0x1fff, in image order */
 	size_t nr_plugin_recs;
 	struct xc_plugins plugins;
@@ -117,6 +125,7 @@ struct xc_rtree {
 	int dirfd;
 	struct xc_imgr inv;
 	const struct xc_rec_inventory *inv_rec;
+	const struct xc_rec_parent *parent_rec;	/* an incremental image's PARENT */
 	struct xc_rst *procs;
 	size_t nr;
 	pid_t init_pid;			/* --pidns: the namespace's init, xckpt's child */
@@ -264,6 +273,11 @@ __attribute__((noreturn)) void rst_process_main(struct xc_rst *r);
 
 /* parent side */
 int rst_mm_fill(struct xc_rst *r, pid_t pid);
+/* Opens and checks the images below an incremental one (par: its PARENT
+ * record, NULL for a full image) and finds where each page comes from;
+ * before anything is created. */
+int rst_mm_chain(struct xc_rst *r, const char *parent_dir, const struct xc_rec_parent *par);
+void rst_mm_chain_close(struct xc_rst *r);
 int rst_mm_check_vdso(struct xc_rst *r, pid_t pid);
 
 #endif

@@ -178,6 +178,9 @@ static int write_proc(struct xc_dump *d)
 	if (!err)
 		err = xc_imgw_put(d->ctx, &d->img, XC_REC_PAGE_BLOCKS, d->pages.blocks,
 				  d->pages.nr_blocks * sizeof(*d->pages.blocks));
+	if (!err)
+		err = xc_imgw_put(d->ctx, &d->img, XC_REC_PAGE_HASHES, d->pages.hashes,
+				  d->pages.nr_hashes * sizeof(*d->pages.hashes));
 	if (!err) {
 		xc_step_begin(d->ctx, "plugins");
 		err = xc_plugins_dump(&d->plugins, d->pid, &d->img);
@@ -234,6 +237,7 @@ void xc_dump_free(struct xc_dump *d)
 {
 	if (!d)
 		return;
+	dump_parent_close(d);
 	xc_pagew_free(&d->pages);
 	free(d->vmas);
 	free(d->vma_kind);
@@ -272,16 +276,19 @@ static int blame_exit(struct xc_tree *t, int err)
 	return err;
 }
 
-static int write_one(struct xc_dump *d)
+static int write_one(struct xc_tree *t, struct xc_dump *d)
 {
 	int err = xc_check_interrupt(d->ctx, d->pid);
 
 	if (!err)
+		err = dump_parent_open(d, t);
+	if (!err)
 		err = write_proc(d);
 	if (!err)
-		xc_info("pid %d: %llu pages scanned, %llu zero, %llu MiB raw -> %llu MiB stored",
+		xc_info("pid %d: %llu pages scanned, %llu zero, %llu unchanged since the parent, "
+			"%llu MiB raw -> %llu MiB stored",
 			d->pid, (unsigned long long)d->pages_scanned,
-			(unsigned long long)d->pages_zero,
+			(unsigned long long)d->pages_zero, (unsigned long long)d->pages_in_parent,
 			(unsigned long long)(d->pages.raw_bytes >> 20),
 			(unsigned long long)(d->pages.stored_bytes >> 20));
 	return err;
@@ -297,6 +304,8 @@ int xc_dump(struct xc_ctx *ctx)
 	xc_interrupt_guard();
 	xc_step_begin(ctx, "check");
 	err = xc_tree_roots(&t);
+	if (!err && ctx->parent)	/* before anything is seized */
+		err = dump_parent_check(&t);
 	if (!err)
 		err = xc_imgdir_begin(ctx, &dir, ctx->dir);
 	if (err)
@@ -314,7 +323,7 @@ int xc_dump(struct xc_ctx *ctx)
 	for (size_t i = 0; !err && i < t.nr; i++)
 		if (t.p[i].d) {
 			t.p[i].d->dirfd = dir.fd;
-			err = write_one(t.p[i].d);
+			err = write_one(&t, t.p[i].d);
 		}
 	if (!err)
 		err = xc_tree_write_inventory(&t, dir.fd);

@@ -348,6 +348,7 @@ static int add_pages(struct xc_dump *d, size_t i, uint8_t *buf, uint64_t addr, s
 
 	for (size_t k = 0; k < n; k++) {
 		const uint8_t *pg = buf + k * page;
+		xc_page_hash h, ph;
 		int err;
 
 		d->pages_scanned++;
@@ -357,11 +358,19 @@ static int add_pages(struct xc_dump *d, size_t i, uint8_t *buf, uint64_t addr, s
 			d->pages_zero++;
 			continue;
 		}
+		h = xc_page_hash_of(pg, page);
+		if (d->parent && xc_pview_hash(d->parent, addr + k * page, &ph) && ph == h) {
+			d->pages_in_parent++;
+			err = xc_pagew_commit(d->ctx, &d->pages, addr + k * page, h, true);
+			if (err)
+				return err;
+			continue;
+		}
 		if (kept != k)
 			memcpy(buf + kept * page, pg, page);
 		kept++;
 		/* Fills the block only with the last page of the room. */
-		err = xc_pagew_commit(d->ctx, &d->pages, addr + k * page);
+		err = xc_pagew_commit(d->ctx, &d->pages, addr + k * page, h, false);
 		if (err)
 			return err;
 	}
@@ -523,4 +532,70 @@ out:
 	free(pm);
 	close(pmfd);
 	return err;
+}
+
+int dump_parent_check(struct xc_tree *t)
+{
+	struct xc_ctx *ctx = t->ctx;
+	struct xc_pview *levels;
+	char real[PATH_MAX];
+	size_t n = 0;
+	int err;
+
+	if (!realpath(ctx->parent, real)) {
+		ctx->exit_hint = XC_EXIT_IMAGE;
+		return xc_fail(ctx, 0, ctx->parent, "open parent image", -errno);
+	}
+	if (strlen(real) >= sizeof(t->parent_path))
+		return xc_fail(ctx, 0, real, "parent image path (255 bytes at most)", -ENAMETOOLONG);
+	snprintf(t->parent_path, sizeof(t->parent_path), "%s", real);
+	levels = calloc(XC_CHAIN_MAX, sizeof(*levels));
+	if (!levels)
+		return xc_fail(ctx, 0, real, "allocate", -ENOMEM);
+	/* The parent first, whatever it was made from, then the rest of the
+	 * chain as the parent names it. */
+	err = xc_pview_open(ctx, &levels[0], real, 0, 0, false);
+	if (!err && levels[0].parent.depth >= XC_CHAIN_MAX - 1) {
+		ctx->exit_hint = XC_EXIT_IMAGE;
+		err = xc_failf(ctx, 0, "chain too long", -EMLINK, "parent image %s", real);
+	}
+	if (!err)
+		t->parent = (struct xc_rec_parent){ levels[0].created_ns, levels[0].parent.depth + 1, 0 };
+	xc_pview_close(&levels[0]);
+	if (!err)
+		err = xc_chain_open(ctx, levels, &n, real, &t->parent, 0, false);
+	for (size_t i = 0; i < n; i++)
+		xc_pview_close(&levels[i]);
+	free(levels);
+	return err;
+}
+
+int dump_parent_open(struct xc_dump *d, const struct xc_tree *t)
+{
+	struct xc_pview top;
+	int err;
+
+	if (!t->parent.depth)
+		return 0;
+	/* A process new since the parent has nothing to compare with. */
+	err = xc_pview_open(d->ctx, &top, t->parent_path, 0, t->parent.created_ns, false);
+	if (!err && !xc_inventory_has(&top, d->pid)) {
+		xc_pview_close(&top);
+		return 0;
+	}
+	xc_pview_close(&top);
+	if (err)
+		return err;
+	d->parent = calloc(1, sizeof(*d->parent));
+	if (!d->parent)
+		return xc_fail(d->ctx, d->pid, t->parent_path, "allocate", -ENOMEM);
+	return xc_pview_open(d->ctx, d->parent, t->parent_path, d->pid, t->parent.created_ns, false);
+}
+
+void dump_parent_close(struct xc_dump *d)
+{
+	if (d->parent)
+		xc_pview_close(d->parent);
+	free(d->parent);
+	d->parent = NULL;
 }

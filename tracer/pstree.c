@@ -457,9 +457,12 @@ int xc_tree_write_inventory(struct xc_tree *t, int dirfd)
 	inv.flags = t->ctx->leave_running ? 0 : XC_INV_TARGET_KILLED;
 	snprintf(inv.xckpt_version, sizeof(inv.xckpt_version), "%s", XC_VERSION);
 	snprintf(inv.kernel_release, sizeof(inv.kernel_release), "%.63s", u.release);
+	memcpy(inv.parent, t->parent_path, sizeof(inv.parent));
 	err = xc_imgw_open(t->ctx, &w, dirfd, "inventory.img", XC_FILE_INVENTORY);
 	if (!err)
 		err = xc_imgw_put(t->ctx, &w, XC_REC_INVENTORY, &inv, sizeof(inv));
+	if (!err && t->parent.depth)	/* an incremental image */
+		err = xc_imgw_put(t->ctx, &w, XC_REC_PARENT, &t->parent, sizeof(t->parent));
 	for (size_t i = 0; !err && i < t->nr; i++) {
 		const struct xc_tree_proc *m = &t->p[i];
 		struct xc_rec_process p = { 0 };

@@ -13,6 +13,7 @@
 
 #include "arch/arch.h"
 #include "common/ctx.h"
+#include "common/imgchain.h"
 #include "common/img-pages.h"
 #include "common/img.h"
 #include "plugins/plugin.h"
@@ -123,7 +124,11 @@ struct xc_dump {
 	int dirfd;			/* temporary image directory */
 	struct xc_imgw img;		/* proc-<pid>.img */
 	struct xc_pagew pages;
-	uint64_t pages_scanned, pages_zero;
+	uint64_t pages_scanned, pages_zero, pages_in_parent;
+
+	/* --parent: this process's pages in the parent image, NULL when the
+	 * parent does not hold the process (mm.c) */
+	struct xc_pview *parent;
 };
 
 /* One process of the dumped tree, live or zombie, as the last look at /proc
@@ -162,6 +167,9 @@ struct xc_tree {
 		pid_t pid;
 	} *ghost_owners;
 	size_t nr_ghost_owners;
+	/* --parent (mm.c): the parent image, absolute, and its identity */
+	char parent_path[256];
+	struct xc_rec_parent parent;
 };
 
 /* pstree.c */
@@ -215,6 +223,12 @@ int dump_creds(struct xc_dump *d);
 int dump_mm_collect(struct xc_dump *d);	/* before any change to the target */
 int dump_mm(struct xc_dump *d);
 int dump_pages(struct xc_dump *d);
+/* --parent, before anything is seized: finds the parent image and checks the
+ * chain below it (the inventories; page files are checked by a restore). */
+int dump_parent_check(struct xc_tree *t);
+/* --parent, per process: the parent's page index and hashes of it. */
+int dump_parent_open(struct xc_dump *d, const struct xc_tree *t);
+void dump_parent_close(struct xc_dump *d);
 int dump_files_collect(struct xc_dump *d);	/* before any change to the target */
 int dump_files(struct xc_dump *d);
 /* ghost.c: files with no name left (deleted, memfd), their content saved */

@@ -1,0 +1,128 @@
+# The page pipeline: incremental chains, pre-dump, the coding per block.
+
+# Next generation of the pagegen victim, and wait until it is written.
+next_gen() {	# N
+	kill -USR1 "$VPID"
+	wait_for "$T/gen$1"
+}
+
+# Restore $T/img, ask the victim to check its memory; it must pass in
+# generation $1.
+restore_gen() {	# N
+	restore_bg
+	[ "$(cat "$T/pidfile")" = "$VPID" ] || fail "restored with another pid"
+	kill -USR2 "$VPID"
+	wait "$RPID"
+	grep -qx "PASS gen $1" "$T/out" || fail "memory after restore: $(tail -1 "$T/out")"
+}
+
+t_incremental_chain() {	# pre-dump, two incremental dumps; the last restores the latest state
+	start "$VICTIMS/pagegen" "$T" 24
+	"$XCKPT" pre-dump --pid "$VPID" -D "$T/d0" 2>"$T/dump.err" || fail "pre-dump: $(cat "$T/dump.err")"
+	kill -0 "$VPID" || fail "pre-dump did not leave the target running"
+	next_gen 1
+	"$XCKPT" dump --pid "$VPID" -D "$T/d1" --parent "$T/d0" --leave-running 2>"$T/dump.err" ||
+		fail "dump d1: $(cat "$T/dump.err")"
+	next_gen 2
+	dump_kill --parent "$T/d1"
+	# Each image holds only what changed: a fifth of the pages, and less
+	# than half of what the full one holds.
+	full=$(du -sk "$T/d0" | cut -f1)
+	for d in d1 img; do
+		n=$(du -sk "$T/$d" | cut -f1)
+		[ "$n" -lt $((full / 2)) ] || fail "$d holds $n KiB, the full image $full KiB"
+	done
+	"$XCKPT" show -D "$T/img" | grep -q "^parent .*/d1 (chain of 3 images)" ||
+		fail "show: $("$XCKPT" show -D "$T/img" | head -5)"
+	"$XCKPT" show -D "$T/img" --json | grep -q '"depth":2' || fail "show --json: no depth"
+	restore_gen 2
+	pass
+}
+
+t_incremental_middle() {	# an image in the middle of a chain restores its own state
+	start "$VICTIMS/pagegen" "$T" 8
+	"$XCKPT" pre-dump --pid "$VPID" -D "$T/d0" 2>"$T/dump.err" || fail "pre-dump: $(cat "$T/dump.err")"
+	next_gen 1
+	dump_kill --parent "$T/d0"
+	"$XCKPT" pre-dump --pid "$VPID" -D "$T/d2" --parent "$T/img" 2>/dev/null &&
+		fail "dumped a process that is gone"
+	restore_gen 1
+	pass
+}
+
+t_incremental_bad_parent() {	# missing, replaced or damaged parents are refused, nothing runs
+	start "$VICTIMS/pagegen" "$T" 8
+	"$XCKPT" dump --pid "$VPID" -D "$T/img" --parent "$T/nothing" -R 2>"$T/dump.err"
+	[ $? = 3 ] || fail "dump with a missing parent did not exit 3: $(cat "$T/dump.err")"
+	grep -q "nothing: open parent image: No such file" "$T/dump.err" ||
+		fail "unclear error: $(cat "$T/dump.err")"
+	[ -e "$T/img" ] && fail "image written with a missing parent"
+	kill -0 "$VPID" || fail "target died"
+	"$XCKPT" pre-dump --pid "$VPID" -D "$T/d0" 2>"$T/dump.err" || fail "pre-dump: $(cat "$T/dump.err")"
+	next_gen 1
+	dump_kill --parent "$T/d0"
+	refused() {	# WHAT PATTERN: restore of $T/img must fail with exit 3 naming PATTERN
+		"$XCKPT" restore -D "$T/img" 2>"$T/restore.err"
+		[ $? = 3 ] || fail "$1: restore did not exit 3: $(cat "$T/restore.err")"
+		grep -q "$2" "$T/restore.err" || fail "$1: unclear error: $(cat "$T/restore.err")"
+		kill -0 "$VPID" 2>/dev/null && fail "$1: a process runs with pid $VPID"
+		return 0
+	}
+	mv "$T/d0" "$T/d0.away"
+	refused "missing parent" "d0: open parent image: No such file or directory"
+	mv "$T/d0.away" "$T/d0"
+	p=$T/d0/pages-$VPID.img
+	off=$(($(stat -c %s "$p") / 2))
+	b=$(od -An -tu1 -j $off -N1 "$p" | tr -d ' ')
+	printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$p" bs=1 seek=$off conv=notrunc 2>/dev/null
+	refused "damaged parent" "d0.*pages-$VPID.img: offset .*: Bad message"
+	printf "$(printf '\\%03o' "$b")" | dd of="$p" bs=1 seek=$off conv=notrunc 2>/dev/null
+	# Another image of the same process in the parent's place.
+	mv "$T/d0" "$T/d0.old"
+	mv "$T/img" "$T/d0"
+	mv "$T/d0.old" "$T/img.parent"
+	"$XCKPT" restore -D "$T/d0" 2>"$T/restore.err" && fail "restored a chain that loops"
+	mv "$T/d0" "$T/img"
+	mv "$T/img.parent" "$T/d0"
+	restore_gen 1
+	pass
+}
+
+t_predump_then_dump() {	# dump after a pre-dump restores; the dump stores only what changed
+	start "$VICTIMS/pagegen" "$T" 16
+	"$XCKPT" pre-dump --pid "$VPID" -D "$T/pre" 2>"$T/dump.err" || fail "pre-dump: $(cat "$T/dump.err")"
+	"$XCKPT" pre-dump --pid "$VPID" -D "$T/x" -R 2>/dev/null; [ $? = 2 ] ||
+		fail "pre-dump took --leave-running"
+	next_gen 1
+	dump_kill --parent "$T/pre" -v
+	grep -q "unchanged since the parent" "$T/dump.err" || fail "no page count: $(cat "$T/dump.err")"
+	restore_gen 1
+	pass
+}
+
+t_block_coding() {	# random blocks raw, doubles shuffled; restored intact
+	start "$VICTIMS/pagegen" "$T" 16
+	dump_kill
+	"$XCKPT" show -D "$T/img" >"$T/show" || fail "show"
+	grep -Eq "^blocks +[0-9]+ raw, [0-9]+ zstd, [0-9]+ shuffle\+zstd" "$T/show" || fail "$(cat "$T/show")"
+	read -r raw zst shuf <<<"$(sed -nE 's/^blocks +([0-9]+) raw, ([0-9]+) zstd, ([0-9]+) shuffle.*/\1 \2 \3/p' "$T/show")"
+	[ "$raw" -ge 7 ] && [ "$shuf" -ge 7 ] || fail "blocks: $raw raw, $zst zstd, $shuf shuffled"
+	restore_gen 0
+	pass
+}
+
+t_incremental_tree() {	# a process tree: pre-dump, then dump --parent; the tree comes back
+	start setsid "$VICTIMS/tree" family "$T"
+	pids=$(tree_pids "$VPID")
+	PIDS+=($pids)
+	"$XCKPT" pre-dump --pid "$VPID" -D "$T/d0" 2>"$T/dump.err" || fail "pre-dump: $(cat "$T/dump.err")"
+	snap_tree_before $pids
+	dump_kill --parent "$T/d0" -v
+	grep -q "unchanged since the parent" "$T/dump.err" || fail "no page count: $(cat "$T/dump.err")"
+	"$XCKPT" show -D "$T/img" | grep -q "^parent .*/d0 (chain of 2 images)" ||
+		fail "show: $("$XCKPT" show -D "$T/img" | head -8)"
+	gone $pids
+	restore_bg
+	snap_tree_check $pids
+	finish_tree "$VPID" "$RPID"
+}
