@@ -18,22 +18,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "memhash.h"
 #include "ready.h"
 
 static volatile sig_atomic_t stop_flag;
 static void on_usr2(int sig) { stop_flag = 1; }
-
-static uint64_t hash(const uint8_t *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < n; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 1099511628211ULL;
-	}
-	return h;
-}
 
 int main(int argc, char **argv)
 {
@@ -72,12 +61,12 @@ int main(int argc, char **argv)
 		}
 		memcpy(m + i, &v, 8);
 	}
-	h = hash(m, n);
+	h = victim_memhash(m, n);
 	signal(SIGUSR2, on_usr2);
 	victim_ready(argv[1]);
 	while (!stop_flag)
 		pause();
-	if (hash(m, n) != h) {
+	if (victim_memhash(m, n) != h) {
 		printf("FAIL memory changed\n");
 		return 1;
 	}

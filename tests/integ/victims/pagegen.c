@@ -18,24 +18,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "memhash.h"
 #include "ready.h"
 
 static volatile sig_atomic_t next, check, term;
 static void on_usr1(int sig) { next = 1; }
 static void on_usr2(int sig) { check = 1; }
 static void on_term(int sig) { term = 1; }
-
-static uint64_t fnv(const uint8_t *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < n; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 1099511628211ULL;
-	}
-	return h;
-}
 
 /* Page i of generation g: random words, or doubles of a smooth field. */
 static void fill_page(uint8_t *p, size_t i, unsigned g, size_t pages)
@@ -78,7 +67,7 @@ int main(int argc, char **argv)
 		return 3;
 	for (size_t i = 0; i < pages; i++)
 		fill_page(m + i * 4096, i, 0, pages);
-	want = fnv(m, len);
+	want = victim_memhash(m, len);
 	signal(SIGUSR1, on_usr1);
 	signal(SIGUSR2, on_usr2);
 	signal(SIGTERM, on_term);
@@ -92,14 +81,14 @@ int main(int argc, char **argv)
 			if (gen == 1)
 				for (size_t i = 0; i < pages; i += 13)
 					madvise(m + i * 4096, 4096, MADV_DONTNEED);
-			want = fnv(m, len);
+			want = victim_memhash(m, len);
 			snprintf(path, sizeof(path), "%s/gen%u", argv[1], gen);
 			f = fopen(path, "w");
 			if (!f || fprintf(f, "%u\n", gen) < 0 || fclose(f))
 				return 4;
 		}
 		if (check) {
-			uint64_t h = fnv(m, len);
+			uint64_t h = victim_memhash(m, len);
 
 			if (h == want)
 				printf("PASS gen %u\n", gen);
@@ -109,7 +98,7 @@ int main(int argc, char **argv)
 			return h == want ? 0 : 1;
 		}
 		if (term) {
-			printf("HASH %016llx\n", (unsigned long long)fnv(m, len));
+			printf("HASH %016llx\n", (unsigned long long)victim_memhash(m, len));
 			return 0;
 		}
 		usleep(2000);
