@@ -148,9 +148,8 @@ static int restore_file(struct xc_rst *r, const struct xc_rec_file *f,
 			err = place_fd(r, fds[i]->fd <= 2 ? fds[i]->fd : fds[0]->fd, fds[i], obj);
 		return err ? err : rst_tty_user(r, f, fds[0]->fd, obj);
 	}
-	if (rst_is_anon_file(f->kind) || rst_is_tty_file(f->kind) || f->kind == XC_FD_SOCKET) {
-		err = f->kind == XC_FD_SOCKET ? rst_socket_file(r, f, obj, &src) :
-						rst_anon_open(r, f, obj, &src);
+	if (rst_is_anon_file(f->kind) || rst_is_tty_file(f->kind)) {
+		err = rst_anon_open(r, f, obj, &src);
 		if (err)
 			return err;
 	} else {
@@ -250,7 +249,7 @@ int rst_files(struct xc_rst *r)
 	r->svc_base = maxfd + 1;
 	/* Room for every target fd and the service fds above them; the blob
 	 * sets the target's own limit at the end. */
-	err = raise_nofile(r, (rlim_t)r->svc_base + r->nr_files + r->nr_usks + r->nr_isks +
+	err = raise_nofile(r, (rlim_t)r->svc_base + r->nr_files +
 				 r->nr_ghosts + r->nr_fifos + 8);
 	if (err)
 		return err;
@@ -270,16 +269,11 @@ int rst_files(struct xc_rst *r)
 	if (!err)
 		err = open_mapfiles(r);
 	if (!err)
-		err = rst_unix_sockets(r);
-	if (!err)
-		err = rst_inet_sockets(r);
-	if (!err)
 		err = rst_fifos_prepare(r);
 	if (!err)
 		err = restore_fds(r);
 	rst_fifos_release(r);
 	rst_ghosts_close(r);
-	rst_sockets_close(r);
 	if (!err && t->nr_shared && close_range(t->shared_base, t->shared_base + t->nr_shared - 1, 0))
 		err = rst_child_fail(r, "shared files", "close_range", -errno);
 	if (err)
@@ -308,7 +302,9 @@ static int highest_fd(void)
  * ends must exist together, filled, before any process reads or writes). */
 static bool by_xckpt(const struct xc_rec_file *f, uint32_t users)
 {
-	return f->kind == XC_FD_PIPE || (users > 1 && f->kind != XC_FD_INHERIT);
+	/* Sockets, shared or not, are made next (sockets.c). */
+	return f->kind == XC_FD_PIPE ||
+	       (users > 1 && f->kind != XC_FD_INHERIT && f->kind != XC_FD_SOCKET);
 }
 
 /* How many processes have an fd on each FILE id; the highest fd of all. */

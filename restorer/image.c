@@ -274,15 +274,15 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 	case XC_REC_UNIXSK:
 		if (len != sizeof(struct xc_rec_unixsk))
 			return bad(r, name, "bad unix socket record");
-		return push((const void ***)&r->usks, &r->nr_usks, p);
+		return push((const void ***)&r->sk.usks, &r->sk.nr_usks, p);
 	case XC_REC_INETSK:
 		if (len != sizeof(struct xc_rec_inetsk))
 			return bad(r, name, "bad inet socket record");
-		return push((const void ***)&r->isks, &r->nr_isks, p);
+		return push((const void ***)&r->sk.isks, &r->sk.nr_isks, p);
 	case XC_REC_SKQUEUE:
 		if (!rst_skqueue_ok(p, len))
 			return bad(r, name, "bad socket queue record");
-		return push((const void ***)&r->skqs, &r->nr_skqs, p);
+		return push((const void ***)&r->sk.skqs, &r->sk.nr_skqs, p);
 	case XC_REC_SIGINFO:
 		if (len != sizeof(struct xc_rec_siginfo))
 			return bad(r, name, "bad siginfo record");
@@ -538,10 +538,7 @@ static int load_proc(struct xc_rst *r)
 	if (r->xstate_hdr->tid != (uint32_t)r->pid || r->xstate_hdr->size > ARCH_XSTATE_MAX)
 		return bad(r, name, "bad xstate record");
 	err = check_vmas(r, name);
-	if (!err)
-		err = rst_unix_check(r, name);
-	if (!err)
-		err = rst_inet_check(r, name);
+
 	if (!err)
 		err = files_ok(r, name);
 	if (!err) {
@@ -745,6 +742,8 @@ int rst_image_load(struct xc_rtree *t)
 		err = files_used(t);
 	if (!err)
 		err = rst_file_paths_resolve(t);
+	if (!err)
+		err = rst_sockets_load(t);
 	return err;
 }
 
@@ -769,11 +768,9 @@ void rst_image_close(struct xc_rtree *t)
 		free(r->ghost_fds);
 		free(r->fifo_fds);
 		rst_paths_free(r);
-		free(r->usks);
-		free(r->skqs);
-		free(r->usk_fds);
-		free(r->isks);
-		free(r->isk_fds);
+		free(r->sk.usks);
+		free(r->sk.skqs);
+		free(r->sk.isks);
 		free(r->sigs);
 		free(r->plugin_recs);
 		free(r->file_fds);
@@ -784,6 +781,7 @@ void rst_image_close(struct xc_rtree *t)
 				close(r->msg[e]);
 		}
 	}
+	rst_sockets_free(t);
 	free(t->procs);
 	t->procs = NULL;
 	free(t->files);

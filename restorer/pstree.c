@@ -276,6 +276,9 @@ int rst_tree_create(struct xc_rtree *t)
 	size_t failed = 0;
 	int err = rst_files_open_shared(t);
 
+	if (!err)
+		err = rst_sockets_open(t);
+
 	for (size_t i = 0; !err && i < t->nr; i++) {
 		struct xc_rst *r = &t->procs[i];
 		if (pipe2(r->go, O_CLOEXEC) || pipe2(r->msg, O_CLOEXEC))

@@ -318,10 +318,9 @@ int xc_restore(struct xc_ctx *ctx)
 			err = xc_plugins_resume(&t.procs[i].plugins, t.procs[i].real_pid);
 	if (err)
 		goto kill;
-	for (size_t i = 0; i < t.nr; i++) {
+	for (size_t i = 0; i < t.nr; i++)
 		xc_plugins_fini(&t.procs[i].plugins, 0);
-		rst_inet_unlock(&t.procs[i]);
-	}
+	rst_sockets_unlock(&t);
 	xc_step_end(ctx);
 	root = t.procs[0].real_pid;
 	if (ctx->pidfile) {

@@ -30,6 +30,24 @@ struct xc_rst_obj {
 
 struct xc_rtree;
 
+/* Socket records: a process's own (as loaded), or every socket of the image
+ * gathered from all its processes (a socket several of them hold appears
+ * once), which xckpt makes before the processes; they inherit them like
+ * shared files (sockets.c, sk-unix.c, sk-inet.c). */
+struct xc_rsk {
+	struct xc_ctx *ctx;
+	pid_t pid;			/* named in errors: the first process */
+	const struct xc_rec_unixsk **usks;
+	size_t nr_usks;
+	const struct xc_rec_skqueue **skqs;
+	size_t nr_skqs;
+	const struct xc_rec_inetsk **isks;
+	size_t nr_isks;
+	int *usk_fds;			/* per unix socket, in usks order */
+	int *isk_fds;			/* per inet socket, in isks order */
+	int svc_base;			/* every socket made stays at or above this fd */
+};
+
 struct xc_rst {
 	struct xc_ctx *ctx;
 	struct xc_rtree *tree;
@@ -53,10 +71,7 @@ struct xc_rst {
 	size_t nr_fds;
 	struct xc_rst_obj *objs;
 	size_t nr_objs;
-	const struct xc_rec_unixsk **usks;
-	size_t nr_usks;
-	const struct xc_rec_skqueue **skqs;
-	size_t nr_skqs;
+	struct xc_rsk sk;		/* its socket records (sockets.c merges them) */
 	const struct xc_rec_posix_timer **timers;
 	size_t nr_timers;
 	const struct xc_rec_seccomp *seccomp;
@@ -64,8 +79,6 @@ struct xc_rst {
 	size_t nr_filters;
 	const struct xc_rec_lock **locks;
 	size_t nr_locks;
-	const struct xc_rec_inetsk **isks;
-	size_t nr_isks;
 	const struct xc_rec_ghost **ghosts;	/* by id - 1; content follows each */
 	size_t nr_ghosts;
 	const struct xc_rec_fifo **fifos;	/* data follows each */
@@ -106,8 +119,6 @@ struct xc_rst {
 	int *file_fds;			/* per mapfile, by id - 1 */
 	int *ghost_fds;			/* per ghost, by id - 1 */
 	int *fifo_fds;			/* per FIFO record: held open while fds are made */
-	int *usk_fds;			/* per unix socket, in usks order */
-	int *isk_fds;			/* per inet socket, in isks order */
 	int svc_base;			/* first service fd */
 	int errfd;			/* child → parent messages */
 
@@ -146,6 +157,7 @@ struct xc_rtree {
 	size_t nr_pipes;
 	int (*pipe_ends)[2];		/* -1 until made */
 	uint8_t *pipe_used;		/* bit O_RDONLY / O_WRONLY: that end handed out */
+	struct xc_rsk sk;		/* every socket, then at file_fds like a shared file */
 };
 
 /* Child → parent message over the pipe. */
@@ -163,27 +175,27 @@ struct xc_rst_msg {
 int rst_image_load(struct xc_rtree *t);
 void rst_image_close(struct xc_rtree *t);
 int rst_ofile_fd(const struct xc_rst *r, uint32_t id);	/* lowest fd of an open file */
-/* sk-unix.c: records of unix sockets and their queues, checked alone and
- * against the fds (image.c calls them while loading). */
+/* sk-unix.c: a socket queue record checked alone. */
 bool rst_skqueue_ok(const void *p, uint32_t len);
-int rst_unix_check(struct xc_rst *r, const char *name);
+
+/* sockets.c (parent side): gather and check every socket record of the
+ * tree (at load), make them all before the processes exist and put each at
+ * its FILE's shared fd, lift the dump's network lock once they run. */
+int rst_sockets_load(struct xc_rtree *t);
+int rst_sockets_open(struct xc_rtree *t);
+void rst_sockets_unlock(struct xc_rtree *t);
+void rst_sockets_free(struct xc_rtree *t);
+/* sk-unix.c, sk-inet.c: their kinds, into k->usk_fds and k->isk_fds. */
+int rst_unix_sockets(struct xc_rsk *k);
+int rst_unix_check(struct xc_rsk *k, const struct xc_rtree *t);
+int rst_inet_sockets(struct xc_rsk *k);
+ssize_t rst_inet_find(const struct xc_rsk *k, uint64_t ino);
+int rst_inet_check(struct xc_rsk *k);
 
 /* child side: each returns 0 or -errno with the failure reported through
  * rst_child_fail() (child.c) */
 int rst_child_fail(struct xc_rst *r, const char *obj, const char *step, int err);
 int rst_files(struct xc_rst *r);
-/* sk-unix.c: every unix socket made, above svc_base, in r->usk_fds; then
- * rst_socket_file() gives the socket of a FILE record, rst_sockets_close() drops
- * the service copies. */
-int rst_unix_sockets(struct xc_rst *r);
-int rst_socket_file(struct xc_rst *r, const struct xc_rec_file *f, const char *obj, int *out);
-void rst_sockets_close(struct xc_rst *r);
-/* sk-inet.c: the same for IPv4/IPv6 sockets (after the unix ones); the
- * parent lifts the dump's network lock once the process runs. */
-int rst_inet_sockets(struct xc_rst *r);
-ssize_t rst_inet_find(const struct xc_rst *r, uint64_t ino);
-int rst_inet_check(struct xc_rst *r, const char *name);
-void rst_inet_unlock(struct xc_rst *r);
 int rst_fs(struct xc_rst *r);
 int rst_sigs(struct xc_rst *r);
 int rst_task(struct xc_rst *r);

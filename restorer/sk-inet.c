@@ -1,11 +1,10 @@
-/* IPv4 and IPv6 sockets, restore side (child side, after the unix
- * sockets). Listeners and UDP sockets first: options, bind, listen or
+/* IPv4 and IPv6 sockets, restore side (in xckpt, after the unix sockets). Listeners and UDP sockets first: options, bind, listen or
  * connect. Then each established connection in repair mode: bound to its
  * own address (repair mode forces the reuse of its listener's port),
  * sequence numbers set, connected without a handshake, its options, both
  * queues and its window put back, and repair mode left. Its traffic stays
- * blocked by the dump's nftables table until the process runs; the parent
- * lifts it then (rst_inet_unlock). */
+ * blocked by the dump's nftables table until the processes run; then
+ * rst_sockets_unlock() lifts it. */
 #define LOG_PREFIX "sk-inet: "
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,10 +19,14 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "common/netlock.h"
 #include "restorer/rst.h"
 
-static int fail(struct xc_rst *r, const struct xc_rec_inetsk *k, const char *step, int err)
+static int rsk_fail(struct xc_rsk *k, const char *obj, const char *step, int err)
+{
+	return xc_fail(k->ctx, k->pid, obj, step, err);
+}
+
+static int fail(struct xc_rsk *r, const struct xc_rec_inetsk *k, const char *step, int err)
 {
 	char obj[96], a[INET6_ADDRSTRLEN] = "?";
 
@@ -31,7 +34,7 @@ static int fail(struct xc_rst *r, const struct xc_rec_inetsk *k, const char *ste
 	snprintf(obj, sizeof(obj), "socket:[%llu] (%s %s%s%s:%u)", (unsigned long long)k->ino,
 		 k->protocol == IPPROTO_TCP ? "tcp" : "udp", k->family == AF_INET6 ? "[" : "", a,
 		 k->family == AF_INET6 ? "]" : "", k->sport);
-	return rst_child_fail(r, obj, step, err);
+	return rsk_fail(r, obj, step, err);
 }
 
 static socklen_t mkaddr(struct sockaddr_storage *ss, int family, const uint8_t a[16],
@@ -113,7 +116,7 @@ static int late_opts(int sk, const struct xc_rec_inetsk *k)
  * SO_REUSEADDR whatever it had (connections of its own left in TIME_WAIT
  * must not keep it from its port; a live listener there still does), then
  * gets its own value back. */
-static int make_plain(struct xc_rst *r, const struct xc_rec_inetsk *k, int *out)
+static int make_plain(struct xc_rsk *r, const struct xc_rec_inetsk *k, int *out)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -148,7 +151,7 @@ static int make_plain(struct xc_rst *r, const struct xc_rec_inetsk *k, int *out)
 	return err ? fail(r, k, "setsockopt", err) : 0;
 }
 
-static const struct xc_rec_skqueue *queue_of(const struct xc_rst *r, uint64_t ino, uint32_t q)
+static const struct xc_rec_skqueue *queue_of(const struct xc_rsk *r, uint64_t ino, uint32_t q)
 {
 	for (size_t i = 0; i < r->nr_skqs; i++)
 		if (r->skqs[i]->ino == ino && r->skqs[i]->queue == q)
@@ -215,7 +218,7 @@ static int repair_opts(int sk, const struct xc_rec_inetsk *k)
 /* The send queue: what was sent (and may be acknowledged any time) goes
  * back in repair mode, as sent; what was never sent goes with repair mode
  * off, as new data (the lock still holds it back). */
-static int fill_send(struct xc_rst *r, const struct xc_rec_inetsk *k, int sk)
+static int fill_send(struct xc_rsk *r, const struct xc_rec_inetsk *k, int sk)
 {
 	const struct xc_rec_skqueue *q = queue_of(r, k->ino, 1);
 	uint32_t sent = k->outq_len - k->unsent_len;
@@ -243,7 +246,7 @@ static int room(int32_t recorded, uint32_t queued)
 	return v > 1u << 30 ? 1 << 30 : (int)(v / 2);
 }
 
-static int make_repaired(struct xc_rst *r, const struct xc_rec_inetsk *k, int *out)
+static int make_repaired(struct xc_rsk *r, const struct xc_rec_inetsk *k, int *out)
 {
 	const struct xc_rec_skqueue *rq = queue_of(r, k->ino, 0), *sq = queue_of(r, k->ino, 1);
 	struct tcp_repair_window w = { k->snd_wl1, k->snd_wnd, k->max_window, k->rcv_wnd,
@@ -305,7 +308,7 @@ static int make_repaired(struct xc_rst *r, const struct xc_rec_inetsk *k, int *o
 	return err ? fail(r, k, "setsockopt", err) : 0;
 }
 
-int rst_inet_sockets(struct xc_rst *r)
+int rst_inet_sockets(struct xc_rsk *r)
 {
 	int err = 0;
 
@@ -313,7 +316,7 @@ int rst_inet_sockets(struct xc_rst *r)
 		return 0;
 	r->isk_fds = malloc(r->nr_isks * sizeof(int));
 	if (!r->isk_fds)
-		return rst_child_fail(r, "inet sockets", "allocate", -ENOMEM);
+		return rsk_fail(r, "inet sockets", "allocate", -ENOMEM);
 	for (size_t i = 0; i < r->nr_isks; i++)
 		r->isk_fds[i] = -1;
 	/* Listeners before the connections that share their port. */
@@ -335,26 +338,12 @@ int rst_inet_sockets(struct xc_rst *r)
 	return err;
 }
 
-ssize_t rst_inet_find(const struct xc_rst *r, uint64_t ino)
+ssize_t rst_inet_find(const struct xc_rsk *r, uint64_t ino)
 {
 	for (size_t i = 0; i < r->nr_isks; i++)
 		if (r->isks[i]->ino == ino)
 			return (ssize_t)i;
 	return -1;
-}
-
-/* Parent side, once the process runs: its connections may talk again. */
-void rst_inet_unlock(struct xc_rst *r)
-{
-	const char *why;
-
-	for (size_t i = 0; i < r->nr_isks; i++)
-		if ((r->isks[i]->flags & XC_ISK_F_REPAIR) && r->isks[i]->netlock[0]) {
-			if (xc_netlock_del(r->isks[i]->netlock, &why))
-				xc_warn("pid %d: lift the network lock (nft delete table inet %s): %s",
-					r->pid, r->isks[i]->netlock, why);
-			return;
-		}
 }
 
 static uint64_t queue_len(const struct xc_rec_skqueue *q)
@@ -369,8 +358,10 @@ static uint64_t queue_len(const struct xc_rec_skqueue *q)
 
 /* Records: known family, protocol and state; a repaired one with its lock
  * name, queues that match its lengths. */
-int rst_inet_check(struct xc_rst *r, const char *name)
+int rst_inet_check(struct xc_rsk *r)
 {
+	const char *name = "inet sockets";
+
 	for (size_t i = 0; i < r->nr_isks; i++) {
 		const struct xc_rec_inetsk *k = r->isks[i];
 		bool ok = (k->family == AF_INET || k->family == AF_INET6) &&

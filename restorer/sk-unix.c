@@ -1,11 +1,11 @@
-/* Unix sockets, restore side (child side, in rst_files() before the fds
- * take their numbers). In order: listeners bound and listening; pairs made
+/* Unix sockets, restore side. In order: listeners bound and listening; pairs made
  * (socketpair(), or connect() + accept() where one end came from accept()
  * and so carries its listener's name); clients put back into backlogs in
  * their order; one-way and outside peers connected by name; queued data
  * sent again by each queue's sender; then shutdowns, options and the bound
- * files' mode and owner. Every socket kept is moved above svc_base at once,
- * so no dup3() onto a target fd can close it. */
+ * files' mode and owner. This runs in xckpt, before the processes exist,
+ * for every socket of the image (so a pair may end in two processes); every
+ * socket kept is moved above svc_base at once. */
 #define LOG_PREFIX "sk-unix: "
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +22,14 @@
 #include "common/log.h"
 #include "restorer/rst.h"
 
+/* Parent side now: the error is the restore's. */
+static int rsk_fail(struct xc_rsk *k, const char *obj, const char *step, int err)
+{
+	return xc_fail(k->ctx, k->pid, obj, step, err);
+}
+
 struct usk_rst {
-	struct xc_rst *r;
+	struct xc_rsk *r;
 	int *fd;		/* r->usk_fds */
 	int *partner;		/* the other end of a closed peer, until the queues are full */
 };
@@ -38,10 +44,10 @@ static int fail(struct usk_rst *s, size_t i, const char *step, int err)
 	char obj[64];
 
 	snprintf(obj, sizeof(obj), "socket:[%llu]", (unsigned long long)U(s, i)->ino);
-	return rst_child_fail(s->r, obj, step, err);
+	return rsk_fail(s->r, obj, step, err);
 }
 
-static ssize_t find(const struct xc_rst *r, uint64_t ino)
+static ssize_t find(const struct xc_rsk *r, uint64_t ino)
 {
 	for (size_t i = 0; i < r->nr_usks; i++)
 		if (r->usks[i]->ino == ino)
@@ -439,7 +445,7 @@ static int finish_one(struct usk_rst *s, size_t i)
 	return 0;
 }
 
-int rst_unix_sockets(struct xc_rst *r)
+int rst_unix_sockets(struct xc_rsk *r)
 {
 	struct usk_rst s = { .r = r };
 	int err = 0;
@@ -450,7 +456,7 @@ int rst_unix_sockets(struct xc_rst *r)
 	s.partner = malloc(r->nr_usks * sizeof(int));
 	if (!r->usk_fds || !s.partner) {
 		free(s.partner);
-		return rst_child_fail(r, "unix sockets", "allocate", -ENOMEM);
+		return rsk_fail(r, "unix sockets", "allocate", -ENOMEM);
 	}
 	s.fd = r->usk_fds;
 	for (size_t i = 0; i < r->nr_usks; i++)
@@ -468,35 +474,6 @@ int rst_unix_sockets(struct xc_rst *r)
 		err = finish_one(&s, i);
 	free(s.partner);
 	return err;
-}
-
-/* The socket of an open file record, as a new fd (a dup: the description
- * is the socket's own), with the file's status flags. */
-int rst_socket_file(struct xc_rst *r, const struct xc_rec_file *f, const char *obj, int *out)
-{
-	ssize_t i = find(r, f->ino), k = rst_inet_find(r, f->ino);
-	int fl = f->flags & (O_NONBLOCK | O_ASYNC), fd;
-
-	fd = fcntl(i >= 0 ? r->usk_fds[i] : r->isk_fds[k], F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
-		return rst_child_fail(r, obj, "dup", -errno);
-	if (fcntl(fd, F_SETFL, fl)) {
-		int err = rst_child_fail(r, obj, "set file status flags", -errno);
-		close(fd);
-		return err;
-	}
-	*out = fd;
-	return 0;
-}
-
-void rst_sockets_close(struct xc_rst *r)
-{
-	for (size_t i = 0; r->usk_fds && i < r->nr_usks; i++)
-		if (r->usk_fds[i] >= 0)
-			close(r->usk_fds[i]);
-	for (size_t i = 0; r->isk_fds && i < r->nr_isks; i++)
-		if (r->isk_fds[i] >= 0)
-			close(r->isk_fds[i]);
 }
 
 bool rst_skqueue_ok(const void *p, uint32_t len)
@@ -520,8 +497,10 @@ bool rst_skqueue_ok(const void *p, uint32_t len)
 
 /* Names fit, peers and listeners named by ino exist, every socket fd has
  * its record and every queue its socket. */
-int rst_unix_check(struct xc_rst *r, const char *name)
+int rst_unix_check(struct xc_rsk *r, const struct xc_rtree *t)
 {
+	const char *name = "unix sockets";
+
 	r->ctx->exit_hint = XC_EXIT_IMAGE;
 	for (size_t i = 0; i < r->nr_usks; i++) {
 		const struct xc_rec_unixsk *u = r->usks[i];
@@ -546,9 +525,9 @@ int rst_unix_check(struct xc_rst *r, const char *name)
 			return xc_failf(r->ctx, r->pid, "outside peer without a name", -EBADMSG, "%s",
 					name);
 	}
-	for (size_t i = 0; i < r->nr_ofiles; i++)
-		if (r->ofiles[i]->kind == XC_FD_SOCKET && find(r, r->ofiles[i]->ino) < 0 &&
-		    rst_inet_find(r, r->ofiles[i]->ino) < 0)
+	for (size_t i = 0; i < t->nr_files; i++)
+		if (t->files[i]->kind == XC_FD_SOCKET && find(r, t->files[i]->ino) < 0 &&
+		    rst_inet_find(r, t->files[i]->ino) < 0)
 			return xc_failf(r->ctx, r->pid, "socket file without a socket record", -EBADMSG,
 					"%s", name);
 	/* A queue belongs to a unix socket that can hold data (receive

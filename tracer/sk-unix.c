@@ -243,12 +243,10 @@ int dump_unix_sk(struct xc_dump *d, int fd, int sk, uint64_t ino, uint32_t scm_f
 	return 0;
 }
 
-static struct xc_usk *find_usk(struct xc_sk *s, uint64_t ino)
+/* Is the socket held by a process of the dump (this one or another)? */
+static bool in_dump(struct xc_dump *d, uint64_t ino)
 {
-	for (size_t i = 0; i < s->nr_usk; i++)
-		if (s->usk[i].rec.ino == ino)
-			return &s->usk[i];
-	return NULL;
+	return ino && dump_socket_owner(d, ino) != 0;
 }
 
 static bool same_name(const struct xc_unix_diag *a, const char *name, uint32_t len)
@@ -258,42 +256,50 @@ static bool same_name(const struct xc_unix_diag *a, const char *name, uint32_t l
 
 /* Is client ino waiting in the backlog of a listener of the dump? Then
  * *pos is its place in the queue (UNIX_DIAG_ICONS lists the clients). */
-static struct xc_usk *backlog_of(struct xc_sk *s, uint32_t ino, uint32_t *pos)
+static const struct xc_unix_diag *backlog_of(struct xc_dump *d, uint32_t ino, uint32_t *pos)
 {
-	for (size_t i = 0; i < s->nr_usk; i++) {
-		const struct xc_unix_diag *g = s->usk[i].diag;
-		if (s->usk[i].rec.state != XC_USK_LISTEN)
+	const struct xc_unix_diag_tab *tab = &d->sk->unix_tab;
+
+	for (size_t i = 0; i < tab->nr; i++) {
+		const struct xc_unix_diag *g = &tab->v[i];
+		if (g->state != 10)
 			continue;
 		for (uint32_t k = 0; k < g->nr_icons; k++)
 			if (g->icons[k] == ino) {
 				*pos = k;
-				return &s->usk[i];
+				return in_dump(d, g->ino) ? g : NULL;
 			}
 	}
 	return NULL;
 }
 
 /* A stream end made by accept() carries its listener's name: it comes back
- * through accept() on that name. */
-static void mark_accepted(struct xc_sk *s, struct xc_usk *u)
+ * through accept() on that name. Decided from sock_diag alone, so that the
+ * two ends of a pair held by two processes agree. */
+static void mark_accepted(struct xc_dump *d, struct xc_usk *u)
 {
-	const struct xc_unix_diag *g = u->diag;
+	const struct xc_unix_diag_tab *tab = &d->sk->unix_tab;
+	const struct xc_unix_diag *g = u->diag, *p;
 
-	if (u->rec.type == SOCK_DGRAM || u->rec.state != XC_USK_CONNECTED || !g->name_len)
+	if (u->rec.type == SOCK_DGRAM || u->rec.state != XC_USK_CONNECTED || !g->name_len ||
+	    (u->rec.flags & XC_USK_F_BACKLOG))
 		return;
-	for (size_t i = 0; i < s->unix_tab.nr; i++) {
-		const struct xc_unix_diag *l = &s->unix_tab.v[i];
+	for (size_t i = 0; i < tab->nr; i++) {
+		const struct xc_unix_diag *l = &tab->v[i];
 		if (l->state == 10 && l->ino != g->ino && same_name(l, g->name, g->name_len) &&
 		    l->type == g->type) {
 			u->rec.flags |= XC_USK_F_ACCEPTED;
 			return;
 		}
 	}
-	/* Listener gone: the end whose peer is unnamed, or the first one. */
-	if (u->rec.flags & XC_USK_F_PEER_GONE)
+	/* Listener gone: the end whose peer is unnamed, or of two named
+	 * ends the one with the lower inode. */
+	if (u->rec.flags & XC_USK_F_PEER_GONE) {
+		u->rec.flags |= XC_USK_F_ACCEPTED;
 		return;
-	struct xc_usk *p = find_usk(s, u->rec.peer_ino);
-	if (p && (!p->diag->name_len || (!(p->rec.flags & XC_USK_F_ACCEPTED) && p > u)))
+	}
+	p = xc_unix_diag_find(tab, (uint32_t)u->rec.peer_ino);
+	if (p && (!p->name_len || g->ino < p->ino))
 		u->rec.flags |= XC_USK_F_ACCEPTED;
 }
 
@@ -328,48 +334,48 @@ static int external(struct xc_dump *d, struct xc_usk *u)
 
 static int check_peer(struct xc_dump *d, struct xc_usk *u)
 {
-	struct xc_sk *s = d->sk;
-	struct xc_usk *p, *l;
+	const struct xc_unix_diag *p, *l;
 	uint32_t pos;
 
 	if (u->rec.state != XC_USK_CONNECTED)
 		return 0;
 	/* A client in a backlog: its peer has no inode yet (sock_diag says
 	 * 0, as for a closed peer), and the listener lists the client. */
-	l = backlog_of(s, (uint32_t)u->rec.ino, &pos);
+	l = backlog_of(d, (uint32_t)u->rec.ino, &pos);
 	if (l) {
 		/* What it sent sits in the peer, which no fd reaches yet. */
 		if (u->diag->wqueue)
 			return refuse(d, u, "data sent on a connection not accepted yet is not supported");
 		u->rec.flags = (u->rec.flags & ~XC_USK_F_PEER_GONE) | XC_USK_F_BACKLOG;
-		u->rec.peer_ino = l->rec.ino;
+		u->rec.peer_ino = l->ino;
 		u->rec.backlog = pos;
 		return 0;
 	}
 	if (u->rec.flags & XC_USK_F_PEER_GONE)
 		return 0;
-	p = find_usk(s, u->rec.peer_ino);
-	if (p) {
-		if (p->rec.peer_ino == u->rec.ino && !(p->rec.flags & XC_USK_F_EXTERNAL))
-			return 0;
-		/* One-way datagram connection: connect() again by name. */
-		if (u->rec.type == SOCK_DGRAM && p->rec.name_len)
-			return 0;
-		return refuse(d, u, "connected to a peer that can neither be paired nor named");
-	}
-	return external(d, u);
+	if (!in_dump(d, u->rec.peer_ino))
+		return external(d, u);
+	p = xc_unix_diag_find(&d->sk->unix_tab, (uint32_t)u->rec.peer_ino);
+	if (p && p->has_peer && p->peer == u->rec.ino)
+		return 0;
+	/* One-way datagram connection: connect() again by name. */
+	if (p && u->rec.type == SOCK_DGRAM && p->name_len)
+		return 0;
+	return refuse(d, u, "connected to a peer that can neither be paired nor named");
 }
 
 /* Who sent each queued datagram must exist at restore to send it again. */
 static int check_senders(struct xc_dump *d, struct xc_usk *u)
 {
+	const struct xc_unix_diag_tab *tab = &d->sk->unix_tab;
+
 	for (uint32_t i = 0; i < u->q.nr; i++) {
 		const struct xc_skpacket *pk = &u->q.pk[i];
 		bool found = !pk->addr_len;
 
-		for (size_t k = 0; !found && k < d->sk->nr_usk; k++)
-			found = d->sk->usk[k].rec.name_len == pk->addr_len &&
-				!memcmp(d->sk->usk[k].rec.name, pk->addr, pk->addr_len);
+		for (size_t k = 0; !found && k < tab->nr; k++)
+			found = same_name(&tab->v[k], pk->addr, pk->addr_len) &&
+				in_dump(d, tab->v[k].ino);
 		if (!found)
 			return refuse(d, u, "datagram queued from a named sender outside the dump");
 	}
@@ -387,7 +393,7 @@ int dump_unix_check(struct xc_dump *d)
 		err = check_peer(d, &s->usk[i]);
 	for (size_t i = 0; !err && i < s->nr_usk; i++) {
 		struct xc_usk *u = &s->usk[i];
-		mark_accepted(s, u);
+		mark_accepted(d, u);
 		if (u->rec.type == SOCK_DGRAM)
 			err = check_senders(d, u);
 	}
@@ -400,7 +406,7 @@ int dump_unix_check(struct xc_dump *d)
 		for (size_t k = 0; !err && k < s->unix_tab.nr; k++) {
 			const struct xc_unix_diag *l = &s->unix_tab.v[k];
 			if (l->state == 10 && l->type == u->rec.type &&
-			    same_name(l, u->rec.name, u->rec.name_len) && !find_usk(s, l->ino))
+			    same_name(l, u->rec.name, u->rec.name_len) && !in_dump(d, l->ino))
 				err = refuse(d, u, "accepted from a listener outside the dump");
 		}
 	}
@@ -410,7 +416,7 @@ int dump_unix_check(struct xc_dump *d)
 		if (s->usk[i].rec.state != XC_USK_LISTEN)
 			continue;
 		for (uint32_t k = 0; !err && k < g->nr_icons; k++)
-			if (!find_usk(s, g->icons[k]))
+			if (!in_dump(d, g->icons[k]))
 				err = refuse(d, &s->usk[i],
 					     "connection from outside the dump waiting in the backlog");
 	}

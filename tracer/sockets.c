@@ -3,7 +3,9 @@
  * not touched) and passes it to its family's file. Families that cannot
  * come back are refused here, named. */
 #define LOG_PREFIX "sockets: "
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -84,6 +86,82 @@ int dump_sockets(struct xc_dump *d)
 	int err = d->sk ? dump_unix_put(d) : 0;
 
 	return err || !d->sk ? err : dump_inet_put(d);
+}
+
+/* Every socket inode held by a process of the tree, read once from
+ * /proc/PID/fd of each (all are stopped by then): a peer among them comes
+ * back with the dump, any other is outside it. */
+struct xc_sk_tree {
+	struct { uint64_t ino; pid_t pid; } *v;
+	size_t nr, cap;
+};
+
+static int scan_pid(struct xc_sk_tree *s, pid_t pid)
+{
+	char path[64], link[64];
+	struct dirent *de;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dir))) {
+		unsigned long long ino;
+		ssize_t n = readlinkat(dirfd(dir), de->d_name, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if (sscanf(link, "socket:[%llu]", &ino) != 1)
+			continue;
+		if (s->nr == s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 64;
+			void *v = realloc(s->v, cap * sizeof(*s->v));
+			if (!v) {
+				closedir(dir);
+				return -ENOMEM;
+			}
+			s->v = v;
+			s->cap = cap;
+		}
+		s->v[s->nr].ino = ino;
+		s->v[s->nr++].pid = pid;
+	}
+	closedir(dir);
+	return 0;
+}
+
+pid_t dump_socket_owner(struct xc_dump *d, uint64_t ino)
+{
+	struct xc_tree *t = d->tree;
+	struct xc_sk_tree *s;
+
+	if (!t) {
+		/* Alone: its own sockets are all there is. */
+		for (size_t i = 0; d->sk && i < d->sk->nr_usk; i++)
+			if (d->sk->usk[i].rec.ino == ino)
+				return d->pid;
+		return 0;
+	}
+	if (!t->sockets) {
+		t->sockets = calloc(1, sizeof(*t->sockets));
+		for (size_t i = 0; t->sockets && i < t->nr; i++)
+			if (t->p[i].d && scan_pid(t->sockets, t->p[i].pid))
+				xc_warn("pid %d: list its sockets: failed", t->p[i].pid);
+	}
+	s = t->sockets;
+	for (size_t i = 0; s && i < s->nr; i++)
+		if (s->v[i].ino == ino)
+			return s->v[i].pid;
+	return 0;
+}
+
+void dump_sockets_tree_free(struct xc_tree *t)
+{
+	if (t->sockets)
+		free(t->sockets->v);
+	free(t->sockets);
+	t->sockets = NULL;
 }
 
 void dump_sockets_free(struct xc_dump *d)

@@ -22,6 +22,7 @@
 
 struct xc_dump;
 struct xc_sk;
+struct xc_sk_tree;
 struct xc_undo {
 	void (*fn)(struct xc_dump *d, struct xc_undo *u);
 	uint64_t a, b;
@@ -170,6 +171,7 @@ struct xc_tree {
 	/* --parent (mm.c): the parent image, absolute, and its identity */
 	char parent_path[256];
 	struct xc_rec_parent parent;
+	struct xc_sk_tree *sockets;	/* sockets.c: every socket inode of the tree */
 };
 
 /* pstree.c */
@@ -281,6 +283,9 @@ int dump_socket_fd(struct xc_dump *d, int fd, struct xc_rec_file *r, uint32_t sc
 int dump_sockets_check(struct xc_dump *d);
 int dump_sockets(struct xc_dump *d);
 void dump_sockets_free(struct xc_dump *d);
+void dump_sockets_tree_free(struct xc_tree *t);
+/* Is this socket inode held by a process of the dump? Its pid, or 0. */
+pid_t dump_socket_owner(struct xc_dump *d, uint64_t ino);
 int dump_rlimits(struct xc_dump *d);
 int dump_sigs(struct xc_dump *d);
 int dump_rseq_fixup(struct xc_dump *d);	/* right after seize */

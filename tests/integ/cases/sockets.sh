@@ -286,3 +286,75 @@ time.sleep(600)' "$(cat "$T/port")" "$T" &
 	kill -0 "$VPID" 2>/dev/null && fail "half-restored process left behind"
 	pass
 }
+
+t_sockets_tree() {	# sockets between a parent and its child, and one both hold
+	start python3 -c '
+import os, signal, socket, sys
+d = sys.argv[1]
+os.closerange(3, 4096)
+signal.signal(signal.SIGUSR1, lambda *a: None)
+def get(s, n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        assert c, "end of stream"
+        b += c
+    return b
+a, b = socket.socketpair()
+da, db = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+lis = socket.socket()
+lis.bind(("127.0.0.1", 0))
+lis.listen(4)
+ul = socket.socket(socket.AF_UNIX)
+ul.bind(d + "/u.sock")
+ul.listen(2)
+pid = os.fork()
+if pid == 0:
+    a.close(); da.close()
+    c, _ = ul.accept()
+    t, _ = lis.accept()
+    b.sendall(b"child->parent"); db.send(b"dgram from child")
+    c.sendall(b"uc from child"); t.sendall(b"tcp from child")
+    open(d + "/child", "w").write(str(os.getpid()))
+    signal.pause()
+    assert get(b, 13) == b"parent->child"
+    assert db.recv(100) == b"dgram from parent"
+    assert get(c, 14) == b"uc from parent"
+    assert get(t, 15) == b"tcp from parent"
+    for s in (b, c, t):
+        s.sendall(get(s, 5))
+    db.send(db.recv(100))
+    os._exit(0)
+b.close(); db.close()
+uc = socket.socket(socket.AF_UNIX)
+uc.connect(d + "/u.sock")
+tc = socket.create_connection(lis.getsockname())
+a.sendall(b"parent->child"); da.send(b"dgram from parent")
+uc.sendall(b"uc from parent"); tc.sendall(b"tcp from parent")
+while not os.path.exists(d + "/child"):
+    signal.pause() if False else __import__("time").sleep(0.01)
+open(d + "/ready", "w").write(str(os.getpid()))
+signal.pause()
+os.kill(pid, signal.SIGUSR1)
+try:
+    assert get(a, 13) == b"child->parent"
+    assert da.recv(100) == b"dgram from child"
+    assert get(uc, 13) == b"uc from child"
+    assert get(tc, 14) == b"tcp from child"
+    for s in (a, uc, tc, da):
+        s.send(b"again")
+        assert (s.recv(5) if s is da else get(s, 5)) == b"again"
+    n = socket.create_connection(lis.getsockname())
+    m, _ = lis.accept()
+    n.sendall(b"x"); assert get(m, 1) == b"x"
+    _, st = os.waitpid(pid, 0)
+    assert st == 0, "child status %d" % st
+    print("PASS")
+except Exception as e:
+    print("FAIL", repr(e))
+' "$T"
+	sk_unlock_on_exit
+	dump_kill --tcp-established
+	sk_restore_check
+	pass
+}
