@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	19
+#define XC_IMG_VERSION	20
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -217,7 +217,7 @@ struct xc_rec_vma {
 	uint32_t flags;		/* XC_VMA_F_* */
 	uint32_t vmflags;	/* XC_VMF_* */
 	uint32_t file_id;	/* MAPFILE id, 0 for none */
-	uint32_t reserved;
+	uint32_t shm_ino;	/* XC_VMA_SHANON: inode of its shared memory object */
 };
 static_assert(sizeof(struct xc_rec_vma) == 48, "doc: vma");
 

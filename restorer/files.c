@@ -269,6 +269,8 @@ int rst_files(struct xc_rst *r)
 	if (!err)
 		err = open_mapfiles(r);
 	if (!err)
+		err = rst_shmem_take(r);
+	if (!err)
 		err = rst_fifos_prepare(r);
 	if (!err)
 		err = restore_fds(r);
@@ -358,6 +360,15 @@ static int move_to_block(struct xc_rtree *t, int maxfd)
 		close(fd);
 		t->file_fds[id - 1] = t->shared_base + (int)k++;
 	}
+	for (size_t i = 0; i < t->nr_shms; i++) {
+		if (t->shms[i].fd < 0)
+			continue;
+		if (dup3(t->shms[i].fd, t->shared_base + (int)k, O_CLOEXEC) < 0)
+			return xc_failf(t->ctx, 0, "move above the image's fds", -errno,
+					"shared memory object %u", t->shms[i].ino);
+		close(t->shms[i].fd);
+		t->shms[i].fd = t->shared_base + (int)k++;
+	}
 	return 0;
 }
 
@@ -394,6 +405,10 @@ int rst_files_open_shared(struct xc_rtree *t)
 		t->nr_shared++;
 	}
 	rst_pipes_close(t);
+	if (!err)
+		err = rst_shmem_create(t);
+	for (size_t i = 0; !err && i < t->nr_shms; i++)
+		t->nr_shared += t->shms[i].fd >= 0;
 	if (!err)
 		err = move_to_block(t, maxfd);
 	free(users);

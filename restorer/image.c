@@ -774,6 +774,7 @@ void rst_image_close(struct xc_rtree *t)
 		free(r->sigs);
 		free(r->plugin_recs);
 		free(r->file_fds);
+		free(r->shm_fds);
 		for (int e = 0; e < 2; e++) {
 			if (r->go[e] >= 0)
 				close(r->go[e]);
@@ -793,6 +794,11 @@ void rst_image_close(struct xc_rtree *t)
 	free(t->file_fds);
 	t->file_fds = NULL;
 	rst_pipes_close(t);
+	for (size_t i = 0; i < t->nr_shms; i++)
+		if (t->shms[i].fd >= 0)
+			close(t->shms[i].fd);
+	free(t->shms);
+	t->shms = NULL;
 	free(t->pipes);
 	free(t->pipe_ends);
 	free(t->pipe_used);

@@ -41,7 +41,7 @@ static void plan(const struct xc_rst *r, size_t blob_size, struct layout *l)
 	l->sigs = o;
 	o = align(o + r->nr_sigs * sizeof(struct xc_rst_siginfo), 64);
 	l->fds = o;
-	o = align(o + (r->nr_files + 1) * sizeof(int32_t), 64);
+	o = align(o + (r->nr_files + r->tree->nr_shms + 1) * sizeof(int32_t), 64);
 	l->locks = o;
 	o = align(o + rst_locks_nr_posix(r) * sizeof(struct rst_lock), 64);
 	l->auxv = o;
@@ -115,7 +115,9 @@ static void fill_vmas(struct xc_rst *r, struct rst_vma *out, uint32_t *n)
 				    (v->flags & XC_VMA_F_GROWSDOWN ? MAP_GROWSDOWN : 0);
 			break;
 		case XC_VMA_SHANON:
-			o->mflags = MAP_SHARED | MAP_ANONYMOUS;
+			o->fd = rst_shmem_fd(r, v);
+			o->pgoff = o->fd >= 0 ? v->pgoff : 0;
+			o->mflags = MAP_SHARED | (o->fd >= 0 ? 0 : MAP_ANONYMOUS);
 			break;
 		case XC_VMA_FILE_PRIV:
 			o->mflags = MAP_PRIVATE;
@@ -172,6 +174,9 @@ static void fill_args(struct xc_rst *r, char *base, const struct layout *l, stru
 	a->nr_siginfos = (uint32_t)r->nr_sigs;
 	for (size_t i = 0; i < r->nr_files; i++)
 		fds[a->nr_fds++] = r->file_fds[i];
+	for (size_t i = 0; r->shm_fds && i < r->tree->nr_shms; i++)
+		if (r->shm_fds[i] >= 0)
+			fds[a->nr_fds++] = r->shm_fds[i];
 	fds[a->nr_fds++] = r->errfd;
 	a->fds = a->self_start + l->fds;
 	rst_seccomp_fill(r, base + l->filters, a->self_start + l->filters, a);

@@ -48,6 +48,14 @@ struct xc_rsk {
 	int svc_base;			/* every socket made stays at or above this fd */
 };
 
+/* A shared memory object several mappings share (shmem.c). */
+struct rst_shm {
+	uint32_t ino;			/* VMA.shm_ino */
+	uint32_t users;			/* mappings of it in the image */
+	uint64_t size;			/* the highest pgoff + length */
+	int fd;				/* made by xckpt when users > 1, else -1 */
+};
+
 struct xc_rst {
 	struct xc_ctx *ctx;
 	struct xc_rtree *tree;
@@ -119,6 +127,7 @@ struct xc_rst {
 	int *file_fds;			/* per mapfile, by id - 1 */
 	int *ghost_fds;			/* per ghost, by id - 1 */
 	int *fifo_fds;			/* per FIFO record: held open while fds are made */
+	int *shm_fds;			/* per tree shared memory object, -1: not used here */
 	int svc_base;			/* first service fd */
 	int errfd;			/* child → parent messages */
 
@@ -158,6 +167,9 @@ struct xc_rtree {
 	int (*pipe_ends)[2];		/* -1 until made */
 	uint8_t *pipe_used;		/* bit O_RDONLY / O_WRONLY: that end handed out */
 	struct xc_rsk sk;		/* every socket, then at file_fds like a shared file */
+
+	struct rst_shm *shms;
+	size_t nr_shms;
 };
 
 /* Child → parent message over the pipe. */
@@ -278,6 +290,10 @@ int rst_tree_wait_zombies(struct xc_rst *r);
 int rst_files_open_shared(struct xc_rtree *t);
 int rst_pipe_open(struct xc_rtree *t, const struct xc_rec_file *f, const char **step);
 void rst_pipes_close(struct xc_rtree *t);
+/* shmem.c: shared anonymous memory several mappings share. */
+int rst_shmem_create(struct xc_rtree *t);
+int rst_shmem_take(struct xc_rst *r);
+int rst_shmem_fd(const struct xc_rst *r, const struct xc_rec_vma *v);
 /* On failure: every process created is killed; the roots are reaped. */
 void rst_tree_kill(struct xc_rtree *t);
 /* restore.c: the per-process restore, in the new process. */

@@ -277,6 +277,17 @@ int dump_mm(struct xc_dump *d)
 		r.prot = v->prot;
 		r.vmflags = v->vmflags;
 		r.file_id = d->vma_file[i];
+		/* The kernel numbers its shared memory objects with 32 bits
+		 * (get_next_ino()); mappings of one object, in one process or
+		 * several, come back mapping one object. */
+		if (r.kind == XC_VMA_SHANON) {
+			if (!v->ino || v->ino > UINT32_MAX)
+				return xc_failf(d->ctx, d->pid, "shared memory object with an inode "
+						"number past 32 bits: not supported", -ENOTSUP,
+						"mapping %llx-%llx", (unsigned long long)v->start,
+						(unsigned long long)v->end);
+			r.shm_ino = (uint32_t)v->ino;
+		}
 		if (!strcmp(v->path, "[heap]"))
 			r.flags |= XC_VMA_F_HEAP;
 		if (!strcmp(v->path, "[stack]"))

@@ -319,3 +319,26 @@ t_tree_make() {	# make -j2 dumped mid-build; the binary it finishes runs right
 	[ "$("$T/proj/prog")" = "$want" ] || fail "prog prints $("$T/proj/prog"), want $want"
 	pass
 }
+
+t_tree_shared() {	# shared anonymous memory (with an alias), a /dev/shm file, a file offset
+	start "$VICTIMS/tree" shared "$T"
+	trap 'cleanup; rm -f "/dev/shm/xckpt-tree-$VPID"' EXIT
+	pids=$(tree_pids "$VPID")
+	PIDS+=($pids)
+	[ "$(echo $pids | wc -w)" = 2 ] || fail "victim tree: $pids"
+	dump_restore_tree
+	finish_tree "$VPID" "$rpid"
+}
+
+t_tree_bad_sysv() {	# System V shared memory: refused, named, the tree left running
+	start "$VICTIMS/tree" shared "$T" sysv
+	trap 'cleanup; rm -f "/dev/shm/xckpt-tree-$VPID"' EXIT
+	pids=$(tree_pids "$VPID")
+	PIDS+=($pids)
+	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
+	[ $? = 4 ] || fail "expected exit 4: $out"
+	echo "$out" | grep -q "pid $VPID: .*/SYSV.*System V shared memory is not supported" ||
+		fail "unclear error: $out"
+	untraced $pids
+	pass
+}

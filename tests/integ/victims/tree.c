@@ -14,8 +14,10 @@
  *                     doubled), and all end once every token made H hops.
  *                     The root prints PASS if every process did.
  *   tree exec CMD...  CMD with no fd above 2 (nothing of the test's shell).
- *   tree shared DIR   parent and child share an anonymous shared mapping, a
- *                     System V segment, a /dev/shm file (mapped) and the
+ *   tree shared DIR [sysv]
+ *                     parent and child share an anonymous shared mapping (and
+ *                     an alias of it made by mremap in the parent), a /dev/shm
+ *                     file (mapped), with "sysv" a System V segment, and the
  *                     offset of one open file description; on SIGUSR1 each
  *                     writes through them and checks it sees the other's
  *                     writes.
@@ -23,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,19 +228,33 @@ static int ring(const char *dir, int n, int k, uint64_t h)
 
 /* ---- shared ---- */
 
-static int shared(const char *dir)
+static int shared(const char *dir, bool with_sysv)
 {
+	static uint32_t private_sysv[2];
 	char path[256];
-	volatile uint32_t *anon, *sysv, *posix;
+	volatile uint32_t *anon, *alias, *sysv = private_sysv, *posix;
 	int shmid, fd, ffd, fail = 0;
 	pid_t child;
 
-	anon = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	shmid = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
-	if (anon == MAP_FAILED || shmid < 0)
+	anon = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (anon == MAP_FAILED)
 		return 2;
-	sysv = shmat(shmid, NULL, 0);
-	shmctl(shmid, IPC_RMID, NULL);
+	/* A second mapping of the same object, at offset 4096. */
+	alias = mremap((void *)anon, 0, 4096, MREMAP_MAYMOVE);
+	if (alias == MAP_FAILED)
+		return 2;
+	alias = mremap((void *)((char *)anon + 4096), 0, 4096, MREMAP_MAYMOVE);
+	if (alias == MAP_FAILED)
+		return 2;
+	if (with_sysv) {
+		shmid = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+		if (shmid < 0)
+			return 2;
+		sysv = shmat(shmid, NULL, 0);
+		shmctl(shmid, IPC_RMID, NULL);
+	} else {
+		sysv[0] = 1;	/* no segment: these two stand for it */
+	}
 	snprintf(path, sizeof(path), "/dev/shm/xckpt-tree-%d", getpid());
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (sysv == (void *)-1 || fd < 0 || ftruncate(fd, 4096))
@@ -254,7 +271,9 @@ static int shared(const char *dir)
 		/* The parent writes first; then the child answers. */
 		while (anon[0] != 1 || sysv[0] != 1 || posix[0] != 1)
 			usleep(1000);
-		anon[1] = sysv[1] = posix[1] = 2;
+		anon[1] = posix[1] = 2;
+		sysv[1] = 2;
+		alias[0] = 3;	/* anon[1024] in the parent */
 		_exit(write(ffd, "child\n", 6) == 6 ? 0 : 1);
 	}
 	victim_ready(dir);
@@ -263,14 +282,12 @@ static int shared(const char *dir)
 		fail = 1;
 	anon[0] = sysv[0] = posix[0] = 1;
 	kill(child, SIGUSR1);
-	for (int i = 0; i < 500 && !(anon[1] == 2 && sysv[1] == 2 && posix[1] == 2); i++)
-		usleep(10000);
-	if (anon[1] != 2 || sysv[1] != 2 || posix[1] != 2) {
-		printf("FAIL: child's writes not seen: anon %u sysv %u posix %u\n", anon[1], sysv[1],
-		       posix[1]);
+	fail |= child_status(child) != 0;
+	if (anon[1] != 2 || (with_sysv && sysv[1] != 2) || posix[1] != 2 || anon[1024] != 3) {
+		printf("FAIL: child's writes not seen: anon %u alias %u sysv %u posix %u\n", anon[1],
+		       anon[1024], sysv[1], posix[1]);
 		fail = 1;
 	}
-	fail |= child_status(child) != 0;
 	/* One description, one offset: the child wrote after the parent. */
 	if (lseek(ffd, 0, SEEK_CUR) != 13) {
 		printf("FAIL: file offset %lld, expected 13 (shared)\n",
@@ -300,8 +317,8 @@ int main(int argc, char **argv)
 		perror(argv[2]);
 		return 127;
 	}
-	if (argc == 3 && !strcmp(argv[1], "shared"))
-		return shared(argv[2]);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "shared"))
+		return shared(argv[2], argc == 4 && !strcmp(argv[3], "sysv"));
 	fprintf(stderr, "usage: tree family|ring|shared DIR ...\n");
 	return 2;
 }
