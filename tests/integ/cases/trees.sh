@@ -310,7 +310,9 @@ t_tree_make() {	# make -j2 dumped mid-build; the binary it finishes runs right
 	pids=$(tree_pids "$VPID")
 	PIDS+=($pids)
 	[ -e "$T/proj/prog" ] && fail "make ended before the dump"
-	SNAP_IGNORE='^fd\.[0-9]+\.(ino|link)$'	# new pipes (the jobserver), as in tree_ring
+	# New pipes (the jobserver), as in tree_ring; and make runs on between
+	# the snapshot and the dump, printing the commands it starts.
+	SNAP_IGNORE='^fd\.[0-9]+\.(ino|link)$|^fd\.[12]\.pos$'
 	dump_kill
 	gone $pids
 	restore_bg
