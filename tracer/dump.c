@@ -129,6 +129,22 @@ static int collect(struct xc_dump *d)
 	return err;
 }
 
+/* Compression threads for this process's pages: as asked, or by default
+ * one per CPU, except for a small process, where starting them costs more
+ * than they save (a tree of many small processes). */
+static int page_threads(const struct xc_dump *d)
+{
+	uint64_t bytes = 0;
+
+	if (d->ctx->jobs > 0)
+		return d->ctx->jobs;
+	for (size_t i = 0; i < d->nr_vmas; i++)
+		if (d->vma_kind[i] == XC_VMA_ANON || d->vma_kind[i] == XC_VMA_SHANON ||
+		    d->vma_kind[i] == XC_VMA_FILE_PRIV)
+			bytes += d->vmas[i].end - d->vmas[i].start;
+	return bytes < (64ull << 20) ? 1 : d->ctx->jobs;
+}
+
 static int write_proc(struct xc_dump *d)
 {
 	char name[64];
@@ -167,7 +183,7 @@ static int write_proc(struct xc_dump *d)
 	xc_step_begin(d->ctx, "pages");
 	snprintf(name, sizeof(name), "pages-%d.img", d->pid);
 	err = xc_pagew_open(d->ctx, &d->pages, d->dirfd, name, d->ctx->codec, d->ctx->level,
-				    d->ctx->jobs);
+			    page_threads(d));
 	if (!err)
 		err = dump_pages(d);
 	if (!err)
