@@ -12,28 +12,14 @@
 #include "common/log.h"
 #include "restorer/rst.h"
 
-/* The pipe made, with its capacity first and then its data, in one write
- * (it fits: the capacity held it at dump). */
+/* The pipe made, with its capacity and data (pipe-data.c). */
 static int make(struct xc_rtree *t, size_t i)
 {
 	const struct xc_rec_pipe *p = t->pipes[i];
-	int *e = t->pipe_ends[i], cap;
-	size_t done = 0;
 
-	if (pipe2(e, O_CLOEXEC))
+	if (pipe2(t->pipe_ends[i], O_CLOEXEC))
 		return -errno;
-	cap = fcntl(e[1], F_GETPIPE_SZ);
-	/* Above /proc/sys/fs/pipe-max-size only with CAP_SYS_RESOURCE: such a
-	 * pipe fails here rather than come back smaller. */
-	if (cap < 0 || ((uint32_t)cap != p->capacity && fcntl(e[1], F_SETPIPE_SZ, p->capacity) < 0))
-		return -errno;
-	while (done < p->len) {
-		ssize_t n = write(e[1], (const char *)(p + 1) + done, p->len - done);
-		if (n < 0)
-			return -errno;
-		done += (size_t)n;
-	}
-	return 0;
+	return rst_pipe_fill(t->pipe_ends[i][1], p->capacity, p + 1, p->len);
 }
 
 /* A new fd on the description of FILE f (kind XC_FD_PIPE) with its status

@@ -1,7 +1,7 @@
 /* Pipes between the processes of a tree. Once every process's open files
  * are collected, each pipe (by inode) is looked at whole. Held by no process
  * outside the dump, its capacity and unread bytes are saved (read without
- * being taken: tee() into a pipe of ours) and restore makes it again with
+ * being taken: xc_pipe_peek()) and restore makes it again with
  * them, with the ends the dump holds (an end nobody holds stays closed, as
  * make's EOF-only stdin for its jobs). Held outside too, it can only be a
  * process's stdio (fd 0-2), which the restoring xckpt lends as it does for
@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,46 +71,6 @@ static void find_outside(struct xc_tree *t)
 	}
 	if (procs)
 		closedir(procs);
-}
-
-/* Copies the unread bytes of the pipe that rfd reads from, leaving them in
- * the pipe: tee() duplicates its buffers into a pipe of ours of the same
- * capacity, which is then read. The pipe's users are all stopped. */
-static int peek(int rfd, struct xc_pipe *p)
-{
-	int q[2], avail = 0, cap, err = 0;
-	size_t got = 0;
-
-	cap = fcntl(rfd, F_GETPIPE_SZ);
-	if (cap < 0 || ioctl(rfd, FIONREAD, &avail))
-		return -errno;
-	p->capacity = (uint32_t)cap;
-	p->data = malloc((size_t)avail + 1);
-	if (!p->data)
-		return -ENOMEM;
-	if (!avail)
-		return 0;
-	if (pipe2(q, O_CLOEXEC | O_NONBLOCK))
-		return -errno;
-	/* As many slots as the pipe has: tee takes its buffers whole. */
-	if (fcntl(q[1], F_SETPIPE_SZ, cap) < 0)
-		err = -errno;
-	if (!err) {
-		ssize_t n = tee(rfd, q[1], (size_t)avail, SPLICE_F_NONBLOCK);
-		if (n != avail)
-			err = n < 0 ? -errno : -EAGAIN;
-	}
-	while (!err && got < (size_t)avail) {
-		ssize_t n = read(q[0], (char *)p->data + got, (size_t)avail - got);
-		if (n <= 0)
-			err = n < 0 ? -errno : -EIO;
-		else
-			got += (size_t)n;
-	}
-	close(q[0]);
-	close(q[1]);
-	p->len = got;
-	return err;
 }
 
 static struct xc_pipe *pipe_of(struct xc_tree *t, uint64_t ino)
@@ -197,7 +156,7 @@ static int take_pipe(struct xc_tree *t, struct xc_pipe *p, struct xc_rec_file **
 		if (fd < 0)
 			return xc_failf(t->ctx, rpid, "open for reading", -errno, "fd %d (pipe:[%llu])",
 					rfd, (unsigned long long)p->ino);
-		err = peek(fd, p);
+		err = xc_pipe_peek(fd, &p->data, &p->len, &p->capacity);
 		close(fd);
 	}
 	if (err)
