@@ -262,6 +262,13 @@ static int take_new(struct xc_tree *t, size_t first)
 		err = xc_plugins_init(&m->d->plugins, t->ctx, XC_STAGE_DUMP, NULL, 0, m->pid);
 		if (!err)
 			err = xc_check_target(m->d);
+		/* Traced by a process of the tree: that one is the cause. */
+		if (err && m->d->st.tracer_pid && find(t, m->d->st.tracer_pid)) {
+			t->ctx->first_err.code = 0;
+			t->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+			err = xc_failf(t->ctx, m->d->st.tracer_pid, "a process that traces others is "
+				       "not supported yet", -ENOTSUP, "process (tracing %d)", m->pid);
+		}
 		if (err)
 			return err;
 	}
@@ -305,7 +312,7 @@ static int grow(struct xc_tree *t, const struct pinfo *all, size_t n)
 	int err;
 
 	for (size_t i = 0; i < t->nr; i++) {
-		if (!t->p[i].d)
+		if (t->p[i].state == 'Z' || t->p[i].state == 'X')
 			continue;	/* a zombie has no children */
 		for (size_t k = 0; k < n; k++)
 			if (all[k].ppid == t->p[i].pid && !find(t, all[k].pid)) {

@@ -344,3 +344,29 @@ t_tree_bad_sysv() {	# System V shared memory: refused, named, the tree left runn
 	untraced $pids
 	pass
 }
+
+t_tree_bad_vfork() {	# a vfork child: refused before anything is seized, both left running
+	start "$VICTIMS/tree" vfork "$T"
+	child=$(cat "$T/ready")
+	PIDS+=("$child")
+	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
+	[ $? = 4 ] || fail "expected exit 4: $out"
+	echo "$out" | grep -q "pid $child: process (parent $VPID): shares its memory with its parent (vfork" ||
+		fail "unclear error: $out"
+	untraced "$VPID" "$child"
+	pass
+}
+
+t_tree_bad_tracer() {	# a process of the tree that traces another: refused, named, left as it was
+	start "$VICTIMS/tree" tracer "$T"
+	pids=$(tree_pids "$VPID")
+	PIDS+=($pids)
+	child=$(echo $pids | cut -d' ' -f2)
+	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
+	[ $? = 4 ] || fail "expected exit 4: $out"
+	echo "$out" | grep -q "pid $VPID: process (tracing $child): a process that traces others is not supported" ||
+		fail "unclear error: $out"
+	grep -q "^TracerPid:[[:space:]]*$VPID\$" "/proc/$child/status" || fail "the child lost its tracer"
+	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "the tracer is still traced"
+	pass
+}

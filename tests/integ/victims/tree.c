@@ -14,6 +14,8 @@
  *                     doubled), and all end once every token made H hops.
  *                     The root prints PASS if every process did.
  *   tree exec CMD...  CMD with no fd above 2 (nothing of the test's shell).
+ *   tree vfork DIR    a parent blocked in vfork() while its child waits.
+ *   tree tracer DIR   a parent that traces its child (PTRACE_SEIZE).
  *   tree shared DIR [sysv]
  *                     parent and child share an anonymous shared mapping (and
  *                     an alias of it made by mremap in the parent), a /dev/shm
@@ -32,6 +34,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
 #include <linux/close_range.h>
@@ -300,6 +303,42 @@ static int shared(const char *dir, bool with_sysv)
 	return fail;
 }
 
+/* The child shares the parent's memory until it exits: only system calls
+ * here, no stdio. */
+static int vforked(const char *dir)
+{
+	char path[4096], buf[16];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/ready", dir);
+	pid = vfork();
+	if (pid == 0) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+		if (fd < 0 || write(fd, buf, (size_t)n) != n)
+			_exit(2);
+		close(fd);
+		for (;;)
+			pause();
+	}
+	return pid < 0 ? 2 : child_status(pid);
+}
+
+static int tracer(const char *dir)
+{
+	pid_t child = fork();
+
+	if (child == 0) {
+		for (;;)
+			pause();
+	}
+	if (child < 0 || ptrace(PTRACE_SEIZE, child, 0, 0))
+		return 2;
+	victim_ready(dir);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
@@ -317,6 +356,10 @@ int main(int argc, char **argv)
 		perror(argv[2]);
 		return 127;
 	}
+	if (argc == 3 && !strcmp(argv[1], "vfork"))
+		return vforked(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "tracer"))
+		return tracer(argv[2]);
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "shared"))
 		return shared(argv[2], argc == 4 && !strcmp(argv[3], "sysv"));
 	fprintf(stderr, "usage: tree family|ring|shared DIR ...\n");
