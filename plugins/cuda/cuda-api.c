@@ -43,7 +43,7 @@ int cuda_api_load(struct cuda_api *api, char *why, size_t len)
 	api->lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
 	if (!api->lib) {
 		const char *e = dlerror();
-		snprintf(why, len, "%s", e ? e : "libcuda.so.1 not found");
+		snprintf(why, len, "no CUDA driver here (%s)", e ? e : "libcuda.so.1 not found");
 		return -ENOENT;
 	}
 	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
@@ -56,8 +56,8 @@ int cuda_api_load(struct cuda_api *api, char *why, size_t len)
 			missing = syms[i].name;
 	}
 	if (missing) {
-		snprintf(why, len, "libcuda.so.1 lacks %s (the checkpoint API needs driver 550 or later)",
-			 missing);
+		snprintf(why, len, "CUDA driver without the checkpoint API (libcuda.so.1 lacks %s; "
+			 "driver 550 or later has it)", missing);
 		return -ENOSYS;
 	}
 	return 0;

@@ -86,9 +86,10 @@ struct cuda_api {
 };
 
 /* Fills api from libcuda.so.1. 0: loaded, with the checkpoint API;
- * -ENOENT: no driver library (why says dlerror's words); -ENOSYS: a driver
- * without the checkpoint API or a basic entry point (why names it; the
- * library stays loaded so the version can still be read). */
+ * -ENOENT: no driver library; -ENOSYS: a driver without the checkpoint API
+ * or a basic entry point (the library stays loaded so the version can still
+ * be read). why: what a refusal says ("no CUDA driver here (dlerror's
+ * words)", "CUDA driver without the checkpoint API (... lacks NAME ...)"). */
 int cuda_api_load(struct cuda_api *api, char *why, size_t len);
 void cuda_api_unload(struct cuda_api *api);
 /* True when every checkpoint entry point is present. */

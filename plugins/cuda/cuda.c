@@ -200,7 +200,7 @@ static void load_driver(struct cuda_state *cs)
 	cs->load_on_demand = false;
 	if (cuda_api_load(&cs->api, why, sizeof(why))) {
 		cuda_api_unload(&cs->api);
-		snprintf(cs->why, sizeof(cs->why), "no CUDA driver here (%s)", why);
+		snprintf(cs->why, sizeof(cs->why), "%s", why);
 		return;
 	}
 	cs->have_api = api_complete(&cs->api);
@@ -475,8 +475,8 @@ int cuda_start(struct xc_plugin_ctx *pc, enum xc_stage stage, const struct cuda_
 	if (api)
 		cs->api = *api;
 	cs->have_api = api_complete(api);
-	snprintf(cs->why, sizeof(cs->why), "no CUDA driver here (%s)",
-		 why && why[0] ? why : "checkpoint API missing");
+	snprintf(cs->why, sizeof(cs->why), "%s",
+		 why && why[0] ? why : "CUDA driver without the checkpoint API");
 	if (stage == XC_STAGE_DUMP)
 		return 0;	/* pause decides, per target */
 	if (!pc->nr_recs)
@@ -573,7 +573,8 @@ static int cuda_check(char *note, size_t len)
 	int r = cuda_api_load(&api, why, sizeof(why)), v = 0;
 
 	if (r == -ENOENT) {
-		snprintf(note, len, "no CUDA driver: %s", why);
+		snprintf(note, len, "%s", why);
+		cuda_api_unload(&api);
 		return r;
 	}
 	if (api.driver_get_version && !api.driver_get_version(&v))

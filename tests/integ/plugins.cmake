@@ -26,3 +26,7 @@ set_target_properties(victim_devfd PROPERTIES OUTPUT_NAME devfd RUNTIME_OUTPUT_D
 add_library(fake_libcuda SHARED ${CMAKE_CURRENT_SOURCE_DIR}/integ/victims/fake_libcuda.c)
 set_target_properties(fake_libcuda PROPERTIES OUTPUT_NAME cuda SOVERSION 1
   LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/victims/fakecuda)
+add_library(fake_libcuda_old SHARED ${CMAKE_CURRENT_SOURCE_DIR}/integ/victims/fake_libcuda.c)
+target_compile_definitions(fake_libcuda_old PRIVATE FAKE_OLD_DRIVER)
+set_target_properties(fake_libcuda_old PROPERTIES OUTPUT_NAME cuda SOVERSION 1
+  LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/victims/fakecuda-old)

@@ -56,7 +56,8 @@ static int teardown(void **state)
 
 static void start_dump(struct t *t, const struct cuda_api *api)
 {
-	assert_int_equal(cuda_start(&t->pc, XC_STAGE_DUMP, api, "libcuda.so.1: cannot open", PROC), 0);
+	assert_int_equal(cuda_start(&t->pc, XC_STAGE_DUMP, api,
+				    "no CUDA driver here (libcuda.so.1: cannot open)", PROC), 0);
 }
 
 /* Runs the dump hook into a real process file and reads the records back
@@ -86,7 +87,8 @@ static int start_restore(struct t *t, const struct cuda_api *api)
 	t->pc.plugin = P;
 	t->pc.recs = t->recs;
 	t->pc.nr_recs = t->nr_recs;
-	return cuda_start(&t->pc, XC_STAGE_RESTORE, api, "libcuda.so.1: cannot open", PROC);
+	return cuda_start(&t->pc, XC_STAGE_RESTORE, api, "no CUDA driver here (libcuda.so.1: cannot open)",
+			  PROC);
 }
 
 static void assert_running_unlocked(void)

@@ -171,7 +171,7 @@ t_cuda_image_no_driver() {
 
 t_check_plugins() {	# check reports each plugin's device support, and still works without
 	"$XCKPT" check >"$T/check" 2>&1 || fail "check: $(cat "$T/check")"
-	grep -Eq '^plugin cuda +(ok \(driver [0-9]+\.[0-9]+, checkpoint API present\)|absent \((no CUDA driver: |driver ).*\))$' "$T/check" ||
+	grep -Eq '^plugin cuda +(ok \(driver [0-9]+\.[0-9]+, checkpoint API present\)|absent \((no CUDA driver here \(|driver ).*\))$' "$T/check" ||
 		fail "cuda line: $(grep cuda "$T/check")"
 	grep -Eq '^plugin ib +(ok|absent) \(.+\)$' "$T/check" || fail "ib line: $(grep ib "$T/check")"
 	tail -1 "$T/check" | grep -qx 'looks good' || fail "last line: $(tail -1 "$T/check")"
@@ -252,5 +252,20 @@ t_cuda_fake_checkpoint_fails() {	# the target is unlocked again and runs on
 	kill -USR1 "$VPID"
 	wait "$VPID"
 	grep -qx 'FD3 OPEN' "$T/out" || fail "victim: $(cat "$T/out")"
+	pass
+}
+
+t_cuda_fake_old_driver() {	# a driver without the checkpoint API: check says so, a GPU process is refused
+	local why="CUDA driver without the checkpoint API (libcuda.so.1 lacks cuCheckpointProcessGetState; driver 550 or later has it)"
+	fake_cuda
+	export LD_LIBRARY_PATH=$VICTIMS/fakecuda-old
+	"$XCKPT" check | grep -qF "plugin cuda                      absent (driver 12.8, checkpoint API absent)" ||
+		fail "check: $("$XCKPT" check | grep cuda)"
+	"$XCKPT" dump --pid "$VPID" -D "$T/img" 2>"$T/dump.err"
+	[ $? = 4 ] || fail "dump did not exit 4: $(cat "$T/dump.err")"
+	grep -qF "xckpt: dump pid $VPID: CUDA ($FAKE_NODE): $why: Operation not supported" "$T/dump.err" ||
+		fail "error line: $(cat "$T/dump.err")"
+	[ -s "$T/fakecuda/trace" ] && fail "driver called: $(cat "$T/fakecuda/trace")"
+	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target left traced"
 	pass
 }

@@ -4,7 +4,9 @@
  * $XCKPT_FAKE_CUDA/trace naming the call and whether the process was
  * traced at that moment, so a test can check when the plugin calls the
  * driver: before the seize, while the restored process is still stopped,
- * after the release. $XCKPT_FAKE_CUDA_FAIL names one call that fails. */
+ * after the release. $XCKPT_FAKE_CUDA_FAIL names one call that fails.
+ * Built with -DFAKE_OLD_DRIVER it is a driver from before the checkpoint
+ * API (victims/fakecuda-old). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +99,7 @@ int cuDeviceGetName(char *name, int len, int dev) { snprintf(name, len, "Fake GP
 int cuDeviceGetUuid_v2(unsigned char *u, int dev) { memset(u, 0xab, 16); return dev ? INVALID : OK; }
 int cuDeviceTotalMem_v2(size_t *b, int dev) { *b = (size_t)1 << 30; return dev ? INVALID : OK; }
 
+#ifndef FAKE_OLD_DRIVER
 int cuCheckpointProcessGetState(int pid, int *st)
 {
 	if (trace("GetState", pid))
@@ -110,3 +113,4 @@ int cuCheckpointProcessLock(int pid, void *a) { return step("Lock", pid, RUNNING
 int cuCheckpointProcessCheckpoint(int pid, void *a) { return step("Checkpoint", pid, LOCKED, CHECKPOINTED); }
 int cuCheckpointProcessRestore(int pid, void *a) { return step("Restore", pid, CHECKPOINTED, LOCKED); }
 int cuCheckpointProcessUnlock(int pid, void *a) { return step("Unlock", pid, LOCKED, RUNNING); }
+#endif
