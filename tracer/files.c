@@ -224,6 +224,10 @@ static int collect_fd(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f,
 		if ((f->flags & O_ASYNC) && f->kind != XC_FD_SOCKET)
 			return unsupported(d, fd, f->path,
 					   "O_ASYNC (signal-driven I/O) is not supported yet");
+	} else {
+		err = dump_anon_shared(d, fd, f, id);
+		if (err)
+			return err;
 	}
 	return add_fd(d, fd, id, fd_flags);
 }

@@ -261,6 +261,7 @@ void dump_seccomp_free(struct xc_dump *d);
  * dump_files() writes them after the FILE record. */
 int dump_anon_collect(struct xc_dump *d, int fd, const struct xc_rec_file *f);
 int dump_anon_put(struct xc_dump *d, uint32_t file_id);
+int dump_anon_shared(struct xc_dump *d, int fd, const struct xc_rec_file *f, uint32_t id);
 void dump_anon_free(struct xc_dump *d);
 bool xc_fd_kind_is_anon(uint32_t kind);
 int xc_obj_add(struct xc_dump *d, uint32_t rec_kind, const void *rec, uint32_t len);

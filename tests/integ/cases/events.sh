@@ -88,16 +88,20 @@ t_seccomp() {	# the filters come back, after the restore's own calls, and still 
 }
 
 t_bad_events() {	# what the event objects cannot bring back: refused, named
-	local mode want
-	for mode in inotify_queued epoll_stale; do
+	local mode want who
+	for mode in inotify_queued epoll_stale eventfd_shared; do
+		who=
 		case $mode in
+		# named in the child, which holds it second
+		eventfd_shared) who='[0-9]*' want="fd 3 (anon_inode:\[eventfd\]): shared with another process of the tree" ;;
 		inotify_queued) want="fd 3 (anon_inode:inotify): inotify with events not read yet" ;;
 		epoll_stale) want="fd 3 (anon_inode:\[eventpoll\]): watches a file the process no longer holds at fd 4" ;;
 		esac
 		start "$VICTIMS/events" $mode "$T"
+		who=${who:-$VPID}
 		out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
 		[ $? = 4 ] || fail "$mode: expected exit 4: $out"
-		echo "$out" | grep -q "pid $VPID: $want" || fail "$mode: unclear error: $out"
+		echo "$out" | grep -q "pid $who: $want" || fail "$mode: unclear error: $out"
 		kill -0 "$VPID" || fail "$mode: target died"
 		grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "$mode: still traced"
 		[ -e "$T/img" ] && fail "$mode: image directory created"

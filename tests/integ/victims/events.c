@@ -29,10 +29,11 @@
  *
  * Refused (the dump must name them): inotify_queued, an inotify with an
  * event not read yet; epoll_stale, an epoll watching a file the process
- * holds only under another fd than the watched one.
+ * holds only under another fd than the watched one; eventfd_shared, an
+ * eventfd its child holds too.
  *
  *   MODE: eventfd | timerfd | signalfd | epoll | posix_timer | seccomp | inotify
- *         | inotify_queued | epoll_stale */
+ *         | ttyuser | pty | inotify_queued | epoll_stale | eventfd_shared */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -338,6 +339,14 @@ int main(int argc, char **argv)
 		CHECK(a == 3 && inotify_add_watch(a, dir, IN_CREATE) == 1, "inotify");
 		snprintf(path, sizeof(path), "%s/made", dir);
 		CHECK(!mkdir(path, 0700), "mkdir");
+	} else if (!strcmp(mode, "eventfd_shared")) {
+		a = eventfd(1, 0);
+		CHECK(a == 3, "eventfd");
+		if (!fork()) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				pause();
+		}
 	} else if (!strcmp(mode, "epoll_stale")) {
 		struct epoll_event ev = { .events = EPOLLIN };
 
