@@ -255,6 +255,7 @@ static const struct fd_case fd_cases[] = {
 	{ "/dev/pts/x fd 3", 3, CHR | 0620, "/dev/pts/x", -ENOTSUP, 0, "device" },
 	{ "pipe fd 3", 3, FIFO, "pipe:[81234]", 0, XC_FD_PIPE },
 	{ "named fifo fd 9", 9, FIFO, "/tmp/fifo", 0, XC_FD_FIFO },
+	{ "/dev/tty fd 3", 3, CHR | 0666, "/dev/tty", 0, XC_FD_CHR },
 	/* Sockets past stdio: their family decides (sockets.c). */
 	{ "socket fd 3", 3, SOCK, "socket:[5555]", 0, XC_FD_SOCKET },
 	{ "socket fd 64", 64, SOCK, "socket:[5555]", 0, XC_FD_SOCKET },

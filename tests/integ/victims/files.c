@@ -19,6 +19,8 @@
  *   ghost  files deleted while open, deleted while mapped (fd closed), open
  *          and mapped; memfds sealed, only mapped, without sealing: content,
  *          offsets, modes, seals, and fd and mapping still one file
+ *   devtty /dev/tty open on fd 3 (run on a terminal): after restore it is
+ *          the terminal the process is restored on, and takes output
  *   fifo   two FIFOs with unread data (100 KiB in one of capacity 256 KiB,
  *          partly read): the data, the capacity, and more data after */
 #include <errno.h>
@@ -30,6 +32,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -483,6 +486,27 @@ static void ff_check(void)
 	free(got);
 }
 
+/* ---- devtty ----------------------------------------------------------- */
+static int tty_fd;
+
+static void tty_setup(void)
+{
+	tty_fd = open("/dev/tty", O_RDWR);
+	if (tty_fd != 3 || !isatty(tty_fd))
+		exit(3);
+}
+
+static void tty_check(void)
+{
+	pid_t a = -1, b = -2;
+
+	/* /dev/tty stands for the controlling terminal: the one on stdio, whose
+	 * session its TIOCGSID names. */
+	CHECK(isatty(tty_fd) && !ioctl(tty_fd, TIOCGSID, &a) && !ioctl(0, TIOCGSID, &b) && a == b,
+	      "/dev/tty is the terminal of session %d, stdio that of %d", a, b);
+	CHECK(write(tty_fd, "tty-ok\n", 7) == 7, "write to /dev/tty");
+}
+
 /* ------------------------------------------------------------------------ */
 static const struct {
 	const char *name;
@@ -495,6 +519,7 @@ static const struct {
 	{ "moved", mv_setup, mv_check },
 	{ "ghost", gh_setup, gh_check },
 	{ "fifo", ff_setup, ff_check },
+	{ "devtty", tty_setup, tty_check },
 };
 
 static volatile sig_atomic_t go;
