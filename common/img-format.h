@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	20
+#define XC_IMG_VERSION	21
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -453,10 +453,18 @@ struct xc_rec_thread {
 	uint64_t rseq_ptr;
 	uint32_t rseq_sig;
 	uint32_t reserved;
-	uint64_t clear_child_tid;	/* reserved for threads, 0 today */
+	uint64_t clear_child_tid;	/* set_tid_address(), 0: none */
+	uint64_t robust_list;		/* set_robust_list() head, 0: none */
+	uint64_t robust_len;
+	uint32_t sched_policy;		/* SCHED_* with SCHED_RESET_ON_FORK (0x40000000) */
+	uint32_t sched_priority;
+	int32_t nice;
+	uint32_t reserved2;
+	char comm[16];			/* thread name, NUL-terminated */
+	uint64_t affinity[16];		/* CPUs 0..1023, bit n of word n / 64 */
 };
-static_assert(sizeof(struct xc_rec_thread) == 64, "doc: thread");
-#define XC_THR_STOPPED	0x1u	/* in a job-control stop (SIGSTOP/SIGTSTP) at dump */
+static_assert(sizeof(struct xc_rec_thread) == 240, "doc: thread");
+#define XC_THR_STOPPED	0x1u	/* in a job-control stop (SIGSTOP/SIGTSTP) at dump (leader's record) */
 
 /* REGS: struct xc_rec_regs of the image's arch (arch/<arch>/include/arch/img-regs.h),
  * one per thread, in THREAD order. XSTATE: raw arch FP/vector state of the

@@ -198,6 +198,71 @@ static int files_used(struct xc_rtree *t)
 		r->field = p;							\
 	} while (0)
 
+/* THREAD, REGS, XSTATE: in this order, once per thread. */
+static int take_thread(struct xc_rst *r, const char *name, uint32_t kind, const void *p,
+		       uint32_t len)
+{
+	struct xc_rst_thread *t = r->nr_thr ? &r->thr[r->nr_thr - 1] : NULL;
+
+	switch (kind) {
+	case XC_REC_THREAD:
+		if (len != sizeof(struct xc_rec_thread) || (t && !t->xstate_hdr))
+			return bad(r, name, "bad or misplaced thread record");
+		if (r->nr_thr % 64 == 0) {
+			struct xc_rst_thread *n = realloc(r->thr, (r->nr_thr + 64) * sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			r->thr = n;
+		}
+		r->thr[r->nr_thr++] = (struct xc_rst_thread){ .rec = p };
+		return 0;
+	case XC_REC_REGS:
+		if (len != sizeof(struct xc_rec_regs) || !t || t->regs)
+			return bad(r, name, "bad or misplaced regs record");
+		t->regs = p;
+		return 0;
+	default:
+		if (len < sizeof(*t->xstate_hdr) || !t || !t->regs || t->xstate_hdr)
+			return bad(r, name, "bad or misplaced xstate record");
+		t->xstate_hdr = p;
+		t->xstate = (const char *)p + sizeof(*t->xstate_hdr);
+		if (t->xstate_hdr->size != len - sizeof(*t->xstate_hdr) ||
+		    t->xstate_hdr->size > ARCH_XSTATE_MAX || t->xstate_hdr->tid != t->rec->tid)
+			return bad(r, name, "bad xstate record");
+		return 0;
+	}
+}
+
+/* The threads as a whole: as many as the task says, the leader first,
+ * each complete, tids distinct and valid; each pending signal of a thread
+ * names one of them. */
+static int check_threads(struct xc_rst *r, const char *name)
+{
+	if (!r->nr_thr || r->nr_thr != r->task->nr_threads || !r->thr[r->nr_thr - 1].xstate_hdr)
+		return bad(r, name, "thread records do not match the thread count");
+	if (r->thr[0].rec->tid != (uint32_t)r->pid)
+		return bad(r, name, "pid does not match the inventory");
+	for (size_t i = 0; i < r->nr_thr; i++) {
+		const struct xc_rec_thread *t = r->thr[i].rec;
+
+		if (!t->tid || t->tid >= (1u << 22) || !STR_OK(t->comm))
+			return bad(r, name, "bad thread record");
+		for (size_t j = 0; j < i; j++)
+			if (r->thr[j].rec->tid == t->tid)
+				return bad(r, name, "repeated thread id");
+	}
+	for (size_t i = 0; i < r->nr_sigs; i++) {
+		size_t j = 0;
+
+		while (r->sigs[i]->tid && j < r->nr_thr && r->thr[j].rec->tid != r->sigs[i]->tid)
+			j++;
+		if (j == r->nr_thr)
+			return bad(r, name, "pending signal of an unknown thread");
+	}
+	r->thread = r->thr[0].rec;
+	return 0;
+}
+
 static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p, uint32_t len)
 {
 	switch (kind) {
@@ -208,8 +273,9 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 	case XC_REC_SIGACTIONS: ONE(sigactions, struct xc_rec_sigactions); break;
 	case XC_REC_ITIMERS: ONE(itimers, struct xc_rec_itimers); break;
 	case XC_REC_CREDS: ONE(creds, struct xc_rec_creds); break;
-	case XC_REC_THREAD: ONE(thread, struct xc_rec_thread); break;
-	case XC_REC_REGS: ONE(regs, struct xc_rec_regs); break;
+	case XC_REC_THREAD:
+	case XC_REC_REGS:
+		return take_thread(r, name, kind, p, len);
 	case XC_REC_VDSO: ONE(vdso, struct xc_rec_vdso); break;
 	case XC_REC_AUXV:
 		if (len % 16 || r->auxv)
@@ -218,13 +284,7 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 		r->auxv_len = len;
 		break;
 	case XC_REC_XSTATE:
-		if (len < sizeof(*r->xstate_hdr) || r->xstate_hdr)
-			return bad(r, name, "bad xstate record");
-		r->xstate_hdr = p;
-		r->xstate = (const char *)p + sizeof(*r->xstate_hdr);
-		if (r->xstate_hdr->size != len - sizeof(*r->xstate_hdr))
-			return bad(r, name, "bad xstate record size");
-		break;
+		return take_thread(r, name, kind, p, len);
 	case XC_REC_MAPFILE:
 		if (len != sizeof(struct xc_rec_mapfile) ||
 		    ((const struct xc_rec_mapfile *)p)->id != r->nr_files + 1 ||
@@ -501,12 +561,16 @@ static int check_cpu(struct xc_rst *r)
 	uint32_t size;
 
 	arch_xstate_caps(&features, &size);
-	if ((r->xstate_hdr->features & ~features) || r->xstate_hdr->size > size) {
-		r->ctx->exit_hint = XC_EXIT_IMAGE;
-		return xc_failf(r->ctx, r->pid, "CPU lacks vector state the image holds", -ENOTSUP,
-				"xstate (image %#llx/%u bytes, here %#llx/%u)",
-				(unsigned long long)r->xstate_hdr->features, r->xstate_hdr->size,
-				(unsigned long long)features, size);
+	for (size_t i = 0; i < r->nr_thr; i++) {
+		const struct xc_rec_xstate_hdr *x = r->thr[i].xstate_hdr;
+
+		if ((x->features & ~features) || x->size > size) {
+			r->ctx->exit_hint = XC_EXIT_IMAGE;
+			return xc_failf(r->ctx, r->pid, "CPU lacks vector state the image holds",
+					-ENOTSUP, "xstate of thread %u (image %#llx/%u bytes, here %#llx/%u)",
+					x->tid, (unsigned long long)x->features, x->size,
+					(unsigned long long)features, size);
+		}
 	}
 	return 0;
 }
@@ -527,17 +591,16 @@ static int load_proc(struct xc_rst *r)
 		if (err)
 			return err == -ENOMEM ? xc_fail(r->ctx, r->pid, name, "allocate", err) : err;
 	}
-	if (!r->task || !r->mm || !r->fs || !r->rlimits || !r->sigactions || !r->thread ||
-	    !r->regs || !r->xstate_hdr || !r->creds || !r->itimers || !r->runs || !r->blocks ||
-	    !r->auxv)
+	if (!r->task || !r->mm || !r->fs || !r->rlimits || !r->sigactions || !r->creds ||
+	    !r->itimers || !r->runs || !r->blocks || !r->auxv)
 		return bad(r, name, "a required record is missing");
-	if (r->task->pid != (uint32_t)r->pid || r->thread->tid != (uint32_t)r->pid)
+	if (r->task->pid != (uint32_t)r->pid)
 		return bad(r, name, "pid does not match the inventory");
 	if (!STR_OK(r->task->comm) || !STR_OK(r->fs->cwd) || !STR_OK(r->fs->root))
 		return bad(r, name, "unterminated string");
-	if (r->xstate_hdr->tid != (uint32_t)r->pid || r->xstate_hdr->size > ARCH_XSTATE_MAX)
-		return bad(r, name, "bad xstate record");
-	err = check_vmas(r, name);
+	err = check_threads(r, name);
+	if (!err)
+		err = check_vmas(r, name);
 
 	if (!err)
 		err = files_ok(r, name);
@@ -737,6 +800,10 @@ int rst_image_load(struct xc_rtree *t)
 		/* Inside a new namespace every pid is free. */
 		if (!err && !t->ctx->pidns && !pid_free(r->pid))
 			err = xc_fail(t->ctx, r->pid, "process", "pid is in use", -EEXIST);
+		for (size_t j = 1; !err && !t->ctx->pidns && j < r->nr_thr; j++)
+			if (!pid_free((pid_t)r->thr[j].rec->tid))
+				err = xc_failf(t->ctx, r->pid, "thread id is in use", -EEXIST,
+					       "thread %u", r->thr[j].rec->tid);
 	}
 	if (!err)
 		err = files_used(t);
@@ -772,6 +839,8 @@ void rst_image_close(struct xc_rtree *t)
 		free(r->sk.skqs);
 		free(r->sk.isks);
 		free(r->sigs);
+		free(r->thr);
+		free(r->real_tids);
 		free(r->plugin_recs);
 		free(r->file_fds);
 		free(r->shm_fds);

@@ -1,5 +1,5 @@
 /* Memory. Child side: lay out the blob's region (code, args, VMA list,
- * rt_sigreturn frame, stack) in a hole of the target's address space that
+ * per thread an rt_sigreturn frame and a stack) in a hole of the target's address space that
  * is free here too, and jump into it. Parent side: write the pages into the
  * new task's mappings while the blob waits at its first trap. */
 #define LOG_PREFIX "mm: "
@@ -23,7 +23,8 @@ extern const char xc_restorer_elf[], xc_restorer_elf_end[];
 #define RST_STACK (64u << 10)
 
 struct layout {
-	size_t args, vmas, groups, sigs, fds, locks, auxv, filters, frame, stack, size;
+	size_t args, vmas, groups, sigs, fds, locks, auxv, filters, threads, frames, tstacks, stack,
+	       size;
 };
 
 static size_t align(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
@@ -48,8 +49,13 @@ static void plan(const struct xc_rst *r, size_t blob_size, struct layout *l)
 	o = align(o + r->auxv_len, 64);
 	l->filters = o;
 	o = align(o + rst_seccomp_size(r), 64);
-	l->frame = o;
-	o = align(o + arch_sigframe_size(r->xstate_hdr->size), 64);
+	l->threads = o;
+	o = align(o + r->nr_thr * sizeof(struct rst_thread), 64);
+	l->frames = o;
+	for (size_t i = 0; i < r->nr_thr; i++)
+		o = align(o + arch_sigframe_size(r->thr[i].xstate_hdr->size), 64);
+	l->tstacks = align(o, 64);
+	o = l->tstacks + (r->nr_thr - 1) * (size_t)RST_THREAD_STACK;
 	l->stack = o;
 	o += RST_STACK;
 	l->size = align(o, (size_t)sysconf(_SC_PAGESIZE));
@@ -144,7 +150,6 @@ static void fill_args(struct xc_rst *r, char *base, const struct layout *l, stru
 	a->vmas = a->self_start + l->vmas;
 	fill_vmas(r, (struct rst_vma *)(base + l->vmas), &a->nr_vmas);
 	a->tgid = (uint32_t)r->pid;
-	arch_regs_tls(r->regs, a->tls);
 
 	a->mm = (struct rst_mm_map){ mm->start_code, mm->end_code, mm->start_data, mm->end_data,
 				     mm->start_brk, mm->brk, mm->start_stack, mm->arg_start,
@@ -153,9 +158,6 @@ static void fill_args(struct xc_rst *r, char *base, const struct layout *l, stru
 				     mm->exe_file ? (uint32_t)r->file_fds[mm->exe_file - 1] : (uint32_t)-1 };
 	memcpy(base + l->auxv, r->auxv, r->auxv_len);
 	memcpy(a->rl, r->rlimits->rl, sizeof(a->rl));
-	a->rseq_ptr = r->thread->rseq_ptr;
-	a->rseq_len = r->thread->rseq_len;
-	a->rseq_sig = r->thread->rseq_sig;
 
 	if (geteuid() == 0) {
 		const struct xc_rec_creds *c = r->creds;
@@ -192,6 +194,55 @@ static void fill_args(struct xc_rst *r, char *base, const struct layout *l, stru
 	}
 }
 
+/* Per thread: its rt_sigreturn frame, its blob stack (not the leader's,
+ * which uses the blob's own) and what the thread sets for itself. */
+static int fill_threads(struct xc_rst *r, char *base, const struct layout *l, struct rst_args *a)
+{
+	struct rst_thread *out = (struct rst_thread *)(base + l->threads);
+	size_t frame = l->frames;
+
+	a->threads = a->self_start + l->threads;
+	a->nr_threads = (uint32_t)r->nr_thr;
+	for (size_t i = 0; i < r->nr_thr; i++) {
+		const struct xc_rst_thread *t = &r->thr[i];
+		const struct xc_rec_thread *rec = t->rec;
+		struct rst_thread *o = &out[i];
+		stack_t ss;
+		uint64_t sp;
+		int err;
+
+		memset(o, 0, sizeof(*o));
+		ss.ss_sp = (void *)(uintptr_t)rec->ss_sp;
+		ss.ss_size = rec->ss_size;
+		ss.ss_flags = (int)rec->ss_flags;
+		err = arch_sigframe_build(base + frame, (uint64_t)(uintptr_t)(base + frame), t->regs,
+					  t->xstate, t->xstate_hdr->size, t->xstate_hdr->features,
+					  rec->sigmask, &ss, &sp);
+		if (err) {
+			char obj[48];
+			snprintf(obj, sizeof(obj), "registers of thread %u", rec->tid);
+			return rst_child_fail(r, obj, "build signal frame", err);
+		}
+		frame = align(frame + arch_sigframe_size(t->xstate_hdr->size), 64);
+		o->tid = rec->tid;
+		o->sigframe_sp = sp;
+		o->stack = i ? a->self_start + l->tstacks + (i - 1) * (size_t)RST_THREAD_STACK : 0;
+		arch_regs_tls(t->regs, o->tls);
+		o->clear_child_tid = rec->clear_child_tid;
+		o->robust_list = rec->robust_list;
+		o->robust_len = rec->robust_len;
+		o->rseq_ptr = rec->rseq_ptr;
+		o->rseq_len = rec->rseq_len;
+		o->rseq_sig = rec->rseq_sig;
+		o->sched_policy = rec->sched_policy;
+		o->sched_priority = rec->sched_priority;
+		o->nice = rec->nice;
+		memcpy(o->comm, rec->comm, sizeof(o->comm));
+		memcpy(o->affinity, rec->affinity, sizeof(o->affinity));
+	}
+	return 0;
+}
+
 int rst_mm_switch(struct xc_rst *r)
 {
 	struct xc_rst_msg msg = { .type = 1 };
@@ -200,8 +251,6 @@ int rst_mm_switch(struct xc_rst *r)
 	struct rst_args *a;
 	const char *why;
 	int64_t entry, sys;
-	stack_t ss;
-	uint64_t sp;
 	char *base;
 	int err;
 
@@ -219,15 +268,9 @@ int rst_mm_switch(struct xc_rst *r)
 	xc_blob_place(&blob, base, (uint64_t)(uintptr_t)base);
 	a = (struct rst_args *)(base + l.args);
 	fill_args(r, base, &l, a);
-	ss.ss_sp = (void *)(uintptr_t)r->thread->ss_sp;
-	ss.ss_size = r->thread->ss_size;
-	ss.ss_flags = (int)r->thread->ss_flags;
-	err = arch_sigframe_build(base + l.frame, (uint64_t)(uintptr_t)(base + l.frame), r->regs,
-				  r->xstate, r->xstate_hdr->size, r->xstate_hdr->features,
-				  r->thread->sigmask, &ss, &sp);
+	err = fill_threads(r, base, &l, a);
 	if (err)
-		return rst_child_fail(r, "registers", "build signal frame", err);
-	a->sigframe_sp = sp;
+		return err;
 	msg.blob_base = a->self_start;
 	msg.blob_size = l.size;
 	msg.args_addr = a->self_start + l.args;

@@ -6,6 +6,7 @@
  * or detach. This file only orders the
  * phases. */
 #define LOG_PREFIX "restore: "
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -75,7 +76,9 @@ static const char *const step_names[] = {
 	"", "unmap xckpt", "map the vDSO back", "mmap", "mprotect", "madvise", "mlock",
 	"prctl PR_SET_MM_MAP", "close", "prlimit", "set credentials", "rseq register",
 	"set TLS", "queue pending signal", "setitimer", "prctl PR_SET_PDEATHSIG",
-	"prctl PR_SET_NO_NEW_PRIVS", "seccomp", "take POSIX lock",
+	"prctl PR_SET_NO_NEW_PRIVS", "seccomp", "take POSIX lock", "clone3 a thread with its tid",
+	"set_robust_list", "prctl PR_SET_NAME", "sched_setaffinity", "setpriority",
+	"sched_setscheduler",
 };
 
 /* At a stop of the blob: read its args to learn how it fares. */
@@ -130,6 +133,119 @@ static int sys_step(struct xc_rst *r, pid_t pid, const char *what)
 	return 0;
 }
 
+/* The tid of a thread as xckpt sees it: its own with --pidns is that of
+ * the new namespace, whose NSpid line in /proc names it last. */
+static pid_t real_tid(struct xc_rst *r, pid_t tid)
+{
+	char path[320], line[256];
+	pid_t found = 0;
+	DIR *dir;
+	struct dirent *de;
+
+	if (r->real_pid == r->pid)
+		return tid;
+	snprintf(path, sizeof(path), "/proc/%d/task", r->real_pid);
+	dir = opendir(path);
+	while (dir && !found && (de = readdir(dir))) {
+		FILE *f;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", r->real_pid, de->d_name);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f)) {
+			char *last;
+
+			if (strncmp(line, "NSpid:", 6))
+				continue;
+			last = strrchr(line, '\t');
+			if (last && atoi(last + 1) == tid)
+				found = (pid_t)atoi(de->d_name);
+			break;
+		}
+		if (f)
+			fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+	return found;
+}
+
+/* A thread parked in the blob: seize it, take it out of its futex wait in
+ * an interrupt stop, and point it at the blob's syscall instruction to run
+ * rt_sigreturn on its own frame (orig = -1: the kernel must not restart the
+ * wait). It is left stopped at the syscall's exit, in its own registers,
+ * until the detach. */
+static int thread_return(struct xc_rst *r, pid_t tid, const struct rst_thread *t)
+{
+	struct xc_rec_regs regs;
+	uint64_t a[6] = { 0 };
+	int status, err;
+
+	if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) ||
+	    ptrace(PTRACE_INTERRUPT, tid, 0, 0))
+		return xc_failf(r->ctx, r->pid, "ptrace seize", -errno, "thread %d", tid);
+	err = wait_child(r, tid, &status);
+	if (err)
+		return err;
+	if (!WIFSTOPPED(status) || status >> 16 != PTRACE_EVENT_STOP)
+		return xc_failf(r->ctx, r->pid, "unexpected stop", -EFAULT, "thread %d (status %#x)",
+				tid, status);
+	err = arch_get_regs(tid, &regs);
+	if (!err) {
+		arch_rsys_prepare(&regs, r->syscall_addr, SYS_rt_sigreturn, a);
+		arch_regs_set_sp(&regs, t->sigframe_sp);
+		err = arch_set_regs(tid, &regs);
+	}
+	if (err)
+		return xc_failf(r->ctx, r->pid, "ptrace setregs", err, "thread %d", tid);
+	err = sys_step(r, tid, "rt_sigreturn");
+	if (!err)
+		err = sys_step(r, tid, "rt_sigreturn");
+	return err;
+}
+
+static int threads_return(struct xc_rst *r, pid_t pid)
+{
+	struct rst_thread *t;
+	struct rst_args a;
+	struct iovec lo = { &a, sizeof(a) }, re = { (void *)(uintptr_t)r->args_addr, sizeof(a) };
+	int err = 0;
+
+	if (r->nr_thr < 2)
+		return 0;
+	if (process_vm_readv(pid, &lo, 1, &re, 1, 0) != sizeof(a))
+		return xc_fail(r->ctx, pid, "restorer", "read its state", -errno);
+	t = calloc(r->nr_thr, sizeof(*t));
+	if (!t)
+		return xc_fail(r->ctx, pid, "threads", "allocate", -ENOMEM);
+	lo = (struct iovec){ t, r->nr_thr * sizeof(*t) };
+	re = (struct iovec){ (void *)(uintptr_t)a.threads, r->nr_thr * sizeof(*t) };
+	if (process_vm_readv(pid, &lo, 1, &re, 1, 0) != (ssize_t)lo.iov_len)
+		err = xc_fail(r->ctx, pid, "restorer", "read the thread list", -errno);
+	r->real_tids = calloc(r->nr_thr, sizeof(*r->real_tids));
+	if (!err && !r->real_tids)
+		err = xc_fail(r->ctx, pid, "threads", "allocate", -ENOMEM);
+	for (size_t i = 1; i < r->nr_thr && !err; i++) {
+		r->real_tids[i] = real_tid(r, (pid_t)t[i].tid);
+		if (!r->real_tids[i])
+			err = xc_failf(r->ctx, pid, "find in the new pid namespace", -ESRCH,
+				       "thread %llu", (unsigned long long)t[i].tid);
+		else
+			err = thread_return(r, r->real_tids[i], &t[i]);
+	}
+	free(t);
+	return err;
+}
+
+/* Threads are let go with their process, just before their leader. */
+static void detach_threads(struct xc_rst *r)
+{
+	for (size_t i = 1; r->real_tids && i < r->nr_thr; i++)
+		if (r->real_tids[i] > 0)
+			ptrace(PTRACE_DETACH, r->real_tids[i], 0, 0);
+}
+
 /* The blob has queued the pending signals and sits at its second trap.
  * Follow its rt_sigreturn, then run the munmap of the blob itself at the
  * blob's syscall instruction (the task is stopped at the syscall's exit,
@@ -141,7 +257,9 @@ static int finish(struct xc_rst *r, pid_t pid)
 	uint64_t a[6] = { r->blob_base, r->blob_size }, mask, all = ~0ULL;
 	int err;
 
-	err = sys_step(r, pid, "rt_sigreturn");
+	err = threads_return(r, pid);
+	if (!err)
+		err = sys_step(r, pid, "rt_sigreturn");
 	if (!err)
 		err = sys_step(r, pid, "rt_sigreturn");
 	if (!err)
@@ -308,6 +426,8 @@ int xc_restore(struct xc_ctx *ctx)
 	/* Nothing ran its own code yet: now all at once. */
 	for (size_t i = 0; !err && i < t.nr; i++) {
 		struct xc_rst *r = &t.procs[i];
+		if (r->seized)
+			detach_threads(r);
 		if (r->seized && ptrace(PTRACE_DETACH, r->real_pid, 0, 0))
 			err = xc_fail(ctx, r->real_pid, "process", "ptrace detach", -errno);
 		else

@@ -56,6 +56,14 @@ struct rst_shm {
 	int fd;				/* made by xckpt when users > 1, else -1 */
 };
 
+/* One thread's records, in the image's order; thr[0] is the leader. */
+struct xc_rst_thread {
+	const struct xc_rec_thread *rec;
+	const struct xc_rec_regs *regs;
+	const struct xc_rec_xstate_hdr *xstate_hdr;
+	const void *xstate;
+};
+
 struct xc_rst {
 	struct xc_ctx *ctx;
 	struct xc_rtree *tree;
@@ -100,10 +108,10 @@ struct xc_rst {
 	const struct xc_rec_sigactions *sigactions;
 	const struct xc_rec_itimers *itimers;
 	const struct xc_rec_creds *creds;
-	const struct xc_rec_thread *thread;
-	const struct xc_rec_regs *regs;
-	const struct xc_rec_xstate_hdr *xstate_hdr;
-	const void *xstate;
+	struct xc_rst_thread *thr;
+	size_t nr_thr;
+	const struct xc_rec_thread *thread;	/* the leader's: thr[0].rec */
+	pid_t *real_tids;		/* parent side: each thread's tid as xckpt sees it */
 	const struct xc_rec_siginfo **sigs;
 	size_t nr_sigs;
 	const struct xc_rec_vdso *vdso;

@@ -61,9 +61,6 @@ int xc_check_target(struct xc_dump *d)
 	if (d->st.tracer_pid)
 		return xc_failf(d->ctx, d->pid, "already traced", -EBUSY, "process (tracer %d)",
 				d->st.tracer_pid);
-	if (d->st.threads != 1)
-		return xc_failf(d->ctx, d->pid, "multi-threaded processes are not supported yet",
-				-ENOTSUP, "process (%u threads)", d->st.threads);
 	d->ctx->exit_hint = 0;
 	err = dump_task_check(d);
 	if (err)
@@ -92,12 +89,13 @@ static int collect(struct xc_dump *d)
 	}
 	if (err)
 		return xc_fail(d->ctx, d->pid, "status", "parse", err);
-	if (d->st.threads != 1) {
-		d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
-		return xc_failf(d->ctx, d->pid, "multi-threaded processes are not supported yet",
-				-ENOTSUP, "process (%u threads)", d->st.threads);
-	}
-	err = dump_rseq_fixup(d);
+	/* Every thread is stopped: none can appear or go away by itself. */
+	if (d->st.threads != d->nr_thr)
+		return xc_failf(d->ctx, d->pid, "thread count changed while seizing", -EAGAIN,
+				"process (%u threads, %zu seized)", d->st.threads, d->nr_thr);
+	err = dump_threads_check(d);
+	if (!err)
+		err = dump_rseq_fixup(d);
 	if (!err)
 		err = dump_mm_collect(d);
 	if (!err)
@@ -116,6 +114,8 @@ static int collect(struct xc_dump *d)
 	if (!err && d->misc.ret)
 		err = xc_failf(d->ctx, d->pid, "parasite: dump signal state", d->misc.ret,
 			       "item %u", d->misc.fail_index);
+	if (!err)
+		xc_leader(d)->ps = d->misc.misc.thr;
 	/* Memory-deny-write-execute would be lost: the restored process must
 	 * not come back with less protection than it had. */
 	if (!err && d->misc.misc.mdwe > 0) {
@@ -175,7 +175,7 @@ static int write_proc(struct xc_dump *d)
 	if (!err)
 		err = dump_seccomp(d);
 	if (!err)
-		err = dump_thread(d);
+		err = dump_threads(d);
 	if (!err)
 		err = dump_backtrace(d);
 	if (err)
@@ -222,6 +222,8 @@ static bool target_gone(struct xc_dump *d)
 		return false;
 	if (d->seized && waitpid(d->pid, &status, __WALL | WNOHANG) == d->pid &&
 	    (WIFEXITED(status) || WIFSIGNALED(status))) {
+		for (size_t i = 0; i < d->nr_thr; i++)
+			d->thr[i].seized = false;
 		d->seized = false;
 		return true;
 	}
@@ -269,6 +271,7 @@ void xc_dump_free(struct xc_dump *d)
 	dump_fifos_free(d);
 	free(d->bt);
 	dump_sockets_free(d);
+	free(d->thr);
 	if (d->memfd >= 0)
 		close(d->memfd);
 	if (d->procfd >= 0)
@@ -283,7 +286,7 @@ static int blame_exit(struct xc_tree *t, int err)
 	for (size_t i = 0; i < t->nr; i++) {
 		struct xc_dump *d = t->p[i].d;
 
-		if (d && d->lent && target_gone(d)) {
+		if (d && d->nr_thr && d->thr[0].lent && target_gone(d)) {
 			t->ctx->first_err.code = 0;
 			t->ctx->exit_hint = 0;
 			return xc_fail(t->ctx, d->pid, "process", "exited while being dumped", -ESRCH);

@@ -1,7 +1,11 @@
-/* A thread: registers (as found at seize, with an interrupted syscall set to
- * be issued again), FP/vector state, signal mask, sigaltstack and rseq. */
+/* The threads: for each, registers (as found at seize, with an interrupted
+ * syscall set to be issued again), FP/vector state, signal mask,
+ * sigaltstack, rseq, clear_child_tid, robust futex list, name and
+ * scheduling (sched.c). The leader's record comes first. */
 #define LOG_PREFIX "regs: "
 #include <errno.h>
+#include <stdio.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -24,75 +28,161 @@ struct xc_rseq_conf {
  * its abort handler, as the kernel makes it do on preemption: our remote
  * calls resume it elsewhere, which would let the kernel drop the section
  * silently. Done right after the seize, before any remote call. */
-int dump_rseq_fixup(struct xc_dump *d)
+static int rseq_fixup(struct xc_dump *d, struct xc_dthread *t)
 {
 	struct xc_rseq_conf rc = { 0 };
 	struct { uint32_t version, flags; uint64_t start_ip, post_commit_offset, abort_ip; } cs;
-	uint64_t cs_ptr, zero = 0, ip = arch_regs_ip(&d->regs);
-	long n = ptrace(XC_PTRACE_GET_RSEQ_CONFIGURATION, d->pid, sizeof(rc), &rc);
+	uint64_t cs_ptr, zero = 0, ip = arch_regs_ip(&t->regs);
+	long n = ptrace(XC_PTRACE_GET_RSEQ_CONFIGURATION, t->tid, sizeof(rc), &rc);
 
 	if (n <= 0 || !rc.rseq_abi_pointer)
 		return 0;
 	/* struct rseq: u32 cpu_id_start, u32 cpu_id, u64 rseq_cs, ... */
 	if (pread(d->memfd, &cs_ptr, sizeof(cs_ptr), rc.rseq_abi_pointer + 8) != sizeof(cs_ptr))
-		return xc_fail(d->ctx, d->pid, "rseq area", "read", errno ? -errno : -EIO);
+		return xc_failf(d->ctx, d->pid, "read", errno ? -errno : -EIO,
+				"rseq area of thread %d", t->tid);
 	if (!cs_ptr)
 		return 0;
 	if (pread(d->memfd, &cs, sizeof(cs), cs_ptr) != sizeof(cs))
-		return xc_fail(d->ctx, d->pid, "rseq critical section", "read", errno ? -errno : -EIO);
+		return xc_failf(d->ctx, d->pid, "read", errno ? -errno : -EIO,
+				"rseq critical section of thread %d", t->tid);
 	if (ip < cs.start_ip || ip - cs.start_ip >= cs.post_commit_offset)
 		return 0;
-	xc_debug("pid %d: in an rseq critical section at %#llx: abort to %#llx", d->pid,
-		 (unsigned long long)ip, (unsigned long long)cs.abort_ip);
+	xc_debug("pid %d: thread %d in an rseq critical section at %#llx: abort to %#llx", d->pid,
+		 t->tid, (unsigned long long)ip, (unsigned long long)cs.abort_ip);
 	if (pwrite(d->memfd, &zero, sizeof(zero), rc.rseq_abi_pointer + 8) != sizeof(zero))
-		return xc_fail(d->ctx, d->pid, "rseq area", "clear rseq_cs", errno ? -errno : -EIO);
-	arch_regs_set_ip(&d->regs, cs.abort_ip);
-	d->dirty = true;
+		return xc_failf(d->ctx, d->pid, "clear rseq_cs", errno ? -errno : -EIO,
+				"rseq area of thread %d", t->tid);
+	arch_regs_set_ip(&t->regs, cs.abort_ip);
+	t->dirty = true;
 	return 0;
 }
 
-int dump_thread(struct xc_dump *d)
+int dump_rseq_fixup(struct xc_dump *d)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < d->nr_thr && !err; i++)
+		err = rseq_fixup(d, &d->thr[i]);
+	return err;
+}
+
+/* Each thread's own view of the things the kernel keeps per thread but
+ * the restore creates once per process (credentials, seccomp): a thread
+ * that differs from its leader would come back with the leader's. */
+int dump_threads_check(struct xc_dump *d)
+{
+	struct xc_proc_status st;
+	char name[64], *buf;
+	size_t len;
+	int err;
+
+	for (size_t i = 1; i < d->nr_thr; i++) {
+		snprintf(name, sizeof(name), "task/%d/status", d->thr[i].tid);
+		err = xc_proc_read(d, name, &buf, &len);
+		if (err)
+			return err;
+		err = xc_parse_status(buf, len, &st);
+		free(buf);
+		if (err)
+			return xc_fail(d->ctx, d->pid, name, "parse", err);
+		d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+		if (st.seccomp)
+			return xc_failf(d->ctx, d->pid,
+					"seccomp in a thread other than the leader is not supported yet",
+					-ENOTSUP,
+					"seccomp of thread %d", d->thr[i].tid);
+		if (memcmp(st.uid, d->st.uid, sizeof(st.uid)) ||
+		    memcmp(st.gid, d->st.gid, sizeof(st.gid)) || st.nr_groups != d->st.nr_groups ||
+		    memcmp(st.groups, d->st.groups, sizeof(st.groups)) ||
+		    st.cap_inh != d->st.cap_inh || st.cap_prm != d->st.cap_prm ||
+		    st.cap_eff != d->st.cap_eff || st.cap_bnd != d->st.cap_bnd ||
+		    st.cap_amb != d->st.cap_amb || st.no_new_privs != d->st.no_new_privs)
+			return xc_failf(d->ctx, d->pid,
+					"threads with credentials of their own are not supported yet",
+					-ENOTSUP, "credentials of thread %d", d->thr[i].tid);
+		d->ctx->exit_hint = 0;
+	}
+	return 0;
+}
+
+static int thread_name(struct xc_dump *d, struct xc_dthread *t, char comm[16])
+{
+	char name[64], *buf, *nl;
+	size_t len;
+	int err;
+
+	snprintf(name, sizeof(name), "task/%d/comm", t->tid);
+	err = xc_proc_read(d, name, &buf, &len);
+	if (err)
+		return err;
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = 0;
+	snprintf(comm, 16, "%.15s", buf);
+	free(buf);
+	return 0;
+}
+
+static int dump_one(struct xc_dump *d, struct xc_dthread *th, size_t i, void *xs)
 {
 	struct xc_rseq_conf rc = { 0 };
 	struct xc_rec_thread t = { 0 };
-	struct xc_rec_xstate_hdr xh = { .tid = (uint32_t)d->pid };
-	struct xc_rec_regs r = d->regs;
+	struct xc_rec_xstate_hdr xh = { .tid = (uint32_t)th->tid };
+	struct xc_rec_regs r = th->regs;
 	size_t xlen = ARCH_XSTATE_MAX;
-	void *xs;
 	long n;
 	int err;
 
-	t.tid = d->pid;
-	t.flags = d->stopped ? XC_THR_STOPPED : 0;
-	t.sigmask = d->sigmask;
-	t.ss_sp = d->misc.misc.ss_sp;
-	t.ss_size = d->misc.misc.ss_size;
-	t.ss_flags = (uint32_t)d->misc.misc.ss_flags;
-	n = ptrace(XC_PTRACE_GET_RSEQ_CONFIGURATION, d->pid, sizeof(rc), &rc);
+	t.tid = th->tid;
+	t.flags = !i && d->stopped ? XC_THR_STOPPED : 0;
+	t.sigmask = th->sigmask;
+	t.ss_sp = th->ps.ss_sp;
+	t.ss_size = th->ps.ss_size;
+	t.ss_flags = (uint32_t)th->ps.ss_flags;
+	t.clear_child_tid = th->ps.tid_address;
+	n = ptrace(XC_PTRACE_GET_RSEQ_CONFIGURATION, th->tid, sizeof(rc), &rc);
 	if (n < 0 && errno != EIO && errno != EINVAL)
-		return xc_fail(d->ctx, d->pid, "rseq", "ptrace get rseq configuration", -errno);
+		return xc_failf(d->ctx, d->pid, "ptrace get rseq configuration", -errno,
+				"rseq of thread %d", th->tid);
 	if (n > 0 && rc.rseq_abi_pointer) {
 		t.rseq_ptr = rc.rseq_abi_pointer;
 		t.rseq_len = rc.rseq_abi_size;
 		t.rseq_sig = rc.signature;
 	}
-	err = xc_imgw_put(d->ctx, &d->img, XC_REC_THREAD, &t, sizeof(t));
+	if (syscall(SYS_get_robust_list, th->tid, &t.robust_list, &t.robust_len))
+		return xc_failf(d->ctx, d->pid, "get_robust_list", -errno,
+				"robust futex list of thread %d", th->tid);
+	err = thread_name(d, th, t.comm);
+	if (!err)
+		err = dump_sched(d, th->tid, &t);
+	if (!err)
+		err = xc_imgw_put(d->ctx, &d->img, XC_REC_THREAD, &t, sizeof(t));
 	if (err)
 		return err;
 	arch_regs_restart(&r, false);
 	err = xc_imgw_put(d->ctx, &d->img, XC_REC_REGS, &r, sizeof(r));
 	if (err)
 		return err;
-	xs = calloc(1, xlen);
+	err = arch_get_xstate(th->tid, xs, &xlen, &xh.features);
+	if (err)
+		return xc_failf(d->ctx, d->pid, "ptrace getregset", err,
+				"FP/vector registers of thread %d", th->tid);
+	xh.size = (uint32_t)xlen;
+	return xc_imgw_put2(d->ctx, &d->img, XC_REC_XSTATE, &xh, sizeof(xh), xs, xlen);
+}
+
+int dump_threads(struct xc_dump *d)
+{
+	void *xs = malloc(ARCH_XSTATE_MAX);
+	int err = 0;
+
 	if (!xs)
 		return xc_fail(d->ctx, d->pid, "xstate", "allocate", -ENOMEM);
-	err = arch_get_xstate(d->pid, xs, &xlen, &xh.features);
-	if (err) {
-		free(xs);
-		return xc_fail(d->ctx, d->pid, "FP/vector registers", "ptrace getregset", err);
+	for (size_t i = 0; i < d->nr_thr && !err; i++) {
+		memset(xs, 0, ARCH_XSTATE_MAX);
+		err = dump_one(d, &d->thr[i], i, xs);
 	}
-	xh.size = (uint32_t)xlen;
-	err = xc_imgw_put2(d->ctx, &d->img, XC_REC_XSTATE, &xh, sizeof(xh), xs, xlen);
 	free(xs);
 	return err;
 }

@@ -22,7 +22,7 @@ int dump_task(struct xc_dump *d)
 	t.pgid = d->pstat.pgid;
 	t.sid = d->pstat.sid;
 	t.umask = d->st.umask;
-	t.nr_threads = d->st.threads;
+	t.nr_threads = (uint32_t)d->nr_thr;
 	t.exit_signal = d->pstat.exit_signal;
 	snprintf(t.comm, sizeof(t.comm), "%.15s", d->st.name);
 	err = xc_proc_read(d, "personality", &buf, &len);

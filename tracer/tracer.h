@@ -66,6 +66,20 @@ struct xc_dump_fifo {
 
 struct xc_tree;
 
+/* One thread of the target, as seized. thr[0] is the thread group leader,
+ * the one that runs the remote calls and the parasite's process-wide
+ * command; every thread runs the parasite's per-thread command. */
+struct xc_dthread {
+	pid_t tid;
+	bool seized;
+	bool dirty;			/* registers changed by a remote call */
+	bool borrowed;			/* all signals blocked for a remote call */
+	bool lent;			/* some remote call ran */
+	struct xc_rec_regs regs;	/* as found at seize */
+	uint64_t sigmask;		/* as found at seize */
+	struct xc_pthread_state ps;	/* answer of the parasite */
+};
+
 struct xc_dump {
 	struct xc_ctx *ctx;
 	struct xc_tree *tree;		/* the dumped tree this process belongs to */
@@ -101,14 +115,11 @@ struct xc_dump {
 	struct xc_dump_fifo *fifos;
 	size_t nr_fifos;
 
-	bool seized;
+	struct xc_dthread *thr;		/* thr[0]: the leader */
+	size_t nr_thr;
+	bool seized;			/* some thread is still ours */
 	bool stopped;			/* in a job-control stop before the seize */
-	bool dirty;			/* registers changed by a remote call */
-	bool borrowed;			/* all signals blocked for a remote call */
-	bool lent;			/* some remote call ran */
 	int stop_sig;			/* stop signal held back during the dump */
-	struct xc_rec_regs regs;	/* as found at seize */
-	uint64_t sigmask;		/* as found at seize */
 	uint64_t syscall_insn;		/* a syscall instruction in the target */
 	struct xc_parasite_args misc;	/* answer of XC_PCMD_DUMP_MISC */
 	uint64_t brk;
@@ -207,15 +218,22 @@ void xc_release(struct xc_dump *d);
 /* Kills the target once the image is on disk, and waits until it is gone. */
 int xc_kill(struct xc_dump *d);
 void xc_kill_wait(struct xc_dump *d);	/* after a SIGKILL sent elsewhere */
-int xc_wait_stop(struct xc_dump *d, int *sig);
+int xc_wait_stop(struct xc_dump *d, struct xc_dthread *t, int *sig);
 /* Around each remote call: block signals; then registers and mask back. */
-int xc_borrow(struct xc_dump *d);
-int xc_give_back(struct xc_dump *d);
-int xc_resume_wait(struct xc_dump *d, int req, const char *what, int *sig);
+int xc_borrow(struct xc_dump *d, struct xc_dthread *t);
+int xc_give_back(struct xc_dump *d, struct xc_dthread *t);
+int xc_resume_wait(struct xc_dump *d, struct xc_dthread *t, int req, const char *what, int *sig);
 
-/* parasite/rsys.c, parasite/infect.c */
+static inline struct xc_dthread *xc_leader(struct xc_dump *d)
+{
+	return &d->thr[0];
+}
+
+/* parasite/rsys.c, parasite/infect.c: remote calls run in the leader. */
 int xc_rsys_init(struct xc_dump *d);
 int xc_rsys(struct xc_dump *d, long nr, const uint64_t args[6], long *ret);
+/* Runs args->cmd in the leader, then XC_PCMD_DUMP_THREAD in every thread
+ * (answers in thr[i].ps). */
 int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args);
 
 /* per kind */
@@ -290,7 +308,9 @@ pid_t dump_socket_owner(struct xc_dump *d, uint64_t ino);
 int dump_rlimits(struct xc_dump *d);
 int dump_sigs(struct xc_dump *d);
 int dump_rseq_fixup(struct xc_dump *d);	/* right after seize */
-int dump_thread(struct xc_dump *d);
+int dump_threads_check(struct xc_dump *d);	/* after seize: per-thread refusals */
+int dump_threads(struct xc_dump *d);
+int dump_sched(struct xc_dump *d, pid_t tid, struct xc_rec_thread *t);	/* sched.c */
 int dump_backtrace_collect(struct xc_dump *d);	/* right after seize */
 int dump_backtrace(struct xc_dump *d);
 

@@ -41,6 +41,20 @@ void arch_blob_call_prepare(struct xc_rec_regs *r, uint64_t entry, uint64_t arg,
 	r->eflags &= ~((1ULL << 10) | (1ULL << 8));
 }
 
+/* A relative sleep interrupted with a remainder pointer has had the time
+ * left written there by the kernel (nanosleep_copyout()): sleep that, read
+ * from the remainder, rather than the whole request again. The caller's
+ * request stays as it was. Without a remainder pointer the time left is
+ * nowhere to be read, and the whole request is slept again (longer, never
+ * shorter). Absolute sleeps restart with ERESTARTNOHAND, not here. */
+static void sleep_remainder(struct xc_rec_regs *r)
+{
+	if (r->orig_rax == SYS_nanosleep && r->rsi)
+		r->rdi = r->rsi;
+	else if (r->orig_rax == SYS_clock_nanosleep && r->r10)
+		r->rdx = r->r10;
+}
+
 bool arch_regs_restart(struct xc_rec_regs *r, bool same_task)
 {
 	/* Negated as unsigned: no overflow for any register value. */
@@ -58,6 +72,8 @@ bool arch_regs_restart(struct xc_rec_regs *r, bool same_task)
 		/* A new task has no restart block: issue the call again with
 		 * its original arguments (they are still in the registers). */
 		r->rax = same_task ? SYS_restart_syscall : r->orig_rax;
+		if (!same_task)
+			sleep_remainder(r);
 		break;
 	default:
 		return false;

@@ -41,8 +41,34 @@ enum rst_step {
 	RST_STEP_NONE, RST_STEP_UNMAP, RST_STEP_VDSO, RST_STEP_MMAP, RST_STEP_MPROTECT,
 	RST_STEP_MADVISE, RST_STEP_MLOCK, RST_STEP_MM_MAP, RST_STEP_CLOSE, RST_STEP_RLIMIT,
 	RST_STEP_CREDS, RST_STEP_RSEQ, RST_STEP_TLS, RST_STEP_SIGQUEUE, RST_STEP_ITIMER,
-	RST_STEP_PDEATHSIG, RST_STEP_NO_NEW_PRIVS, RST_STEP_SECCOMP, RST_STEP_LOCK,
+	RST_STEP_PDEATHSIG, RST_STEP_NO_NEW_PRIVS, RST_STEP_SECCOMP, RST_STEP_LOCK, RST_STEP_CLONE,
+	RST_STEP_ROBUST_LIST, RST_STEP_NAME, RST_STEP_AFFINITY, RST_STEP_NICE, RST_STEP_SCHED,
 };
+
+/* One thread; threads[0] is the leader, which creates the others with
+ * clone3 (set_tid) from the blob. Each thread sets what the kernel keeps per
+ * thread, reports, and parks until the parent sends it through its own
+ * rt_sigreturn frame. */
+struct rst_thread {
+	uint64_t tid;
+	uint64_t sigframe_sp;		/* stack pointer for rt_sigreturn */
+	uint64_t stack;			/* blob stack of this thread: base, RST_THREAD_STACK bytes */
+	uint64_t tls[2];		/* arch thread pointers (x86_64: fs, gs base) */
+	uint64_t clear_child_tid;
+	uint64_t robust_list, robust_len;
+	uint64_t rseq_ptr;
+	uint32_t rseq_len, rseq_sig;
+	uint32_t sched_policy, sched_priority;
+	int32_t nice;
+	uint32_t park;			/* futex word a parked thread waits on; never changes */
+	char comm[16];
+	uint64_t affinity[16];
+	/* written by the thread */
+	int32_t err;
+	uint32_t step;			/* enum rst_step */
+};
+
+#define RST_THREAD_STACK (16u << 10)
 
 struct rst_args {
 	uint64_t self_start, self_end;	/* the blob's region: kept */
@@ -51,12 +77,11 @@ struct rst_args {
 	uint64_t vmas;			/* struct rst_vma[nr_vmas] */
 	uint32_t nr_vmas;
 	uint32_t tgid;
-	uint64_t sigframe_sp;		/* stack pointer for rt_sigreturn */
-	uint64_t tls[2];		/* arch thread pointers (x86_64: fs, gs base) */
+	uint64_t threads;		/* struct rst_thread[nr_threads], the leader first */
+	uint32_t nr_threads;
+	uint32_t threads_ready;		/* futex word: threads done with their setup */
 	struct rst_mm_map mm;
 	struct { uint64_t cur, max; } rl[16];
-	uint64_t rseq_ptr;
-	uint32_t rseq_len, rseq_sig;
 	uint32_t set_creds;
 	uint32_t nr_groups;
 	uint32_t no_new_privs;

@@ -1,10 +1,14 @@
 /* The restorer blob: runs in the new task after everything of xckpt but
  * itself is gone. Phase 1 unmaps xckpt, maps the vDSO back and the target's
- * VMAs (writable where the parent will fill pages), then traps. Phase 2 sets
- * protections, the mm layout, limits, credentials, rseq and TLS, queues the
- * pending signals, traps once more and rt_sigreturn's into the saved
- * registers. Freestanding: raw syscalls, no libc, no TLS, no globals. */
+ * VMAs (writable where the parent will fill pages), then traps. Phase 2
+ * creates the other threads with their tids (each sets its own per-thread
+ * state and parks), sets protections, the mm layout, limits, credentials
+ * and the leader's own thread state, queues the pending signals, traps once
+ * more and rt_sigreturn's into the saved registers; the parent sends each
+ * parked thread through its own frame. Freestanding: raw syscalls, no libc,
+ * no TLS, no globals. */
 #include <asm/mman.h>
+#include <stdbool.h>
 #include <linux/prctl.h>
 
 #include "arch/blob-syscall.h"
@@ -132,9 +136,154 @@ static void set_seccomp(struct rst_args *a)
 	}
 }
 
+/* Credentials are per thread in the kernel: each thread sets its own.
+ * Returns 0 or -errno. */
+static long set_creds(struct rst_args *a)
+{
+	long r = 0;
+
+	if (a->set_creds) {
+		r = xc_sys2(__NR_setgroups, a->nr_groups, a->groups);
+		if (!r)
+			r = xc_sys3(__NR_setresgid, a->gid[0], a->gid[1], a->gid[2]);
+		if (!r)
+			r = xc_sys3(__NR_setresuid, a->uid[0], a->uid[1], a->uid[2]);
+		if (r)
+			return r;
+		/* setfsuid/setfsgid return the previous id, never an error. */
+		xc_sys1(__NR_setfsgid, a->gid[3]);
+		xc_sys1(__NR_setfsuid, a->uid[3]);
+	}
+	return 0;
+}
+
+/* What the kernel keeps per thread, set by the thread itself. Scheduling
+ * comes before the credentials: a real-time policy or a raised priority
+ * needs the privilege the restorer still has. The leader installs the
+ * seccomp filters (threads with filters of their own are refused at dump)
+ * after no_new_privs, which lets a process that is not root install them,
+ * and before the credentials. *step names a failure. */
+static long set_thread(struct rst_args *a, struct rst_thread *t, bool leader, uint32_t *step)
+{
+	long r;
+
+	*step = RST_STEP_TLS;
+	r = xc_arch_set_tls(t->tls[0], t->tls[1]);
+	if (r)
+		return r;
+	xc_sys1(__NR_set_tid_address, t->clear_child_tid);	/* returns the tid */
+	*step = RST_STEP_ROBUST_LIST;
+	if (t->robust_list || t->robust_len) {
+		r = xc_sys2(__NR_set_robust_list, t->robust_list, t->robust_len);
+		if (r)
+			return r;
+	}
+	*step = RST_STEP_NAME;
+	r = xc_sys2(__NR_prctl, PR_SET_NAME, t->comm);
+	if (r)
+		return r;
+	*step = RST_STEP_AFFINITY;
+	r = xc_sys3(__NR_sched_setaffinity, 0, sizeof(t->affinity), t->affinity);
+	if (r)
+		return r;
+	*step = RST_STEP_NICE;
+	r = xc_sys3(__NR_setpriority, 0 /* PRIO_PROCESS */, 0, t->nice);
+	if (r)
+		return r;
+	*step = RST_STEP_SCHED;
+	r = xc_sys3(__NR_sched_setscheduler, 0, t->sched_policy, &t->sched_priority);
+	if (r)
+		return r;
+	*step = RST_STEP_NO_NEW_PRIVS;
+	if (a->no_new_privs) {
+		r = xc_sys5(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		if (r)
+			return r;
+	}
+	if (leader)
+		set_seccomp(a);
+	*step = RST_STEP_CREDS;
+	r = set_creds(a);
+	if (r)
+		return r;
+	*step = RST_STEP_RSEQ;
+	if (t->rseq_len) {
+		r = xc_sys4(__NR_rseq, t->rseq_ptr, t->rseq_len, 0, t->rseq_sig);
+		if (r)
+			return r;
+	}
+	*step = RST_STEP_NONE;
+	return 0;
+}
+
+/* A new thread: its own state, then report and park. Signals are all
+ * blocked (inherited from the leader); the parent interrupts the parked
+ * thread and points it at its rt_sigreturn. */
+static __attribute__((noreturn)) void thread_main(void *arg0, void *arg1)
+{
+	struct rst_args *a = arg0;
+	struct rst_thread *t = arg1;
+	uint32_t step;
+	long r = set_thread(a, t, false, &step);
+
+	t->err = (int32_t)r;
+	t->step = r ? step : RST_STEP_NONE;
+	__atomic_fetch_add(&a->threads_ready, 1, __ATOMIC_SEQ_CST);
+	xc_sys3(__NR_futex, &a->threads_ready, 1 /* FUTEX_WAKE */, 1);
+	for (;;)
+		xc_sys4(__NR_futex, &t->park, 0 /* FUTEX_WAIT */, 0, 0);
+}
+
+/* The kernel's struct clone_args (clone3), up to set_tid_size. */
+struct k_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size;
+};
+
+#define CLONE_VM_	0x00000100
+#define CLONE_FS_	0x00000200
+#define CLONE_FILES_	0x00000400
+#define CLONE_SIGHAND_	0x00000800
+#define CLONE_THREAD_	0x00010000
+#define CLONE_SYSVSEM_	0x00040000
+
+static void create_threads(struct rst_args *a)
+{
+	struct rst_thread *t = (struct rst_thread *)a->threads;
+
+	for (uint32_t i = 1; i < a->nr_threads; i++) {
+		int32_t tid = (int32_t)t[i].tid;
+		struct k_clone_args ca = {
+			.flags = CLONE_VM_ | CLONE_FS_ | CLONE_FILES_ | CLONE_SIGHAND_ |
+				 CLONE_THREAD_ | CLONE_SYSVSEM_,
+			.stack = t[i].stack, .stack_size = RST_THREAD_STACK,
+			.set_tid = (uint64_t)&tid, .set_tid_size = 1,
+		};
+		long r = xc_clone3_thread(&ca, sizeof(ca), thread_main, a, &t[i]);
+
+		if (r < 0)
+			fail(a, r, RST_STEP_CLONE, i);
+	}
+}
+
+/* Until every thread has reported; then the first failure, if any. */
+static void wait_threads(struct rst_args *a)
+{
+	struct rst_thread *t = (struct rst_thread *)a->threads;
+	uint32_t v;
+
+	while ((v = __atomic_load_n(&a->threads_ready, __ATOMIC_SEQ_CST)) < a->nr_threads - 1)
+		xc_sys4(__NR_futex, &a->threads_ready, 0 /* FUTEX_WAIT */, v, 0);
+	for (uint32_t i = 1; i < a->nr_threads; i++)
+		if (t[i].err)
+			fail(a, t[i].err, (enum rst_step)t[i].step, i);
+}
+
 static void set_task(struct rst_args *a)
 {
+	struct rst_thread *t = (struct rst_thread *)a->threads;
 	int32_t *fds = (int32_t *)a->fds;
+	uint32_t step;
 	long r;
 
 	r = xc_sys5(__NR_prctl, PR_SET_MM, PR_SET_MM_MAP, &a->mm, sizeof(a->mm), 0);
@@ -155,40 +304,19 @@ static void set_task(struct rst_args *a)
 		if (r)
 			fail(a, r, RST_STEP_RLIMIT, i);
 	}
-	/* no_new_privs first: it lets a process that is not root install its
-	 * filters, and changes nothing for the calls that follow. */
-	if (a->no_new_privs) {
-		r = xc_sys5(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-		if (r)
-			fail(a, r, RST_STEP_NO_NEW_PRIVS, 0);
-	}
-	set_seccomp(a);
-	if (a->set_creds) {
-		r = xc_sys2(__NR_setgroups, a->nr_groups, a->groups);
-		if (!r)
-			r = xc_sys3(__NR_setresgid, a->gid[0], a->gid[1], a->gid[2]);
-		if (!r)
-			r = xc_sys3(__NR_setresuid, a->uid[0], a->uid[1], a->uid[2]);
-		if (r)
-			fail(a, r, RST_STEP_CREDS, 0);
-		/* setfsuid/setfsgid return the previous id, never an error. */
-		xc_sys1(__NR_setfsgid, a->gid[3]);
-		xc_sys1(__NR_setfsuid, a->uid[3]);
-		/* Changing ids made the task non-dumpable (suid_dumpable); a
-		 * process whose ids are all one is dumpable again, as it was. A
-		 * set-id process stays non-dumpable. */
-		if (a->uid[0] == a->uid[1] && a->uid[1] == a->uid[2] && a->uid[2] == a->uid[3] &&
-		    a->gid[0] == a->gid[1] && a->gid[1] == a->gid[2] && a->gid[2] == a->gid[3])
-			xc_sys2(__NR_prctl, PR_SET_DUMPABLE, 1);
-	}
+	r = set_thread(a, &t[0], true, &step);
+	if (r)
+		fail(a, r, step, 0);
+	/* Changing ids made the task non-dumpable (suid_dumpable); a process
+	 * whose ids are all one is dumpable again, as it was. A set-id process
+	 * stays non-dumpable. */
+	if (a->set_creds && a->uid[0] == a->uid[1] && a->uid[1] == a->uid[2] &&
+	    a->uid[2] == a->uid[3] && a->gid[0] == a->gid[1] && a->gid[1] == a->gid[2] &&
+	    a->gid[2] == a->gid[3])
+		xc_sys2(__NR_prctl, PR_SET_DUMPABLE, 1);
 	r = xc_sys2(__NR_prctl, PR_SET_PDEATHSIG, 0);
 	if (r)
 		fail(a, r, RST_STEP_PDEATHSIG, 0);
-	if (a->rseq_len) {
-		r = xc_sys4(__NR_rseq, a->rseq_ptr, a->rseq_len, 0, a->rseq_sig);
-		if (r)
-			fail(a, r, RST_STEP_RSEQ, 0);
-	}
 }
 
 static void set_signals(struct rst_args *a)
@@ -230,12 +358,14 @@ __attribute__((used, visibility("hidden"), noreturn)) void restorer_main(struct 
 	xc_trap();		/* the parent writes the pages */
 
 	finish_vmas(a);
+	/* The threads are created while the blob still has xckpt's
+	 * privileges (each then drops to the target's credentials itself),
+	 * and work on their own state while the leader works on the process. */
+	create_threads(a);
 	set_task(a);
-	r = xc_arch_set_tls(a->tls[0], a->tls[1]);
-	if (r)
-		fail(a, r, RST_STEP_TLS, 0);
+	wait_threads(a);
 	set_signals(a);
 	a->phase = 2;
-	xc_trap();		/* the parent follows the return */
-	xc_sigreturn(a->sigframe_sp);
+	xc_trap();		/* the parent follows the returns */
+	xc_sigreturn(((struct rst_thread *)a->threads)[0].sigframe_sp);
 }

@@ -35,10 +35,8 @@ skip() { echo "SKIP: $TEST: $*"; exit 77; }
 #   SNAP_SKIP=REASON    no comparison at all for this test (say why)
 # Not restored yet, each with the work that restores it; a test that fixes
 # one removes it here.
-#   robust_list, prctl.TID_ADDRESS: the futex robust list and the
-#     clear_child_tid address the C library registered come back unset
 #   timerslack_ns, prctl.TIMERSLACK: comes back as the restorer's
-SNAP_KNOWN='\.robust_list$|\.prctl\.TID_ADDRESS$|\.timerslack_ns$|\.prctl\.TIMERSLACK$'
+SNAP_KNOWN='\.timerslack_ns$|\.prctl\.TIMERSLACK$'
 snap() {	# PID FILE
 	"$VICTIMS/inspect" "$1" >"$2" 2>"$2.err" || fail "inspect pid $1: $(cat "$2.err")"
 }
@@ -91,7 +89,10 @@ start() {	# command... : a victim, ready when $T/ready exists
 # with the restored process's status) and wait until the process runs.
 restore_bg() {
 	rm -f "$T/pidfile"
-	"$XCKPT" restore -D "$T/img" --pidfile "$T/pidfile" ${RESTORE_OPTS:-} 2>"$T/restore.err" &
+	# RESTORE_STDIN: what the restored process inherits as fd 0 when it had a
+	# pipe or FIFO there (a background command's stdin is /dev/null).
+	"$XCKPT" restore -D "$T/img" --pidfile "$T/pidfile" ${RESTORE_OPTS:-} \
+		<"${RESTORE_STDIN:-/dev/null}" 2>"$T/restore.err" &
 	RPID=$!
 	PIDS+=("$RPID")
 	for ((i = 0; i < 200; i++)); do

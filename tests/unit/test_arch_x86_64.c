@@ -224,6 +224,11 @@ static void test_regs_restart(void **state)
 		r.orig_rax = t[i].orig_rax;
 		r.rax = t[i].rax;
 		r.rip = 0x401002;
+		/* Sleeps without a remainder pointer here (test_sleep_remainder). */
+		if (r.orig_rax == SYS_nanosleep)
+			r.rsi = 0;
+		if (r.orig_rax == SYS_clock_nanosleep)
+			r.r10 = 0;
 		want = r;
 		if (t[i].changed) {
 			want.rax = t[i].want_rax;
@@ -236,6 +241,51 @@ static void test_regs_restart(void **state)
 	}
 	/* The number the kernel's restart block is entered through. */
 	assert_int_equal(SYS_restart_syscall, 219);
+}
+
+/* A relative sleep given a remainder pointer is issued again in a new task
+ * with the remainder as its request (the kernel wrote the time left there);
+ * the live task keeps restart_syscall, and the arguments as they were. */
+static void test_sleep_remainder(void **state)
+{
+	struct xc_rec_regs r;
+
+	regs_pattern(&r);
+	r.orig_rax = SYS_nanosleep;
+	r.rax = -ERESTART_RESTARTBLOCK;
+	r.rdi = 0x7ffd1000;	/* req */
+	r.rsi = 0x7ffd2000;	/* rem */
+	assert_true(arch_regs_restart(&r, false));
+	assert_int_equal(r.rax, SYS_nanosleep);
+	assert_int_equal(r.rdi, 0x7ffd2000);
+	assert_int_equal(r.rsi, 0x7ffd2000);
+
+	regs_pattern(&r);
+	r.orig_rax = SYS_clock_nanosleep;
+	r.rax = -ERESTART_RESTARTBLOCK;
+	r.rdx = 0x7ffd1000;	/* req */
+	r.r10 = 0x7ffd2000;	/* rem */
+	assert_true(arch_regs_restart(&r, false));
+	assert_int_equal(r.rax, SYS_clock_nanosleep);
+	assert_int_equal(r.rdx, 0x7ffd2000);
+
+	regs_pattern(&r);
+	r.orig_rax = SYS_nanosleep;
+	r.rax = -ERESTART_RESTARTBLOCK;
+	r.rdi = 0x7ffd1000;
+	r.rsi = 0x7ffd2000;
+	assert_true(arch_regs_restart(&r, true));
+	assert_int_equal(r.rax, SYS_restart_syscall);
+	assert_int_equal(r.rdi, 0x7ffd1000);
+
+	/* An absolute clock_nanosleep restarts with ERESTARTNOHAND, as is. */
+	regs_pattern(&r);
+	r.orig_rax = SYS_clock_nanosleep;
+	r.rax = -ERESTARTNOHAND;
+	r.rdx = 0x7ffd1000;
+	r.r10 = 0x7ffd2000;
+	assert_true(arch_regs_restart(&r, false));
+	assert_int_equal(r.rdx, 0x7ffd1000);
 }
 
 /* Restarting twice must not step back twice: after the first rewrite
@@ -573,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_sigframe_uapi_layout),
 		cmocka_unit_test(test_regs_restart),
 		cmocka_unit_test(test_regs_restart_once),
+		cmocka_unit_test(test_sleep_remainder),
 		cmocka_unit_test(test_rsys_prepare),
 		cmocka_unit_test(test_is_syscall_insn),
 		cmocka_unit_test(test_blob_call_prepare),

@@ -35,27 +35,59 @@ static void undo_map(struct xc_dump *d, struct xc_undo *u)
 			(unsigned long long)u->a);
 }
 
-static int run_blob(struct xc_dump *d, uint64_t entry, uint64_t args_addr, uint64_t sp)
+static int run_blob(struct xc_dump *d, struct xc_dthread *t, uint64_t entry, uint64_t args_addr,
+		    uint64_t sp)
 {
-	struct xc_rec_regs r = d->regs;
+	struct xc_rec_regs r = t->regs;
 	int sig, err;
 
-	err = xc_borrow(d);
+	err = xc_borrow(d, t);
 	if (err)
 		return err;
 	arch_blob_call_prepare(&r, entry, args_addr, sp);
-	err = arch_set_regs(d->pid, &r);
+	err = arch_set_regs(t->tid, &r);
 	if (err)
-		return xc_fail(d->ctx, d->pid, "parasite", "ptrace setregs", err);
-	d->dirty = true;
-	err = xc_resume_wait(d, PTRACE_CONT, "parasite", &sig);
+		return xc_failf(d->ctx, d->pid, "ptrace setregs", err, "parasite (thread %d)", t->tid);
+	t->dirty = true;
+	err = xc_resume_wait(d, t, PTRACE_CONT, "parasite", &sig);
 	if (err)
 		return err;
 	/* The trap is consumed here: the next resume passes signal 0. */
 	if ((sig & 0x7f) != SIGTRAP || (sig >> 8))
-		return xc_failf(d->ctx, d->pid, "run", -EFAULT, "parasite (stopped by signal %d)",
-				sig & 0x7f);
-	return xc_give_back(d);
+		return xc_failf(d->ctx, d->pid, "run", -EFAULT,
+				"parasite (thread %d stopped by signal %d)", t->tid, sig & 0x7f);
+	return xc_give_back(d, t);
+}
+
+/* The per-thread command in every thread, one after the other, on the same
+ * args and stack; the leader's answer came with the process-wide command. */
+static int run_threads(struct xc_dump *d, uint64_t entry, uint64_t args_addr, uint64_t sp)
+{
+	struct xc_parasite_args *ta = calloc(1, sizeof(*ta));
+	int err = 0;
+
+	if (!ta)
+		return xc_fail(d->ctx, d->pid, "parasite", "allocate", -ENOMEM);
+	for (size_t i = 1; i < d->nr_thr && !err; i++) {
+		struct xc_dthread *t = &d->thr[i];
+
+		memset(ta, 0, sizeof(*ta));
+		ta->cmd = XC_PCMD_DUMP_THREAD;
+		errno = EIO;
+		if (pwrite(d->memfd, ta, sizeof(*ta), args_addr) != (ssize_t)sizeof(*ta))
+			err = xc_fail(d->ctx, d->pid, "parasite area", "write args", -errno);
+		if (!err)
+			err = run_blob(d, t, entry, args_addr, sp);
+		if (!err && pread(d->memfd, ta, sizeof(*ta), args_addr) != (ssize_t)sizeof(*ta))
+			err = xc_fail(d->ctx, d->pid, "parasite area", "read answer", -EIO);
+		if (!err && ta->ret)
+			err = xc_failf(d->ctx, d->pid, "parasite: dump thread state", ta->ret,
+				       "thread %d", t->tid);
+		if (!err)
+			t->ps = ta->thr;
+	}
+	free(ta);
+	return err;
 }
 
 int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
@@ -115,11 +147,13 @@ int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
 		err = xc_fail(d->ctx, d->pid, "parasite area", "write blob", -errno);
 		goto out;
 	}
-	err = run_blob(d, base + entry, args_addr, base + size);
+	err = run_blob(d, xc_leader(d), base + entry, args_addr, base + size);
 	if (err)
 		goto out;
 	if (pread(d->memfd, args, sizeof(*args), args_addr) != (ssize_t)sizeof(*args))
 		err = xc_fail(d->ctx, d->pid, "parasite area", "read answer", -EIO);
+	if (!err && !args->ret)
+		err = run_threads(d, base + entry, args_addr, base + size);
 	/* Cure now rather than at release: nothing of ours stays mapped while
 	 * the rest of the target is read. */
 	if (!err && d->nr_undo && d->undo[d->nr_undo - 1].fn == undo_map) {

@@ -50,7 +50,7 @@ static int step(struct xc_dump *d, const char *what)
 {
 	int sig, err;
 
-	err = xc_resume_wait(d, PTRACE_SYSCALL, what, &sig);
+	err = xc_resume_wait(d, xc_leader(d), PTRACE_SYSCALL, what, &sig);
 	if (err)
 		return err;
 	if (sig != (SIGTRAP | 0x80))
@@ -61,19 +61,20 @@ static int step(struct xc_dump *d, const char *what)
 
 int xc_rsys(struct xc_dump *d, long nr, const uint64_t args[6], long *ret)
 {
-	struct xc_rec_regs r = d->regs;
+	struct xc_dthread *t = xc_leader(d);
+	struct xc_rec_regs r = t->regs;
 	char what[32];
 	int err;
 
 	snprintf(what, sizeof(what), "syscall %ld", nr);
-	err = xc_borrow(d);
+	err = xc_borrow(d, t);
 	if (err)
 		return err;
 	arch_rsys_prepare(&r, d->syscall_insn, nr, args);
 	err = arch_set_regs(d->pid, &r);
 	if (err)
 		return xc_fail(d->ctx, d->pid, what, "ptrace setregs", err);
-	d->dirty = true;
+	t->dirty = true;
 	err = step(d, what);
 	if (!err)
 		err = step(d, what);
@@ -83,5 +84,5 @@ int xc_rsys(struct xc_dump *d, long nr, const uint64_t args[6], long *ret)
 	if (err)
 		return xc_fail(d->ctx, d->pid, what, "ptrace getregs", err);
 	*ret = arch_rsys_ret(&r);
-	return xc_give_back(d);
+	return xc_give_back(d, t);
 }

@@ -181,20 +181,6 @@ t_bad_socket() {	# refused, named, and the target left as it was
 t_bad_lease() { t_bad_socket; }
 t_bad_timer() { t_bad_socket; }
 t_bad_mdwe() { t_bad_socket; }
-t_bad_threads() {
-	start /usr/bin/python3 -c '
-import os, sys, threading, time
-os.closerange(3, 4096)
-threading.Thread(target=lambda: time.sleep(600), daemon=True).start()
-open(sys.argv[1] + "/ready", "w").write(str(os.getpid()))
-time.sleep(600)' "$T"
-	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
-	[ $? = 4 ] || fail "expected exit 4: $out"
-	echo "$out" | grep -q "pid $VPID: process (2 threads): multi-threaded" || fail "unclear error: $out"
-	kill -0 "$VPID" || fail "target died"
-	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target still traced"
-	pass
-}
 t_changed_file() {	# a file behind a mapping changed after the dump: refused, nothing created
 	setup_files
 	start "$VICTIMS/state" "$T"

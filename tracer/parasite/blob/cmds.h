@@ -8,8 +8,18 @@
 
 enum xc_pcmd {
 	XC_PCMD_NONE = 0,
-	XC_PCMD_DUMP_MISC = 1,	/* sigactions, sigaltstack, itimers */
+	XC_PCMD_DUMP_MISC = 1,	/* sigactions, itimers, MDWE; and the leader's thread state */
 	XC_PCMD_DUMP_TIMERS = 2,	/* POSIX timers: timer_gettime, timer_getoverrun */
+	XC_PCMD_DUMP_THREAD = 3,	/* the calling thread's state only */
+};
+
+/* What only a thread can ask about itself. */
+struct xc_pthread_state {
+	uint64_t ss_sp;
+	int32_t ss_flags;
+	int32_t pad;
+	uint64_t ss_size;
+	uint64_t tid_address;	/* prctl(PR_GET_TID_ADDRESS): clear_child_tid */
 };
 
 struct xc_pksigaction {
@@ -36,10 +46,7 @@ struct xc_parasite_args {
 	union {
 		struct {
 			struct xc_pksigaction sa[64];
-			uint64_t ss_sp;
-			int32_t ss_flags;
-			int32_t pad;
-			uint64_t ss_size;
+			struct xc_pthread_state thr;
 			struct xc_pitimer it[3];
 			int64_t mdwe;	/* prctl(PR_GET_MDWE): flags, or -errno */
 		} misc;
@@ -48,6 +55,7 @@ struct xc_parasite_args {
 			uint32_t pad;
 			struct xc_ptimer t[XC_PTIMERS_MAX];
 		} timers;
+		struct xc_pthread_state thr;	/* XC_PCMD_DUMP_THREAD */
 		uint8_t raw[4096];
 	};
 };

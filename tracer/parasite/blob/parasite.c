@@ -4,6 +4,15 @@
 #include "arch/blob-syscall.h"
 #include "tracer/parasite/blob/cmds.h"
 
+static long dump_thread(struct xc_pthread_state *t)
+{
+	long r = xc_sys2(__NR_sigaltstack, 0, &t->ss_sp);
+
+	if (r)
+		return r;
+	return xc_sys2(__NR_prctl, 40 /* PR_GET_TID_ADDRESS */, &t->tid_address);
+}
+
 static long dump_misc(struct xc_parasite_args *a)
 {
 	long r;
@@ -15,7 +24,7 @@ static long dump_misc(struct xc_parasite_args *a)
 			return r;
 		}
 	}
-	r = xc_sys2(__NR_sigaltstack, 0, &a->misc.ss_sp);
+	r = dump_thread(&a->misc.thr);
 	if (r)
 		return r;
 	a->misc.mdwe = xc_sys5(__NR_prctl, 66 /* PR_GET_MDWE */, 0, 0, 0, 0);
@@ -55,6 +64,9 @@ __attribute__((used, visibility("hidden"))) void parasite_main(struct xc_parasit
 		break;
 	case XC_PCMD_DUMP_TIMERS:
 		a->ret = (int32_t)dump_timers(a);
+		break;
+	case XC_PCMD_DUMP_THREAD:
+		a->ret = (int32_t)dump_thread(&a->thr);
 		break;
 	default:
 		a->ret = -22; /* EINVAL */

@@ -32,6 +32,7 @@ void arch_xstate_caps(uint64_t *features, uint32_t *size);
 static inline uint64_t arch_regs_ip(const struct xc_rec_regs *r) { return r->rip; }
 static inline void arch_regs_set_ip(struct xc_rec_regs *r, uint64_t ip) { r->rip = ip; }
 static inline uint64_t arch_regs_sp(const struct xc_rec_regs *r) { return r->rsp; }
+static inline void arch_regs_set_sp(struct xc_rec_regs *r, uint64_t sp) { r->rsp = sp; }
 /* Names of the REGS record's 64-bit words, in order (for show). */
 extern const char *const arch_reg_names[sizeof(struct xc_rec_regs) / 8];
 

@@ -49,6 +49,11 @@ static inline long xc_arch_map_vdso(unsigned long addr)
 	return xc_sys2(__NR_arch_prctl, XC_ARCH_MAP_VDSO_64, addr);
 }
 
+/* clone3 for a thread that starts in fn(a0, a1) on the stack the args
+ * give it (restorer-entry.S). Returns the tid, or -errno. */
+long xc_clone3_thread(void *ca, unsigned long size, void (*fn)(void *, void *), void *a0,
+		      void *a1);
+
 __attribute__((noreturn)) static inline void xc_sigreturn(unsigned long sp)
 {
 	__asm__ volatile("mov %0, %%rsp\n\tmov %1, %%eax\n\tsyscall\n\tud2"
