@@ -68,12 +68,14 @@ static int set_timeo(int fd, int opt, int64_t us)
 	return setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv)) ? -errno : 0;
 }
 
-/* Options that must be in place before bind (reuse, v6only, device). */
+/* Options that must be in place before bind (reuse, v6only, device). In
+ * repair mode the socket may share its listener's port whatever
+ * SO_REUSEADDR says, and setting it would undo that: it comes after. */
 static int early_opts(int sk, const struct xc_rec_inetsk *k)
 {
 	int err = 0;
 
-	if (k->flags & XC_ISK_F_REUSEADDR)
+	if ((k->flags & XC_ISK_F_REUSEADDR) && !(k->flags & XC_ISK_F_REPAIR))
 		err = setint(sk, SOL_SOCKET, SO_REUSEADDR, 1);
 	if (!err && (k->flags & XC_ISK_F_REUSEPORT))
 		err = setint(sk, SOL_SOCKET, SO_REUSEPORT, 1);
@@ -299,6 +301,8 @@ static int make_repaired(struct xc_rsk *r, const struct xc_rec_inetsk *k, int *o
 		return fail(r, k, "setsockopt TCP_REPAIR_WINDOW", -errno);
 	if (setint(sk, IPPROTO_TCP, TCP_REPAIR, 0))
 		return fail(r, k, "leave repair mode", -errno);
+	if ((k->flags & XC_ISK_F_REUSEADDR) && setint(sk, SOL_SOCKET, SO_REUSEADDR, 1))
+		return fail(r, k, "setsockopt SO_REUSEADDR", -errno);
 	if (sq && k->unsent_len) {
 		err = send_all(sk, queue_data(sq) + (k->outq_len - k->unsent_len), k->unsent_len);
 		if (err)

@@ -257,15 +257,24 @@ static int repair(int sk, int on)
 }
 
 /* Undo: out of repair mode (each sends a window probe, still dropped),
- * then the lock is lifted. */
+ * which also clears SO_REUSEADDR: it is set again where it was; then the
+ * lock is lifted. */
 static void undo_repair(struct xc_dump *d, struct xc_undo *u)
 {
 	const char *why;
 	struct xc_sk *s = d->sk;
+	int one = 1;
 
-	for (size_t i = 0; s && i < s->nr_isk; i++)
-		if (s->isk[i].repair && !repair(s->isk[i].sk, 0))
-			s->isk[i].repair = false;
+	for (size_t i = 0; s && i < s->nr_isk; i++) {
+		struct xc_isk *k = &s->isk[i];
+		if (!k->repair || repair(k->sk, 0))
+			continue;
+		k->repair = false;
+		if ((k->rec.flags & XC_ISK_F_REUSEADDR) &&
+		    setsockopt(k->sk, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+			xc_warn("pid %d: fd %d: set SO_REUSEADDR again: %s", d->pid, k->fd,
+				strerror(errno));
+	}
 	if (s && s->netlock[0] && xc_netlock_del(s->netlock, &why))
 		xc_warn("pid %d: lift the network lock %s: %s", d->pid, s->netlock, why);
 }

@@ -118,10 +118,14 @@ t_inet_sockets() {	# TCP listeners v4/v6 with options, closed TCP, UDP bound and
 	pass
 }
 
-# A failed test may leave its dump's network lock: remove it on exit.
+# A failed test may leave its dump's network locks (one per dumped process
+# with connections): remove them on exit.
 sk_unlock_on_exit() {
-	trap 'for t in $(nft list tables 2>/dev/null | awk "/xckpt_${VPID}_/ {print \$3}"); do
-		nft delete table inet "$t"; done; cleanup' EXIT
+	trap 'for t in $(nft list tables 2>/dev/null | awk "{print \$3}"); do
+		for p in $VPID $(ls "$T/img" 2>/dev/null | sed -n "s/^proc-\([0-9]*\)\.img$/\1/p"); do
+			case $t in xckpt_${p}_*) nft delete table inet "$t" ;; esac
+		done
+	done; cleanup' EXIT
 }
 
 t_tcp_established() {	# both ends in the process, queues both ways, sent and unsent data
@@ -356,5 +360,140 @@ except Exception as e:
 	sk_unlock_on_exit
 	dump_kill --tcp-established
 	sk_restore_check
+	pass
+}
+
+# A small RESP client over one socket: the connection stays open across
+# the dump and the restore.
+SK_RESP='
+import socket
+def cmd(s, f, *args):
+    s.sendall(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+    line = f.readline()
+    if line[:1] == b"$":
+        n = int(line[1:])
+        return None if n < 0 else f.read(n + 2)[:-2]
+    return line.strip()
+'
+
+t_redis() {	# redis-server with 10,000 keys, a client over TCP outside the tree and one over a unix socket inside it
+	command -v redis-server >/dev/null || fail "redis-server is not installed (scripts/install-deps)"
+	local port=$((20000 + $$ % 20000))
+	# The job: redis-server as its child, and a unix socket client of its own.
+	start python3 -c "$SK_RESP"'
+import os, signal, socket, subprocess, sys, time
+d, port = sys.argv[1], sys.argv[2]
+os.closerange(3, 4096)
+signal.signal(signal.SIGUSR1, lambda *a: None)
+srv = subprocess.Popen(["redis-server", "--port", port, "--bind", "127.0.0.1",
+                        "--unixsocket", d + "/redis.sock", "--save", "", "--appendonly", "no",
+                        "--dir", d], stdout=open(d + "/redis.log", "w"), stderr=subprocess.STDOUT)
+for _ in range(200):
+    if os.path.exists(d + "/redis.sock"):
+        break
+    time.sleep(0.05)
+u = socket.socket(socket.AF_UNIX)
+u.connect(d + "/redis.sock")
+f = u.makefile("rb")
+# 10,000 keys, pipelined.
+for base in range(0, 10000, 1000):
+    u.sendall(b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\nkey:%d\r\n$%d\r\nval:%d\r\n" %
+                       (len(b"key:%d" % i), i, len(b"val:%d" % i), i) for i in range(base, base + 1000)))
+    for i in range(1000):
+        assert f.readline() == b"+OK\r\n"
+assert cmd(u, f, b"DBSIZE") == b":10000"
+open(d + "/ready", "w").write(str(os.getpid()))
+signal.pause()
+try:
+    assert cmd(u, f, b"DBSIZE") == b":10000", "keys lost"
+    assert cmd(u, f, b"GET", b"key:1234") == b"val:1234"
+    assert cmd(u, f, b"SET", b"after", b"unix") == b"+OK"
+    print("PASS", flush=True)
+except Exception as e:
+    print("FAIL", repr(e), flush=True)
+signal.pause()
+' "$T" "$port"
+	# A client outside the tree, over TCP, connected before the dump.
+	python3 -c "$SK_RESP"'
+import os, socket, sys, time
+d, port = sys.argv[1], int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port), timeout=60)
+f = s.makefile("rb")
+assert cmd(s, f, b"GET", b"key:42") == b"val:42"
+open(d + "/tcp-ready", "w").write("1")
+while not os.path.exists(d + "/go"):
+    time.sleep(0.05)
+try:
+    assert cmd(s, f, b"GET", b"key:9999") == b"val:9999"
+    assert cmd(s, f, b"SET", b"after", b"tcp") == b"+OK"
+    assert cmd(s, f, b"DBSIZE") == b":10001"
+    print("PASS", flush=True)
+except Exception as e:
+    print("FAIL", repr(e), flush=True)
+' "$T" "$port" >"$T/tcp.out" 2>&1 &
+	PIDS+=($!)
+	local cpid=$!
+	wait_for "$T/tcp-ready" 20
+	sk_unlock_on_exit
+	dump_kill --tcp-established
+	restore_bg
+	kill -USR1 "$VPID"
+	for ((i = 0; i < 100; i++)); do grep -q "PASS\|FAIL" "$T/out" && break; sleep 0.1; done
+	grep -q '^PASS' "$T/out" || fail "unix client: $(cat "$T/out") $(cat "$T/restore.err")"
+	touch "$T/go"
+	wait "$cpid"
+	grep -q '^PASS' "$T/tcp.out" || fail "tcp client: $(cat "$T/tcp.out")"
+	pass
+}
+
+t_http_server() {	# python3 -m http.server with a keep-alive client in another netns
+	sk_netns
+	mkdir -p "$T/www" && echo "hello from before" >"$T/www/a.txt" && echo "and after" >"$T/www/b.txt"
+	local port=$((20000 + $$ % 20000))
+	# python3 -m http.server, with no fd but stdio of the harness's.
+	start ip netns exec "$NS_S" python3 -c '
+import os, runpy, sys
+os.closerange(3, 4096)
+open(sys.argv[1] + "/ready", "w").write(str(os.getpid()))
+sys.argv = ["http.server", "-b", sys.argv[2], "-p", "HTTP/1.1", "-d", sys.argv[1] + "/www", sys.argv[3]]
+runpy.run_module("http.server", run_name="__main__")' "$T" "$ADDR_S" "$port"
+	ip netns exec "$NS_C" python3 -c '
+import http.client, os, sys, time
+d = sys.argv[3]
+for _ in range(100):
+    try:
+        c = http.client.HTTPConnection(sys.argv[1], int(sys.argv[2]), timeout=60)
+        c.request("GET", "/a.txt")
+        break
+    except OSError:
+        time.sleep(0.1)
+r = c.getresponse()
+assert r.read() == b"hello from before\n"
+sock = c.sock
+open(d + "/client-ready", "w").write("1")
+while not os.path.exists(d + "/go"):
+    time.sleep(0.05)
+try:
+    c.request("GET", "/b.txt")
+    r = c.getresponse()
+    assert c.sock is sock, "a new connection was opened"
+    assert r.read() == b"and after\n"
+    print("PASS", flush=True)
+except Exception as e:
+    print("FAIL", repr(e), flush=True)
+' "$ADDR_S" "$port" "$T" >"$T/client.out" 2>&1 &
+	PIDS+=($!)
+	local cpid=$!
+	wait_for "$T/client-ready" 20
+	sleep 0.3
+	ip netns exec "$NS_S" "$XCKPT" dump --pid "$VPID" -D "$T/img" --tcp-established 2>"$T/dump.err" ||
+		fail "dump: $(cat "$T/dump.err")"
+	wait "$VPID" 2>/dev/null
+	ip netns exec "$NS_S" "$XCKPT" restore -D "$T/img" 2>"$T/restore.err" &
+	PIDS+=($!)
+	sleep 1
+	touch "$T/go"
+	wait "$cpid"
+	grep -q '^PASS' "$T/client.out" || fail "client: $(cat "$T/client.out") restore: $(cat "$T/restore.err")"
 	pass
 }

@@ -221,6 +221,7 @@ static int run_established(int family, const char *dir)
 	size_t total = 0, got = 0;
 
 	setopt(lis, SOL_SOCKET, SO_RCVBUF, 4096);	/* inherited: a small window */
+	setopt(lis, SOL_SOCKET, SO_REUSEADDR, 1);	/* inherited too */
 	cli = connect_to(family, port_of(lis));
 	srv = accept(lis, NULL, NULL);
 	CHECK(srv >= 0 && buf, "accept");
@@ -261,6 +262,8 @@ static int run_established(int family, const char *dir)
 	usleep(100000);
 	nothing_more(srv);
 	CHECK(opt(cli, IPPROTO_TCP, TCP_NODELAY) == 1, "nodelay");
+	CHECK(opt(srv, SOL_SOCKET, SO_REUSEADDR) == 1, "reuseaddr of the accepted end");
+	CHECK(opt(cli, SOL_SOCKET, SO_REUSEADDR) == 0, "reuseaddr gained");
 	talk(cli, srv, "established");
 	talk(srv, cli, "established back");
 	accept_talk(lis, family, "listener");
