@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -84,19 +85,21 @@ static const char *clone_step(int err)
 	return err == -EEXIST ? "pid is in use (clone3 with set_tid)" : "clone3 with this pid";
 }
 
+/* The pipes of every other process go, with a few close_range() calls on
+ * their block (pipes_to_block): each process does it, so it must not cost
+ * a close per process. */
 static void close_pipes_but(struct xc_rtree *t, size_t keep)
 {
+	int base = t->pipe_base;
+
+	if (keep > 0)
+		close_range((unsigned)base, (unsigned)(base + 4 * (int)keep - 1), 0);
+	if (keep + 1 < t->nr)
+		close_range((unsigned)(base + 4 * (int)keep + 4), (unsigned)(base + 4 * (int)t->nr - 1), 0);
 	for (size_t k = 0; k < t->nr; k++) {
 		struct xc_rst *o = &t->procs[k];
-		if (k == keep)
-			continue;
-		for (int e = 0; e < 2; e++) {
-			if (o->go[e] >= 0)
-				close(o->go[e]);
-			if (o->msg[e] >= 0)
-				close(o->msg[e]);
-			o->go[e] = o->msg[e] = -1;
-		}
+		if (k != keep)
+			o->go[0] = o->go[1] = o->msg[0] = o->msg[1] = -1;
 	}
 	if (keep < t->nr) {
 		close(t->procs[keep].go[1]);
@@ -270,6 +273,42 @@ static int read_born(struct xc_rtree *t, struct xc_rst *r)
 	return 0;
 }
 
+/* Process i's pipes at pipe_base + 4i .. + 3 (go read, go write, msg read,
+ * msg write), above every fd xckpt holds. */
+static int pipes_to_block(struct xc_rtree *t)
+{
+	int base = t->shared_base + (int)t->nr_shared;
+	struct rlimit rl;
+
+	for (size_t i = 0; i < t->nr; i++) {
+		const struct xc_rst *r = &t->procs[i];
+		int m = r->go[0] > r->go[1] ? r->go[0] : r->go[1];
+		m = m > r->msg[0] ? m : r->msg[0];
+		m = m > r->msg[1] ? m : r->msg[1];
+		base = base > m + 1 ? base : m + 1;
+	}
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < (rlim_t)base + 4 * t->nr + 1) {
+		rl.rlim_cur = (rlim_t)base + 4 * t->nr + 1;
+		if (rl.rlim_cur > rl.rlim_max || setrlimit(RLIMIT_NOFILE, &rl))
+			return xc_failf(t->ctx, 0, "raise RLIMIT_NOFILE", -EMFILE,
+					"pipes to %zu processes", t->nr);
+	}
+	t->pipe_base = base;
+	for (size_t i = 0; i < t->nr; i++) {
+		struct xc_rst *r = &t->procs[i];
+		int *fds[4] = { &r->go[0], &r->go[1], &r->msg[0], &r->msg[1] };
+
+		for (int e = 0; e < 4; e++) {
+			int to = base + 4 * (int)i + e;
+			if (dup3(*fds[e], to, O_CLOEXEC) < 0)
+				return xc_fail(t->ctx, (pid_t)r->rec->pid, "pipes", "move", -errno);
+			close(*fds[e]);
+			*fds[e] = to;
+		}
+	}
+	return 0;
+}
+
 int rst_tree_create(struct xc_rtree *t)
 {
 	sigset_t all, old;
@@ -284,6 +323,8 @@ int rst_tree_create(struct xc_rtree *t)
 		if (pipe2(r->go, O_CLOEXEC) || pipe2(r->msg, O_CLOEXEC))
 			return xc_fail(t->ctx, (pid_t)r->rec->pid, "pipes", "create", -errno);
 	}
+	if (!err)
+		err = pipes_to_block(t);
 	if (err)
 		return err;
 	/* Nothing of xckpt's may run in a new process: it blocks all signals

@@ -157,6 +157,7 @@ struct xc_rtree {
 	struct xc_rst *procs;
 	size_t nr;
 	pid_t init_pid;			/* --pidns: the namespace's init, xckpt's child */
+	int pipe_base;			/* the processes' go/msg pipes, 4 fds each (pstree.c) */
 	bool roots_created;
 
 	/* Open file descriptions of the whole image, by FILE id - 1 (ids are
