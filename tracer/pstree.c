@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ struct pinfo {
 	pid_t pid, ppid, pgid, sid;
 	char state;
 	int exit_code;
+	int exit_signal;
 	char comm[16];
 };
 
@@ -56,7 +58,8 @@ static bool read_pinfo(pid_t pid, struct pinfo *pi)
 	n = read_small(path, buf, sizeof(buf));
 	if (n <= 0 || xc_parse_stat(buf, (size_t)n, &st))
 		return false;
-	*pi = (struct pinfo){ pid, st.ppid, st.pgid, st.sid, st.state, st.exit_code, "" };
+	*pi = (struct pinfo){ pid, st.ppid, st.pgid, st.sid, st.state, st.exit_code, st.exit_signal,
+			      "" };
 	l = strchr(buf, '(');
 	r = strrchr(buf, ')');
 	if (l && r > l)
@@ -326,6 +329,22 @@ static int grow(struct xc_tree *t, const struct pinfo *all, size_t n)
 
 /* After the last round: ids as they are now that nothing moves, zombies
  * reaped meanwhile dropped. */
+/* A child made by clone() with another exit signal than SIGCHLD would come
+ * back with SIGCHLD (and waitpid() without __WCLONE would see it again). */
+static int check_exit_signals(struct xc_tree *t, const struct pinfo *all, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		const struct xc_tree_proc *m = find(t, all[k].pid);
+
+		if (!m || !find(t, m->ppid) || all[k].exit_signal == SIGCHLD)
+			continue;
+		t->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+		return xc_failf(t->ctx, m->pid, "child with another exit signal than SIGCHLD: not "
+				"supported yet", -ENOTSUP, "process (exit signal %d)", all[k].exit_signal);
+	}
+	return 0;
+}
+
 static void refresh(struct xc_tree *t, const struct pinfo *all, size_t n)
 {
 	size_t o = 0;
@@ -441,6 +460,8 @@ int xc_tree_seize(struct xc_tree *t)
 	if (!err) {
 		refresh(t, all, n);
 		err = check_tracers(t, all, n);
+		if (!err)
+			err = check_exit_signals(t, all, n);
 	}
 	if (!err)
 		err = check_ids(t);
