@@ -388,6 +388,7 @@ signal.signal(signal.SIGUSR1, lambda *a: None)
 srv = subprocess.Popen(["redis-server", "--port", port, "--bind", "127.0.0.1",
                         "--unixsocket", d + "/redis.sock", "--save", "", "--appendonly", "no",
                         "--dir", d], stdout=open(d + "/redis.log", "w"), stderr=subprocess.STDOUT)
+open(d + "/redis.pid", "w").write(str(srv.pid))
 for _ in range(200):
     if os.path.exists(d + "/redis.sock"):
         break
@@ -413,6 +414,7 @@ except Exception as e:
     print("FAIL", repr(e), flush=True)
 signal.pause()
 ' "$T" "$port"
+	PIDS+=($(cat "$T/redis.pid"))	# restored with the same pid: killed at the end too
 	# A client outside the tree, over TCP, connected before the dump.
 	python3 -c "$SK_RESP"'
 import os, socket, sys, time
