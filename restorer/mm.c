@@ -5,6 +5,7 @@
 #define LOG_PREFIX "mm: "
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,8 +186,17 @@ static void fill_args(struct xc_rst *r, char *base, const struct layout *l, stru
 	rst_locks_posix(r, (struct rst_lock *)(base + l->locks));
 	a->locks = a->self_start + l->locks;
 	a->nr_locks = (uint32_t)rst_locks_nr_posix(r);
+	memcpy(&a->trap_sa, &r->sigactions->sa[SIGTRAP - 1], sizeof(a->trap_sa));
 	for (int w = 0; w < 3; w++) {
 		int64_t iv = r->itimers->it[w].interval_us, v = r->itimers->it[w].value_us;
+
+		/* A periodic timer caught expired, its SIGALRM pending (the
+		 * kernel re-arms it when the signal is dequeued), reads as
+		 * value 0 with its interval: it is armed and due. setitimer()
+		 * with value 0 would disarm it; one period from now is when
+		 * it fires again. */
+		if (!v && iv)
+			v = iv;
 		a->it[w].interval_sec = iv / 1000000;
 		a->it[w].interval_usec = iv % 1000000;
 		a->it[w].value_sec = v / 1000000;

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,10 +252,36 @@ static void detach_threads(struct xc_rst *r)
  * blob's syscall instruction (the task is stopped at the syscall's exit,
  * so the unmapped code is never returned to), and put the target's
  * registers and mask back. */
+/* One system call in the task at the blob's syscall instruction, from
+ * the registers regs; *ret gets its result. */
+static int remote_call(struct xc_rst *r, pid_t pid, const struct xc_rec_regs *regs, long nr,
+		       const uint64_t a[6], const char *what, long *ret)
+{
+	struct xc_rec_regs call = *regs;
+	int err;
+
+	arch_rsys_prepare(&call, r->syscall_addr, nr, a);
+	err = arch_set_regs(pid, &call);
+	if (err)
+		return xc_fail(r->ctx, pid, "registers", "ptrace setregs", err);
+	err = sys_step(r, pid, what);
+	if (!err)
+		err = sys_step(r, pid, what);
+	if (err)
+		return err;
+	err = arch_get_regs(pid, &call);
+	if (err)
+		return xc_fail(r->ctx, pid, "registers", "ptrace getregs", err);
+	*ret = arch_rsys_ret(&call);
+	return 0;
+}
+
 static int finish(struct xc_rst *r, pid_t pid)
 {
-	struct xc_rec_regs regs, call;
+	struct xc_rec_regs regs;
 	uint64_t a[6] = { r->blob_base, r->blob_size }, mask, all = ~0ULL;
+	uint64_t sa[6] = { SIGTRAP, r->args_addr + offsetof(struct rst_args, trap_sa), 0, 8 };
+	long ret;
 	int err;
 
 	err = threads_return(r, pid);
@@ -270,21 +297,21 @@ static int finish(struct xc_rst *r, pid_t pid)
 	if (ptrace(PTRACE_GETSIGMASK, pid, sizeof(mask), &mask) ||
 	    ptrace(PTRACE_SETSIGMASK, pid, sizeof(all), &all))
 		return xc_fail(r->ctx, pid, "signal mask", "ptrace", -errno);
-	call = regs;
-	arch_rsys_prepare(&call, r->syscall_addr, SYS_munmap, a);
-	err = arch_set_regs(pid, &call);
-	if (err)
-		return xc_fail(r->ctx, pid, "registers", "ptrace setregs", err);
-	err = sys_step(r, pid, "munmap restorer");
-	if (!err)
-		err = sys_step(r, pid, "munmap restorer");
+	/* The blob's traps, taken with SIGTRAP blocked, reset its
+	 * disposition to SIG_DFL: set the saved one now, when no trap is
+	 * left to come. */
+	if (r->sigactions->sa[SIGTRAP - 1].handler) {
+		err = remote_call(r, pid, &regs, SYS_rt_sigaction, sa, "signal 5", &ret);
+		if (err)
+			return err;
+		if (ret)
+			return xc_fail(r->ctx, pid, "signal 5", "rt_sigaction", (int)ret);
+	}
+	err = remote_call(r, pid, &regs, SYS_munmap, a, "munmap restorer", &ret);
 	if (err)
 		return err;
-	err = arch_get_regs(pid, &call);
-	if (err)
-		return xc_fail(r->ctx, pid, "registers", "ptrace getregs", err);
-	if (arch_rsys_ret(&call))
-		return xc_fail(r->ctx, pid, "restorer", "munmap", (int)arch_rsys_ret(&call));
+	if (ret)
+		return xc_fail(r->ctx, pid, "restorer", "munmap", (int)ret);
 	err = arch_set_regs(pid, &regs);
 	if (err)
 		return xc_fail(r->ctx, pid, "registers", "ptrace setregs", err);

@@ -99,6 +99,9 @@ struct rst_args {
 	uint64_t locks;			/* struct rst_lock[nr_locks]: after the closes */
 	uint32_t nr_locks;
 	uint32_t pad3;
+	/* SIGTRAP's disposition: the blob's own traps reset it (all
+	 * signals are blocked here), so the parent sets it last */
+	struct { uint64_t handler, flags, restorer, mask; } trap_sa;
 	/* written by the blob */
 	int32_t err;
 	uint32_t step;			/* enum rst_step */

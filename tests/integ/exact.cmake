@@ -5,3 +5,6 @@ set_target_properties(xc_inspect PROPERTIES OUTPUT_NAME inspect RUNTIME_OUTPUT_D
 target_compile_options(xc_inspect PRIVATE -Wall -Wextra)
 add_executable(victim_quiet integ/victims/quiet.c)
 set_target_properties(victim_quiet PROPERTIES OUTPUT_NAME quiet RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/victims)
+add_executable(victim_attrs integ/victims/attrs.c)
+set_target_properties(victim_attrs PROPERTIES OUTPUT_NAME attrs RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/victims)
+set(INTEG_TIMEOUT_attr_itimer_loop 180)

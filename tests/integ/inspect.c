@@ -884,7 +884,8 @@ static void remote_process(struct tgt *g, struct thr *t)
 			    (unsigned long long)sa[2], (unsigned long long)sa[3]);
 	}
 	/* The remaining time runs on; whether it is armed and its period are
-	 * the settings. */
+	 * the settings. A periodic timer that expired reads 0 until its
+	 * SIGALRM is dequeued, when the kernel re-arms it: armed too. */
 	for (int w = 0; w < 3; w++) {
 		struct { long isec, iusec, vsec, vusec; } it;
 		rzero(g);
@@ -895,7 +896,7 @@ static void remote_process(struct tgt *g, struct thr *t)
 			out(key, "error %ld", -r);
 		else
 			out(key, "interval %ld.%06ld %s", it.isec, it.iusec,
-			    it.vsec || it.vusec ? "armed" : "disarmed");
+			    it.vsec || it.vusec || it.isec || it.iusec ? "armed" : "disarmed");
 	}
 	out("membarrier.registrations", "%ld",
 	    rcall(g, t, SYS_membarrier, 1 << 9 /* MEMBARRIER_CMD_GET_REGISTRATIONS */, 0, 0, 0, 0));

@@ -148,6 +148,8 @@ dump_kill() {	# extra dump options...
 	snap_before
 	"$XCKPT" dump --pid "$VPID" -D "$T/img" "$@" 2>"$T/dump.err" || fail "dump: $(cat "$T/dump.err")"
 	wait "$VPID" 2>/dev/null	# reap it: its pid must be free again
+	# A restored target is xckpt restore's child, which reaps it.
+	for ((i = 0; i < 100; i++)); do kill -0 "$VPID" 2>/dev/null || break; sleep 0.02; done
 	kill -0 "$VPID" 2>/dev/null && fail "target still alive after dump"
 	[ -f "$T/img/inventory.img" ] || fail "no image"
 }

@@ -4,6 +4,7 @@
  * the moment it exists, so the target is never left with it. */
 #define LOG_PREFIX "parasite: "
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -90,6 +91,30 @@ static int run_threads(struct xc_dump *d, uint64_t entry, uint64_t args_addr, ui
 	return err;
 }
 
+/* The int3 that ends the parasite raised SIGTRAP while it was blocked, so
+ * the kernel reset SIGTRAP's disposition to SIG_DFL: put back the one the
+ * parasite found first (a handler, or SIG_IGN). The threads' runs, after
+ * the leader's trap, found SIG_DFL and wrote it over the area: the
+ * leader's answer is written back before the call reads it. */
+static int put_back_trap(struct xc_dump *d, const struct xc_parasite_args *args, uint64_t args_addr)
+{
+	uint64_t at = args_addr + offsetof(struct xc_parasite_args, trap_sa);
+	uint64_t a[6] = { SIGTRAP, at, 0, 8 };
+	long ret;
+	int err;
+
+	if (!args->trap_sa.handler)
+		return 0;
+	errno = EIO;
+	if (pwrite(d->memfd, &args->trap_sa, sizeof(args->trap_sa), at) != (ssize_t)sizeof(args->trap_sa))
+		return xc_fail(d->ctx, d->pid, "parasite area", "write SIGTRAP's disposition", -errno);
+	err = xc_rsys(d, SYS_rt_sigaction, a, &ret);
+	if (!err && ret)
+		err = xc_fail(d->ctx, d->pid, "signal 5", "put back its disposition (remote rt_sigaction)",
+			      (int)ret);
+	return err;
+}
+
 int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
 {
 	uint64_t a[6] = { 0 }, base, args_addr, size;
@@ -154,6 +179,8 @@ int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
 		err = xc_fail(d->ctx, d->pid, "parasite area", "read answer", -EIO);
 	if (!err && !args->ret)
 		err = run_threads(d, base + entry, args_addr, base + size);
+	if (!err)
+		err = put_back_trap(d, args, args_addr);
 	/* Cure now rather than at release: nothing of ours stays mapped while
 	 * the rest of the target is read. */
 	if (!err && d->nr_undo && d->undo[d->nr_undo - 1].fn == undo_map) {

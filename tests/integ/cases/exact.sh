@@ -46,3 +46,54 @@ t_snap_quiet() {	# inspecting a process disturbs it in no way it can see
 		fail "pause disturbed: $(cat "$T/out")"
 	pass
 }
+
+# Start the attrs victim with MODE..., dump, kill, restore (the comparison
+# runs in restore_bg), and let it check its attributes itself.
+attrs_case() {	# MODE...
+	attrs_ignore "$@"
+	start "$VICTIMS/attrs" "$T" "$@"
+	dump_kill
+	attrs_finish
+}
+# A 20 ms periodic timer's SIGALRM is pending or not at any moment.
+attrs_ignore() {
+	case " $* " in
+	*" itimer "* | *" all "*) SNAP_IGNORE='\.status\.(ShdPnd|SigPnd)$' ;;
+	esac
+}
+attrs_finish() {
+	local rpid status
+	restore_bg
+	rpid=$RPID
+	kill -USR2 "$VPID"
+	wait "$rpid"
+	status=$?
+	grep -q '^PASS' "$T/out" || fail "victim did not pass after restore (status $status): $(cat "$T/out")"
+	[ "$status" = 0 ] || fail "xckpt restore exited $status"
+}
+t_attr_sigtrap() { attrs_case sigtrap; pass; }	# its own SIGTRAP handler survives
+t_attr_itimer_loop() {	# a 20 ms periodic timer keeps its period across 50 dumps
+	local status
+	attrs_ignore itimer
+	start "$VICTIMS/attrs" "$T" itimer
+	for i in $(seq 50); do
+		dump_kill
+		restore_bg
+		rm -rf "$T/img"
+	done
+	kill -USR2 "$VPID"
+	wait "$RPID"
+	status=$?
+	grep -q '^PASS' "$T/out" || fail "victim did not pass after 50 restores (status $status): $(cat "$T/out")"
+	pass
+}
+t_attr_all_leave_running() {	# the same, the original left running and compared
+	attrs_ignore all
+	start "$VICTIMS/attrs" "$T" all
+	dump_leave_running
+	kill -USR2 "$VPID"
+	wait "$VPID" || fail "original failed after the dump: $(cat "$T/out")"
+	: >"$T/out"
+	attrs_finish
+	pass
+}

@@ -43,6 +43,10 @@ struct xc_parasite_args {
 	int32_t ret;		/* 0 or -errno */
 	uint32_t fail_index;	/* which item failed */
 	uint32_t reserved;
+	/* SIGTRAP's disposition as the parasite found it: the int3 that
+	 * hands control back, taken with SIGTRAP blocked, resets it to
+	 * SIG_DFL, and the host puts it back. */
+	struct xc_pksigaction trap_sa;
 	union {
 		struct {
 			struct xc_pksigaction sa[64];

@@ -58,6 +58,8 @@ static long dump_timers(struct xc_parasite_args *a)
 
 __attribute__((used, visibility("hidden"))) void parasite_main(struct xc_parasite_args *a)
 {
+	if (xc_sys4(__NR_rt_sigaction, 5 /* SIGTRAP */, 0, &a->trap_sa, 8))
+		a->trap_sa.handler = 0;
 	switch (a->cmd) {
 	case XC_PCMD_DUMP_MISC:
 		a->ret = (int32_t)dump_misc(a);

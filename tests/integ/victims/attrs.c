@@ -1,0 +1,111 @@
+/* Victim: sets per-process attributes a program may set (a SIGTRAP handler,
+ * a periodic interval timer), signals readiness, waits for SIGUSR2, then
+ * checks that each attribute still has its value and still works, and
+ * prints PASS or FAIL. The
+ * harness compares everything else (lib.sh snap_check).
+ *
+ * usage: attrs DIR MODE...   (MODE: one of the names in modes[], or "all") */
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "ready.h"
+
+static volatile sig_atomic_t stop_flag, trap_count, alrm_count;
+static int fails;
+#define CHECK(cond, ...)                                                                          \
+	do {                                                                                      \
+		if (!(cond)) {                                                                    \
+			printf("FAIL: " __VA_ARGS__);                                             \
+			printf("\n");                                                             \
+			fails++;                                                                  \
+		}                                                                                 \
+	} while (0)
+
+static void on_usr2(int sig) { stop_flag = 1; }
+static void on_trap(int sig) { trap_count++; }
+static void on_alrm(int sig) { alrm_count++; }
+
+static void set_sigtrap(void)
+{
+	struct sigaction sa = { .sa_handler = on_trap };
+	sigaction(SIGTRAP, &sa, NULL);
+}
+static void check_sigtrap(void)
+{
+	kill(getpid(), SIGTRAP);
+	CHECK(trap_count == 1, "SIGTRAP handler ran %d times", trap_count);
+}
+
+/* A 20 ms periodic timer: it fires many times during a dump. */
+static void set_itimer(void)
+{
+	struct sigaction sa = { .sa_handler = on_alrm, .sa_flags = SA_RESTART };
+	struct itimerval it = { { 0, 20000 }, { 0, 20000 } };
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+static void check_itimer(void)
+{
+	struct itimerval it;
+	int before = alrm_count;
+	getitimer(ITIMER_REAL, &it);
+	CHECK(it.it_interval.tv_usec == 20000 && it.it_interval.tv_sec == 0, "itimer interval %ld.%06ld",
+	      (long)it.it_interval.tv_sec, (long)it.it_interval.tv_usec);
+	for (int i = 0; i < 100 && alrm_count < before + 3; i++)
+		usleep(10000);
+	CHECK(alrm_count >= before + 3, "itimer stopped firing (%d ticks in 1 s)", alrm_count - before);
+}
+
+static const struct {
+	const char *name;
+	void (*set)(void), (*check)(void);
+} modes[] = {
+	{ "sigtrap", set_sigtrap, check_sigtrap },
+	{ "itimer", set_itimer, check_itimer },
+};
+#define NALL 2	/* the modes "all" takes: the first ones */
+#define NMODES (sizeof(modes) / sizeof(*modes))
+
+int main(int argc, char **argv)
+{
+	bool on[NMODES] = { false };
+	struct sigaction sa = { .sa_handler = on_usr2 };
+	sigset_t usr2, old;
+
+	if (argc < 3)
+		return 2;
+	close_range(3, ~0U, 0);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int a = 2; a < argc; a++) {
+		size_t i;
+		for (i = 0; i < NMODES; i++)
+			if (!strcmp(argv[a], modes[i].name) || (!strcmp(argv[a], "all") && i < NALL))
+				on[i] = true;
+		for (i = 0; i < NMODES && strcmp(argv[a], modes[i].name); i++)
+			;
+		if (i == NMODES && strcmp(argv[a], "all"))
+			return 2;
+	}
+	sigaction(SIGUSR2, &sa, NULL);
+	for (size_t i = 0; i < NMODES; i++)
+		if (on[i])
+			modes[i].set();
+	/* Wait for SIGUSR2 without a window where it could be missed. */
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &usr2, &old);
+	victim_ready(argv[1]);
+	while (!stop_flag)
+		sigsuspend(&old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	for (size_t i = 0; i < NMODES; i++)
+		if (on[i])
+			modes[i].check();
+	printf(fails ? "FAIL\n" : "PASS\n");
+	return fails ? 1 : 0;
+}
