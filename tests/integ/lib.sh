@@ -13,7 +13,10 @@ find /tmp -maxdepth 1 -name 'xckpt-test.*' -type d -mmin +60 -exec rm -rf {} + 2
 T=$(mktemp -d /tmp/xckpt-test.XXXXXX)
 PIDS=()
 
+CLEANUP_HOOKS=()	# functions run first, for what is more than a pid (daemons, namespaces)
 cleanup() {
+	local h
+	for h in "${CLEANUP_HOOKS[@]}"; do "$h"; done
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$T"
