@@ -44,6 +44,7 @@ struct xc_ctx {
 	pid_t roots[XC_MAX_ROOTS];/* every --pid: each is dumped with all its descendants */
 	int nr_roots;
 	const char *cgroup;	/* --cgroup: every process of this cgroup directory */
+	const char *slurm_job;	/* --slurm-job: resolved into roots */
 	bool leave_running;
 	bool ext_unix_sk;	/* unix peers outside the dump: reconnect by name */
 	bool tcp_established;	/* dump established TCP connections (TCP_REPAIR) */

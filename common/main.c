@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "common/ctx.h"
 #include "common/gens.h"
 #include "common/run.h"
+#include "common/slurm.h"
 #include "common/log.h"
 #include "restorer/restore.h"
 #include "tracer/dump.h"
@@ -40,11 +42,10 @@ static const char usage_main[] =
 	"2 usage, 3 bad or incompatible image, 4 target uses something unsupported.\n";
 
 static const char usage_dump[] =
-	"usage: xckpt dump (--pid PID... | --cgroup PATH) -D DIR [--leave-running]\n"
-	"                  [--compress zstd[:LEVEL]|none] [--parent PARENT] [--threads N] [--cuda-lock-timeout MS]\n"
-	"                  [--ignore-rdma]\n"
-	"                  [--plugin-example] [--ext-unix-sk] [--ext-pipe]\n"
-	"                  [--tcp-established]\n"
+	"usage: xckpt dump (--pid PID... | --cgroup PATH | --slurm-job JOBID) -D DIR\n"
+	"                  [--leave-running] [--compress zstd[:LEVEL]|none] [--parent PARENT]\n"
+	"                  [--threads N] [--cuda-lock-timeout MS] [--ignore-rdma] [--plugin-example]\n"
+	"                  [--ext-unix-sk] [--ext-pipe] [--tcp-established]\n"
 	"\n"
 	"Save process PID and all its descendants into the new or empty directory DIR.\n"
 	"The image is written to a temporary directory, synced, then renamed to DIR.\n"
@@ -52,6 +53,7 @@ static const char usage_dump[] =
 	"\n"
 	"  -p, --pid PID          a process to dump with its descendants (repeatable)\n"
 	"      --cgroup PATH      every process of the cgroup directory PATH (v1 or v2)\n"
+	"      --slurm-job JOBID  the processes of a Slurm job on this node (scontrol listpids)\n"
 	"  -D, --dir DIR          image directory\n"
 	"  -R, --leave-running    resume the process after the dump instead of killing it\n"
 	"  -z, --compress CODEC   zstd (default, level 1), zstd:LEVEL (1-19) or none\n"
@@ -178,7 +180,7 @@ enum { OPT_JSON = 0x100, OPT_PIDFILE, OPT_PLUGIN_EXAMPLE, OPT_CUDA_LOCK_TIMEOUT,
        OPT_INTERVAL, OPT_KEEP, OPT_ON_SIGNAL, OPT_REQUEUE, OPT_STAGE_DIR, OPT_EXT_UNIX_SK,
        OPT_IGNORE_RDMA, OPT_CGROUP, OPT_PIDNS, OPT_NEW_SESSION, OPT_TCP_ESTABLISHED,
        OPT_FILE_MAP, OPT_EXT_PIPE,
-       OPT_PARENT };
+       OPT_PARENT, OPT_SLURM_JOB };
 
 static const struct option opts[] = {
 	{ "pid", required_argument, 0, 'p' },
@@ -196,6 +198,7 @@ static const struct option opts[] = {
 	{ "on-signal", required_argument, 0, OPT_ON_SIGNAL },
 	{ "requeue", no_argument, 0, OPT_REQUEUE },
 	{ "stage-dir", required_argument, 0, OPT_STAGE_DIR },
+	{ "slurm-job", required_argument, 0, OPT_SLURM_JOB },
 	{ "ext-unix-sk", no_argument, 0, OPT_EXT_UNIX_SK },
 	{ "tcp-established", no_argument, 0, OPT_TCP_ESTABLISHED },
 	{ "ext-pipe", no_argument, 0, OPT_EXT_PIPE },
@@ -235,7 +238,7 @@ static bool allowed(enum xc_cmd cmd, int opt)
 	case 'D': return cmd != XC_CMD_CHECK;
 	case 'j': return cmd == XC_CMD_DUMP || cmd == XC_CMD_RESTORE;
 	case 'p': case 'R': case OPT_PLUGIN_EXAMPLE: case OPT_CUDA_LOCK_TIMEOUT:
-	case OPT_IGNORE_RDMA: case OPT_CGROUP:
+	case OPT_IGNORE_RDMA: case OPT_CGROUP: case OPT_SLURM_JOB:
 		return cmd == XC_CMD_DUMP;
 	case 'z': case OPT_EXT_UNIX_SK: case OPT_TCP_ESTABLISHED: case OPT_EXT_PIPE:
 		return cmd == XC_CMD_DUMP || cmd == XC_CMD_RUN;
@@ -302,6 +305,12 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 			break;
 		case OPT_REQUEUE: ctx->requeue = true; break;
 		case OPT_STAGE_DIR: ctx->stage_dir = optarg; break;
+		case OPT_SLURM_JOB:
+			for (const char *q = optarg; *q; q++)
+				if (*q < '0' || *q > '9')
+					return usage_error(name, "bad --slurm-job '%s'", optarg);
+			ctx->slurm_job = optarg;
+			break;
 		case 'd': ctx->detach = true; break;
 		case 'j':
 			ctx->jobs = (int)strtol(optarg, &end, 10);
@@ -352,10 +361,12 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 		return usage_error(name, "unexpected argument '%s'", argv[optind]);
 	if (ctx->cmd == XC_CMD_PREDUMP)
 		ctx->leave_running = true;
-	if ((ctx->cmd == XC_CMD_DUMP || ctx->cmd == XC_CMD_PREDUMP) && !ctx->pid && !ctx->cgroup)
-		return usage_error(name, "%s", "--pid is required (or --cgroup)");
-	if ((ctx->cmd == XC_CMD_DUMP || ctx->cmd == XC_CMD_PREDUMP) && ctx->pid && ctx->cgroup)
-		return usage_error(name, "%s", "--pid and --cgroup do not go together");
+	if ((ctx->cmd == XC_CMD_DUMP || ctx->cmd == XC_CMD_PREDUMP) && !ctx->pid && !ctx->cgroup &&
+	    !ctx->slurm_job)
+		return usage_error(name, "%s", "--pid is required (or --cgroup, --slurm-job)");
+	if ((ctx->cmd == XC_CMD_DUMP || ctx->cmd == XC_CMD_PREDUMP) &&
+	    !!ctx->pid + !!ctx->cgroup + !!ctx->slurm_job > 1)
+		return usage_error(name, "%s", "--pid, --cgroup and --slurm-job do not go together");
 	if (ctx->cmd != XC_CMD_CHECK && !ctx->dir)
 		return usage_error(name, "%s", "-D DIR is required");
 	return 0;
@@ -404,6 +415,11 @@ int main(int argc, char **argv)
 			dprintf(STDERR_FILENO, "xckpt: fd %d: open /dev/null: %s\n", fd, strerror(errno));
 			return XC_EXIT_FAIL;
 		}
+	/* Installed with file capabilities, xckpt starts non-dumpable, and so
+	 * would every process it clones (a restored process, check's probes):
+	 * it could not trace them. Dumpable, it is still out of reach of the
+	 * user's other processes, which lack its capabilities. */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
 			verbose++;
@@ -437,7 +453,8 @@ int main(int argc, char **argv)
 	switch (ctx.cmd) {
 	case XC_CMD_DUMP:
 	case XC_CMD_PREDUMP:
-		return report(&ctx, name, xc_dump(&ctx));
+		err = ctx.slurm_job ? xc_slurm_job_pids(&ctx) : 0;
+		return report(&ctx, name, err ? err : xc_dump(&ctx));
 	case XC_CMD_RESTORE:
 		err = xc_restore(&ctx);
 		/* Positive: the restored process's own exit status. */

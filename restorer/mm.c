@@ -169,6 +169,9 @@ static void fill_args(struct xc_rst *r, char *base, const struct layout *l, stru
 		memcpy(base + l->groups, c->groups, a->nr_groups * sizeof(uint32_t));
 		a->groups = a->self_start + l->groups;
 	}
+	/* Not root: whatever capabilities xckpt holds are its own (the dump
+	 * refuses a process of a user with capabilities). */
+	a->drop_caps = geteuid() != 0;
 	a->no_new_privs = r->creds->no_new_privs;
 	for (size_t i = 0; i < r->nr_sigs; i++)
 		memcpy(base + l->sigs + i * sizeof(struct xc_rst_siginfo), r->sigs[i],

@@ -434,6 +434,8 @@ int xc_restore(struct xc_ctx *ctx)
 
 	xc_step_begin(ctx, "validate");
 	err = rst_image_load(&t);
+	if (!err)
+		err = rst_become_owner(&t);
 	for (size_t i = 0; !err && i < t.nr; i++) {
 		struct xc_rst *r = &t.procs[i];
 		if (!(r->rec->flags & XC_PROC_ZOMBIE))

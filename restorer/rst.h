@@ -197,6 +197,8 @@ int rst_image_load(struct xc_rtree *t);
 void rst_image_close(struct xc_rtree *t);
 int rst_ofile_fd(const struct xc_rst *r, uint32_t id);	/* lowest fd of an open file */
 /* sk-unix.c: a socket queue record checked alone. */
+/* owner.c: root restoring another user's image becomes that user. */
+int rst_become_owner(struct xc_rtree *t);
 bool rst_skqueue_ok(const void *p, uint32_t len);
 
 /* sockets.c (parent side): gather and check every socket record of the

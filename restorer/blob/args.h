@@ -85,7 +85,7 @@ struct rst_args {
 	uint32_t set_creds;
 	uint32_t nr_groups;
 	uint32_t no_new_privs;
-	uint32_t pad2;
+	uint32_t drop_caps;		/* give up xckpt's capabilities (a non-root restore) */
 	uint32_t uid[4], gid[4];	/* real, effective, saved, fs */
 	uint64_t groups;		/* uint32_t[nr_groups] */
 	uint64_t siginfos;		/* struct { uint32_t tid, pad; uint8_t info[128]; }[] */

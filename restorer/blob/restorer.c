@@ -154,7 +154,14 @@ static long set_creds(struct rst_args *a)
 		xc_sys1(__NR_setfsgid, a->gid[3]);
 		xc_sys1(__NR_setfsuid, a->uid[3]);
 	}
-	return 0;
+	if (a->drop_caps) {
+		/* xckpt's own CAP_CHECKPOINT_RESTORE (a file capability, or kept
+		 * from root) is not the image's: the thread runs without it. */
+		struct { uint32_t version; int32_t pid; } h = { 0x20080522 /* _V3 */, 0 };
+		struct { uint32_t eff, prm, inh; } d[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+		r = xc_sys2(__NR_capset, &h, d);
+	}
+	return r;
 }
 
 /* What the kernel keeps per thread, set by the thread itself. Scheduling

@@ -41,3 +41,44 @@ JOB
 		fail "job state $(job_state "$jid")"
 	pass
 }
+
+t_slurm_rescue() {	# rescue-node saves a plain job and an `xckpt run` job; both resume
+	local a b
+	slurm_up
+	mkdir -p "$T/bin"
+	ln -s "$XCKPT" "$T/bin/xckpt"
+	# A job that knows nothing of xckpt run, only where a rescue puts it.
+	cat >"$T/plain.sh" <<JOB
+#!/bin/bash
+echo "start restart=\${SLURM_RESTART_COUNT:-0}"
+R=$T/rescue/\$SLURM_JOB_ID
+[ -f "\$R/inventory.img" ] && exec "$XCKPT" restore -D "\$R"
+exec "$VICTIMS/job" "$T/plain.log" 300 20
+JOB
+	cat >"$T/run.sh" <<JOB
+#!/bin/bash
+echo "start restart=\${SLURM_RESTART_COUNT:-0}"
+exec "$XCKPT" run -D "$T/ckpt" --requeue -- "$VICTIMS/job" "$T/run.log" 300 20
+JOB
+	a=$(sbatch --parsable --requeue --open-mode=append -o "$T/plain.out" "$T/plain.sh") || fail "sbatch"
+	b=$(sbatch --parsable --requeue --open-mode=append -o "$T/run.out" "$T/run.sh") || fail "sbatch"
+	wait_until 30 steps_at_least "$T/plain.log" 20 && wait_until 30 steps_at_least "$T/run.log" 20 ||
+		fail "jobs did not start: $(squeue 2>&1)"
+	PIDS+=("$(awk '/^fresh/ {print $2}' "$T/plain.log")" "$(awk '/^fresh/ {print $2}' "$T/run.log")")
+	# A dump refuses an `xckpt run` job and says what to do instead.
+	out=$("$XCKPT" dump --slurm-job "$b" -D "$T/x" 2>&1) && fail "dumped an xckpt run supervisor"
+	echo "$out" | grep -q "slurm job $b: runs under xckpt run: signal it instead" || fail "unclear: $out"
+	PATH=$T/bin:$PATH "$SRC/../../scripts/slurm/rescue-node" "$T/rescue" >"$T/rescue.out" 2>&1 ||
+		fail "rescue-node: $(cat "$T/rescue.out")"
+	grep -q "job $a: saved in $T/rescue/$a, requeued" "$T/rescue.out" || fail "plain job: $(cat "$T/rescue.out")"
+	grep -q "job $b: saved by its xckpt run" "$T/rescue.out" || fail "run job: $(cat "$T/rescue.out")"
+	wait_until 90 grep -q '^DONE' "$T/plain.out" || fail "plain job did not finish: $(cat "$T/plain.out")"
+	wait_until 90 grep -q '^DONE' "$T/run.out" || fail "run job did not finish: $(cat "$T/run.out")"
+	for j in plain run; do
+		grep -q '^start restart=1$' "$T/$j.out" || fail "$j: not requeued: $(cat "$T/$j.out")"
+		grep -q '^DONE steps=300 sum=45150$' "$T/$j.out" || fail "$j: wrong result"
+		[ "$(grep -c '^fresh' "$T/$j.log")" = 1 ] || fail "$j: started again instead of resuming"
+		[ "$(grep -c '^step' "$T/$j.log")" = 300 ] || fail "$j: steps lost or repeated"
+	done
+	pass
+}
