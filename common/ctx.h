@@ -76,6 +76,7 @@ struct xc_ctx {
 	int keep;		/* generations kept, 0: all */
 	int on_signal;		/* checkpoint, stop the job, exit */
 	bool requeue;		/* then `scontrol requeue $SLURM_JOB_ID` */
+	bool incremental;	/* each generation against the last (dump --parent) */
 	const char *stage_dir;
 	const char *run_compress;	/* --compress passed on to each dump */
 

@@ -89,6 +89,43 @@ size_t xc_gen_prune(const uint32_t *gens, size_t n, unsigned keep, uint32_t *out
 	return k;
 }
 
+size_t xc_gen_prune_chains(const uint32_t *gens, const uint32_t *parents, size_t n,
+			   unsigned keep, uint32_t *out)
+{
+	size_t k = 0;
+
+	if (!keep)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		bool needed = false;
+		/* Needed if it is among the newest `keep`, or an ancestor of one:
+		 * walk each kept generation's chain (bounded by n steps, so a
+		 * cycle in damaged markers cannot loop). */
+		for (size_t j = 0; j < n && !needed; j++) {
+			unsigned newer = 0;
+			uint32_t g = gens[j];
+			for (size_t m = 0; m < n; m++)
+				newer += gens[m] > gens[j];
+			if (newer >= keep)
+				continue;
+			for (size_t steps = 0; g && steps <= n; steps++) {
+				uint32_t next = 0;
+				if (g == gens[i]) {
+					needed = true;
+					break;
+				}
+				for (size_t m = 0; m < n; m++)
+					if (gens[m] == g)
+						next = parents[m];
+				g = next;
+			}
+		}
+		if (!needed)
+			out[k++] = gens[i];
+	}
+	return k;
+}
+
 int xc_parse_signal(const char *s, int *sig)
 {
 	static const struct { const char *name; int sig; } names[] = {

@@ -28,6 +28,12 @@ uint32_t xc_gen_newest(const uint32_t *gens, size_t n);
  * keep all). Writes them into out (capacity n), returns how many. */
 size_t xc_gen_prune(const uint32_t *gens, size_t n, unsigned keep, uint32_t *out);
 
+/* The same with incremental generations: parents[i] is the generation
+ * gens[i] was dumped against (0: a full image). Kept: the newest `keep` and
+ * every generation one of them needs to be restored. */
+size_t xc_gen_prune_chains(const uint32_t *gens, const uint32_t *parents, size_t n,
+			   unsigned keep, uint32_t *out);
+
 /* A signal by name ("USR1", "SIGUSR1", "TERM") or number. -EINVAL if
  * unknown or one that cannot be caught. */
 int xc_parse_signal(const char *s, int *sig);

@@ -111,7 +111,8 @@ static const char usage_restore[] =
 
 static const char usage_run[] =
 	"usage: xckpt run -D DIR [--interval DURATION] [--keep N] [--on-signal SIG]\n"
-	"                 [--requeue] [--stage-dir LOCALDIR] [--compress C] -- CMD [ARG...]\n"
+	"                 [--requeue] [--stage-dir LOCALDIR] [--incremental] [--compress C]\n"
+	"                 -- CMD [ARG...]\n"
 	"\n"
 	"Start CMD, or, if DIR holds a complete checkpoint, restore the newest one\n"
 	"instead: the same command line starts and resumes a job. Checkpoints go to\n"
@@ -126,6 +127,8 @@ static const char usage_run[] =
 	"      --on-signal SIG    on SIG (default USR1): checkpoint, stop the job, exit 75\n"
 	"      --requeue          after that checkpoint, 'scontrol requeue $SLURM_JOB_ID'\n"
 	"      --stage-dir DIR    write each image to DIR first, copy it to -D in the background\n"
+	"      --incremental      store only pages changed since the last generation\n"
+	"                         (a full image every 8; --keep keeps what they need)\n"
 	"  -z, --compress CODEC   passed to each dump\n"
 	"      --ext-unix-sk      passed to each dump\n"
 	"      --tcp-established  passed to each dump\n"
@@ -180,7 +183,7 @@ enum { OPT_JSON = 0x100, OPT_PIDFILE, OPT_PLUGIN_EXAMPLE, OPT_CUDA_LOCK_TIMEOUT,
        OPT_INTERVAL, OPT_KEEP, OPT_ON_SIGNAL, OPT_REQUEUE, OPT_STAGE_DIR, OPT_EXT_UNIX_SK,
        OPT_IGNORE_RDMA, OPT_CGROUP, OPT_PIDNS, OPT_NEW_SESSION, OPT_TCP_ESTABLISHED,
        OPT_FILE_MAP, OPT_EXT_PIPE,
-       OPT_PARENT, OPT_SLURM_JOB };
+       OPT_PARENT, OPT_SLURM_JOB, OPT_INCREMENTAL };
 
 static const struct option opts[] = {
 	{ "pid", required_argument, 0, 'p' },
@@ -199,6 +202,7 @@ static const struct option opts[] = {
 	{ "requeue", no_argument, 0, OPT_REQUEUE },
 	{ "stage-dir", required_argument, 0, OPT_STAGE_DIR },
 	{ "slurm-job", required_argument, 0, OPT_SLURM_JOB },
+	{ "incremental", no_argument, 0, OPT_INCREMENTAL },
 	{ "ext-unix-sk", no_argument, 0, OPT_EXT_UNIX_SK },
 	{ "tcp-established", no_argument, 0, OPT_TCP_ESTABLISHED },
 	{ "ext-pipe", no_argument, 0, OPT_EXT_PIPE },
@@ -243,7 +247,7 @@ static bool allowed(enum xc_cmd cmd, int opt)
 	case 'z': case OPT_EXT_UNIX_SK: case OPT_TCP_ESTABLISHED: case OPT_EXT_PIPE:
 		return cmd == XC_CMD_DUMP || cmd == XC_CMD_RUN;
 	case OPT_INTERVAL: case OPT_KEEP: case OPT_ON_SIGNAL: case OPT_REQUEUE:
-	case OPT_STAGE_DIR: return cmd == XC_CMD_RUN;
+	case OPT_STAGE_DIR: case OPT_INCREMENTAL: return cmd == XC_CMD_RUN;
 	case 'd': case OPT_PIDFILE: case OPT_CUDA_GPU_MAP: case OPT_PIDNS: case OPT_NEW_SESSION:
 	case OPT_FILE_MAP:
 		return cmd == XC_CMD_RESTORE;
@@ -304,6 +308,7 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 				return usage_error(name, "bad --on-signal '%s'", optarg);
 			break;
 		case OPT_REQUEUE: ctx->requeue = true; break;
+		case OPT_INCREMENTAL: ctx->incremental = true; break;
 		case OPT_STAGE_DIR: ctx->stage_dir = optarg; break;
 		case OPT_SLURM_JOB:
 			for (const char *q = optarg; *q; q++)

@@ -52,7 +52,12 @@ struct run {
 	uint32_t last_gen;
 	bool stopping;		/* the job was saved and killed on the signal */
 	char control[PATH_MAX];
+	char absdir[PATH_MAX];	/* DIR, absolute: incremental images name their parent so */
 };
+
+/* An incremental generation's chain of parents stays this short: the next
+ * one after it is a full image again (the dump allows 32). */
+#define CHAIN_MAX 8
 
 static const int handled[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT };
 
@@ -197,17 +202,66 @@ static int start_job(struct run *r)
 	return 0;
 }
 
-static void cont_marker(uint32_t gen, char *buf, size_t len)
+/* Small files beside the generations: ".gen-N.cont" (the pid that asked
+ * for it, to continue after a restore) and ".gen-N.parent" (the generation
+ * an incremental one was dumped against). */
+static void marker(uint32_t gen, const char *what, char *buf, size_t len)
 {
-	snprintf(buf, len, "." XC_GEN_PREFIX "%06u.cont", gen);
+	snprintf(buf, len, "." XC_GEN_PREFIX "%06u.%s", gen, what);
+}
+
+static int write_marker(struct run *r, uint32_t gen, const char *what, long v)
+{
+	char name[64];
+	int fd;
+
+	marker(gen, what, name, sizeof(name));
+	fd = openat(r->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || dprintf(fd, "%ld\n", v) < 0 || fsync(fd)) {
+		xc_warn("gen-%06u: %s: %s", gen, name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+static long read_marker(struct run *r, uint32_t gen, const char *what)
+{
+	char name[64], buf[32];
+	ssize_t n;
+	int fd;
+
+	marker(gen, what, name, sizeof(name));
+	fd = openat(r->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return strtol(buf, NULL, 10);
+}
+
+static void drop_markers(struct run *r, uint32_t gen)
+{
+	char name[64];
+
+	marker(gen, "cont", name, sizeof(name));
+	unlinkat(r->dirfd, name, 0);
+	marker(gen, "parent", name, sizeof(name));
+	unlinkat(r->dirfd, name, 0);
 }
 
 /* Restores generation gen through a child `xckpt restore`, which stays our
  * child and exits with the job's status. */
 static int restore_gen(struct run *r, uint32_t gen)
 {
-	char name[32], path[PATH_MAX], pidfile[PATH_MAX], mark[64], buf[32];
+	char name[32], path[PATH_MAX], pidfile[PATH_MAX], buf[32];
 	char *argv[] = { "xckpt", "restore", "-D", path, "--pidfile", pidfile, NULL };
+	pid_t cont;
 	int fd;
 
 	xc_gen_name(gen, name, sizeof(name));
@@ -243,17 +297,9 @@ static int restore_gen(struct run *r, uint32_t gen)
 	}
 	unlink(pidfile);
 	r->last_gen = gen;
-	cont_marker(gen, mark, sizeof(mark));
-	fd = openat(r->dirfd, mark, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		/* Saved on the job's own request, stopped by itself: it goes on. */
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0) {
-			buf[n] = 0;
-			kill((pid_t)strtol(buf, NULL, 10), SIGCONT);
-		}
-	}
+	cont = (pid_t)read_marker(r, gen, "cont");
+	if (cont > 0)
+		kill(cont, SIGCONT);	/* saved on its own request, stopped by itself: it goes on */
 	xc_info("resumed %s as pid %d", name, r->job);
 	return 0;
 }
@@ -283,17 +329,35 @@ static void summary(struct run *r, const char *name, const char *where, double s
 
 static void prune(struct run *r)
 {
-	uint32_t gens[MAX_GENS], gone[MAX_GENS];
-	size_t n = scan_gens(r->dirfd, gens);
-	size_t k = xc_gen_prune(gens, n, (unsigned)r->ctx->keep, gone);
+	uint32_t gens[MAX_GENS], parents[MAX_GENS], gone[MAX_GENS];
+	size_t n = scan_gens(r->dirfd, gens), k;
 
+	for (size_t i = 0; i < n; i++)
+		parents[i] = (uint32_t)read_marker(r, gens[i], "parent");
+	k = xc_gen_prune_chains(gens, parents, n, (unsigned)r->ctx->keep, gone);
 	for (size_t i = 0; i < k; i++) {
-		char name[32], mark[64];
+		char name[32];
 		xc_gen_name(gone[i], name, sizeof(name));
-		cont_marker(gone[i], mark, sizeof(mark));
-		unlinkat(r->dirfd, mark, 0);
 		xc_run_remove_gen(r->dirfd, name);
+		drop_markers(r, gone[i]);
 	}
+}
+
+/* The parent for the next generation, 0 for a full image. */
+static uint32_t incremental_parent(struct run *r)
+{
+	char name[32], inv[64];
+	unsigned len = 1;
+
+	if (!r->ctx->incremental || !r->last_gen)
+		return 0;
+	xc_gen_name(r->last_gen, name, sizeof(name));
+	snprintf(inv, sizeof(inv), "%s/inventory.img", name);
+	if (faccessat(r->dirfd, inv, F_OK, 0))
+		return 0;	/* not (yet) complete in DIR */
+	for (uint32_t g = r->last_gen; (g = (uint32_t)read_marker(r, g, "parent")) && len < CHAIN_MAX;)
+		len++;
+	return len < CHAIN_MAX ? r->last_gen : 0;
 }
 
 static void wait_drain(struct run *r)
@@ -333,11 +397,11 @@ static uint32_t next_gen(struct run *r)
  * cont: the pid to continue afterwards (a request), 0: none. */
 static int checkpoint(struct run *r, bool kill_job, pid_t cont)
 {
-	char name[32], path[PATH_MAX], pidbuf[16], mark[64];
+	char name[32], path[PATH_MAX], pidbuf[16], parent[PATH_MAX + 32];
 	const char *where = r->ctx->stage_dir ? r->ctx->stage_dir : r->ctx->dir;
-	char *argv[16];
+	char *argv[20];
 	int argc = 0, status;
-	uint32_t gen;
+	uint32_t gen, pgen;
 	double t0;
 
 	wait_drain(r);		/* generations land in order */
@@ -357,21 +421,22 @@ static int checkpoint(struct run *r, bool kill_job, pid_t cont)
 		argv[argc++] = "--compress";
 		argv[argc++] = (char *)r->ctx->run_compress;
 	}
+	pgen = incremental_parent(r);
+	if (pgen) {
+		/* Only the pages that changed since the last generation. */
+		snprintf(parent, sizeof(parent), "%s/" XC_GEN_PREFIX "%06u", r->absdir, pgen);
+		argv[argc++] = "--parent";
+		argv[argc++] = parent;
+	}
 	if (r->ctx->verbose)
 		argv[argc++] = "-v";
 	argv[argc] = NULL;
-	cont_marker(gen, mark, sizeof(mark));
-	if (cont) {
-		/* Before the image: a generation without its marker would leave a
-		 * restored job stopped for good. */
-		int fd = openat(r->dirfd, mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0 || dprintf(fd, "%d\n", cont) < 0 || fsync(fd)) {
-			if (fd >= 0)
-				close(fd);
-			xc_warn("gen-%06u: %s: %s", gen, mark, strerror(errno));
-			return -EIO;
-		}
-		close(fd);
+	/* Markers before the image: a generation without them would leave a
+	 * restored job stopped for good, or its parent pruned. */
+	if ((cont && write_marker(r, gen, "cont", cont)) ||
+	    (pgen && write_marker(r, gen, "parent", pgen))) {
+		drop_markers(r, gen);
+		return -EIO;
 	}
 	t0 = xc_now();
 	pid_t pid = spawn_self(r, argv);
@@ -380,7 +445,7 @@ static int checkpoint(struct run *r, bool kill_job, pid_t cont)
 		/* The dump printed why; the job was left running as it was. */
 		xc_warn("%s: not saved (dump exited %d); the job goes on", name,
 			status < 0 ? -1 : status_code(status));
-		unlinkat(r->dirfd, mark, 0);
+		drop_markers(r, gen);
 		return -EIO;
 	}
 	r->last_gen = gen;
@@ -551,6 +616,8 @@ int xc_run(struct xc_ctx *ctx)
 	err = open_dir(&r, ctx->dir, &r.dirfd);
 	if (err)
 		return err;
+	if (!realpath(ctx->dir, r.absdir))
+		return xc_fail(ctx, 0, ctx->dir, "resolve job directory", -errno);
 	sweep_leftovers(r.dirfd);
 	if (ctx->stage_dir) {
 		err = open_dir(&r, ctx->stage_dir, &sfd);

@@ -71,6 +71,34 @@ static void test_newest_and_prune(void **state)
 		assert_int_not_equal(out[i], 7);
 }
 
+static void test_prune_chains(void **state)
+{
+	/* 1 full ← 2 ← 3; 4 full ← 5; 6 full */
+	uint32_t gens[] = { 5, 1, 3, 6, 2, 4 }, parents[] = { 4, 0, 2, 0, 1, 0 }, out[6];
+	size_t k;
+
+	assert_int_equal(xc_gen_prune_chains(gens, parents, 6, 0, out), 0);
+	k = xc_gen_prune_chains(gens, parents, 6, 1, out);	/* 6 alone */
+	assert_int_equal(k, 5);
+	for (size_t i = 0; i < k; i++)
+		assert_int_not_equal(out[i], 6);
+	k = xc_gen_prune_chains(gens, parents, 6, 2, out);	/* 6, 5 and its parent 4 */
+	assert_int_equal(k, 3);
+	for (size_t i = 0; i < k; i++)
+		assert_true(out[i] == 1 || out[i] == 2 || out[i] == 3);
+	parents[3] = 3;	/* 6 ← 3 ← 2 ← 1: keep 1 keeps the whole chain */
+	k = xc_gen_prune_chains(gens, parents, 6, 1, out);
+	assert_int_equal(k, 2);
+	for (size_t i = 0; i < k; i++)
+		assert_true(out[i] == 4 || out[i] == 5);
+	/* Damaged markers forming a cycle end the walk, not the program. */
+	uint32_t cg[] = { 1, 2 }, cp[] = { 2, 1 };
+	assert_int_equal(xc_gen_prune_chains(cg, cp, 2, 1, out), 0);
+	/* Without parents it is the plain rule. */
+	uint32_t zero[6] = { 0 };
+	assert_int_equal(xc_gen_prune_chains(gens, zero, 6, 2, out), xc_gen_prune(gens, 6, 2, out));
+}
+
 static void test_signal(void **state)
 {
 	int sig = 0;
@@ -114,6 +142,7 @@ int main(void)
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_gen_names),
 		cmocka_unit_test(test_newest_and_prune),
+		cmocka_unit_test(test_prune_chains),
 		cmocka_unit_test(test_signal),
 		cmocka_unit_test(test_control),
 	};

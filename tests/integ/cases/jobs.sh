@@ -151,3 +151,29 @@ t_run_exit_status() {	# CMD's own status; bad input refused; a damaged generatio
 	[ "$(grep -c '^fresh' "$T/job.log")" = 1 ] || fail "started afresh over a damaged checkpoint"
 	pass
 }
+
+t_run_incremental() {	# generations against the last; a full one every 8; --keep keeps chains
+	local J=$T/job L=$T/job.log status
+	run_bg "$T/out" "$T/run.err" -D "$J" --interval 0.3s --incremental --keep 1 -- "$VICTIMS/job" "$L" 1000 10 0 8
+	wait_file "$J/gen-000003/inventory.img" 60
+	[ -d "$J/gen-000001" ] && [ -d "$J/gen-000002" ] || fail "--keep 1 removed a parent still needed"
+	[ "$(cat "$J/.gen-000003.parent")" = 2 ] || fail "gen 3 not against gen 2"
+	"$XCKPT" show -D "$J/gen-000003" --json | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+s = json.dumps(j)
+assert "gen-000002" in s, "no parent in show"' || fail "show does not name the parent"
+	wait_file "$J/gen-000010/inventory.img" 60
+	[ -e "$J/.gen-000009.parent" ] && fail "gen 9 should be a full image (chain of 8)"
+	for ((i = 0; i < 100; i++)); do [ -d "$J/gen-000001" ] || break; sleep 0.05; done
+	[ -d "$J/gen-000001" ] && fail "old chain not pruned once a full generation was newer"
+	[ -d "$J/gen-000009" ] || fail "the parent of the newest was pruned"
+	PIDS+=("$(awk '/^fresh/ {print $2}' "$L")")
+	kill_run "$RUNPID"
+	"$XCKPT" run -D "$J" -- "$VICTIMS/job" "$L" 1000 10 0 8 >"$T/out" 2>"$T/run2.err"
+	status=$?
+	[ "$status" = 0 ] || fail "resumed run exited $status: $(cat "$T/run2.err")"
+	grep -q '^DONE steps=1000 sum=500500$' "$T/out" || fail "job did not finish right"
+	[ "$(grep -c '^fresh' "$L")" = 1 ] || fail "the job started again instead of resuming"
+	pass
+}
