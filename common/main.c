@@ -130,6 +130,10 @@ static const char usage_run[] =
 	"      --incremental      store only pages changed since the last generation\n"
 	"                         (a full image every 8; --keep keeps what they need)\n"
 	"  -z, --compress CODEC   passed to each dump\n"
+	"      --ext-pipe, --ignore-rdma, --cuda-lock-timeout MS\n"
+	"                         passed to each dump\n"
+	"      --pidns, --cuda-gpu-map OLD=NEW, --file-map OLD=NEW\n"
+	"                         passed to the restore of the newest generation\n"
 	"      --ext-unix-sk      passed to each dump\n"
 	"      --tcp-established  passed to each dump\n"
 	"      --ext-pipe         passed to each dump\n"
@@ -241,15 +245,18 @@ static bool allowed(enum xc_cmd cmd, int opt)
 	case OPT_PARENT: return cmd == XC_CMD_DUMP;
 	case 'D': return cmd != XC_CMD_CHECK;
 	case 'j': return cmd == XC_CMD_DUMP || cmd == XC_CMD_RESTORE;
-	case 'p': case 'R': case OPT_PLUGIN_EXAMPLE: case OPT_CUDA_LOCK_TIMEOUT:
-	case OPT_IGNORE_RDMA: case OPT_CGROUP: case OPT_SLURM_JOB:
+	case 'p': case 'R': case OPT_PLUGIN_EXAMPLE: case OPT_CGROUP: case OPT_SLURM_JOB:
 		return cmd == XC_CMD_DUMP;
+	/* run passes these on to each dump ... */
 	case 'z': case OPT_EXT_UNIX_SK: case OPT_TCP_ESTABLISHED: case OPT_EXT_PIPE:
+	case OPT_IGNORE_RDMA: case OPT_CUDA_LOCK_TIMEOUT:
 		return cmd == XC_CMD_DUMP || cmd == XC_CMD_RUN;
 	case OPT_INTERVAL: case OPT_KEEP: case OPT_ON_SIGNAL: case OPT_REQUEUE:
 	case OPT_STAGE_DIR: case OPT_INCREMENTAL: return cmd == XC_CMD_RUN;
-	case 'd': case OPT_PIDFILE: case OPT_CUDA_GPU_MAP: case OPT_PIDNS: case OPT_NEW_SESSION:
-	case OPT_FILE_MAP:
+	/* ... and these to its restore. */
+	case OPT_CUDA_GPU_MAP: case OPT_PIDNS: case OPT_FILE_MAP:
+		return cmd == XC_CMD_RESTORE || cmd == XC_CMD_RUN;
+	case 'd': case OPT_PIDFILE: case OPT_NEW_SESSION:
 		return cmd == XC_CMD_RESTORE;
 	case OPT_JSON: return cmd == XC_CMD_SHOW;
 	}

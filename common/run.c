@@ -260,10 +260,23 @@ static void drop_markers(struct run *r, uint32_t gen)
 static int restore_gen(struct run *r, uint32_t gen)
 {
 	char name[32], path[PATH_MAX], pidfile[PATH_MAX], buf[32];
-	char *argv[] = { "xckpt", "restore", "-D", path, "--pidfile", pidfile, NULL };
+	char *argv[8 + 2 * (XC_CUDA_MAP_MAX + XC_FILE_MAP_MAX)] = {
+		"xckpt", "restore", "-D", path, "--pidfile", pidfile };
+	int argc = 6;
 	pid_t cont;
 	int fd;
 
+	if (r->ctx->pidns)
+		argv[argc++] = "--pidns";
+	for (int i = 0; i < r->ctx->nr_cuda_gpu_map; i++) {
+		argv[argc++] = "--cuda-gpu-map";
+		argv[argc++] = (char *)r->ctx->cuda_gpu_map[i];
+	}
+	for (int i = 0; i < r->ctx->nr_file_map; i++) {
+		argv[argc++] = "--file-map";
+		argv[argc++] = (char *)r->ctx->file_map[i];
+	}
+	argv[argc] = NULL;
 	xc_gen_name(gen, name, sizeof(name));
 	snprintf(path, sizeof(path), "%s/%s", r->ctx->dir, name);
 	snprintf(pidfile, sizeof(pidfile), "%s/.restore-%d.pid", r->ctx->dir, (int)getpid());
@@ -397,9 +410,9 @@ static uint32_t next_gen(struct run *r)
  * cont: the pid to continue afterwards (a request), 0: none. */
 static int checkpoint(struct run *r, bool kill_job, pid_t cont)
 {
-	char name[32], path[PATH_MAX], pidbuf[16], parent[PATH_MAX + 32];
+	char name[32], path[PATH_MAX], pidbuf[16], parent[PATH_MAX + 32], lock_ms[16];
 	const char *where = r->ctx->stage_dir ? r->ctx->stage_dir : r->ctx->dir;
-	char *argv[20];
+	char *argv[32];
 	int argc = 0, status;
 	uint32_t gen, pgen;
 	double t0;
@@ -420,6 +433,20 @@ static int checkpoint(struct run *r, bool kill_job, pid_t cont)
 	if (r->ctx->run_compress) {
 		argv[argc++] = "--compress";
 		argv[argc++] = (char *)r->ctx->run_compress;
+	}
+	/* What the user asked of every dump. */
+	if (r->ctx->ext_unix_sk)
+		argv[argc++] = "--ext-unix-sk";
+	if (r->ctx->tcp_established)
+		argv[argc++] = "--tcp-established";
+	if (r->ctx->ext_pipe)
+		argv[argc++] = "--ext-pipe";
+	if (r->ctx->ignore_rdma)
+		argv[argc++] = "--ignore-rdma";
+	if (r->ctx->cuda_lock_timeout_ms) {
+		snprintf(lock_ms, sizeof(lock_ms), "%u", r->ctx->cuda_lock_timeout_ms);
+		argv[argc++] = "--cuda-lock-timeout";
+		argv[argc++] = lock_ms;
 	}
 	pgen = incremental_parent(r);
 	if (pgen) {

@@ -42,6 +42,8 @@ t_run_periodic() {	# three generations on an interval, SIGKILL, resume from the 
 	PIDS+=("$(awk '/^fresh/ {print $2}' "$L")")
 	kill_run "$RUNPID"
 	k=$(last_step "$L")
+	# Pruning follows the rename that completes a generation.
+	for ((i = 0; i < 100; i++)); do [ -e "$J/gen-000001" ] || break; sleep 0.02; done
 	[ -e "$J/gen-000001" ] && fail "--keep 2 left gen-000001"
 	[ -d "$J/gen-000003" ] || fail "newest generation missing"
 	grep -q "gen-000003: 1 process" "$T/run.err" || fail "no summary line: $(cat "$T/run.err")"
