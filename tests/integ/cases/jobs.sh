@@ -179,3 +179,30 @@ assert "gen-000002" in s, "no parent in show"' || fail "show does not name the p
 	[ "$(grep -c '^fresh' "$L")" = 1 ] || fail "the job started again instead of resuming"
 	pass
 }
+
+t_run_pidns() {	# resumed where the job's pid is taken: --pidns reaches the restore
+	local J=$T/job L=$T/job.log status jpid new
+	run_bg "$T/out" "$T/run.err" -D "$J" --interval 0.5s -- "$VICTIMS/job" "$L" 300 20
+	wait_file "$J/gen-000001/inventory.img"
+	jpid=$(awk '/^fresh/ {print $2}' "$L")
+	PIDS+=("$jpid")
+	# xckpt run dies; its job goes on and keeps the pid.
+	kill -9 "$RUNPID"
+	wait "$RUNPID" 2>/dev/null
+	kill -0 "$jpid" || fail "the job died with xckpt run"
+	out=$("$XCKPT" run -D "$J" -- "$VICTIMS/job" "$L" 300 20 2>&1)
+	[ $? = 1 ] && echo "$out" | grep -q "pid is in use" || fail "restore over a taken pid: $out"
+	run_bg "$T/out2" "$T/run2.err" -D "$J" --pidns -- "$VICTIMS/job" "$L" 300 20
+	for ((i = 0; i < 200; i++)); do
+		new=$(grep -l "^NSpid:[[:space:]]*[0-9]*[[:space:]]*$jpid\$" /proc/[0-9]*/status 2>/dev/null | head -n 1)
+		[ -n "$new" ] && break
+		sleep 0.05
+	done
+	[ -n "$new" ] || fail "no process with pid $jpid in a new namespace: $(cat "$T/run2.err")"
+	kill -9 "$jpid"		# the original goes; the restored one finishes
+	wait "$RUNPID"
+	status=$?
+	[ "$status" = 0 ] || fail "resumed run exited $status: $(cat "$T/run2.err")"
+	[ "$(grep -c '^DONE steps=300 sum=45150$' "$T/out")" = 1 ] || fail "job did not finish right: $(cat "$T/out")"
+	pass
+}
