@@ -39,12 +39,13 @@ t_run_periodic() {	# three generations on an interval, SIGKILL, resume from the 
 	wait_file "$J/gen-000002/inventory.img"
 	l2=$(last_step "$L")
 	wait_file "$J/gen-000003/inventory.img"
+	# Pruning follows the rename that completes a generation: while xckpt
+	# run lives, gen-000001 must go.
+	for ((i = 0; i < 250; i++)); do [ -e "$J/gen-000001" ] || break; sleep 0.02; done
+	[ -e "$J/gen-000001" ] && fail "--keep 2 left gen-000001"
 	PIDS+=("$(awk '/^fresh/ {print $2}' "$L")")
 	kill_run "$RUNPID"
 	k=$(last_step "$L")
-	# Pruning follows the rename that completes a generation.
-	for ((i = 0; i < 100; i++)); do [ -e "$J/gen-000001" ] || break; sleep 0.02; done
-	[ -e "$J/gen-000001" ] && fail "--keep 2 left gen-000001"
 	[ -d "$J/gen-000003" ] || fail "newest generation missing"
 	grep -q "gen-000003: 1 process" "$T/run.err" || fail "no summary line: $(cat "$T/run.err")"
 	"$XCKPT" run -D "$J" --interval 0.5s --keep 2 -- "$VICTIMS/job" "$L" 400 20 >"$T/out" 2>"$T/run2.err"
