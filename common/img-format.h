@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	21
+#define XC_IMG_VERSION	22
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -462,8 +462,9 @@ struct xc_rec_thread {
 	uint32_t reserved2;
 	char comm[16];			/* thread name, NUL-terminated */
 	uint64_t affinity[16];		/* CPUs 0..1023, bit n of word n / 64 */
+	uint64_t timer_slack_ns;	/* PR_GET_TIMERSLACK; 0: a real-time thread's */
 };
-static_assert(sizeof(struct xc_rec_thread) == 240, "doc: thread");
+static_assert(sizeof(struct xc_rec_thread) == 248, "doc: thread");
 #define XC_THR_STOPPED	0x1u	/* in a job-control stop (SIGSTOP/SIGTSTP) at dump (leader's record) */
 
 /* REGS: struct xc_rec_regs of the image's arch (arch/<arch>/include/arch/img-regs.h),

@@ -1,8 +1,9 @@
 /* The example plugin (docs/plugins.md walks through it): with
  * --plugin-example, the dump records the timer slack of the process's main
  * thread (/proc/PID/timerslack_ns, prctl PR_SET_TIMERSLACK), which the core
- * does not carry; the restore writes it back while the process is still
- * stopped. One record kind, 0x1000. */
+ * carries too; the restore writes it back while the process is still
+ * stopped, after the core, so its record is what the process gets. One
+ * record kind, 0x1000. */
 #define LOG_PREFIX "plugin example: "
 #include <errno.h>
 #include <fcntl.h>

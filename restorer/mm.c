@@ -250,6 +250,7 @@ static int fill_threads(struct xc_rst *r, char *base, const struct layout *l, st
 		o->sched_policy = rec->sched_policy;
 		o->sched_priority = rec->sched_priority;
 		o->nice = rec->nice;
+		o->timer_slack_ns = rec->timer_slack_ns;
 		memcpy(o->comm, rec->comm, sizeof(o->comm));
 		memcpy(o->affinity, rec->affinity, sizeof(o->affinity));
 	}

@@ -79,7 +79,7 @@ static const char *const step_names[] = {
 	"set TLS", "queue pending signal", "setitimer", "prctl PR_SET_PDEATHSIG",
 	"prctl PR_SET_NO_NEW_PRIVS", "seccomp", "take POSIX lock", "clone3 a thread with its tid",
 	"set_robust_list", "prctl PR_SET_NAME", "sched_setaffinity", "setpriority",
-	"sched_setscheduler",
+	"sched_setscheduler", "prctl PR_SET_TIMERSLACK",
 };
 
 /* At a stop of the blob: read its args to learn how it fares. */

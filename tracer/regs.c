@@ -141,6 +141,7 @@ static int dump_one(struct xc_dump *d, struct xc_dthread *th, size_t i, void *xs
 	t.ss_size = th->ps.ss_size;
 	t.ss_flags = (uint32_t)th->ps.ss_flags;
 	t.clear_child_tid = th->ps.tid_address;
+	t.timer_slack_ns = (uint64_t)th->ps.timerslack;
 	n = ptrace(XC_PTRACE_GET_RSEQ_CONFIGURATION, th->tid, sizeof(rc), &rc);
 	if (n < 0 && errno != EIO && errno != EINVAL)
 		return xc_failf(d->ctx, d->pid, "ptrace get rseq configuration", -errno,

@@ -43,6 +43,7 @@ enum rst_step {
 	RST_STEP_CREDS, RST_STEP_RSEQ, RST_STEP_TLS, RST_STEP_SIGQUEUE, RST_STEP_ITIMER,
 	RST_STEP_PDEATHSIG, RST_STEP_NO_NEW_PRIVS, RST_STEP_SECCOMP, RST_STEP_LOCK, RST_STEP_CLONE,
 	RST_STEP_ROBUST_LIST, RST_STEP_NAME, RST_STEP_AFFINITY, RST_STEP_NICE, RST_STEP_SCHED,
+	RST_STEP_TIMERSLACK,
 };
 
 /* One thread; threads[0] is the leader, which creates the others with
@@ -63,6 +64,7 @@ struct rst_thread {
 	uint32_t park;			/* futex word a parked thread waits on; never changes */
 	char comm[16];
 	uint64_t affinity[16];
+	uint64_t timer_slack_ns;	/* 0: leave it (a real-time thread's) */
 	/* written by the thread */
 	int32_t err;
 	uint32_t step;			/* enum rst_step */

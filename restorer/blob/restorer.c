@@ -197,6 +197,14 @@ static long set_thread(struct rst_args *a, struct rst_thread *t, bool leader, ui
 	r = xc_sys3(__NR_setpriority, 0 /* PRIO_PROCESS */, 0, t->nice);
 	if (r)
 		return r;
+	/* Before the policy: a real-time thread's slack is 0 and cannot be
+	 * set; 0 would mean the default, so it is left alone. */
+	*step = RST_STEP_TIMERSLACK;
+	if (t->timer_slack_ns) {
+		r = xc_sys2(__NR_prctl, PR_SET_TIMERSLACK, t->timer_slack_ns);
+		if (r)
+			return r;
+	}
 	*step = RST_STEP_SCHED;
 	r = xc_sys3(__NR_sched_setscheduler, 0, t->sched_policy, &t->sched_priority);
 	if (r)

@@ -71,6 +71,7 @@ attrs_finish() {
 	grep -q '^PASS' "$T/out" || fail "victim did not pass after restore (status $status): $(cat "$T/out")"
 	[ "$status" = 0 ] || fail "xckpt restore exited $status"
 }
+t_attr_timerslack() { attrs_case timerslack; pass; }	# 50123 ns, not the default
 t_attr_sigtrap() { attrs_case sigtrap; pass; }	# its own SIGTRAP handler survives
 t_attr_itimer_loop() {	# a 20 ms periodic timer keeps its period across 50 dumps
 	local status

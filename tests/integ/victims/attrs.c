@@ -1,7 +1,7 @@
-/* Victim: sets per-process attributes a program may set (a SIGTRAP handler,
- * a periodic interval timer), signals readiness, waits for SIGUSR2, then
- * checks that each attribute still has its value and still works, and
- * prints PASS or FAIL. The
+/* Victim: sets per-process attributes a program may set (timer slack, a
+ * SIGTRAP handler, a periodic interval timer), signals readiness, waits
+ * for SIGUSR2, then checks that each attribute still has its value and
+ * still works, and prints PASS or FAIL. The
  * harness compares everything else (lib.sh snap_check).
  *
  * usage: attrs DIR MODE...   (MODE: one of the names in modes[], or "all") */
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -29,6 +30,12 @@ static int fails;
 static void on_usr2(int sig) { stop_flag = 1; }
 static void on_trap(int sig) { trap_count++; }
 static void on_alrm(int sig) { alrm_count++; }
+
+static void set_timerslack(void) { prctl(PR_SET_TIMERSLACK, 50000 + 123); }
+static void check_timerslack(void)
+{
+	CHECK(prctl(PR_GET_TIMERSLACK) == 50123, "timerslack %d", prctl(PR_GET_TIMERSLACK));
+}
 
 static void set_sigtrap(void)
 {
@@ -65,10 +72,11 @@ static const struct {
 	const char *name;
 	void (*set)(void), (*check)(void);
 } modes[] = {
+	{ "timerslack", set_timerslack, check_timerslack },
 	{ "sigtrap", set_sigtrap, check_sigtrap },
 	{ "itimer", set_itimer, check_itimer },
 };
-#define NALL 2	/* the modes "all" takes: the first ones */
+#define NALL 3	/* the modes "all" takes: the first ones */
 #define NMODES (sizeof(modes) / sizeof(*modes))
 
 int main(int argc, char **argv)

@@ -20,6 +20,7 @@ struct xc_pthread_state {
 	int32_t pad;
 	uint64_t ss_size;
 	uint64_t tid_address;	/* prctl(PR_GET_TID_ADDRESS): clear_child_tid */
+	int64_t timerslack;	/* prctl(PR_GET_TIMERSLACK): ns, or -errno */
 };
 
 struct xc_pksigaction {

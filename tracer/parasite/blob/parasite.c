@@ -10,6 +10,9 @@ static long dump_thread(struct xc_pthread_state *t)
 
 	if (r)
 		return r;
+	t->timerslack = xc_sys5(__NR_prctl, 30 /* PR_GET_TIMERSLACK */, 0, 0, 0, 0);
+	if (t->timerslack < 0)
+		return t->timerslack;
 	return xc_sys2(__NR_prctl, 40 /* PR_GET_TID_ADDRESS */, &t->tid_address);
 }
 
