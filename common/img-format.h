@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	22
+#define XC_IMG_VERSION	23
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -91,6 +91,7 @@ enum xc_rec_kind {
 	XC_REC_SECCOMP_FILTER = 39,
 	XC_REC_TTY = 40,
 	XC_REC_BACKTRACE = 0x8015,	/* optional: informational only */
+	XC_REC_TASK_ATTRS = 56,		/* proc: per-process attributes, exactly one */
 	XC_REC_PAGE_HASHES = 48,	/* proc: a hash of every page of the runs */
 	XC_REC_PARENT = 49,		/* inventory: the image an incremental one builds on */
 	XC_REC_PAGE_DATA = 64,		/* in pages-<pid>.img */
@@ -541,6 +542,17 @@ struct xc_rec_itimers {
 	struct { int64_t interval_us, value_us; } it[3];
 };
 static_assert(sizeof(struct xc_rec_itimers) == 48, "doc: itimers");
+
+/* What /proc, prctl() and membarrier() hold for the whole process. */
+struct xc_rec_task_attrs {
+	int32_t oom_score_adj;		/* /proc/PID/oom_score_adj */
+	uint32_t loginuid;		/* /proc/PID/loginuid; (uint32_t)-1: unset */
+	uint32_t thp_disable;		/* PR_GET_THP_DISABLE: 0, 1, or 3 (except advised) */
+	uint32_t child_subreaper;	/* PR_GET_CHILD_SUBREAPER: 0 or 1 */
+	uint32_t membarrier;		/* MEMBARRIER_CMD_GET_REGISTRATIONS */
+	uint32_t reserved;
+};
+static_assert(sizeof(struct xc_rec_task_attrs) == 24, "doc: task attrs");
 
 /* A unix socket, once per socket however many fds share it. ino is its id:
  * fd records (kind XC_FD_SOCKET) and other sockets' peer_ino refer to it. */

@@ -272,6 +272,7 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 	case XC_REC_RLIMITS: ONE(rlimits, struct xc_rec_rlimits); break;
 	case XC_REC_SIGACTIONS: ONE(sigactions, struct xc_rec_sigactions); break;
 	case XC_REC_ITIMERS: ONE(itimers, struct xc_rec_itimers); break;
+	case XC_REC_TASK_ATTRS: ONE(task_attrs, struct xc_rec_task_attrs); break;
 	case XC_REC_CREDS: ONE(creds, struct xc_rec_creds); break;
 	case XC_REC_THREAD:
 	case XC_REC_REGS:
@@ -592,7 +593,7 @@ static int load_proc(struct xc_rst *r)
 			return err == -ENOMEM ? xc_fail(r->ctx, r->pid, name, "allocate", err) : err;
 	}
 	if (!r->task || !r->mm || !r->fs || !r->rlimits || !r->sigactions || !r->creds ||
-	    !r->itimers || !r->runs || !r->blocks || !r->auxv)
+	    !r->itimers || !r->task_attrs || !r->runs || !r->blocks || !r->auxv)
 		return bad(r, name, "a required record is missing");
 	if (r->task->pid != (uint32_t)r->pid)
 		return bad(r, name, "pid does not match the inventory");

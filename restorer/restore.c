@@ -41,6 +41,8 @@ void rst_process_main(struct xc_rst *r)
 	if (!err)
 		err = rst_tty_ctty(r);
 	if (!err)
+		err = rst_attrs(r);
+	if (!err)
 		err = rst_sigs(r);
 	if (!err)
 		err = rst_timers(r);

@@ -107,6 +107,7 @@ struct xc_rst {
 	const struct xc_rec_rlimits *rlimits;
 	const struct xc_rec_sigactions *sigactions;
 	const struct xc_rec_itimers *itimers;
+	const struct xc_rec_task_attrs *task_attrs;
 	const struct xc_rec_creds *creds;
 	struct xc_rst_thread *thr;
 	size_t nr_thr;
@@ -221,6 +222,8 @@ int rst_child_fail(struct xc_rst *r, const char *obj, const char *step, int err)
 int rst_files(struct xc_rst *r);
 int rst_fs(struct xc_rst *r);
 int rst_sigs(struct xc_rst *r);
+/* attrs.c (child side): TASK_ATTRS, set while the child runs xckpt's code */
+int rst_attrs(struct xc_rst *r);
 int rst_task(struct xc_rst *r);
 /* Builds the blob region and jumps into it; returns only on failure. */
 int rst_mm_switch(struct xc_rst *r);

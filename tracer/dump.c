@@ -171,6 +171,8 @@ static int write_proc(struct xc_dump *d)
 	if (!err)
 		err = dump_sigs(d);
 	if (!err)
+		err = dump_attrs(d);
+	if (!err)
 		err = dump_timers(d);
 	if (!err)
 		err = dump_seccomp(d);

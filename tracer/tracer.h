@@ -307,6 +307,10 @@ void dump_sockets_tree_free(struct xc_tree *t);
 pid_t dump_socket_owner(struct xc_dump *d, uint64_t ino);
 int dump_rlimits(struct xc_dump *d);
 int dump_sigs(struct xc_dump *d);
+/* attrs.c: the TASK_ATTRS record; refuses what could not be read. */
+int dump_attrs(struct xc_dump *d);
+void xc_attrs_from_misc(const struct xc_parasite_args *m, struct xc_rec_task_attrs *ta);
+const char *xc_attrs_refusal(const struct xc_parasite_args *m);
 int dump_rseq_fixup(struct xc_dump *d);	/* right after seize */
 int dump_threads_check(struct xc_dump *d);	/* after seize: per-thread refusals */
 int dump_threads(struct xc_dump *d);

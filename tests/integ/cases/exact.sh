@@ -52,6 +52,7 @@ t_snap_quiet() {	# inspecting a process disturbs it in no way it can see
 attrs_case() {	# MODE...
 	attrs_ignore "$@"
 	start "$VICTIMS/attrs" "$T" "$@"
+	grep -q '^SETUP' "$T/out" && fail "victim could not set up: $(cat "$T/out")"
 	dump_kill
 	attrs_finish
 }
@@ -96,5 +97,14 @@ t_attr_all_leave_running() {	# the same, the original left running and compared
 	wait "$VPID" || fail "original failed after the dump: $(cat "$T/out")"
 	: >"$T/out"
 	attrs_finish
+	pass
+}
+t_attr_thp_disable() { attrs_case thp; pass; }
+t_attr_subreaper() { attrs_case subreaper; pass; }
+t_attr_oom_score_adj() { attrs_case oom; pass; }	# 400, not xckpt's
+t_attr_loginuid() { attrs_case loginuid; pass; }
+t_attr_membarrier() { attrs_case membarrier; pass; }	# registered: no EPERM after restore
+t_attr_all() {	# every attribute at once
+	attrs_case all
 	pass
 }

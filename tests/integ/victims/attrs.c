@@ -1,16 +1,21 @@
-/* Victim: sets per-process attributes a program may set (timer slack, a
- * SIGTRAP handler, a periodic interval timer), signals readiness, waits
+/* Victim: sets per-process attributes a program may set (timer slack, THP
+ * disabled, child subreaper, oom_score_adj, loginuid, membarrier, a SIGTRAP
+ * handler, a periodic interval timer), signals readiness, waits
  * for SIGUSR2, then checks that each attribute still has its value and
  * still works, and prints PASS or FAIL. The
  * harness compares everything else (lib.sh snap_check).
  *
  * usage: attrs DIR MODE...   (MODE: one of the names in modes[], or "all") */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/membarrier.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -30,6 +35,81 @@ static int fails;
 static void on_usr2(int sig) { stop_flag = 1; }
 static void on_trap(int sig) { trap_count++; }
 static void on_alrm(int sig) { alrm_count++; }
+
+static int sys_membarrier(int cmd) { return (int)syscall(SYS_membarrier, cmd, 0, 0); }
+
+static int proc_write(const char *name, const char *v)
+{
+	char path[64];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	r = write(fd, v, strlen(v)) == (ssize_t)strlen(v) ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+static long proc_read(const char *name, int base)
+{
+	char path[64], buf[64] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) < 0)
+		return -99999;
+	close(fd);
+	return strtol(buf, NULL, base);
+}
+
+/* The VmFlags of the mapping at addr, from our own smaps. */
+static void set_thp(void) { prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0); }
+static void check_thp(void)
+{
+	CHECK(prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) == 1, "THP_DISABLE %d",
+	      prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0));
+}
+
+static void set_subreaper(void) { prctl(PR_SET_CHILD_SUBREAPER, 1); }
+static void check_subreaper(void)
+{
+	int v = -1;
+	prctl(PR_GET_CHILD_SUBREAPER, &v);
+	CHECK(v == 1, "CHILD_SUBREAPER %d", v);
+}
+
+static void set_oom(void)
+{
+	if (proc_write("oom_score_adj", "400"))
+		printf("SETUP: oom_score_adj: %s\n", strerror(errno));
+}
+static void check_oom(void)
+{
+	CHECK(proc_read("oom_score_adj", 10) == 400, "oom_score_adj %ld", proc_read("oom_score_adj", 10));
+}
+
+static void set_loginuid(void)
+{
+	if (proc_write("loginuid", "4242"))
+		printf("SETUP: loginuid: %s\n", strerror(errno));
+}
+static void check_loginuid(void)
+{
+	CHECK(proc_read("loginuid", 10) == 4242, "loginuid %ld", proc_read("loginuid", 10));
+}
+
+static void set_membarrier(void)
+{
+	if (sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED))
+		printf("SETUP: membarrier register: %s\n", strerror(errno));
+}
+static void check_membarrier(void)
+{
+	CHECK(!sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), "membarrier: %s", strerror(errno));
+}
 
 static void set_timerslack(void) { prctl(PR_SET_TIMERSLACK, 50000 + 123); }
 static void check_timerslack(void)
@@ -73,10 +153,15 @@ static const struct {
 	void (*set)(void), (*check)(void);
 } modes[] = {
 	{ "timerslack", set_timerslack, check_timerslack },
+	{ "thp", set_thp, check_thp },
+	{ "subreaper", set_subreaper, check_subreaper },
+	{ "oom", set_oom, check_oom },
+	{ "loginuid", set_loginuid, check_loginuid },
+	{ "membarrier", set_membarrier, check_membarrier },
 	{ "sigtrap", set_sigtrap, check_sigtrap },
 	{ "itimer", set_itimer, check_itimer },
 };
-#define NALL 3	/* the modes "all" takes: the first ones */
+#define NALL 8	/* the modes "all" takes: the first ones */
 #define NMODES (sizeof(modes) / sizeof(*modes))
 
 int main(int argc, char **argv)

@@ -54,6 +54,10 @@ struct xc_parasite_args {
 			struct xc_pthread_state thr;
 			struct xc_pitimer it[3];
 			int64_t mdwe;	/* prctl(PR_GET_MDWE): flags, or -errno */
+			/* prctl(PR_GET_*) and membarrier(): the value, or
+			 * -errno where the kernel refuses the question */
+			int64_t thp_disable, membarrier;
+			int32_t child_subreaper, pad2;
 		} misc;
 		struct {
 			uint32_t nr;

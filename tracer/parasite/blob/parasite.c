@@ -31,6 +31,11 @@ static long dump_misc(struct xc_parasite_args *a)
 	if (r)
 		return r;
 	a->misc.mdwe = xc_sys5(__NR_prctl, 66 /* PR_GET_MDWE */, 0, 0, 0, 0);
+	a->misc.thp_disable = xc_sys5(__NR_prctl, 42 /* PR_GET_THP_DISABLE */, 0, 0, 0, 0);
+	a->misc.membarrier = xc_sys3(__NR_membarrier, 1 << 9 /* GET_REGISTRATIONS */, 0, 0);
+	r = xc_sys5(__NR_prctl, 37 /* PR_GET_CHILD_SUBREAPER */, (long)&a->misc.child_subreaper, 0, 0, 0);
+	if (r)
+		a->misc.child_subreaper = (int32_t)r;
 	for (int w = 0; w < 3; w++) {
 		r = xc_sys2(__NR_getitimer, w, &a->misc.it[w]);
 		if (r) {
