@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	23
+#define XC_IMG_VERSION	24
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -209,6 +209,8 @@ enum xc_vma_kind {
 #define XC_VMF_MERGEABLE	0x40u	/* mg */
 #define XC_VMF_SEQ_READ		0x80u	/* sr */
 #define XC_VMF_RAND_READ	0x100u	/* rr */
+#define XC_VMF_NORESERVE	0x200u	/* nr: MAP_NORESERVE */
+#define XC_VMF_LOCKONFAULT	0x400u	/* lf: mlock2(MLOCK_ONFAULT), with lo */
 
 struct xc_rec_vma {
 	uint64_t start, end;

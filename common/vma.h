@@ -18,6 +18,10 @@ struct xc_vma {
 	bool vm_growsdown;	/* "gd" */
 	bool vm_maywrite;	/* "mw" */
 	bool vm_io;		/* "io" or "pf": device memory, never dumpable */
+	bool vm_uffd;		/* "um", "uw" or "ui": registered with a userfaultfd */
+	bool vm_shstk;		/* "ss": shadow stack */
+	bool vm_droppable;	/* "dp": MAP_DROPPABLE */
+	uint32_t pkey;		/* ProtectionKey, 0: none */
 	char path[PATH_MAX];	/* "" for anonymous; "[heap]", "[stack]", ... */
 };
 

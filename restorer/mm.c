@@ -132,6 +132,8 @@ static void fill_vmas(struct xc_rst *r, struct rst_vma *out, uint32_t *n)
 		default:
 			o->mflags = MAP_SHARED;
 		}
+		if (v->vmflags & XC_VMF_NORESERVE)
+			o->mflags |= MAP_NORESERVE;
 		while (run < r->nr_runs && r->runs[run].vaddr + r->runs[run].nr_pages * page <= v->start)
 			run++;
 		o->fill = run < r->nr_runs && r->runs[run].vaddr < v->end;

@@ -131,6 +131,14 @@ int xc_vma_classify(const struct xc_vma *v, uint32_t *kind, const char **why)
 		*why = "address above the 47-bit space";
 	else if (v->vm_io)
 		*why = "device memory (VM_IO/VM_PFNMAP) cannot be dumped";
+	else if (v->vm_uffd)
+		*why = "mappings registered with a userfaultfd are not supported yet";
+	else if (v->vm_shstk)
+		*why = "shadow stacks are not supported yet";
+	else if (v->vm_droppable)
+		*why = "droppable mappings (MAP_DROPPABLE) are not supported yet";
+	else if (v->pkey)
+		*why = "memory protection keys (pkey_mprotect) are not supported yet";
 	else if (!*p || !strcmp(p, "[heap]") || !strcmp(p, "[stack]") || !strncmp(p, "[anon:", 6))
 		*kind = v->shared ? XC_VMA_SHANON : XC_VMA_ANON;
 	else if (!strncmp(p, "[anon_shmem:", 12) || (v->shared && !strcmp(p, "/dev/zero (deleted)")))

@@ -26,6 +26,7 @@
 #define MADV_MERGEABLE_ 12
 #define MADV_SEQUENTIAL_ 2
 #define MADV_RANDOM_ 1
+#define MLOCK_ONFAULT_ 1
 
 static __attribute__((noreturn)) void fail(struct rst_args *a, long err, enum rst_step step,
 					   uint32_t index)
@@ -105,7 +106,7 @@ static void finish_vmas(struct rst_args *a)
 		if (f & XC_VMF_RAND_READ)
 			advise(a, i, s, l, MADV_RANDOM_);
 		if (f & XC_VMF_LOCKED) {
-			r = xc_sys2(__NR_mlock, s, l);
+			r = xc_sys3(__NR_mlock2, s, l, f & XC_VMF_LOCKONFAULT ? MLOCK_ONFAULT_ : 0);
 			if (r)
 				fail(a, r, RST_STEP_MLOCK, i);
 		}

@@ -154,13 +154,16 @@ static void test_maps_edges(void **state)
 /* Each VmFlags mnemonic sets exactly its own bit; unknown ones are ignored. */
 static void test_vmflags_each(void **state)
 {
-	static const struct { const char *f; uint32_t bit; bool gd, io, mw; } m[] = {
+	static const struct { const char *f; uint32_t bit; bool gd, io, mw, uffd, ss, dp; } m[] = {
 		{ "lo", XC_VMF_LOCKED }, { "dd", XC_VMF_DONTDUMP }, { "hg", XC_VMF_HUGEPAGE },
 		{ "nh", XC_VMF_NOHUGEPAGE }, { "dc", XC_VMF_DONTFORK }, { "wf", XC_VMF_WIPEONFORK },
 		{ "mg", XC_VMF_MERGEABLE }, { "sr", XC_VMF_SEQ_READ }, { "rr", XC_VMF_RAND_READ },
 		{ "gd", 0, true, false }, { "io", 0, false, true }, { "pf", 0, false, true },
 		{ "mw", 0, false, false, true }, { "mr", 0 }, { "me", 0 },
 		{ "rd", 0 }, { "sh", 0 }, { "ms", 0 }, { "de", 0 }, { "sl", 0 },
+		{ "nr", XC_VMF_NORESERVE }, { "lf", XC_VMF_LOCKONFAULT }, { "dp", 0, .dp = true },
+		{ "um", 0, .uffd = true }, { "uw", 0, .uffd = true }, { "ui", 0, .uffd = true },
+		{ "ss", 0, .ss = true },
 	};
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
@@ -178,8 +181,30 @@ static void test_vmflags_each(void **state)
 		unit_eq(m[i].f, v[0].vm_growsdown, m[i].gd);
 		unit_eq(m[i].f, v[0].vm_io, m[i].io);
 		unit_eq(m[i].f, v[0].vm_maywrite, m[i].mw);
+		unit_eq(m[i].f, v[0].vm_uffd, m[i].uffd);
+		unit_eq(m[i].f, v[0].vm_shstk, m[i].ss);
+		unit_eq(m[i].f, v[0].vm_droppable, m[i].dp);
 		free(v);
 	}
+}
+
+/* ProtectionKey belongs to the mapping above it. */
+static void test_pkey(void **state)
+{
+	const char *text = "00400000-00401000 rw-p 00000000 00:00 0 \n"
+			   "ProtectionKey:         3\nVmFlags: rd wr \n"
+			   "00401000-00402000 rw-p 00000000 00:00 0 \n"
+			   "ProtectionKey:         0\n";
+	struct xc_vma *v;
+	size_t nr;
+	unsigned bad;
+
+	(void)state;
+	assert_int_equal(xc_parse_maps(text, strlen(text), &v, &nr, &bad), 0);
+	assert_int_equal(nr, 2);
+	assert_int_equal(v[0].pkey, 3);
+	assert_int_equal(v[1].pkey, 0);
+	free(v);
 }
 
 static void test_empty(void **state)
@@ -302,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_maps_fixture),
 		cmocka_unit_test(test_smaps_fixture),
 		cmocka_unit_test(test_maps_edges),
+		cmocka_unit_test(test_pkey),
 		cmocka_unit_test(test_vmflags_each),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_malformed),

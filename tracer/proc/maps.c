@@ -63,6 +63,7 @@ static void parse_vmflags(const char *p, const char *e, struct xc_vma *v)
 		{ "lo", XC_VMF_LOCKED }, { "dd", XC_VMF_DONTDUMP }, { "hg", XC_VMF_HUGEPAGE },
 		{ "nh", XC_VMF_NOHUGEPAGE }, { "dc", XC_VMF_DONTFORK }, { "wf", XC_VMF_WIPEONFORK },
 		{ "mg", XC_VMF_MERGEABLE }, { "sr", XC_VMF_SEQ_READ }, { "rr", XC_VMF_RAND_READ },
+		{ "nr", XC_VMF_NORESERVE }, { "lf", XC_VMF_LOCKONFAULT },
 	};
 
 	v->vmflags = 0;
@@ -78,6 +79,12 @@ static void parse_vmflags(const char *p, const char *e, struct xc_vma *v)
 			v->vm_maywrite = true;
 		if ((p[0] == 'i' && p[1] == 'o') || (p[0] == 'p' && p[1] == 'f'))
 			v->vm_io = true;
+		if (p[0] == 'u' && (p[1] == 'm' || p[1] == 'w' || p[1] == 'i'))
+			v->vm_uffd = true;
+		if (p[0] == 's' && p[1] == 's')
+			v->vm_shstk = true;
+		if (p[0] == 'd' && p[1] == 'p')
+			v->vm_droppable = true;
 		p++;
 	}
 }
@@ -136,6 +143,12 @@ int xc_parse_maps(const char *buf, size_t len, struct xc_vma **vmas, size_t *nr,
 				break;
 			}
 			parse_vmflags(p + 8, e, &v[n - 1]);
+		} else if (e - p > 14 && !memcmp(p, "ProtectionKey:", 14)) {
+			if (!n) {
+				err = -EINVAL;
+				break;
+			}
+			v[n - 1].pkey = (uint32_t)strtoul(p + 14, NULL, 10);
 		} else if (!n || !memchr(p, ':', e - p)) {
 			err = -EINVAL;
 			break;

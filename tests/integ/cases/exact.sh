@@ -108,3 +108,4 @@ t_attr_all() {	# every attribute at once
 	attrs_case all
 	pass
 }
+t_attr_vmflags() { attrs_case vmflags; pass; }	# every VmFlag user space sets, MAP_NORESERVE and lock-on-fault included

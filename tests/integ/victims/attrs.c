@@ -1,5 +1,5 @@
 /* Victim: sets per-process attributes a program may set (timer slack, THP
- * disabled, child subreaper, oom_score_adj, loginuid, membarrier, a SIGTRAP
+ * disabled, child subreaper, oom_score_adj, loginuid, membarrier, mapping flags, a SIGTRAP
  * handler, a periodic interval timer), signals readiness, waits
  * for SIGUSR2, then checks that each attribute still has its value and
  * still works, and prints PASS or FAIL. The
@@ -11,9 +11,11 @@
 #include <linux/membarrier.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -66,6 +68,83 @@ static long proc_read(const char *name, int base)
 }
 
 /* The VmFlags of the mapping at addr, from our own smaps. */
+static void vmflags(void *addr, char *out, size_t len)
+{
+	char line[512];
+	int in = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	out[0] = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long s, e;
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' '))
+			in = (uintptr_t)addr >= s && (uintptr_t)addr < e;
+		else if (in && !strncmp(line, "VmFlags:", 8))
+			snprintf(out, len, "%s", line + 8);
+	}
+	if (f)
+		fclose(f);
+}
+
+static bool has_flag(void *addr, const char *fl)
+{
+	char f[256], pat[8];
+
+	vmflags(addr, f, sizeof(f));
+	snprintf(pat, sizeof(pat), " %s", fl);
+	return strstr(f, pat) != NULL;
+}
+
+/* One mapping per flag that user space can set, and one whose flag lives
+ * in the mapping itself (MAP_NORESERVE). */
+static struct { const char *flag; int adv; int mflags; char *p; } vmf[] = {
+	{ "nr", 0, MAP_NORESERVE, NULL },
+	{ "dc", MADV_DONTFORK, 0, NULL },
+	{ "dd", MADV_DONTDUMP, 0, NULL },
+	{ "wf", MADV_WIPEONFORK, 0, NULL },
+	{ "hg", MADV_HUGEPAGE, 0, NULL },
+	{ "nh", MADV_NOHUGEPAGE, 0, NULL },
+	{ "sr", MADV_SEQUENTIAL, 0, NULL },
+	{ "rr", MADV_RANDOM, 0, NULL },
+	{ "lo", -1, 0, NULL },		/* mlock */
+	{ "lf", -2, 0, NULL },		/* mlock2(MLOCK_ONFAULT) */
+};
+#define NVMF (sizeof(vmf) / sizeof(*vmf))
+
+static void set_vmflags(void)
+{
+	for (size_t i = 0; i < NVMF; i++) {
+		/* A page apart from each other, so that none merges. */
+		char *p = mmap(NULL, 3 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		vmf[i].p = mmap(p + 4096, 4096, PROT_READ | PROT_WRITE,
+				MAP_FIXED | MAP_PRIVATE | vmf[i].mflags | MAP_ANONYMOUS, -1, 0);
+		if (vmf[i].p == MAP_FAILED) {
+			printf("SETUP: mmap for %s: %s\n", vmf[i].flag, strerror(errno));
+			continue;
+		}
+		vmf[i].p[0] = (char)i + 1;
+		if (vmf[i].adv > 0 && madvise(vmf[i].p, 4096, vmf[i].adv))
+			printf("SETUP: madvise %s: %s\n", vmf[i].flag, strerror(errno));
+		if (vmf[i].adv == -1 && mlock(vmf[i].p, 4096))
+			printf("SETUP: mlock: %s\n", strerror(errno));
+		if (vmf[i].adv == -2 && syscall(SYS_mlock2, vmf[i].p, 4096, 1 /* MLOCK_ONFAULT */))
+			printf("SETUP: mlock2: %s\n", strerror(errno));
+		if (!has_flag(vmf[i].p, vmf[i].flag))
+			printf("SETUP: %s not set\n", vmf[i].flag);
+	}
+}
+static void check_vmflags(void)
+{
+	for (size_t i = 0; i < NVMF; i++) {
+		char f[256];
+		if (vmf[i].p == MAP_FAILED)
+			continue;
+		vmflags(vmf[i].p, f, sizeof(f));
+		CHECK(has_flag(vmf[i].p, vmf[i].flag), "VmFlag %s lost: %s", vmf[i].flag, f);
+		CHECK(vmf[i].p[0] == (char)i + 1, "content of %s mapping", vmf[i].flag);
+	}
+}
+
 static void set_thp(void) { prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0); }
 static void check_thp(void)
 {
@@ -158,10 +237,11 @@ static const struct {
 	{ "oom", set_oom, check_oom },
 	{ "loginuid", set_loginuid, check_loginuid },
 	{ "membarrier", set_membarrier, check_membarrier },
+	{ "vmflags", set_vmflags, check_vmflags },
 	{ "sigtrap", set_sigtrap, check_sigtrap },
 	{ "itimer", set_itimer, check_itimer },
 };
-#define NALL 8	/* the modes "all" takes: the first ones */
+#define NALL 9	/* the modes "all" takes: the first ones */
 #define NMODES (sizeof(modes) / sizeof(*modes))
 
 int main(int argc, char **argv)
