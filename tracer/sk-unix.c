@@ -223,6 +223,14 @@ int dump_unix_sk(struct xc_dump *d, int fd, int sk, uint64_t ino, uint32_t scm_f
 	err = read_name(d, u);
 	if (!err)
 		err = read_opts(d, u, sk);
+	/* Out-of-band data (send with MSG_OOB) has no place in the queue we
+	 * save: it would come back as an ordinary byte, or not at all. A peek
+	 * finds it without taking it; without any, the kernel says EINVAL. */
+	if (!err && u->rec.type == SOCK_STREAM && u->rec.state == XC_USK_CONNECTED) {
+		char c;
+		if (recv(sk, &c, 1, MSG_OOB | MSG_PEEK | MSG_DONTWAIT) == 1)
+			return refuse(d, u, "out-of-band data (MSG_OOB) is not supported");
+	}
 	/* Only a connected socket or a datagram one can hold data. */
 	if (err || (u->rec.state != XC_USK_CONNECTED && u->rec.type != SOCK_DGRAM))
 		return err;

@@ -499,3 +499,21 @@ except Exception as e:
 	grep -q '^PASS' "$T/client.out" || fail "client: $(cat "$T/client.out") restore: $(cat "$T/restore.err")"
 	pass
 }
+
+t_bad_unix_oob() {	# out-of-band data queued on a unix stream: refused, left as it was
+	start /usr/bin/python3 -c '
+import os, socket, sys, time
+os.closerange(3, 4096)
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+a.send(b"abc")
+a.send(b"!", socket.MSG_OOB)
+open(sys.argv[1] + "/ready", "w").write(str(os.getpid()))
+time.sleep(600)' "$T"
+	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
+	[ $? = 4 ] || fail "expected exit 4: $out"
+	echo "$out" | grep -q "pid $VPID: fd [0-9]* (socket:\[[0-9]*\]): out-of-band data (MSG_OOB) is not supported" ||
+		fail "unclear error: $out"
+	[ -e "$T/img" ] && fail "image directory created"
+	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target still traced"
+	pass
+}
