@@ -166,3 +166,24 @@ dump_leave_running() {	# extra dump options...
 	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target still traced"
 	snap_check "after a --leave-running dump"
 }
+
+# A victim run under script(1), on a pty that goes away with it, dumped and
+# restored under another script(1): what names the terminal must change, so
+# the caller sets SNAP_IGNORE. usage: on_a_terminal 'VICTIM ARGS...'
+# (one shell word, quoted for sh). Sets VPID and RPID.
+on_a_terminal() {
+	rm -f "$T/ready"
+	script -qec "$1; true" /dev/null >"$T/out" 2>&1 </dev/null &
+	PIDS+=($!)
+	wait_for "$T/ready"
+	VPID=$(cat "$T/ready")
+	PIDS+=("$VPID")
+	dump_kill
+	script -qec "'$XCKPT' restore -D '$T/img' --pidfile '$T/pidfile'" /dev/null >"$T/out2" 2>&1 \
+		</dev/null &
+	RPID=$!
+	PIDS+=("$RPID")
+	wait_for "$T/pidfile"
+	[ "$(cat "$T/pidfile")" = "$VPID" ] || fail "restored as $(cat "$T/pidfile"): $(cat "$T/out2")"
+	snap_check
+}

@@ -52,20 +52,7 @@ t_tty_user() {	# on the user's terminal: restored onto xckpt's, with its termios
 	# pty that goes away with them; xckpt restores it under another. What
 	# names that terminal and its session must change.
 	SNAP_IGNORE='^fd\.[0-9]\.(link|ino|mnt_id)$|(^|\.)stat\.(tty_nr|tpgid|pgrp|session)$|(^|\.)status\.(NSsid|NSpgid)$'
-	rm -f "$T/ready"
-	script -qec "'$VICTIMS/events' ttyuser '$T'; true" /dev/null >"$T/out" 2>&1 </dev/null &
-	PIDS+=($!)
-	wait_for "$T/ready"
-	VPID=$(cat "$T/ready")
-	PIDS+=("$VPID")
-	dump_kill
-	script -qec "'$XCKPT' restore -D '$T/img' --pidfile '$T/pidfile'" /dev/null >"$T/out2" 2>&1 \
-		</dev/null &
-	RPID=$!
-	PIDS+=("$RPID")
-	wait_for "$T/pidfile"
-	[ "$(cat "$T/pidfile")" = "$VPID" ] || fail "restored as $(cat "$T/pidfile"): $(cat "$T/out2")"
-	snap_check
+	on_a_terminal "'$VICTIMS/events' ttyuser '$T'"
 	touch "$T/go"
 	wait "$RPID"
 	# On a terminal, xckpt's progress bar comes first on the line.

@@ -135,20 +135,7 @@ t_files_devtty() {	# /dev/tty past stdio: the terminal the process is restored o
 	# Under script(1) on a pty that goes away with it; restored under
 	# another. What names that terminal and its session must change.
 	SNAP_IGNORE='^fd\.[0-2]\.(link|ino|mnt_id)$|(^|\.)stat\.(tty_nr|tpgid|pgrp|session)$|(^|\.)status\.(NSsid|NSpgid)$'
-	rm -f "$T/ready"
-	script -qec "'$VICTIMS/files' devtty '$T'; true" /dev/null >"$T/out" 2>&1 </dev/null &
-	PIDS+=($!)
-	wait_for "$T/ready"
-	VPID=$(cat "$T/ready")
-	PIDS+=("$VPID")
-	dump_kill
-	script -qec "'$XCKPT' restore -D '$T/img' --pidfile '$T/pidfile'" /dev/null >"$T/out2" 2>&1 \
-		</dev/null &
-	RPID=$!
-	PIDS+=("$RPID")
-	wait_for "$T/pidfile"
-	[ "$(cat "$T/pidfile")" = "$VPID" ] || fail "restored as $(cat "$T/pidfile"): $(cat "$T/out2")"
-	snap_check
+	on_a_terminal "'$VICTIMS/files' devtty '$T'"
 	kill -USR1 "$VPID"
 	wait "$RPID"
 	grep -q 'PASS' "$T/out2" && ! grep -q 'FAIL' "$T/out2" && grep -q 'tty-ok' "$T/out2" ||

@@ -21,18 +21,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "ready.h"
 
 static volatile sig_atomic_t stop_flag, trap_count, alrm_count;
-static int fails;
-#define CHECK(cond, ...)                                                                          \
-	do {                                                                                      \
-		if (!(cond)) {                                                                    \
-			printf("FAIL: " __VA_ARGS__);                                             \
-			printf("\n");                                                             \
-			fails++;                                                                  \
-		}                                                                                 \
-	} while (0)
 
 static void on_usr2(int sig) { stop_flag = 1; }
 static void on_trap(int sig) { trap_count++; }

@@ -39,17 +39,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "ready.h"
 
-static int fails;
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL: " __VA_ARGS__);                                              \
-			printf("\n");                                                              \
-			fails++;                                                                   \
-		}                                                                                  \
-	} while (0)
 
 static char dir[4096];
 
