@@ -34,6 +34,8 @@
 
 #include "common/ctx.h"
 #include "common/gens.h"
+#include "common/img.h"
+#include "common/img-format.h"
 #include "common/log.h"
 #include "common/run.h"
 
@@ -317,12 +319,35 @@ static int restore_gen(struct run *r, uint32_t gen)
 	return 0;
 }
 
+/* Pages this generation stored itself (an incremental one keeps the rest in
+ * its parents): the PAGE_RUNS of one process image. */
+static unsigned long long proc_pages(struct run *r, int dirfd, const char *file)
+{
+	struct xc_imgr img;
+	unsigned long long n = 0;
+	const void *p;
+	uint32_t k, l;
+
+	if (xc_imgr_open(r->ctx, &img, dirfd, file, XC_FILE_PROC))
+		return 0;
+	while (xc_imgr_next(&img, &k, &p, &l) > 0) {
+		const struct xc_page_run *run = p;
+
+		if (k != XC_REC_PAGE_RUNS || l % sizeof(*run))
+			continue;
+		for (uint32_t i = 0; i < l / sizeof(*run); i++)
+			n += run[i].nr_pages;
+	}
+	xc_imgr_close(&img);
+	return n;
+}
+
 static void summary(struct run *r, const char *name, const char *where, double secs)
 {
 	char path[PATH_MAX];
 	DIR *d;
 	struct dirent *de;
-	unsigned long long bytes = 0;
+	unsigned long long bytes = 0, pages = 0;
 	unsigned procs = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", where, name);
@@ -331,12 +356,15 @@ static void summary(struct run *r, const char *name, const char *where, double s
 		struct stat st;
 		if (!fstatat(dirfd(d), de->d_name, &st, 0) && S_ISREG(st.st_mode))
 			bytes += (unsigned long long)st.st_size;
-		procs += !strncmp(de->d_name, "proc-", 5);
+		if (!strncmp(de->d_name, "proc-", 5)) {
+			procs++;
+			pages += proc_pages(r, dirfd(d), de->d_name);
+		}
 	}
 	if (d)
 		closedir(d);
-	fprintf(stderr, "xckpt: run: %s: %u process%s, %.1f MiB, %.2f s, %.0f MB/s\n", name,
-		procs, procs == 1 ? "" : "es", bytes / 1048576.0, secs,
+	fprintf(stderr, "xckpt: run: %s: %u process%s, %llu pages, %.1f MiB written, %.2f s, %.0f MB/s\n",
+		name, procs, procs == 1 ? "" : "es", pages, bytes / 1048576.0, secs,
 		secs > 0 ? bytes / 1e6 / secs : 0.0);
 }
 
@@ -485,7 +513,13 @@ static int checkpoint(struct run *r, bool kill_job, pid_t cont)
 	r->drain = fork();
 	if (r->drain == 0) {
 		child_reset();
-		_exit(xc_run_drain(r->ctx, r->ctx->stage_dir, r->ctx->dir, name) ? 1 : 0);
+		if (!xc_run_drain(r->ctx, r->ctx->stage_dir, r->ctx->dir, name))
+			_exit(0);
+		/* The warning that follows says where the generation stays;
+		 * this line says why. */
+		xc_log(XC_LOG_ERR, LOG_PREFIX, "%s: %s: %s: %s", name, r->ctx->first_err.obj, r->ctx->first_err.step,
+		       strerror(-r->ctx->first_err.code));
+		_exit(1);
 	}
 	if (r->drain < 0) {
 		r->drain = 0;

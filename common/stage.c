@@ -7,8 +7,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@ static int copy_file(int sdir, int ddir, const char *name)
 {
 	struct stat st;
 	int in, out, err = 0;
+	bool ranged = true;
 
 	in = openat(sdir, name, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
@@ -36,9 +39,18 @@ static int copy_file(int sdir, int ddir, const char *name)
 		return err;
 	}
 	for (off_t left = st.st_size; left > 0;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
+		ssize_t n = ranged ? copy_file_range(in, NULL, out, NULL, (size_t)left, 0) :
+				     sendfile(out, in, NULL, (size_t)left);
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* copy_file_range stays within one kind of filesystem (EXDEV
+		 * from a tmpfs stage to a disk, EINVAL/EOPNOTSUPP on some
+		 * network filesystems): the rest goes through sendfile. */
+		if (n < 0 && ranged && (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP ||
+					errno == ENOSYS)) {
+			ranged = false;
+			continue;
+		}
 		if (n <= 0) {
 			err = n < 0 ? -errno : -EIO;
 			break;

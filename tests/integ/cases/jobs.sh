@@ -60,6 +60,36 @@ t_run_periodic() {	# three generations on an interval, SIGKILL, resume from the 
 	pass
 }
 
+stage_remove() { rm -rf "$STAGE"; }
+
+t_run_stage() {	# --stage-dir on tmpfs, DIR on disk: drained, complete only there, resumed
+	local J=$T/job L=$T/job.log status
+	STAGE=$(mktemp -d /dev/shm/xckpt-test-stage.XXXXXX)
+	CLEANUP_HOOKS+=(stage_remove)
+	[ "$(stat -f -c %T "$STAGE")" != "$(stat -f -c %T "$T")" ] ||
+		skip "/dev/shm and $T are the same kind of filesystem: no cross-filesystem drain to test"
+	run_bg "$T/out" "$T/run.err" -D "$J" --interval 0.5s --keep 2 --stage-dir "$STAGE" -- \
+		"$VICTIMS/job" "$L" 400 20
+	wait_file "$J/gen-000002/inventory.img"
+	PIDS+=("$(awk '/^fresh/ {print $2}' "$L")")
+	kill_run "$RUNPID"
+	grep -q "failed" "$T/run.err" && fail "a drain failed: $(cat "$T/run.err")"
+	grep -qE "gen-000002: 1 process, [0-9]+ pages, [0-9.]+ MiB written" "$T/run.err" ||
+		fail "no summary line: $(cat "$T/run.err")"
+	# What reached DIR is whole: every file of the image, and nothing hidden
+	# but a drain cut short by the kill.
+	"$XCKPT" show -D "$J/gen-000002" >/dev/null || fail "drained generation does not read back"
+	[ -e "$STAGE/gen-000001" ] && fail "gen-000001 left on the stage after its drain"
+	"$XCKPT" run -D "$J" --interval 0.5s --keep 2 --stage-dir "$STAGE" -- \
+		"$VICTIMS/job" "$L" 400 20 >"$T/out" 2>"$T/run2.err"
+	status=$?
+	[ "$status" = 0 ] || fail "resumed run exited $status: $(cat "$T/run2.err")"
+	grep -q '^DONE steps=400 sum=80200$' "$T/out" || fail "job did not finish right: $(cat "$T/out")"
+	[ "$(grep -c '^fresh' "$L")" = 1 ] || fail "the job started again instead of resuming"
+	grep -q "failed" "$T/run2.err" && fail "a drain failed: $(cat "$T/run2.err")"
+	pass
+}
+
 t_run_signal() {	# USR1: checkpoint, job stopped, exit 75; the same line resumes it
 	local J=$T/job L=$T/job.log status
 	run_bg "$T/out" "$T/run.err" -D "$J" -- "$VICTIMS/job" "$L" 150 20
