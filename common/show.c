@@ -604,6 +604,89 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 	printf("\nfiles      %llu descriptors\n", (unsigned long long)fds);
 }
 
+/* One process of the image: what it holds, counted from its proc image. */
+struct proc_counts {
+	uint64_t threads, fds, vmas, pages;
+};
+
+static int count_proc(struct show *s, int dirfd, uint32_t pid, struct proc_counts *c)
+{
+	struct xc_imgr r;
+	const void *p;
+	uint32_t k, l;
+	char name[64];
+	int err;
+
+	snprintf(name, sizeof(name), "proc-%u.img", pid);
+	err = xc_imgr_open(s->ctx, &r, dirfd, name, XC_FILE_PROC);
+	if (err)
+		return err;
+	while (xc_imgr_next(&r, &k, &p, &l) > 0) {
+		if (!len_ok(k, l))
+			continue;
+		c->threads += k == XC_REC_THREAD;
+		c->fds += k == XC_REC_FD;
+		c->vmas += k == XC_REC_VMA;
+		if (k == XC_REC_PAGE_RUNS)
+			for (uint32_t i = 0; i < l / sizeof(struct xc_page_run); i++)
+				c->pages += ((const struct xc_page_run *)p + i)->nr_pages;
+	}
+	xc_imgr_close(&r);
+	return 0;
+}
+
+/* Every process of the image, in the image's order (parents first). */
+static int processes(struct show *s, struct xc_imgr *inv, int dirfd)
+{
+	const void *p;
+	uint32_t k, l;
+	int err = 0;
+
+	xc_imgr_rewind(inv);
+	if (s->json) {
+		printf(",\"processes\":[");
+		s->first = true;
+	} else {
+		printf("\nprocesses:\n");
+	}
+	while (!err && xc_imgr_next(inv, &k, &p, &l) > 0) {
+		const struct xc_rec_process *pr = p;
+		struct proc_counts c = { 0 };
+		bool zombie;
+
+		if (k != XC_REC_PROCESS || l != sizeof(*pr))
+			continue;
+		zombie = pr->flags & XC_PROC_ZOMBIE;
+		if (!zombie)
+			err = count_proc(s, dirfd, pr->pid, &c);
+		if (err)
+			break;
+		if (s->json) {
+			sep(s);
+			printf("{\"pid\":%u,\"ppid\":%u,\"pgid\":%u,\"sid\":%u,\"comm\":", pr->pid,
+			       pr->ppid, pr->pgid, pr->sid);
+			jstr(pr->comm, sizeof(pr->comm));
+			printf(",\"zombie\":%s,\"threads\":%llu,\"fds\":%llu,\"mappings\":%llu,"
+			       "\"pages\":%llu}", zombie ? "true" : "false",
+			       (unsigned long long)c.threads, (unsigned long long)c.fds,
+			       (unsigned long long)c.vmas, (unsigned long long)c.pages);
+		} else if (zombie) {
+			printf("  pid %u (%.16s), parent %u: zombie, exit status %#x\n", pr->pid,
+			       pr->comm, pr->ppid, pr->exit_status);
+		} else {
+			printf("  pid %u (%.16s), parent %u, session %u, group %u: %llu thread%s, "
+			       "%llu fds, %llu mappings, %llu pages (%llu MiB)\n", pr->pid, pr->comm,
+			       pr->ppid, pr->sid, pr->pgid, (unsigned long long)c.threads,
+			       c.threads == 1 ? "" : "s", (unsigned long long)c.fds,
+			       (unsigned long long)c.vmas, (unsigned long long)c.pages,
+			       (unsigned long long)(c.pages * (uint64_t)sysconf(_SC_PAGESIZE) >> 20));
+		}
+	}
+	if (s->json)
+		printf("]");
+	return err;
+}
+
 int xc_show(struct xc_ctx *ctx)
 {
 	struct show s = { .ctx = ctx, .json = ctx->json, .first = true };
@@ -633,12 +716,19 @@ int xc_show(struct xc_ctx *ctx)
 	}
 	snprintf(name, sizeof(name), "proc-%u.img", pr->pid);
 	err = xc_imgr_open(ctx, &proc, dirfd, name, XC_FILE_PROC);
-	close(dirfd);
 	if (err) {
 		xc_imgr_close(&inv);
+		close(dirfd);
 		return err;
 	}
 	summary(&s, &inv, &proc);
+	err = processes(&s, &inv, dirfd);
+	close(dirfd);
+	if (err) {
+		xc_imgr_close(&proc);
+		xc_imgr_close(&inv);
+		return err;
+	}
 	section(&s, &proc, XC_REC_VMA, s.json ? "mappings" : "\nmappings");
 	section(&s, &proc, XC_REC_FD, s.json ? "fds" : "\nfile descriptors");
 	section(&s, &proc, XC_REC_EVENTFD, s.json ? "event_objects" : "\nevent objects");

@@ -148,8 +148,14 @@ static int restore_file(struct xc_rst *r, const struct xc_rec_file *f,
 			err = place_fd(r, fds[i]->fd <= 2 ? fds[i]->fd : fds[0]->fd, fds[i], obj);
 		return err ? err : rst_tty_user(r, f, fds[0]->fd, obj);
 	}
-	if (rst_is_anon_file(f->kind) || rst_is_tty_file(f->kind)) {
+	if (rst_handoff_expected(r, f)) {
+		err = rst_handoff_recv(r, f, obj, &src);
+		if (err)
+			return err;
+	} else if (rst_is_anon_file(f->kind) || rst_is_tty_file(f->kind)) {
 		err = rst_anon_open(r, f, obj, &src);
+		if (!err && (err = rst_handoff_send(r, f, src, obj)))
+			close(src);
 		if (err)
 			return err;
 	} else {
@@ -306,7 +312,8 @@ static bool by_xckpt(const struct xc_rec_file *f, uint32_t users)
 {
 	/* Sockets, shared or not, are made next (sockets.c). */
 	return f->kind == XC_FD_PIPE ||
-	       (users > 1 && f->kind != XC_FD_INHERIT && f->kind != XC_FD_SOCKET);
+	       (users > 1 && f->kind != XC_FD_INHERIT && f->kind != XC_FD_SOCKET &&
+		!rst_handoff_wanted(f, users));
 }
 
 /* How many processes have an fd on each FILE id; the highest fd of all. */
@@ -360,6 +367,15 @@ static int move_to_block(struct xc_rtree *t, int maxfd)
 		close(fd);
 		t->file_fds[id - 1] = t->shared_base + (int)k++;
 	}
+	for (size_t i = 0; t->handoff && i < 2 * t->nr_files; i++) {
+		if (t->handoff[i] < 0)
+			continue;
+		if (dup3(t->handoff[i], t->shared_base + (int)k, O_CLOEXEC) < 0)
+			return xc_failf(t->ctx, 0, "move above the image's fds", -errno,
+					"socketpair of open file %zu", i / 2 + 1);
+		close(t->handoff[i]);
+		t->handoff[i] = t->shared_base + (int)k++;
+	}
 	for (size_t i = 0; i < t->nr_shms; i++) {
 		if (t->shms[i].fd < 0)
 			continue;
@@ -382,6 +398,7 @@ int rst_files_open_shared(struct xc_rtree *t)
 
 	if (!users)
 		return xc_fail(t->ctx, 0, "open files", "allocate", -ENOMEM);
+	err = rst_handoff_open(t, users);
 	for (size_t id = 1; !err && id <= t->nr_files; id++) {
 		const struct xc_rec_file *f = t->files[id - 1];
 		const char *step;

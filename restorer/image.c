@@ -863,6 +863,7 @@ void rst_image_close(struct xc_rtree *t)
 				close(t->file_fds[id]);
 	free(t->file_fds);
 	t->file_fds = NULL;
+	rst_handoff_close(t);
 	rst_pipes_close(t);
 	for (size_t i = 0; i < t->nr_shms; i++)
 		if (t->shms[i].fd >= 0)

@@ -168,6 +168,8 @@ struct xc_rtree {
 	size_t nr_files;
 	int *file_fds;			/* opened by xckpt for several processes, else -1 */
 	char **file_paths;		/* where each is opened, --file-map applied (filemap.c) */
+	int *handoff;			/* per FILE id - 1, two fds: a socketpair (handoff.c), -1 */
+	uint32_t *handoff_users;	/* per FILE id - 1: processes that hold it */
 	int shared_base;		/* file_fds sit at [shared_base, shared_base + nr_shared) */
 	uint32_t nr_shared;
 
@@ -302,6 +304,15 @@ int rst_tree_wait_zombies(struct xc_rst *r);
 /* files.c, parent side: descriptions shared by several processes, and
  * pipes (pipes.c). */
 int rst_files_open_shared(struct xc_rtree *t);
+/* handoff.c: an event object or pty several processes share is made by
+ * one (the maker) and passed to the others. */
+bool rst_handoff_wanted(const struct xc_rec_file *f, uint32_t users);
+int rst_handoff_open(struct xc_rtree *t, const uint32_t *users);	/* parent */
+void rst_handoff_close(struct xc_rtree *t);
+bool rst_handoff_is_maker(const struct xc_rst *r, const struct xc_rec_file *f);
+bool rst_handoff_expected(const struct xc_rst *r, const struct xc_rec_file *f);
+int rst_handoff_send(struct xc_rst *r, const struct xc_rec_file *f, int fd, const char *obj);
+int rst_handoff_recv(struct xc_rst *r, const struct xc_rec_file *f, const char *obj, int *out);
 int rst_pipe_open(struct xc_rtree *t, const struct xc_rec_file *f, const char **step);
 void rst_pipes_close(struct xc_rtree *t);
 /* shmem.c: shared anonymous memory several mappings share. */

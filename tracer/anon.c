@@ -114,19 +114,6 @@ int dump_anon_collect(struct xc_dump *d, int fd, const struct xc_rec_file *f)
 	return err;
 }
 
-/* An open file seen before at fd: an event object or pty first seen in
- * another process of the dump is refused, as restore creates them in one
- * process only. */
-int dump_anon_shared(struct xc_dump *d, int fd, const struct xc_rec_file *f, uint32_t id)
-{
-	if (!xc_fd_kind_is_anon(f->kind) && !xc_fd_kind_is_tty(f->kind))
-		return 0;
-	for (size_t i = 0; i < d->nr_ofiles; i++)
-		if (d->ofiles[i].id == id)
-			return 0;	/* a dup in this process */
-	return xc_fd_refuse(d, fd, f, "shared with another process of the tree: not supported yet");
-}
-
 /* Every record begins with the id of the FILE it follows. */
 int dump_anon_put(struct xc_dump *d, uint32_t file_id)
 {

@@ -231,10 +231,14 @@ static int collect_fd(struct xc_dump *d, int dfd, int fd, struct xc_rec_file *f,
 		if ((f->flags & O_ASYNC) && f->kind != XC_FD_SOCKET)
 			return unsupported(d, fd, f->path,
 					   "O_ASYNC (signal-driven I/O) is not supported yet");
-	} else {
-		err = dump_anon_shared(d, fd, f, id);
-		if (err)
-			return err;
+	} else if (xc_fd_kind_is_tty(f->kind)) {
+		/* An event object or pty another process of the tree made:
+		 * made there at restore and handed over (restorer/handoff.c). */
+		bool own = false;
+
+		for (size_t i = 0; i < d->nr_ofiles && !own; i++)
+			own = d->ofiles[i].id == id;
+		d->shared_pty |= !own;
 	}
 	return add_fd(d, fd, id, fd_flags);
 }

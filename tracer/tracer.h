@@ -103,6 +103,7 @@ struct xc_dump {
 	struct xc_rec_fd *fds;
 	size_t nr_fds;
 	struct xc_dump_obj *objs;	/* event objects of ofiles, in order */
+	bool shared_pty;		/* holds a pty first seen in another process */
 	size_t nr_objs;
 	struct xc_rec_posix_timer *timers;	/* timers.c */
 	size_t nr_timers;
@@ -279,7 +280,6 @@ void dump_seccomp_free(struct xc_dump *d);
  * dump_files() writes them after the FILE record. */
 int dump_anon_collect(struct xc_dump *d, int fd, const struct xc_rec_file *f);
 int dump_anon_put(struct xc_dump *d, uint32_t file_id);
-int dump_anon_shared(struct xc_dump *d, int fd, const struct xc_rec_file *f, uint32_t id);
 void dump_anon_free(struct xc_dump *d);
 bool xc_fd_kind_is_anon(uint32_t kind);
 int xc_obj_add(struct xc_dump *d, uint32_t rec_kind, const void *rec, uint32_t len);

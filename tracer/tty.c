@@ -138,13 +138,29 @@ static int ctty(struct xc_dump *d, struct xc_rec_tty *t, size_t n)
 	    major(d->pstat.tty_nr) <= PTY_SLAVE_MAJOR_LAST)
 		index = slave_index(d->pstat.tty_nr);
 	m = index < 0 ? NULL : find(t, n, XC_FD_PTY_MASTER, d, index);
+	d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+	/* A pty another process of the tree made comes back in that process
+	 * only after this one exists: it could not be this one's terminal. */
+	if (!m && index >= 0 && d->shared_pty)
+		return xc_failf(d->ctx, d->pid, "a controlling terminal that another process of the "
+				"tree made is not supported", -ENOTSUP, "pty %d", index);
+	d->ctx->exit_hint = 0;
 	if (!m)
 		return 0;	/* none, or the user's terminal (files.c, task.c) */
-	if (d->pstat.sid != d->pid) {
-		d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+	d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+	if (d->pstat.sid != d->pid)
 		return xc_failf(d->ctx, d->pid, "a controlling terminal of another session leader is "
 				"not supported", -ENOTSUP, "pty %d", index);
-	}
+	/* Its children are made before it takes the terminal back, and
+	 * would come back without it. */
+	for (size_t i = 0; d->tree && i < d->tree->nr; i++)
+		if (d->tree->p[i].pid != d->pid && d->tree->p[i].sid == d->pid &&
+		    d->tree->p[i].state != 'Z')
+			return xc_failf(d->ctx, d->pid, "a pty that is the controlling terminal of "
+					"other processes of its session is not supported yet",
+					-ENOTSUP, "pty %d (terminal of pid %d too)", index,
+					d->tree->p[i].pid);
+	d->ctx->exit_hint = 0;
 	m->flags |= XC_TTY_CTTY;
 	if (d->pstat.tpgid == d->pstat.pgid)
 		m->flags |= XC_TTY_FG;

@@ -39,6 +39,29 @@ t_inotify() {
 	EXTRA_IGNORE='^fd\.[0-9]+\.inotify wd$' events_case
 }
 
+t_events_shared() {	# every event object and a pty, shared by parent and child
+	SNAP_IGNORE='^fd\.[0-9]+\.(eventfd-id|it_value|inotify wd)$'
+	start "$VICTIMS/events" shared "$T"
+	child=$(cat "/proc/$VPID/task/$VPID/children")
+	[ -n "$child" ] || fail "no child"
+	PIDS+=($child)
+	dump_kill
+	# show names every process of the image
+	"$XCKPT" show -D "$T/img" >"$T/show.txt" || fail "show"
+	for p in $VPID $child; do
+		grep -Eq "^  pid $p \(events\), parent [0-9]+, session [0-9]+, group [0-9]+: 1 thread, 10 fds, [0-9]+ mappings" "$T/show.txt" ||
+			fail "show: no line for $p: $(cat "$T/show.txt")"
+	done
+	"$XCKPT" show -D "$T/img" --json | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["processes"]
+assert [x["pid"] for x in p] == [int(a) for a in sys.argv[1:]], p
+assert all(x["threads"] == 1 and x["fds"] == 10 and x["mappings"] > 0 for x in p), p' $VPID $child ||
+		fail "show --json: no processes"
+	events_restore_check
+	pass
+}
+
 t_pty() {	# a session leader on a pty pair it opened
 	SNAP_IGNORE='^fd\.[0-9]+\.eventfd-id$'
 	start setsid "$VICTIMS/events" pty "$T"
@@ -75,20 +98,16 @@ t_seccomp() {	# the filters come back, after the restore's own calls, and still 
 }
 
 t_bad_events() {	# what the event objects cannot bring back: refused, named
-	local mode want who
-	for mode in inotify_queued epoll_stale eventfd_shared; do
-		who=
+	local mode want
+	for mode in inotify_queued epoll_stale; do
 		case $mode in
-		# named in the child, which holds it second
-		eventfd_shared) who='[0-9]*' want="fd 3 (anon_inode:\[eventfd\]): shared with another process of the tree" ;;
 		inotify_queued) want="fd 3 (anon_inode:inotify): inotify with events not read yet" ;;
 		epoll_stale) want="fd 3 (anon_inode:\[eventpoll\]): watches a file the process no longer holds at fd 4" ;;
 		esac
 		start "$VICTIMS/events" $mode "$T"
-		who=${who:-$VPID}
 		out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
 		[ $? = 4 ] || fail "$mode: expected exit 4: $out"
-		echo "$out" | grep -q "pid $who: $want" || fail "$mode: unclear error: $out"
+		echo "$out" | grep -q "pid $VPID: $want" || fail "$mode: unclear error: $out"
 		kill -0 "$VPID" || fail "$mode: target died"
 		grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "$mode: still traced"
 		[ -e "$T/img" ] && fail "$mode: image directory created"

@@ -27,13 +27,19 @@
  * canonical mode, ^G as interrupt; after restore on another terminal, the
  * same termios there.
  *
+ * shared: an eventfd, a timerfd, a signalfd, an epoll watching the
+ * eventfd, an inotify and a pty pair, all inherited by a child; after
+ * restore each fd of the child is the parent's very open file (kcmp), and
+ * each still works across the two: the child adds to the eventfd, sees it
+ * ready through the epoll, reads the inotify event of a file the parent
+ * makes and writes a line to the master that the parent reads on the slave.
+ *
  * Refused (the dump must name them): inotify_queued, an inotify with an
  * event not read yet; epoll_stale, an epoll watching a file the process
- * holds only under another fd than the watched one; eventfd_shared, an
- * eventfd its child holds too.
+ * holds only under another fd than the watched one.
  *
  *   MODE: eventfd | timerfd | signalfd | epoll | posix_timer | seccomp | inotify
- *         | ttyuser | pty | inotify_queued | epoll_stale | eventfd_shared */
+ *         | ttyuser | pty | shared | inotify_queued | epoll_stale */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -43,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/filter.h>
+#include <linux/kcmp.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <sys/epoll.h>
@@ -52,6 +59,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -208,6 +216,92 @@ static void install_filters(void)
 	CHECK(!syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p2), "filter 2");
 }
 
+/* ---- shared: fds 3-9 in both processes ------------------------------- */
+enum { SH_EFD = 3, SH_TFD, SH_SFD, SH_EP, SH_INO, SH_PTM, SH_PTS, SH_END };
+static pid_t sh_child;
+
+static void wait_go(const char *dir)
+{
+	char go[4096];
+
+	snprintf(go, sizeof(go), "%s/go", dir);
+	while (access(go, F_OK))
+		usleep(10000);
+}
+
+/* The child, after the restore: works each object from its side. */
+static void shared_child(const char *dir)
+{
+	struct epoll_event got;
+	char ev[4096];
+	struct inotify_event *ie = (struct inotify_event *)ev;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	wait_go(dir);
+	CHECK(!eventfd_write(SH_EFD, 5), "child: eventfd write");
+	CHECK(epoll_wait(SH_EP, &got, 1, 5000) == 1 && got.data.u64 == 77, "child: epoll");
+	CHECK(read(SH_INO, ev, sizeof(ev)) > 0 && ie->wd == 1 && (ie->mask & IN_CREATE) &&
+	      !strcmp(ie->name, "made-after"), "child: inotify event");
+	CHECK(write(SH_PTM, "hi\n", 3) == 3, "child: write the master");
+	exit(0);
+}
+
+static void shared_setup(const char *dir)
+{
+	struct itimerspec slow = { { 0, 0 }, { 40, 0 } };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 77 };
+	char path[4096];
+	sigset_t m;
+	int pts;
+
+	sigemptyset(&m);
+	sigaddset(&m, SIGUSR2);
+	CHECK(!sigprocmask(SIG_BLOCK, &m, NULL), "sigprocmask");
+	CHECK(eventfd(1, 0) == SH_EFD, "eventfd");
+	CHECK(timerfd_create(CLOCK_MONOTONIC, 0) == SH_TFD && !timerfd_settime(SH_TFD, 0, &slow, NULL),
+	      "timerfd");
+	CHECK(signalfd(-1, &m, SFD_NONBLOCK) == SH_SFD, "signalfd");
+	CHECK(epoll_create1(0) == SH_EP && !epoll_ctl(SH_EP, EPOLL_CTL_ADD, SH_EFD, &ev), "epoll");
+	snprintf(path, sizeof(path), "%s/w", dir);	/* not the ready file's directory */
+	CHECK(!mkdir(path, 0700), "mkdir");
+	CHECK(inotify_init1(0) == SH_INO && inotify_add_watch(SH_INO, path, IN_CREATE) == 1, "inotify");
+	CHECK(posix_openpt(O_RDWR | O_NOCTTY) == SH_PTM && !grantpt(SH_PTM) && !unlockpt(SH_PTM), "pty");
+	pts = open(ptsname(SH_PTM), O_RDWR | O_NOCTTY | O_NONBLOCK);
+	CHECK(pts == SH_PTS, "open the slave");
+	keep(SH_SFD);
+	keep(SH_EP);
+	sh_child = fork();
+	CHECK(sh_child >= 0, "fork");
+	if (!sh_child)
+		shared_child(dir);
+}
+
+static void shared_check(const char *dir)
+{
+	char path[4096], buf[16];
+	double iv, l;
+	ssize_t n = -1;
+	uint64_t v;
+	int st;
+
+	for (int fd = SH_EFD; fd < SH_END; fd++)
+		CHECK(syscall(SYS_kcmp, getpid(), sh_child, KCMP_FILE, fd, fd) == 0,
+		      "fd %d: not the same open file in parent and child", fd);
+	l = left(SH_TFD, &iv);
+	CHECK(l > 25 && l <= 40 && iv == 0, "timerfd: %.3f s left, interval %.3f", l, iv);
+	snprintf(path, sizeof(path), "%s/w/made-after", dir);
+	CHECK(!mkdir(path, 0700), "mkdir");
+	CHECK(waitpid(sh_child, &st, 0) == sh_child && WIFEXITED(st) && !WEXITSTATUS(st),
+	      "child status %#x", st);
+	CHECK(eventfd_read(SH_EFD, &v) == 0 && v == 6, "eventfd count %llu", (unsigned long long)v);
+	for (int i = 0; i < 200 && n <= 0; i++) {
+		n = read(SH_PTS, buf, sizeof(buf));
+		if (n < 0 && errno == EAGAIN)
+			usleep(10000);
+	}
+	CHECK(n == 3 && !memcmp(buf, "hi\n", 3), "slave read %zd", n);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argv[1], *dir = argv[2];
@@ -339,14 +433,8 @@ int main(int argc, char **argv)
 		CHECK(a == 3 && inotify_add_watch(a, dir, IN_CREATE) == 1, "inotify");
 		snprintf(path, sizeof(path), "%s/made", dir);
 		CHECK(!mkdir(path, 0700), "mkdir");
-	} else if (!strcmp(mode, "eventfd_shared")) {
-		a = eventfd(1, 0);
-		CHECK(a == 3, "eventfd");
-		if (!fork()) {
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			for (;;)
-				pause();
-		}
+	} else if (!strcmp(mode, "shared")) {
+		shared_setup(dir);
 	} else if (!strcmp(mode, "epoll_stale")) {
 		struct epoll_event ev = { .events = EPOLLIN };
 
@@ -469,6 +557,8 @@ int main(int argc, char **argv)
 		CHECK(fd >= 0 && write(fd, "y", 1) == 1 && !close(fd), "write file again");
 		while ((n = read(a, ev, sizeof(ev))) > 0)
 			CHECK(!(ie->mask & IN_MODIFY), "one-shot watch 3 fired twice");
+	} else if (!strcmp(mode, "shared")) {
+		shared_check(dir);
 	} else if (!strcmp(mode, "seccomp")) {
 		struct utsname u;
 		char st[4096];
