@@ -6,6 +6,8 @@
 #define LOG_PREFIX "attrs: "
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,4 +56,84 @@ int rst_attrs(struct xc_rst *r)
 	int err = proc_set(r, "oom_score_adj", a->oom_score_adj);
 
 	return err ? err : proc_set(r, "loginuid", a->loginuid);
+}
+
+/* xckpt's own capability sets, as the restored threads start with them. */
+static int own_caps(struct rst_caps *own)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	own->eff = d[0].effective | (uint64_t)d[1].effective << 32;
+	own->prm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	own->inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+	own->bnd = own->amb = 0;
+	for (int c = 0; c < 64; c++) {
+		int b = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+		int a = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0);
+
+		if (b > 0)
+			own->bnd |= 1ull << c;
+		if (a > 0)
+			own->amb |= 1ull << c;
+	}
+	return 0;
+}
+
+/* Whether the saved sets c come back exactly: NULL, or why not. As root
+ * (the blob's set_creds) they are set as they were, which takes nothing
+ * beyond what xckpt holds; otherwise the process runs with xckpt's
+ * bounding set and no capability (the blob's drop_caps), so that is what
+ * it must have had: a restore grants nothing the process lacked, and
+ * takes nothing it had. Pure. */
+const char *rst_caps_refusal(const struct xc_rec_creds *c, const struct rst_caps *own, bool as_root)
+{
+	if (as_root) {
+		/* capset() takes an inheritable capability outside the
+		 * permitted set only with CAP_SETPCAP, and then within the
+		 * bounding set; dropping from the bounding set needs it too. */
+		bool setpcap = own->eff >> CAP_SETPCAP & 1;
+		uint64_t inh_ok = own->inh | (setpcap ? own->bnd : own->prm);
+
+		if (c->cap_prm & ~own->prm || c->cap_bnd & ~own->bnd || c->cap_inh & ~inh_ok)
+			return "xckpt lacks capabilities the process held";
+		if (c->cap_bnd != own->bnd && !setpcap)
+			return "xckpt lacks CAP_SETPCAP to set the bounding set the process had";
+		return NULL;
+	}
+	if (c->cap_eff || c->cap_prm || c->cap_inh || c->cap_amb)
+		return "the process held capabilities, which only a restore by root gives back";
+	if (c->cap_bnd != own->bnd)
+		return "the process had another capability bounding set than xckpt "
+		       "(only a restore by root sets it)";
+	return NULL;
+}
+
+/* Parent side, after rst_become_owner() and before anything is created. */
+int rst_attrs_check(struct xc_rtree *t)
+{
+	struct rst_caps own;
+	int err = own_caps(&own);
+
+	if (err)
+		return xc_fail(t->ctx, 0, "xckpt's capabilities", "capget", err);
+	for (size_t i = 0; i < t->nr; i++) {
+		const struct xc_rst *r = &t->procs[i];
+		const struct xc_rec_creds *c = r->creds;
+		const char *why;
+
+		if (!c)
+			continue;	/* a zombie: nothing runs */
+		why = rst_caps_refusal(c, &own, geteuid() == 0);
+		if (why) {
+			t->ctx->exit_hint = XC_EXIT_IMAGE;
+			return xc_failf(t->ctx, r->pid, why, -EPERM,
+					"capabilities (CapPrm %#llx, CapBnd %#llx; xckpt's %#llx, %#llx)",
+					(unsigned long long)c->cap_prm, (unsigned long long)c->cap_bnd,
+					(unsigned long long)own.prm, (unsigned long long)own.bnd);
+		}
+	}
+	return 0;
 }

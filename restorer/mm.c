@@ -170,9 +170,14 @@ static void fill_args(struct xc_rst *r, char *base, const struct layout *l, stru
 		a->nr_groups = c->nr_groups < 64 ? c->nr_groups : 64;
 		memcpy(base + l->groups, c->groups, a->nr_groups * sizeof(uint32_t));
 		a->groups = a->self_start + l->groups;
+		a->cap_eff = c->cap_eff;
+		a->cap_prm = c->cap_prm;
+		a->cap_inh = c->cap_inh;
+		a->cap_amb = c->cap_amb;
+		a->cap_bnd = c->cap_bnd;
 	}
-	/* Not root: whatever capabilities xckpt holds are its own (the dump
-	 * refuses a process of a user with capabilities). */
+	/* Not root: whatever capabilities xckpt holds are its own, and the
+	 * process had none (rst_attrs_check()). */
 	a->drop_caps = geteuid() != 0;
 	a->no_new_privs = r->creds->no_new_privs;
 	for (size_t i = 0; i < r->nr_sigs; i++)

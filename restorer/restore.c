@@ -81,7 +81,7 @@ static const char *const step_names[] = {
 	"set TLS", "queue pending signal", "setitimer", "prctl PR_SET_PDEATHSIG",
 	"prctl PR_SET_NO_NEW_PRIVS", "seccomp", "take POSIX lock", "clone3 a thread with its tid",
 	"set_robust_list", "prctl PR_SET_NAME", "sched_setaffinity", "setpriority",
-	"sched_setscheduler", "prctl PR_SET_TIMERSLACK",
+	"sched_setscheduler", "prctl PR_SET_TIMERSLACK", "set capabilities",
 };
 
 /* At a stop of the blob: read its args to learn how it fares. */
@@ -438,6 +438,8 @@ int xc_restore(struct xc_ctx *ctx)
 	err = rst_image_load(&t);
 	if (!err)
 		err = rst_become_owner(&t);
+	if (!err)
+		err = rst_attrs_check(&t);
 	for (size_t i = 0; !err && i < t.nr; i++) {
 		struct xc_rst *r = &t.procs[i];
 		if (!(r->rec->flags & XC_PROC_ZOMBIE))

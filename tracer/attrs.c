@@ -31,6 +31,33 @@ const char *xc_attrs_refusal(const struct xc_parasite_args *m)
 	return NULL;
 }
 
+/* What one thread's own answers say would not come back as it was: NULL,
+ * or why. Pure. */
+const char *xc_thread_attrs_refusal(const struct xc_pthread_state *ps)
+{
+	if (ps->securebits < 0)
+		return "PR_GET_SECUREBITS could not be read";
+	if (ps->securebits)
+		return "securebits (PR_SET_SECUREBITS) are not restored yet";
+	return NULL;
+}
+
+/* Right after the parasite's answers, before anything is written. */
+int dump_attrs_check(struct xc_dump *d)
+{
+	for (size_t i = 0; i < d->nr_thr; i++) {
+		const struct xc_pthread_state *ps = &d->thr[i].ps;
+		const char *why = xc_thread_attrs_refusal(ps);
+
+		if (why) {
+			d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+			return xc_failf(d->ctx, d->pid, why, -ENOTSUP, "thread %d (securebits %#llx)",
+					d->thr[i].tid, (unsigned long long)ps->securebits);
+		}
+	}
+	return 0;
+}
+
 /* A single decimal number from /proc/PID/<name>. */
 static int proc_long(struct xc_dump *d, const char *name, long long *v)
 {

@@ -62,9 +62,6 @@ int xc_check_target(struct xc_dump *d)
 		return xc_failf(d->ctx, d->pid, "already traced", -EBUSY, "process (tracer %d)",
 				d->st.tracer_pid);
 	d->ctx->exit_hint = 0;
-	err = dump_task_check(d);
-	if (err)
-		return err;
 	snprintf(path, sizeof(path), "/proc/%d/mem", d->pid);
 	d->memfd = open(path, O_RDWR | O_CLOEXEC);
 	if (d->memfd < 0)
@@ -116,6 +113,8 @@ static int collect(struct xc_dump *d)
 			       "item %u", d->misc.fail_index);
 	if (!err)
 		xc_leader(d)->ps = d->misc.misc.thr;
+	if (!err)
+		err = dump_attrs_check(d);
 	/* Memory-deny-write-execute would be lost: the restored process must
 	 * not come back with less protection than it had. */
 	if (!err && d->misc.misc.mdwe > 0) {

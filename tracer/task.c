@@ -1,8 +1,6 @@
 /* The task itself: ids, name, personality; and its credentials. */
 #define LOG_PREFIX "task: "
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,52 +52,4 @@ int dump_creds(struct xc_dump *d)
 	c.nr_groups = d->st.nr_groups;
 	memcpy(c.groups, d->st.groups, sizeof(c.groups));
 	return xc_imgw_put(d->ctx, &d->img, XC_REC_CREDS, &c, sizeof(c));
-}
-
-/* The restored task gets the capabilities setresuid() leaves it from the
- * restoring xckpt: none for a process that is not root, xckpt's own for
- * root. Anything else would come back with other privileges: refuse it. */
-static int check_caps(struct xc_dump *d)
-{
-	struct xc_proc_status self;
-	char *buf = NULL;
-	size_t len = 0;
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC), err;
-
-	if (d->st.uid[1]) {
-		if (fd >= 0)
-			close(fd);
-		if (!(d->st.cap_prm || d->st.cap_eff || d->st.cap_inh || d->st.cap_amb))
-			return 0;
-		return xc_failf(d->ctx, d->pid, "capabilities of a non-root process are not supported yet",
-				-ENOTSUP, "credentials (uid %u, CapEff %#llx)", d->st.uid[1],
-				(unsigned long long)d->st.cap_eff);
-	}
-	if (fd < 0)
-		return xc_fail(d->ctx, d->pid, "/proc/self/status", "open", -errno);
-	buf = malloc(8192);
-	if (buf) {
-		ssize_t n = read(fd, buf, 8191);
-		len = n > 0 ? (size_t)n : 0;
-	}
-	close(fd);
-	err = buf && len ? xc_parse_status(buf, len, &self) : -EIO;
-	free(buf);
-	if (err)
-		return xc_fail(d->ctx, d->pid, "/proc/self/status", "parse", err);
-	if (d->st.cap_prm != self.cap_prm || d->st.cap_eff != self.cap_eff ||
-	    d->st.cap_bnd != self.cap_bnd || d->st.cap_inh || d->st.cap_amb)
-		return xc_failf(d->ctx, d->pid, "root process with other capabilities than xckpt's: "
-				"not supported yet", -ENOTSUP, "credentials (CapEff %#llx, CapBnd %#llx)",
-				(unsigned long long)d->st.cap_eff, (unsigned long long)d->st.cap_bnd);
-	return 0;
-}
-
-int dump_task_check(struct xc_dump *d)
-{
-	int err = check_caps(d);
-
-	if (err == -ENOTSUP)
-		d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
-	return err;
 }

@@ -238,7 +238,6 @@ int xc_rsys(struct xc_dump *d, long nr, const uint64_t args[6], long *ret);
 int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args);
 
 /* per kind */
-int dump_task_check(struct xc_dump *d);	/* refusals: capabilities, timers */
 int dump_task(struct xc_dump *d);
 int dump_creds(struct xc_dump *d);
 int dump_mm_collect(struct xc_dump *d);	/* before any change to the target */
@@ -311,6 +310,8 @@ int dump_sigs(struct xc_dump *d);
 int dump_attrs(struct xc_dump *d);
 void xc_attrs_from_misc(const struct xc_parasite_args *m, struct xc_rec_task_attrs *ta);
 const char *xc_attrs_refusal(const struct xc_parasite_args *m);
+const char *xc_thread_attrs_refusal(const struct xc_pthread_state *ps);
+int dump_attrs_check(struct xc_dump *d);	/* after the parasite's answers */
 int dump_rseq_fixup(struct xc_dump *d);	/* right after seize */
 int dump_threads_check(struct xc_dump *d);	/* after seize: per-thread refusals */
 int dump_threads(struct xc_dump *d);

@@ -43,7 +43,7 @@ enum rst_step {
 	RST_STEP_CREDS, RST_STEP_RSEQ, RST_STEP_TLS, RST_STEP_SIGQUEUE, RST_STEP_ITIMER,
 	RST_STEP_PDEATHSIG, RST_STEP_NO_NEW_PRIVS, RST_STEP_SECCOMP, RST_STEP_LOCK, RST_STEP_CLONE,
 	RST_STEP_ROBUST_LIST, RST_STEP_NAME, RST_STEP_AFFINITY, RST_STEP_NICE, RST_STEP_SCHED,
-	RST_STEP_TIMERSLACK,
+	RST_STEP_TIMERSLACK, RST_STEP_CAPS,
 };
 
 /* One thread; threads[0] is the leader, which creates the others with
@@ -89,6 +89,7 @@ struct rst_args {
 	uint32_t no_new_privs;
 	uint32_t drop_caps;		/* give up xckpt's capabilities (a non-root restore) */
 	uint32_t uid[4], gid[4];	/* real, effective, saved, fs */
+	uint64_t cap_eff, cap_prm, cap_inh, cap_amb, cap_bnd;	/* with set_creds */
 	uint64_t groups;		/* uint32_t[nr_groups] */
 	uint64_t siginfos;		/* struct { uint32_t tid, pad; uint8_t info[128]; }[] */
 	uint32_t nr_siginfos;

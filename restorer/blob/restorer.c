@@ -137,13 +137,70 @@ static void set_seccomp(struct rst_args *a)
 	}
 }
 
+struct cap_hdr { uint32_t version; int32_t pid; };
+struct cap_data { uint32_t eff, prm, inh; };
+#define CAP_V3_ 0x20080522
+
+static long capset_(uint64_t eff, uint64_t prm, uint64_t inh)
+{
+	struct cap_hdr h = { CAP_V3_, 0 };
+	struct cap_data d[2] = {
+		{ (uint32_t)eff, (uint32_t)prm, (uint32_t)inh },
+		{ (uint32_t)(eff >> 32), (uint32_t)(prm >> 32), (uint32_t)(inh >> 32) },
+	};
+
+	return xc_sys2(__NR_capset, &h, d);
+}
+
+/* Still root: the inheritable set while the bounding set still allows
+ * any (capset() takes no inheritable capability outside the bounding set
+ * without it), then the bounding set as it was (PR_CAPBSET_DROP needs
+ * CAP_SETPCAP), and keep-caps on so that setresuid() leaves the permitted
+ * set. */
+static long caps_before_ids(struct rst_args *a)
+{
+	struct cap_hdr h = { CAP_V3_, 0 };
+	struct cap_data d[2];
+	long r = xc_sys2(__NR_capget, &h, d);
+
+	if (!r)
+		r = capset_(d[0].eff | (uint64_t)d[1].eff << 32, d[0].prm | (uint64_t)d[1].prm << 32,
+			    a->cap_inh);
+	for (int c = 0; !r && c < 64; c++)
+		if (!(a->cap_bnd >> c & 1)) {
+			r = xc_sys2(__NR_prctl, PR_CAPBSET_DROP, c);
+			if (r == -22)	/* EINVAL: no such capability here */
+				r = 0;
+		}
+	return r ? r : xc_sys2(__NR_prctl, PR_SET_KEEPCAPS, 1);
+}
+
+/* The ids are set: the three sets as they were (all within what was kept),
+ * the ambient set, and keep-caps as the thread had it. */
+static long caps_after_ids(struct rst_args *a)
+{
+	long r = capset_(a->cap_eff, a->cap_prm, a->cap_inh);
+
+	if (!r)
+		r = xc_sys5(__NR_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	for (int c = 0; !r && c < 64; c++)
+		if (a->cap_amb >> c & 1)
+			r = xc_sys5(__NR_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0);
+	return r ? r : xc_sys2(__NR_prctl, PR_SET_KEEPCAPS, 0);
+}
+
 /* Credentials are per thread in the kernel: each thread sets its own.
- * Returns 0 or -errno. */
-static long set_creds(struct rst_args *a)
+ * Returns 0 or -errno, *step naming what failed. */
+static long set_creds(struct rst_args *a, uint32_t *step)
 {
 	long r = 0;
 
 	if (a->set_creds) {
+		*step = RST_STEP_CAPS;
+		r = caps_before_ids(a);
+		if (r)
+			return r;
+		*step = RST_STEP_CREDS;
 		r = xc_sys2(__NR_setgroups, a->nr_groups, a->groups);
 		if (!r)
 			r = xc_sys3(__NR_setresgid, a->gid[0], a->gid[1], a->gid[2]);
@@ -154,13 +211,15 @@ static long set_creds(struct rst_args *a)
 		/* setfsuid/setfsgid return the previous id, never an error. */
 		xc_sys1(__NR_setfsgid, a->gid[3]);
 		xc_sys1(__NR_setfsuid, a->uid[3]);
+		*step = RST_STEP_CAPS;
+		return caps_after_ids(a);
 	}
 	if (a->drop_caps) {
 		/* xckpt's own CAP_CHECKPOINT_RESTORE (a file capability, or kept
-		 * from root) is not the image's: the thread runs without it. */
-		struct { uint32_t version; int32_t pid; } h = { 0x20080522 /* _V3 */, 0 };
-		struct { uint32_t eff, prm, inh; } d[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
-		r = xc_sys2(__NR_capset, &h, d);
+		 * from root) is not the image's: the thread runs without any,
+		 * as the image's process did (rst_attrs_check()). */
+		*step = RST_STEP_CAPS;
+		r = capset_(0, 0, 0);
 	}
 	return r;
 }
@@ -218,8 +277,7 @@ static long set_thread(struct rst_args *a, struct rst_thread *t, bool leader, ui
 	}
 	if (leader)
 		set_seccomp(a);
-	*step = RST_STEP_CREDS;
-	r = set_creds(a);
+	r = set_creds(a, step);
 	if (r)
 		return r;
 	*step = RST_STEP_RSEQ;

@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "common/img-format.h"
+#include "restorer/rst.h"
 #include "tracer/tracer.h"
 
 static void convert(const struct xc_parasite_args *m, struct xc_rec_task_attrs *ta)
@@ -66,12 +67,88 @@ static void test_unknown_and_refused(void **state)
 	assert_non_null(strstr(xc_attrs_refusal(&m), "SUBREAPER"));
 }
 
+/* Securebits would be lost: any bit refuses the thread, and so does a
+ * kernel that would not say. */
+static void test_securebits(void **state)
+{
+	struct xc_pthread_state ps = { 0 };
+
+	(void)state;
+	assert_null(xc_thread_attrs_refusal(&ps));
+	ps.securebits = 0x10;		/* SECBIT_KEEP_CAPS */
+	assert_non_null(strstr(xc_thread_attrs_refusal(&ps), "securebits"));
+	ps.securebits = -EPERM;
+	assert_non_null(strstr(xc_thread_attrs_refusal(&ps), "SECUREBITS"));
+}
+
+#define ALL 0x1ffffffffffull	/* capabilities 0-40 */
+#define BIT(c) (1ull << (c))
+
+/* Restoring as root: the saved sets come back as long as xckpt holds what
+ * they need; fewer capabilities, a smaller bounding set, inheritable ones
+ * outside it are all fine. */
+static void test_caps_root(void **state)
+{
+	const struct rst_caps root = { ALL, ALL, 0, ALL, 0 };
+	struct xc_rec_creds c = { .cap_eff = ALL, .cap_prm = ALL, .cap_bnd = ALL };
+
+	(void)state;
+	assert_null(rst_caps_refusal(&c, &root, true));
+	c.cap_eff = c.cap_prm = ALL & ~BIT(13);
+	c.cap_bnd = ALL & ~BIT(22);
+	c.cap_inh = c.cap_amb = BIT(10);
+	assert_null(rst_caps_refusal(&c, &root, true));
+	c.cap_inh = BIT(22);		/* dropped from the bounding set after */
+	assert_null(rst_caps_refusal(&c, &root, true));
+	c.cap_prm = BIT(41);		/* a capability xckpt lacks */
+	assert_non_null(strstr(rst_caps_refusal(&c, &root, true), "xckpt lacks"));
+}
+
+/* Root without CAP_SETPCAP sets no bounding set and no inheritable
+ * capability outside its permitted set. */
+static void test_caps_root_without_setpcap(void **state)
+{
+	const struct rst_caps own = { ALL & ~BIT(8), ALL & ~BIT(8), 0, ALL, 0 };
+	struct xc_rec_creds c = { .cap_eff = BIT(1), .cap_prm = BIT(1), .cap_bnd = ALL };
+
+	(void)state;
+	assert_null(rst_caps_refusal(&c, &own, true));
+	c.cap_bnd = ALL & ~BIT(22);
+	assert_non_null(strstr(rst_caps_refusal(&c, &own, true), "CAP_SETPCAP"));
+	c.cap_bnd = ALL;
+	c.cap_inh = BIT(8);
+	assert_non_null(rst_caps_refusal(&c, &own, true));
+}
+
+/* Not as root (a user restoring, or root restoring a user's image as that
+ * user): the process runs with no capability and xckpt's bounding set, so
+ * it must have had exactly that. */
+static void test_caps_user(void **state)
+{
+	const struct rst_caps user = { BIT(40), BIT(40), 0, ALL, 0 };	/* CAP_CHECKPOINT_RESTORE */
+	struct xc_rec_creds c = { .cap_bnd = ALL };
+
+	(void)state;
+	assert_null(rst_caps_refusal(&c, &user, false));
+	c.cap_amb = c.cap_inh = c.cap_prm = BIT(10);
+	assert_non_null(strstr(rst_caps_refusal(&c, &user, false), "only a restore by root"));
+	c.cap_amb = c.cap_prm = 0;
+	assert_non_null(rst_caps_refusal(&c, &user, false));
+	c.cap_inh = 0;
+	c.cap_bnd = ALL & ~BIT(22);
+	assert_non_null(strstr(rst_caps_refusal(&c, &user, false), "bounding set"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_unknown_and_refused),
+		cmocka_unit_test(test_securebits),
+		cmocka_unit_test(test_caps_root),
+		cmocka_unit_test(test_caps_root_without_setpcap),
+		cmocka_unit_test(test_caps_user),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,3 +109,95 @@ t_attr_all() {	# every attribute at once
 	pass
 }
 t_attr_vmflags() { attrs_case vmflags; pass; }	# every VmFlag user space sets, MAP_NORESERVE and lock-on-fault included
+
+# Capabilities. A python victim that, on SIGUSR2, binds a port below 1024
+# (which needs CAP_NET_BIND_SERVICE), prints PASS when it could exactly as
+# argv[2] says (yes/no), and exits.
+CAPS_VICTIM='
+import ctypes, os, signal, socket, sys, time
+os.closerange(3, 4096)
+def check(*a):
+    ok = False
+    for port in range(600 + os.getpid() % 300, 1000):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            ok = True
+            break
+        except PermissionError:
+            break
+        except OSError:
+            continue
+        finally:
+            s.close()
+    print("PASS" if ok == (sys.argv[2] == "yes") else "FAIL: bind below 1024: %s" % ok, flush=True)
+    os._exit(0)
+libc = ctypes.CDLL(None, use_errno=True)
+if sys.argv[3:] == ["reduce"]:	# root: CAP_NET_RAW (13) out of every set, CAP_SYS_BOOT (22) out of the bounding set
+    hdr = (ctypes.c_uint32 * 2)(0x20080522, 0)
+    data = (ctypes.c_uint32 * 6)()
+    libc.capget(hdr, data)
+    for i in (0, 1, 2):
+        data[i] &= ~(1 << 13)
+    data[2] |= 1 << 21	# CAP_SYS_ADMIN inheritable
+    assert libc.capset(hdr, data) == 0
+    assert libc.prctl(24, 22, 0, 0, 0) == 0	# PR_CAPBSET_DROP
+if sys.argv[3:] == ["securebits"]:
+    assert libc.prctl(28, 1, 0, 0, 0) == 0	# PR_SET_SECUREBITS SECBIT_NOROOT
+signal.signal(signal.SIGUSR2, check)
+open(sys.argv[1] + "/ready", "w").write(str(os.getpid()))
+while True:
+    time.sleep(60)
+'
+caps_start() {	# CAN_BIND MODE START-PREFIX...
+	local want=$1 mode=$2
+	shift 2
+	chmod 777 "$T"	# the victim writes its ready file there
+	start "$@" /usr/bin/python3 -c "$CAPS_VICTIM" "$T" "$want" $mode
+}
+t_caps_user() {	# a process of another user with an ambient capability keeps it, and no more
+	caps_start yes "" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=+net_bind_service --ambient-caps=+net_bind_service
+	grep -q '^CapAmb:[[:space:]]*0*400$' "/proc/$VPID/status" || fail "setup: $(grep Cap "/proc/$VPID/status")"
+	dump_kill
+	attrs_finish
+	pass
+}
+t_caps_user_none() {	# and one without any gets none
+	caps_start no "" setpriv --reuid=65534 --regid=65534 --clear-groups
+	dump_kill
+	attrs_finish
+	pass
+}
+t_caps_root_reduced() {	# a root process that gave up capabilities does not get them back
+	caps_start yes reduce env
+	grep -q '^CapBnd:.*' "/proc/$VPID/status" || fail "no CapBnd"
+	dump_kill
+	attrs_finish
+	pass
+}
+# A user's image that root restores (its directory is the user's) comes back
+# as that user: a process with capabilities is refused, since the user
+# could not have given them; nothing is created.
+t_caps_user_image_refused() {
+	local out
+	caps_start yes "" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=+net_bind_service --ambient-caps=+net_bind_service
+	dump_kill
+	chown -R 65534:65534 "$T/img"
+	out=$("$XCKPT" restore -D "$T/img" 2>&1) && fail "restored: $out"
+	echo "$out" | grep -q "restore pid $VPID: capabilities (CapPrm 0x400, .*): the process held capabilities" ||
+		fail "unclear error: $out"
+	kill -0 "$VPID" 2>/dev/null && fail "a process was created"
+	pass
+}
+t_caps_securebits_refused() {	# securebits would be lost: refused by name, the target left running
+	local out
+	caps_start yes securebits env
+	snap_before
+	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1) && fail "dumped: $out"
+	echo "$out" | grep -q "dump pid $VPID: thread $VPID (securebits 0x1): securebits (PR_SET_SECUREBITS) are not restored yet" ||
+		fail "unclear error: $out"
+	snap_check "after the refused dump"
+	pass
+}

@@ -21,6 +21,11 @@ struct xc_pthread_state {
 	uint64_t ss_size;
 	uint64_t tid_address;	/* prctl(PR_GET_TID_ADDRESS): clear_child_tid */
 	int64_t timerslack;	/* prctl(PR_GET_TIMERSLACK): ns, or -errno */
+	/* prctl(PR_GET_*) of the thread: the value, or -errno where the
+	 * kernel refuses the question */
+	int64_t securebits, mce_kill;
+	int64_t spec[3];	/* PR_GET_SPECULATION_CTRL: store bypass, indirect branch, L1D flush */
+	int32_t pdeathsig, tsc;
 };
 
 struct xc_pksigaction {

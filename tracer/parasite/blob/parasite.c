@@ -13,6 +13,16 @@ static long dump_thread(struct xc_pthread_state *t)
 	t->timerslack = xc_sys5(__NR_prctl, 30 /* PR_GET_TIMERSLACK */, 0, 0, 0, 0);
 	if (t->timerslack < 0)
 		return t->timerslack;
+	t->securebits = xc_sys5(__NR_prctl, 27 /* PR_GET_SECUREBITS */, 0, 0, 0, 0);
+	t->mce_kill = xc_sys5(__NR_prctl, 34 /* PR_MCE_KILL_GET */, 0, 0, 0, 0);
+	for (int w = 0; w < 3; w++)
+		t->spec[w] = xc_sys5(__NR_prctl, 52 /* PR_GET_SPECULATION_CTRL */, w, 0, 0, 0);
+	r = xc_sys5(__NR_prctl, 2 /* PR_GET_PDEATHSIG */, &t->pdeathsig, 0, 0, 0);
+	if (r)
+		t->pdeathsig = (int32_t)r;
+	r = xc_sys5(__NR_prctl, 25 /* PR_GET_TSC */, &t->tsc, 0, 0, 0);
+	if (r)
+		t->tsc = (int32_t)r;
 	return xc_sys2(__NR_prctl, 40 /* PR_GET_TID_ADDRESS */, &t->tid_address);
 }
 
