@@ -229,6 +229,20 @@ static int write_marker(struct run *r, uint32_t gen, const char *what, long v)
 	return 0;
 }
 
+/* DIR/ended: CMD ended by itself, with this status. Site scripts (the Slurm
+ * Epilog) tell a finished job from a requeued one by it: Slurm reports 0 as
+ * the exit code of a run that was requeued. Gone while the job lives. */
+static void mark_ended(struct run *r, int status)
+{
+	int fd = openat(r->dirfd, ".ended.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0 || dprintf(fd, "exit %d\n", status) < 0 || fsync(fd) ||
+	    renameat(r->dirfd, ".ended.tmp", r->dirfd, "ended") || fsync(r->dirfd))
+		xc_warn("%s/ended: %s", r->ctx->dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 static long read_marker(struct run *r, uint32_t gen, const char *what)
 {
 	char name[64], buf[32];
@@ -618,7 +632,10 @@ static int on_signal(struct run *r, const struct signalfd_siginfo *si, bool *don
 			return 0;
 		*done = true;
 		wait_drain(r);
-		return r->stopping ? XC_EXIT_CHECKPOINTED : status_code(status);
+		if (r->stopping)
+			return XC_EXIT_CHECKPOINTED;
+		mark_ended(r, status_code(status));
+		return status_code(status);
 	}
 	if (sig == r->ctx->on_signal && !r->stopping) {
 		if (!checkpoint(r, true, 0)) {
@@ -680,6 +697,8 @@ int xc_run(struct xc_ctx *ctx)
 	if (!realpath(ctx->dir, r.absdir))
 		return xc_fail(ctx, 0, ctx->dir, "resolve job directory", -errno);
 	sweep_leftovers(r.dirfd);
+	if (unlinkat(r.dirfd, "ended", 0) && errno != ENOENT)
+		return xc_fail(ctx, 0, "ended", "remove the mark of a past end", -errno);
 	if (ctx->stage_dir) {
 		err = open_dir(&r, ctx->stage_dir, &sfd);
 		if (err)

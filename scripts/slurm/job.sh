@@ -16,7 +16,15 @@
 #SBATCH --signal=B:USR1@300
 #SBATCH --output=%x-%j.out
 
-# Same directory across requeues: the job id does not change.
-CKPT_DIR=${CKPT_DIR:-${XCKPT_ROOT:-$HOME/ckpt}/$SLURM_JOB_ID}
+# Same directory across requeues: the job id does not change. Where the site
+# installed scripts/slurm/prolog, XCKPT_ROOT names its tree: the Prolog made
+# $XCKPT_ROOT/USER/JOBID for this job and the Epilog prunes it.
+if [ -z "${CKPT_DIR:-}" ]; then
+	if [ -n "${XCKPT_ROOT:-}" ]; then
+		CKPT_DIR=$XCKPT_ROOT/$(id -un)/$SLURM_JOB_ID
+	else
+		CKPT_DIR=$HOME/ckpt/$SLURM_JOB_ID
+	fi
+fi
 echo "run ${SLURM_RESTART_COUNT:-0} of job $SLURM_JOB_ID on $(hostname -s)"
 exec xckpt run -D "$CKPT_DIR" --requeue --keep 2 --interval 6h -- ./sim input.dat

@@ -5,6 +5,7 @@ set(INTEG_TIMEOUT_run_periodic 120)
 set(INTEG_TIMEOUT_run_crash_mid_dump 120)
 set(INTEG_TIMEOUT_slurm_requeue 180)
 set(INTEG_TIMEOUT_slurm_rescue 240)
+set(INTEG_TIMEOUT_slurm_prolog_epilog 180)
 set(INTEG_TIMEOUT_deb_package 180)
 # Not a test: the compute-bound job of scripts/bench-jobs.
 add_executable(victim_compute integ/victims/compute.c)

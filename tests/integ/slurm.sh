@@ -21,7 +21,7 @@ slurm_down() {
 	SL=
 }
 
-slurm_up() {
+slurm_up() {	# [slurm.conf line...]
 	local host port i
 	command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v munged >/dev/null ||
 		skip "Slurm is not installed (slurmctld, slurmd, munge)"
@@ -62,6 +62,7 @@ SlurmdLogFile=$SL/slurmd.log
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
+	for i in "$@"; do echo "$i" >>"$SL/slurm.conf"; done
 	export SLURM_CONF=$SL/slurm.conf
 	slurmctld -c -f "$SLURM_CONF" || fail "slurmctld did not start: $(tail -3 "$SL/slurmctld.log")"
 	slurmd -f "$SLURM_CONF" || fail "slurmd did not start: $(tail -3 "$SL/slurmd.log")"

@@ -102,11 +102,13 @@ t_run_signal() {	# USR1: checkpoint, job stopped, exit 75; the same line resumes
 	[ "$status" = 75 ] || fail "expected exit 75 after the signal, got $status: $(cat "$T/run.err")"
 	kill -0 "$jpid" 2>/dev/null && fail "job still running after the checkpoint"
 	[ -f "$J/gen-000001/inventory.img" ] || fail "no generation"
+	[ -e "$J/ended" ] && fail "a checkpointed job marked as ended"
 	k=$(last_step "$L")
 	"$XCKPT" run -D "$J" -- "$VICTIMS/job" "$L" 150 20 >"$T/out" 2>"$T/run2.err"
 	status=$?
 	[ "$status" = 0 ] || fail "resumed run exited $status: $(cat "$T/run2.err")"
 	grep -q '^DONE steps=150 sum=11325$' "$T/out" || fail "job did not finish right"
+	[ "$(cat "$J/ended" 2>/dev/null)" = "exit 0" ] || fail "no 'ended' mark after the job's own end"
 	[ "$(grep -c '^fresh' "$L")" = 1 ] || fail "the job started again instead of resuming"
 	[ "$(grep -c "^step $((k + 1))$" "$L")" = 1 ] || fail "steps after the checkpoint lost or repeated"
 	pass

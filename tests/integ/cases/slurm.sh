@@ -82,3 +82,56 @@ JOB
 	done
 	pass
 }
+
+epilogs_ran() {	# JOBID N
+	[ "$(grep -c "^epilog $1 " "$T/hooks.log" 2>/dev/null)" = "$2" ]
+}
+
+t_slurm_prolog_epilog() {	# the shipped job.sh, Prolog and Epilog around a requeue
+	local jid D n
+	mkdir -p "$T/bin"
+	ln -s "$XCKPT" "$T/bin/xckpt"
+	export XCKPT_ROOT=$T/root
+	cat >"$T/prolog.sh" <<HOOK
+#!/bin/bash
+XCKPT=$XCKPT XCKPT_ROOT=$XCKPT_ROOT "$SRC/../../scripts/slurm/prolog"
+rc=\$?
+echo "prolog \$SLURM_JOB_ID rc=\$rc \$(stat -c '%U %a' "$XCKPT_ROOT/\$SLURM_JOB_USER/\$SLURM_JOB_ID")" >>"$T/hooks.log"
+exit \$rc
+HOOK
+	cat >"$T/epilog.sh" <<HOOK
+#!/bin/bash
+XCKPT_ROOT=$XCKPT_ROOT XCKPT_KEEP=1 XCKPT_REMOVE_DONE=1 "$SRC/../../scripts/slurm/epilog"
+rc=\$?
+d=$XCKPT_ROOT/\$SLURM_JOB_USER/\$SLURM_JOB_ID
+echo "epilog \$SLURM_JOB_ID code=\$SLURM_JOB_EXIT_CODE rc=\$rc gens=\$(ls -d "\$d"/gen-* 2>/dev/null | wc -l) \$([ -d "\$d" ] || echo gone)" >>"$T/hooks.log"
+exit \$rc
+HOOK
+	chmod 755 "$T/prolog.sh" "$T/epilog.sh"
+	slurm_up "Prolog=$T/prolog.sh" "Epilog=$T/epilog.sh"
+	# The shipped batch script, with a short interval and the test's job.
+	sed -e "s|--interval 6h -- ./sim input.dat|--interval 0.3s -- $VICTIMS/job $T/job.log 300 20|" \
+		"$SRC/../../scripts/slurm/job.sh" >"$T/job.sh"
+	grep -q "$VICTIMS/job" "$T/job.sh" || fail "job.sh no longer has the line this test adapts"
+	jid=$(PATH=$T/bin:$PATH sbatch --parsable -o "$T/slurm.out" "$T/job.sh") || fail "sbatch failed"
+	D=$XCKPT_ROOT/root/$jid
+	wait_until 30 steps_at_least "$T/job.log" 20 || fail "job did not start: $(job_state "$jid"); $(cat "$T/slurm.out" 2>&1)"
+	PIDS+=("$(awk '/^fresh/ {print $2}' "$T/job.log")")
+	wait_until 30 test -f "$D/gen-000002/inventory.img" || fail "no generations in the Prolog's directory $D"
+	scancel --signal=USR1 --batch "$jid" || fail "scancel --signal failed"
+	wait_until 90 grep -q '^DONE' "$T/slurm.out" ||
+		fail "job did not finish after requeue ($(job_state "$jid")): $(cat "$T/slurm.out")"
+	grep -q '^DONE steps=300 sum=45150$' "$T/slurm.out" || fail "wrong result: $(cat "$T/slurm.out")"
+	[ "$(grep -c '^fresh' "$T/job.log")" = 1 ] || fail "the job started again instead of resuming: $(cat "$T/hooks.log" "$T/slurm.out")"
+	wait_until 30 epilogs_ran "$jid" 2 ||
+		fail "Epilog did not run twice: $(cat "$T/hooks.log")"
+	n=$(grep -c "^prolog $jid rc=0 root 700$" "$T/hooks.log")
+	[ "$n" = 2 ] || fail "Prolog did not prepare a private directory for each run: $(cat "$T/hooks.log")"
+	# After the requeued run: pruned to XCKPT_KEEP=1, kept for the next run.
+	grep "^epilog $jid " "$T/hooks.log" | head -1 | grep -qE "rc=0 gens=1 *$" ||
+		fail "first Epilog did not prune to one generation: $(cat "$T/hooks.log")"
+	# After the run that ended well: XCKPT_REMOVE_DONE=1 removed it all.
+	grep "^epilog $jid " "$T/hooks.log" | tail -1 | grep -q "code=0 rc=0 gens=0 gone$" ||
+		fail "last Epilog did not remove the finished job's checkpoints: $(cat "$T/hooks.log")"
+	pass
+}
