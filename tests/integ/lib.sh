@@ -18,10 +18,30 @@ cleanup() {
 	local h
 	for h in "${CLEANUP_HOOKS[@]}"; do "$h"; done
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	[ -n "${WATCHDOG:-}" ] && kill "$WATCHDOG" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
+
+# ctest's timeout kills with SIGKILL, which leaves the victims and the
+# scratch directory behind. Shortly before it (INTEG_TIMEOUT, from ctest),
+# the watchdog ends what this shell is waiting for and sends TERM, so the
+# test fails through its own cleanup.
+if [ -n "${INTEG_TIMEOUT:-}" ] && [ "$INTEG_TIMEOUT" -gt 10 ]; then
+	(
+		trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+		sleep $((INTEG_TIMEOUT - 6)) &
+		sp=$!
+		wait "$sp"
+		kill -TERM $$ 2>/dev/null
+		for c in $(cat /proc/$$/task/*/children 2>/dev/null); do
+			[ "$c" = "$BASHPID" ] || kill -TERM "$c" 2>/dev/null
+		done
+	) &
+	WATCHDOG=$!
+	trap 'echo "FAIL: $TEST: timed out after $((INTEG_TIMEOUT - 6)) s"; exit 1' TERM
+fi
 
 fail() { echo "FAIL: $TEST: $*"; [ -f "$T/out" ] && sed 's/^/  victim: /' "$T/out"; exit 1; }
 pass() { echo "PASS: $TEST"; exit 0; }
