@@ -86,7 +86,7 @@ t_leave_running_signal() {	# a signal during a --leave-running dump still interr
 	kill -0 "$x" 2>/dev/null || fail "dump ended too early for the test"
 	kill -USR1 "$VPID"
 	wait "$x" || fail "dump: $(cat "$T/dump.err")"
-	for ((i = 0; i < 40; i++)); do kill -0 "$VPID" 2>/dev/null || break; sleep 0.05; done
+	for ((i = 0; i < 300; i++)); do kill -0 "$VPID" 2>/dev/null || break; sleep 0.05; done
 	grep -q WOKE "$T/out" || fail "the signal did not wake pause() after the dump"
 	pass
 }

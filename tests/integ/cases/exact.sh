@@ -39,7 +39,7 @@ t_snap_quiet() {	# inspecting a process disturbs it in no way it can see
 	for i in $(seq 10); do snap "$VPID" "$T/snap.$i"; done
 	snap_check "after 10 more inspections in pause()"
 	kill -USR1 "$VPID"
-	for ((i = 0; i < 40; i++)); do kill -0 "$VPID" 2>/dev/null || break; sleep 0.05; done
+	for ((i = 0; i < 300; i++)); do kill -0 "$VPID" 2>/dev/null || break; sleep 0.05; done
 	grep -q "^nanosleep -1 Interrupted system call sig 12 left 99[0-9]$" "$T/out" ||
 		fail "nanosleep disturbed: $(cat "$T/out")"
 	grep -q "^pause -1 Interrupted system call sig 10$" "$T/out" ||

@@ -120,8 +120,13 @@ t_tree_two_roots() {	# --pid twice: two unrelated trees in one image
 	"$XCKPT" restore -D "$T/img" 2>"$T/restore.err" &
 	rpid=$!
 	PIDS+=("$rpid")
-	for ((i = 0; i < 100; i++)); do kill -0 "$v2" 2>/dev/null && break; sleep 0.05; done
-	after=$(tree_ids $pids)
+	# Until the restore has set every id (or 10 s): the processes exist
+	# before their sessions and groups are back.
+	for ((i = 0; i < 200; i++)); do
+		after=$(tree_ids $pids)
+		[ "$(echo "$after" | awk '{ $2 = ""; print }')" = "$(echo "$before" | awk '{ $2 = ""; print }')" ] && break
+		sleep 0.05
+	done
 	[ "$(echo "$after" | awk '{ $2 = ""; print }')" = "$(echo "$before" | awk '{ $2 = ""; print }')" ] ||
 		fail "ids differ: before
 $before
