@@ -49,3 +49,40 @@ uint32_t xc_crc32c(uint32_t crc, const void *buf, size_t len)
 		return arch_crc32c(crc, buf, len);
 	return xc_crc32c_sw(crc, buf, len);
 }
+
+#define POLY 0x82f63b78u	/* reflected: bit 31 is x^0 */
+
+/* a * b modulo the polynomial, both reflected. */
+static uint32_t mulmod(uint32_t a, uint32_t b)
+{
+	uint32_t p = 0;
+
+	for (uint32_t m = 1u << 31; m; m >>= 1) {
+		if (a & m)
+			p ^= b;
+		b = b & 1 ? (b >> 1) ^ POLY : b >> 1;
+	}
+	return p;
+}
+
+/* x^(8 * len) modulo the polynomial, by squaring: appending len zero
+ * bytes to a message multiplies its (unconditioned) CRC by this. */
+static uint32_t x8nmod(uint64_t len)
+{
+	uint32_t p = 1u << 31, sq = 1u << 23;	/* 1, and x^8 */
+
+	while (len) {
+		if (len & 1)
+			p = mulmod(sq, p);
+		sq = mulmod(sq, sq);
+		len >>= 1;
+	}
+	return p;
+}
+
+uint32_t xc_crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b)
+{
+	/* The pre- and post-inversions cancel out for the part of A that
+	 * travels through B: what is left is A's CRC times x^(8 len_b). */
+	return mulmod(x8nmod(len_b), crc_a) ^ crc_b;
+}

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,22 +232,30 @@ int xc_page_index_check(const struct xc_page_run *runs, size_t nr_runs,
 	return 0;
 }
 
+/* Room for one record read with O_DIRECT: header, payload and padding, plus
+ * the alignment slack at both ends. */
+#define XC_DIO_ALIGN 4096u
+
 struct xc_pager_buf {
 	struct xc_coder *coder;
-	void *data;
+	uint8_t *data;		/* XC_DIO_ALIGN-aligned */
 	size_t cap;
+	bool no_direct;		/* the file system refused an O_DIRECT read */
+	uint64_t bad_off;	/* after -EBADMSG: where, and why */
+	const char *why;
 };
 
 struct xc_pager_buf *xc_pager_buf_new(void)
 {
 	struct xc_pager_buf *b = calloc(1, sizeof(*b));
+	size_t block = XC_PAGE_BLOCK_PAGES * (size_t)sysconf(_SC_PAGESIZE);
 
 	if (!b)
 		return NULL;
-	size_t block = XC_PAGE_BLOCK_PAGES * (size_t)sysconf(_SC_PAGESIZE);
-
-	b->cap = (xc_code_bound(block) + 7) & ~7ul;
-	b->data = malloc(b->cap);
+	b->cap = (sizeof(struct xc_rec_hdr) + xc_code_bound(block) + 7 + 2 * XC_DIO_ALIGN) &
+		 ~(size_t)(XC_DIO_ALIGN - 1);
+	if (posix_memalign((void **)&b->data, XC_DIO_ALIGN, b->cap))
+		b->data = NULL;
 	b->coder = xc_coder_new(1, block);
 	if (!b->data || !b->coder) {
 		xc_pager_buf_free(b);
@@ -264,101 +273,167 @@ void xc_pager_buf_free(struct xc_pager_buf *b)
 	free(b);
 }
 
-static int pread_all(int fd, void *buf, size_t len, uint64_t off)
+const char *xc_pager_buf_why(const struct xc_pager_buf *b, uint64_t *off)
+{
+	*off = b->bad_off;
+	return b->why ? b->why : "bad page data";
+}
+
+/* Reads len bytes at off; fewer only where the file ends, but at least min. */
+static int pread_min(int fd, void *buf, size_t len, size_t min, uint64_t off)
 {
 	char *p = buf;
+	size_t got = 0;
 
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
+	while (got < len) {
+		ssize_t n = pread(fd, p + got, len - got, (off_t)(off + got));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
 		if (n == 0)
-			return -ENODATA;
-		p += n;
-		len -= n;
-		off += n;
+			break;
+		got += (size_t)n;
 	}
-	return 0;
+	return got < min ? -ENODATA : 0;
 }
 
-/* Walks the file record by record. Returns 0, an I/O error, or -EBADMSG with
- * *bad_off and *why. */
-static int pager_scan(struct xc_pager *pr, struct xc_pager_buf *b, uint64_t size,
-		      uint64_t *bad_off, const char **why)
+static int pread_all(int fd, void *buf, size_t len, uint64_t off)
 {
+	return pread_min(fd, buf, len, len, off);
+}
+
+static uint64_t rec_size(uint32_t len)
+{
+	return sizeof(struct xc_rec_hdr) + (((uint64_t)len + 7) & ~7ULL);
+}
+
+static int bad(const char **why, const char *what)
+{
+	*why = what;
+	return -EBADMSG;
+}
+
+/* What can be checked without reading the page data: the file header, that
+ * the index lays the records out back to back, the file's size, and END.
+ * Each record is checked in full when its block is read (xc_pager_get()):
+ * a restore reads the image once. Returns 0, an I/O error, or -EBADMSG /
+ * -EPROTO with *bad_off and *why. */
+static int pager_frame(struct xc_pager *pr, uint64_t *bad_off, const char **why)
+{
+	struct {
+		struct xc_rec_hdr h;
+		struct xc_rec_end e;
+	} end;
 	struct xc_file_hdr fh;
-	uint64_t off = sizeof(fh), nr = 0;
+	uint64_t off = sizeof(fh), want;
 	int err;
 
 	*bad_off = 0;
 	err = pread_all(pr->fd, &fh, sizeof(fh), 0);
-	if (err == -ENODATA) {
-		*why = "truncated file header";
-		return -EBADMSG;
-	}
+	if (err == -ENODATA)
+		return bad(why, "truncated file header");
 	if (err)
 		return err;
 	err = xc_file_hdr_check(&fh, XC_FILE_PAGES, bad_off, why);
 	if (err)
 		return err;
-	for (;;) {
-		struct xc_rec_hdr h;
-		uint64_t padded;
-
+	for (size_t i = 0; i < pr->nr_blocks; i++) {
 		*bad_off = off;
-		if (size - off < sizeof(h)) {
-			*why = "truncated: record header past end of file (no END record)";
-			return -EBADMSG;
-		}
-		err = pread_all(pr->fd, &h, sizeof(h), off);
-		if (err)
-			return err;
-		padded = ((uint64_t)h.len + 7) & ~7ULL;
-		if (padded > b->cap || padded > size - off - sizeof(h)) {
-			*why = "truncated: record length runs past end of file";
-			return -EBADMSG;
-		}
-		err = pread_all(pr->fd, b->data, padded, off + sizeof(h));
-		if (err)
-			return err;
-		if (xc_rec_crc(&h, b->data) != h.crc) {
-			*why = "record checksum mismatch";
-			return -EBADMSG;
-		}
-		if (!xc_pad_is_zero((char *)b->data + h.len, padded - h.len)) {
-			*why = "record padding is not zero";
-			return -EBADMSG;
-		}
-		if (h.kind == XC_REC_END) {
-			struct xc_rec_end e;
-			memcpy(&e, b->data, sizeof(e));
-			if (h.len != sizeof(e) || e.nr_records != nr) {
-				*why = "bad END record";
-				return -EBADMSG;
-			}
-			if (nr != pr->nr_blocks) {
-				*why = "page data does not match the page index";
-				return -EBADMSG;
-			}
-			off += sizeof(h) + padded;
-			*bad_off = off;
-			if (off != size) {
-				*why = "trailing bytes after END record";
-				return -EBADMSG;
-			}
-			return 0;
-		}
-		if (h.kind != XC_REC_PAGE_DATA || nr >= pr->nr_blocks ||
-		    pr->blocks[nr].file_off != off || pr->blocks[nr].comp_len != h.len ||
-		    xc_crc32c(0, b->data, h.len) != pr->blocks[nr].crc) {
-			*why = "page data does not match the page index";
-			return -EBADMSG;
-		}
-		off += sizeof(h) + padded;
-		nr++;
+		if (pr->blocks[i].file_off != off || pr->blocks[i].comp_len > XC_REC_MAX_LEN)
+			return bad(why, "page data does not match the page index");
+		off += rec_size(pr->blocks[i].comp_len);
 	}
+	want = off + sizeof(end);
+	*bad_off = pr->size < want ? pr->size : want;
+	if (pr->size < want)
+		return bad(why, "truncated: shorter than its page index says");
+	if (pr->size > want)
+		return bad(why, "trailing bytes after END record");
+	*bad_off = off;
+	err = pread_all(pr->fd, &end, sizeof(end), off);
+	if (err)
+		return err;
+	if (end.h.kind != XC_REC_END || end.h.len != sizeof(end.e) || end.h.flags ||
+	    xc_rec_crc(&end.h, &end.e) != end.h.crc || end.e.nr_records != pr->nr_blocks)
+		return bad(why, "bad END record");
+	return 0;
+}
+
+/* Whether [off, off + len) is all in the page cache: then a buffered read
+ * copies it from there, where O_DIRECT would read the disk again. */
+static bool cached(const struct xc_pager *pr, uint64_t off, size_t len)
+{
+	unsigned char vec[(XC_PAGE_BLOCK_PAGES + 8) * 2];
+	uint64_t a = off & ~(uint64_t)(pr->page - 1);
+	size_t n = (off + len - a + pr->page - 1) / pr->page;
+
+	if (!pr->map || n > sizeof(vec) || mincore((char *)pr->map + a, n * pr->page, vec))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(vec[i] & 1))
+			return false;
+	return true;
+}
+
+/* Reads record i into b: from the disk with O_DIRECT unless it is cached,
+ * so that a restore neither waits for the page cache to fill nor leaves
+ * a second copy of the memory there. *p: the record header. */
+static int read_record(const struct xc_pager *pr, const struct xc_page_block *blk,
+		       struct xc_pager_buf *b, const uint8_t **p)
+{
+	uint64_t off = blk->file_off, len = rec_size(blk->comp_len);
+	int err;
+
+	if (pr->dfd >= 0 && !b->no_direct && !cached(pr, off, len)) {
+		uint64_t a0 = off & ~(uint64_t)(XC_DIO_ALIGN - 1);
+		uint64_t a1 = (off + len + XC_DIO_ALIGN - 1) & ~(uint64_t)(XC_DIO_ALIGN - 1);
+
+		if (a1 - a0 > b->cap)
+			return -EBADMSG;
+		err = pread_min(pr->dfd, b->data, a1 - a0, off + len - a0, a0);
+		if (err != -EINVAL) {
+			*p = b->data + (off - a0);
+			return err;
+		}
+		b->no_direct = true;
+	}
+	if (len > b->cap)
+		return -EBADMSG;
+	*p = b->data;
+	return pread_all(pr->fd, b->data, len, off);
+}
+
+/* Checks a record read whole against the index: header, padding, the
+ * index's checksum of the payload and the record's own, both from one
+ * pass over the data. */
+static int check_record(const struct xc_page_block *blk, const uint8_t *p, struct xc_pager_buf *b)
+{
+	struct xc_rec_hdr h, z;
+	uint32_t crc;
+
+	memcpy(&h, p, sizeof(h));
+	b->bad_off = blk->file_off;
+	if (h.kind != XC_REC_PAGE_DATA || h.len != blk->comp_len || h.flags) {
+		b->why = "page data does not match the page index";
+		return -EBADMSG;
+	}
+	if (!xc_pad_is_zero(p + sizeof(h) + h.len, rec_size(h.len) - sizeof(h) - h.len)) {
+		b->why = "record padding is not zero";
+		return -EBADMSG;
+	}
+	crc = xc_crc32c(0, p + sizeof(h), h.len);
+	z = h;
+	z.crc = 0;
+	if (xc_crc32c_combine(xc_crc32c(0, &z, sizeof(z)), crc, h.len) != h.crc) {
+		b->why = "record checksum mismatch";
+		return -EBADMSG;
+	}
+	if (crc != blk->crc) {
+		b->why = "page data does not match the page index";
+		return -EBADMSG;
+	}
+	return 0;
 }
 
 int xc_pager_open(struct xc_ctx *ctx, struct xc_pager *pr, int dirfd, const char *name,
@@ -366,12 +441,12 @@ int xc_pager_open(struct xc_ctx *ctx, struct xc_pager *pr, int dirfd, const char
 		  const struct xc_page_block *blocks, size_t nr_blocks)
 {
 	const char *why;
-	uint64_t bad;
+	uint64_t bad_off;
 	struct stat st;
 	int err;
 
 	memset(pr, 0, sizeof(*pr));
-	pr->fd = -1;
+	pr->fd = pr->dfd = -1;
 	snprintf(pr->name, sizeof(pr->name), "%s", name);
 	pr->page = sysconf(_SC_PAGESIZE);
 	pr->runs = runs;
@@ -395,13 +470,20 @@ int xc_pager_open(struct xc_ctx *ctx, struct xc_pager *pr, int dirfd, const char
 		xc_pager_close(pr);
 		return err;
 	}
-	posix_fadvise(pr->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	err = pager_scan(pr, pr->own, (uint64_t)st.st_size, &bad, &why);
+	pr->size = (uint64_t)st.st_size;
+	/* Without O_DIRECT (a file system that refuses it), buffered reads. */
+	pr->dfd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_DIRECT);
+	if (pr->size) {
+		pr->map = mmap(NULL, pr->size, PROT_READ, MAP_SHARED, pr->fd, 0);
+		if (pr->map == MAP_FAILED)
+			pr->map = NULL;
+	}
+	err = pager_frame(pr, &bad_off, &why);
 	if (err == -EBADMSG || err == -EPROTO) {
 		char step[sizeof(ctx->first_err.step)];
 
 		ctx->exit_hint = XC_EXIT_IMAGE;
-		snprintf(step, sizeof(step), "offset %llu: %s", (unsigned long long)bad, why);
+		snprintf(step, sizeof(step), "offset %llu: %s", (unsigned long long)bad_off, why);
 		xc_fail(ctx, 0, name, step, err);
 	} else if (err) {
 		xc_fail(ctx, 0, name, "read", err);
@@ -411,31 +493,62 @@ int xc_pager_open(struct xc_ctx *ctx, struct xc_pager *pr, int dirfd, const char
 	return err;
 }
 
-int xc_pager_read(const struct xc_pager *pr, size_t i, void *out, struct xc_pager_buf *b)
+const void *xc_pager_get(const struct xc_pager *pr, size_t i, struct xc_pager_buf *b, void *out)
 {
 	const struct xc_page_block *blk = &pr->blocks[i];
+	const uint8_t *p;
 	int err;
 
-	/* Checked again as it is used: the file could have changed since
-	 * xc_pager_open() read it. */
-	if (blk->codec == XC_CODEC_NONE) {
-		err = pread_all(pr->fd, out, blk->raw_len, blk->file_off + sizeof(struct xc_rec_hdr));
-		if (!err && xc_crc32c(0, out, blk->raw_len) != blk->crc)
-			err = -EBADMSG;
-		return err;
+	b->why = NULL;
+	err = read_record(pr, blk, b, &p);
+	if (err == -ENODATA) {
+		b->bad_off = blk->file_off;
+		b->why = "truncated";
+		err = -EBADMSG;
 	}
-	err = pread_all(pr->fd, b->data, blk->comp_len, blk->file_off + sizeof(struct xc_rec_hdr));
-	if (err)
-		return err;
-	if (xc_crc32c(0, b->data, blk->comp_len) != blk->crc)
-		return -EBADMSG;
-	return xc_code_decode(b->coder, (int)blk->codec, b->data, blk->comp_len, out, blk->raw_len);
+	if (!err)
+		err = check_record(blk, p, b);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	p += sizeof(struct xc_rec_hdr);
+	if (blk->codec == XC_CODEC_NONE)
+		return p;
+	err = xc_code_decode(b->coder, (int)blk->codec, p, blk->comp_len, out, blk->raw_len);
+	if (err) {
+		b->bad_off = blk->file_off;
+		b->why = "page data does not decompress";
+		errno = -err;
+		return NULL;
+	}
+	return out;
+}
+
+int xc_pager_read(const struct xc_pager *pr, size_t i, void *out, struct xc_pager_buf *b)
+{
+	const void *p = xc_pager_get(pr, i, b, out);
+
+	if (!p)
+		return -errno;
+	if (p != out)
+		memcpy(out, p, pr->blocks[i].raw_len);
+	return 0;
 }
 
 int xc_pager_block(struct xc_ctx *ctx, struct xc_pager *pr, size_t i, void *out)
 {
 	int err = xc_pager_read(pr, i, out, pr->own);
 
+	if (err == -EBADMSG || err == -EPROTO) {
+		char step[sizeof(ctx->first_err.step)];
+		uint64_t off;
+		const char *why = xc_pager_buf_why(pr->own, &off);
+
+		ctx->exit_hint = XC_EXIT_IMAGE;
+		snprintf(step, sizeof(step), "offset %llu: %s", (unsigned long long)off, why);
+		return xc_fail(ctx, 0, pr->name, step, err);
+	}
 	if (err)
 		return xc_failf(ctx, 0, "read page block", err, "%s: block %zu", pr->name, i);
 	return 0;
@@ -443,9 +556,14 @@ int xc_pager_block(struct xc_ctx *ctx, struct xc_pager *pr, size_t i, void *out)
 
 void xc_pager_close(struct xc_pager *pr)
 {
+	if (pr->map)
+		munmap(pr->map, pr->size);
+	if (pr->dfd >= 0)
+		close(pr->dfd);
 	if (pr->fd >= 0)
 		close(pr->fd);
 	xc_pager_buf_free(pr->own);
 	pr->own = NULL;
-	pr->fd = -1;
+	pr->map = NULL;
+	pr->fd = pr->dfd = -1;
 }

@@ -59,6 +59,9 @@ void xc_pagew_free(struct xc_pagew *pw);
 
 struct xc_pager {
 	int fd;
+	int dfd;	/* the same file opened with O_DIRECT, or -1 */
+	uint64_t size;
+	void *map;	/* the file mapped, only to ask mincore() what is cached */
 	char name[320];	/* as errors name it: a path for a parent's file */
 	size_t page;
 	const struct xc_page_run *runs;
@@ -75,9 +78,11 @@ struct xc_pager_buf;
 struct xc_pager_buf *xc_pager_buf_new(void);
 void xc_pager_buf_free(struct xc_pager_buf *b);
 
-/* Opens pages-<pid>.img and checks all of it against the index, streaming:
- * framing, every record's checksum, that block i is record i at the offset
- * and length the index says, the END count. Nothing is decompressed. */
+/* Opens pages-<pid>.img and checks what can be checked without reading the
+ * page data: the file header, that the index lays its records out back to
+ * back, the file's size and END. Each record is checked in full (header,
+ * padding, its checksum, the index's checksum of its payload) when its
+ * block is read, so that a restore reads the image once. */
 int xc_pager_open(struct xc_ctx *ctx, struct xc_pager *pr, int dirfd, const char *name,
 		  const struct xc_page_run *runs, size_t nr_runs,
 		  const struct xc_page_block *blocks, size_t nr_blocks);
@@ -86,6 +91,11 @@ int xc_pager_block(struct xc_ctx *ctx, struct xc_pager *pr, size_t i, void *out)
 /* The same without touching ctx or pr, safe from several threads each with
  * its own buffer; returns 0 or -errno (-EBADMSG: data does not decompress). */
 int xc_pager_read(const struct xc_pager *pr, size_t i, void *out, struct xc_pager_buf *b);
+/* The same without a copy for a block stored raw: its pages, either in b
+ * (valid until b's next use) or decoded into out; NULL with errno set. */
+const void *xc_pager_get(const struct xc_pager *pr, size_t i, struct xc_pager_buf *b, void *out);
+/* After -EBADMSG from a read with b: why, and at which file offset. */
+const char *xc_pager_buf_why(const struct xc_pager_buf *b, uint64_t *off);
 void xc_pager_close(struct xc_pager *pr);
 
 /* Pure check of a page index: runs sorted and non-overlapping, block sizes

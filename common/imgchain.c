@@ -149,7 +149,7 @@ int xc_pview_open(struct xc_ctx *ctx, struct xc_pview *v, const char *dir, pid_t
 
 	memset(v, 0, sizeof(*v));
 	v->dirfd = -1;
-	v->pager.fd = -1;
+	v->pager.fd = v->pager.dfd = -1;
 	snprintf(v->dir, sizeof(v->dir), "%s", dir);
 	v->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (v->dirfd < 0) {
@@ -186,7 +186,7 @@ void xc_pview_close(struct xc_pview *v)
 		close(v->dirfd);
 	memset(v, 0, sizeof(*v));
 	v->dirfd = -1;
-	v->pager.fd = -1;
+	v->pager.fd = v->pager.dfd = -1;
 }
 
 bool xc_pview_hash(const struct xc_pview *v, uint64_t vaddr, xc_page_hash *h)

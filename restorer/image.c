@@ -743,7 +743,7 @@ static int load_inventory(struct xc_rtree *t)
 		struct xc_rst *r = &t->procs[i];
 		r->go[0] = r->go[1] = r->msg[0] = r->msg[1] = -1;
 		r->errfd = -1;
-		r->pager.fd = -1;
+		r->pager.fd = r->pager.dfd = -1;
 	}
 	return check_tree(t);
 }

@@ -362,7 +362,11 @@ void rst_mm_chain_close(struct xc_rst *r)
 /* Parent side, the blob waiting at its first trap: the segments are
  * written into the task by several threads, each owning the blocks for
  * which (block + level) % n is its index, so that each block is read and
- * decompressed once; a segment takes one process_vm_writev. */
+ * decompressed once; a segment takes one process_vm_writev. The image is
+ * read once, here: each block is checked as it is read (xc_pager_get()),
+ * a block stored raw goes from the read buffer straight into the task, and
+ * there are more threads than CPUs so that the disk always has reads
+ * queued while the others check, decompress and write. */
 struct fill {
 	struct xc_rst *r;
 	pid_t pid;
@@ -376,12 +380,44 @@ struct filler {
 	pthread_t th;
 	int idx;
 	int err;
+	bool image;	/* err is the image's fault: exit code XC_EXIT_IMAGE */
 	char what[320];
+	char step[96];
 };
+
+/* Unless --jobs says otherwise, at least this many readers whatever the CPU
+ * count: the depth of the disk's queue. */
+#define FILL_MIN_THREADS 4
+#define FILL_MAX_THREADS 8
 
 static const struct xc_pager *level_pager(const struct xc_rst *r, uint32_t level)
 {
 	return level ? &r->chain[level - 1].pager : &r->pager;
+}
+
+static void read_failed(struct filler *w, const struct xc_pseg *s, const struct xc_pager *pr,
+			struct xc_pager_buf *pb, uint64_t b, int err)
+{
+	const char *dir = w->f->r->ctx->dir;
+	uint64_t off;
+
+	w->err = err;
+	if (err == -EBADMSG || err == -EPROTO) {
+		const char *why = xc_pager_buf_why(pb, &off);
+
+		/* pr->name of a parent's file is already its path */
+		w->image = true;
+		snprintf(w->what, sizeof(w->what), "%s", pr->name);
+		snprintf(w->step, sizeof(w->step), "offset %llu: %s", (unsigned long long)off, why);
+		return;
+	}
+	if (s->level)
+		snprintf(w->what, sizeof(w->what), "%.280s: block %llu", pr->name,
+			 (unsigned long long)b);
+	else
+		snprintf(w->what, sizeof(w->what), "%.200s/%.64s: block %llu", dir, pr->name,
+			 (unsigned long long)b);
+	snprintf(w->step, sizeof(w->step), "read pages");
 }
 
 static void *fill_thread(void *arg)
@@ -392,11 +428,13 @@ static void *fill_thread(void *arg)
 	size_t page = sysconf(_SC_PAGESIZE);
 	char *buf = malloc(XC_PAGE_BLOCK_PAGES * page);
 	struct xc_pager_buf *pb = xc_pager_buf_new();
-	uint64_t have = UINT64_MAX;	/* block in buf, with its level in the top bits */
+	uint64_t have = UINT64_MAX;	/* block in data, with its level in the top bits */
+	const char *data = NULL;
 
 	if (!buf || !pb) {
 		w->err = -ENOMEM;
 		snprintf(w->what, sizeof(w->what), "page buffers");
+		snprintf(w->step, sizeof(w->step), "allocate");
 	}
 	for (size_t i = 0; !w->err && i < r->nr_segs; i++) {
 		const struct xc_pseg *s = &r->segs[i];
@@ -407,16 +445,14 @@ static void *fill_thread(void *arg)
 		if ((b + s->level) % (uint64_t)f->nthreads != (uint64_t)w->idx)
 			continue;
 		if (key != have) {
-			w->err = xc_pager_read(pr, b, buf, pb);
-			if (w->err) {
-				snprintf(w->what, sizeof(w->what), "%.200s/%.64s: block %llu",
-					 s->level ? r->chain[s->level - 1].dir : r->ctx->dir, pr->name,
-					 (unsigned long long)b);
+			data = xc_pager_get(pr, b, pb, buf);
+			if (!data) {
+				read_failed(w, s, pr, pb, b, -errno);
 				break;
 			}
 			have = key;
 		}
-		lo.iov_base = buf + (s->stream % XC_PAGE_BLOCK_PAGES) * page;
+		lo.iov_base = (void *)(data + (s->stream % XC_PAGE_BLOCK_PAGES) * page);
 		lo.iov_len = re.iov_len = (size_t)s->nr_pages * page;
 		re.iov_base = (void *)(uintptr_t)s->vaddr;
 		errno = EIO;	/* a short write sets none */
@@ -424,6 +460,7 @@ static void *fill_thread(void *arg)
 			w->err = -errno;
 			snprintf(w->what, sizeof(w->what), "memory at %#llx",
 				 (unsigned long long)s->vaddr);
+			snprintf(w->step, sizeof(w->step), "write pages");
 			break;
 		}
 		f->done += lo.iov_len;
@@ -438,13 +475,18 @@ static void *fill_thread(void *arg)
 int rst_mm_fill(struct xc_rst *r, pid_t pid)
 {
 	struct fill f = { .r = r, .pid = pid };
-	struct filler w[8];
-	bool started[8] = { false };
-	int n = r->ctx->jobs > 0 ? r->ctx->jobs : xc_zpool_auto_threads(), err = 0;
+	struct filler w[FILL_MAX_THREADS];
+	bool started[FILL_MAX_THREADS] = { false };
+	int n = r->ctx->jobs, err = 0;
 
 	f.total = r->seg_pages * sysconf(_SC_PAGESIZE);
-	if (n > 8)
-		n = 8;
+	if (n <= 0) {
+		n = xc_zpool_auto_threads();
+		if (n < FILL_MIN_THREADS)
+			n = FILL_MIN_THREADS;
+	}
+	if (n > FILL_MAX_THREADS)
+		n = FILL_MAX_THREADS;
 	f.nthreads = n;
 	for (int i = 0; i < n; i++)
 		w[i] = (struct filler){ .f = &f, .idx = i };
@@ -458,9 +500,13 @@ int rst_mm_fill(struct xc_rst *r, pid_t pid)
 	for (int i = 1; i < n; i++)
 		if (started[i])
 			pthread_join(w[i].th, NULL);
-	for (int i = 0; i < n && !err; i++)
-		if (w[i].err)
-			err = xc_fail(r->ctx, pid, w[i].what, "write pages", w[i].err);
+	for (int i = 0; i < n && !err; i++) {
+		if (!w[i].err)
+			continue;
+		if (w[i].image)
+			r->ctx->exit_hint = XC_EXIT_IMAGE;
+		err = xc_fail(r->ctx, pid, w[i].what, w[i].step, w[i].err);
+	}
 	return err;
 }
 

@@ -666,6 +666,16 @@ static void nth_page(size_t n, uint64_t *vaddr, bool *random)
 }
 
 /* Index as the writer built it, then every page back through the reader. */
+static void drop_cache(struct tdir *t, const char *name)
+{
+	int fd = openat(t->fd, name, O_RDONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fsync(fd), 0);
+	assert_int_equal(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	close(fd);
+}
+
 static void check_pages(struct tdir *t, const char *name, const struct xc_pagew *pw, int codec)
 {
 	static const struct xc_page_run runs[] = {
@@ -717,6 +727,10 @@ static void check_pages(struct tdir *t, const char *name, const struct xc_pagew 
 	assert_int_equal(xc_page_index_check(pw->runs, pw->nr_runs, pw->blocks, pw->nr_blocks,
 					     PAGE, &why), 0);
 
+	/* Out of the page cache, so that the blocks are read with O_DIRECT
+	 * where the file system takes it (a cached block is read through the
+	 * cache). */
+	drop_cache(t, name);
 	assert_int_equal(xc_pager_open(&t->ctx, &pr, t->fd, name, pw->runs, pw->nr_runs,
 				       pw->blocks, pw->nr_blocks), 0);
 	assert_int_equal(pr.nr_pages, NR_PAGES);
@@ -843,14 +857,22 @@ static int pager_try(struct tdir *t, const char *name, const struct xc_pagew *pw
 
 	xc_ctx_init(&t->ctx);
 	err = xc_pager_open(&t->ctx, &pr, t->fd, name, pw->runs, pw->nr_runs, blocks, nr_blocks);
-	if (!err)
+	if (!err) {
+		/* What the open does not read is checked as each block is. */
+		uint8_t *out = malloc(XC_PAGE_BLOCK_PAGES * PAGE);
+
+		assert_non_null(out);
+		for (size_t i = 0; !err && i < nr_blocks; i++)
+			err = xc_pager_block(&t->ctx, &pr, i, out);
+		free(out);
 		xc_pager_close(&pr);
-	else
+	}
+	if (err)
 		assert_int_equal(t->ctx.exit_hint, XC_EXIT_IMAGE);
 	return err;
 }
 
-/* A flipped byte in a block's data is caught when the file is opened, by
+/* A flipped byte in a block's data is caught when its block is read, by
  * the record checksum; and if the record were resealed, by the index's own
  * checksum of the block. An index that does not match the file (offset,
  * length, count) is refused too. */
@@ -900,7 +922,7 @@ static void test_pages_corrupt(void **state)
 }
 
 /* A small zstd page file (a few dozen bytes per block): every truncation
- * and every bit flip must make xc_pager_open fail. */
+ * and every bit flip must make xc_pager_open or a block read fail. */
 static void test_pages_every_bit(void **state)
 {
 	struct tdir *t = *state;
@@ -1025,6 +1047,28 @@ static void test_crc32c_vectors(void **state)
 	assert_int_equal(xc_crc32c_sw(xc_crc32c_sw(0, "12345678", 8), "9", 1), 0xe3069283);
 }
 
+/* combine(crc(a), crc(b), len(b)) == crc(a || b) at every split of a
+ * buffer, empty parts included, and across a length of a few MiB. */
+static void test_crc32c_combine(void **state)
+{
+	size_t big = 3u << 20;
+	uint8_t *b = malloc(big);
+	uint32_t whole;
+
+	assert_non_null(b);
+	for (size_t i = 0; i < big; i++)
+		b[i] = (uint8_t)(i * 2654435761u >> 13);
+	whole = xc_crc32c(0, b, 300);
+	for (size_t cut = 0; cut <= 300; cut++)
+		unit_eq("combine at a cut", xc_crc32c_combine(xc_crc32c(0, b, cut),
+							      xc_crc32c(0, b + cut, 300 - cut),
+							      300 - cut), whole);
+	assert_int_equal(xc_crc32c_combine(xc_crc32c(0, b, 16), xc_crc32c(0, b + 16, big - 16),
+					   big - 16), xc_crc32c(0, b, big));
+	assert_int_equal(xc_crc32c_combine(0, 0, 0), 0);
+	free(b);
+}
+
 /* The hardware path (when the CPU has it) and the table path agree for
  * every length up to 300, a few large ones, every start alignment, and
  * non-zero seeds. */
@@ -1077,6 +1121,7 @@ int main(void)
 		T(test_pages_every_bit),
 		cmocka_unit_test(test_page_index_check),
 		cmocka_unit_test(test_crc32c_vectors),
+		cmocka_unit_test(test_crc32c_combine),
 		cmocka_unit_test(test_crc32c_hw_matches_sw),
 	};
 #undef T

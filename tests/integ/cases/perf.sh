@@ -126,3 +126,40 @@ t_incremental_tree() {	# a process tree: pre-dump, then dump --parent; the tree 
 	snap_tree_check $pids
 	finish_tree "$VPID" "$RPID"
 }
+
+# Pages of $T/img/pages-$VPID.img in the page cache.
+cached_pages() {
+	fincore -n -o PAGES "$T/img/pages-$VPID.img" | tr -d ' '
+}
+
+t_restore_read_once() {	# cold: read with O_DIRECT, not cached; warm: from the cache; damaged: exit 3
+	start "$VICTIMS/pagegen" "$T" 32
+	dump_kill
+	p=$T/img/pages-$VPID.img
+	# Cold: the image leaves the page cache before the restore, and the
+	# restore does not bring it back (a few pages of framing at most),
+	# where the file system takes O_DIRECT.
+	dd if="$p" iflag=nocache count=0 status=none
+	restore_gen 0
+	if dd if="$p" of=/dev/null bs=4096 count=1 iflag=direct status=none 2>/dev/null; then
+		n=$(cached_pages)
+		[ "$n" -lt 16 ] || fail "a cold restore left $n pages of the image in the page cache"
+	fi
+	# Warm: all of it cached, read from there.
+	cat "$p" >/dev/null
+	: >"$T/out"
+	restore_gen 0
+	# A byte flipped in the middle of the page data: found as its block is
+	# read, before the process runs; exit 3, one line naming file and offset.
+	off=$(($(stat -c %s "$p") / 2))
+	b=$(od -An -tu1 -j $off -N1 "$p" | tr -d ' ')
+	printf "$(printf '\\%03o' $((b ^ 16)))" | dd of="$p" bs=1 seek=$off conv=notrunc 2>/dev/null
+	dd if="$p" iflag=nocache count=0 status=none
+	out=$("$XCKPT" restore -D "$T/img" 2>&1)
+	[ $? = 3 ] || fail "damaged block: expected exit 3: $out"
+	[ "$(echo "$out" | wc -l)" = 1 ] || fail "more than one error line: $out"
+	echo "$out" | grep -Eq "pages-$VPID.img: offset [0-9]+: (record checksum mismatch|page data)" ||
+		fail "error does not say where: $out"
+	kill -0 "$VPID" 2>/dev/null && fail "a process runs with pid $VPID"
+	pass
+}
