@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	24
+#define XC_IMG_VERSION	25
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -569,6 +569,8 @@ enum xc_usk_state {
 #define XC_USK_F_FILE_GONE	0x08u	/* the bound path was unlinked before the dump */
 #define XC_USK_F_PASSCRED	0x10u	/* SO_PASSCRED */
 #define XC_USK_F_ACCEPTED	0x20u	/* made by accept(): its name is its listener's */
+#define XC_USK_F_SNDBUF_LOCK	0x40u	/* SO_SNDBUF set by the program (SO_BUF_LOCK bit 0) */
+#define XC_USK_F_RCVBUF_LOCK	0x80u	/* SO_RCVBUF set by the program (SO_BUF_LOCK bit 1) */
 
 struct xc_rec_unixsk {
 	uint64_t ino;
@@ -588,8 +590,12 @@ struct xc_rec_unixsk {
 	uint32_t peer_name_len;	/* EXTERNAL: bytes of peer_name */
 	char name[108];		/* sun_path: absolute path, or abstract (starts with a 0 byte) */
 	char peer_name[108];
+	int32_t cred_pid;	/* SO_PEERCRED: pid (0: none), euid, egid */
+	uint32_t cred_uid, cred_gid;
+	int32_t holder_pid;	/* the process of the dump that holds it, its euid, egid */
+	uint32_t holder_uid, holder_gid;
 };
-static_assert(sizeof(struct xc_rec_unixsk) == 304, "doc: unixsk");
+static_assert(sizeof(struct xc_rec_unixsk) == 328, "doc: unixsk");
 
 /* Unread data queued on a socket, in queue order: the header, nr packets,
  * then the bytes of each packet in order. A stream socket has one packet. */
@@ -611,6 +617,8 @@ static_assert(sizeof(struct xc_rec_skqueue) == 16, "doc: skqueue");
 #define XC_ISK_F_CONNECTED	0x040u	/* connected to dst/dport */
 #define XC_ISK_F_REPAIR		0x080u	/* established TCP: the repair fields below hold */
 #define XC_ISK_F_BROADCAST	0x100u
+#define XC_ISK_F_SNDBUF_LOCK	0x200u	/* SO_SNDBUF set by the program (SO_BUF_LOCK bit 0) */
+#define XC_ISK_F_RCVBUF_LOCK	0x400u	/* SO_RCVBUF set by the program (SO_BUF_LOCK bit 1) */
 
 struct xc_rec_inetsk {
 	uint64_t ino;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include "arch/arch.h"
 #include "common/ctx.h"
@@ -216,6 +217,21 @@ int rst_unix_sockets(struct xc_rsk *k);
 int rst_unix_check(struct xc_rsk *k, const struct xc_rtree *t);
 int rst_inet_sockets(struct xc_rsk *k);
 ssize_t rst_inet_find(const struct xc_rsk *k, uint64_t ino);
+/* sk-cred.c: a socket call made by a process born with the pid (and, as
+ * root, the euid and egid) SO_PEERCRED should name; c->pid says whose it
+ * was (xckpt's where that pid is taken). -errno when the helper failed;
+ * the call's own error is in c->ret. */
+enum { RST_SK_SOCKETPAIR = 1, RST_SK_LISTEN, RST_SK_CONNECT };
+struct rst_sk_call {
+	int op, type, fd, backlog;
+	struct sockaddr_un sa;
+	socklen_t sl;
+	int ret;			/* 0 or -errno */
+	int fds[2];			/* SOCKETPAIR */
+	pid_t pid;
+};
+int rst_sk_call_as(struct xc_rsk *k, pid_t pid, uint32_t uid, uint32_t gid, struct rst_sk_call *c,
+		   const char *obj);
 int rst_inet_check(struct xc_rsk *k);
 
 /* child side: each returns 0 or -errno with the failure reported through

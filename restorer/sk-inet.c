@@ -86,6 +86,19 @@ static int early_opts(int sk, const struct xc_rec_inetsk *k)
 	return err;
 }
 
+/* SO_BUF_LOCK bits: those recorded, and, short of them (a dump on a
+ * kernel before 5.14), any size recorded outside an established
+ * connection, which only a program's setting makes differ from the
+ * default. */
+static int buf_locks(const struct xc_rec_inetsk *k)
+{
+	int locks = (k->flags & XC_ISK_F_SNDBUF_LOCK ? 1 : 0) | (k->flags & XC_ISK_F_RCVBUF_LOCK ? 2 : 0);
+
+	if (!(k->flags & XC_ISK_F_REPAIR))
+		locks |= (k->sndbuf ? 1 : 0) | (k->rcvbuf ? 2 : 0);
+	return locks;
+}
+
 static int late_opts(int sk, const struct xc_rec_inetsk *k)
 {
 	int err = 0;
@@ -107,6 +120,11 @@ static int late_opts(int sk, const struct xc_rec_inetsk *k)
 		err = setint(sk, SOL_SOCKET, SO_SNDBUFFORCE, k->sndbuf / 2);
 	if (!err && k->rcvbuf)
 		err = setint(sk, SOL_SOCKET, SO_RCVBUFFORCE, k->rcvbuf / 2);
+	/* Setting a size locks it: only those the program set stay locked,
+	 * the others go on being tuned by the kernel (a kernel before 5.14
+	 * has no SO_BUF_LOCK, and locks them all). */
+	if (!err && setint(sk, SOL_SOCKET, SO_BUF_LOCK, buf_locks(k)) && errno != ENOPROTOOPT)
+		err = -errno;
 	if (!err && k->rcvtimeo_us)
 		err = set_timeo(sk, SO_RCVTIMEO, k->rcvtimeo_us);
 	if (!err && k->sndtimeo_us)

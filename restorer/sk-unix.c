@@ -126,6 +126,45 @@ static int bind_to(struct usk_rst *s, size_t i, int fd, const char *name, uint32
 	return 0;
 }
 
+/* Call c in the name of socket w: who SO_PEERCRED names on it (the
+ * process that made its pair, or listened on it, or connected to the
+ * listener it was accepted from), or the process that holds it. */
+static int call_as(struct usk_rst *s, size_t w, bool holder, struct rst_sk_call *c)
+{
+	const struct xc_rec_unixsk *u = U(s, w);
+	char obj[64];
+	int err;
+
+	snprintf(obj, sizeof(obj), "socket:[%llu]", (unsigned long long)u->ino);
+	err = holder ? rst_sk_call_as(s->r, u->holder_pid, u->holder_uid, u->holder_gid, c, obj) :
+		       rst_sk_call_as(s->r, u->cred_pid, u->cred_uid, u->cred_gid, c, obj);
+	return err ? err : c->ret;
+}
+
+static int listen_as(struct usk_rst *s, ssize_t w, int fd, int backlog)
+{
+	struct rst_sk_call c = { .op = RST_SK_LISTEN, .fd = fd, .backlog = backlog };
+
+	if (w < 0)
+		return listen(fd, backlog) ? -errno : 0;
+	return call_as(s, (size_t)w, false, &c);
+}
+
+/* fd connects to name as w's holder or as who w's SO_PEERCRED names;
+ * *pid: whose the connect was. */
+static int connect_as(struct usk_rst *s, size_t w, bool holder, int fd, const char *name,
+		      uint32_t len, pid_t *pid)
+{
+	struct rst_sk_call c = { .op = RST_SK_CONNECT, .fd = fd };
+	int err;
+
+	c.sl = mkaddr(&c.sa, name, len);
+	err = call_as(s, w, holder, &c);
+	if (pid)
+		*pid = c.pid;
+	return err;
+}
+
 static int bind_own(struct usk_rst *s, size_t i)
 {
 	return bind_to(s, i, s->fd[i], U(s, i)->name, U(s, i)->name_len, U(s, i)->type);
@@ -133,14 +172,15 @@ static int bind_own(struct usk_rst *s, size_t i)
 
 static int make_listener(struct usk_rst *s, size_t i)
 {
+	int err;
+
 	s->fd[i] = new_socket(s, U(s, i)->type);
 	if (s->fd[i] < 0)
 		return fail(s, i, "socket", -errno);
 	if (bind_own(s, i))
 		return -EADDRINUSE;
-	if (listen(s->fd[i], (int)U(s, i)->backlog))
-		return fail(s, i, "listen", -errno);
-	return 0;
+	err = listen_as(s, (ssize_t)i, s->fd[i], (int)U(s, i)->backlog);
+	return err ? fail(s, i, "listen", err) : 0;
 }
 
 static ssize_t listener_of(const struct usk_rst *s, size_t i)
@@ -168,6 +208,7 @@ static int make_accepted(struct usk_rst *s, size_t i, ssize_t p)
 	const struct xc_rec_unixsk *u = U(s, i);
 	ssize_t l = listener_of(s, i);
 	int lfd, cfd, afd, err;
+	pid_t who = 0;
 	struct ucred cr;
 	socklen_t sl = sizeof(cr);
 
@@ -177,7 +218,7 @@ static int make_accepted(struct usk_rst *s, size_t i, ssize_t p)
 		lfd = socket(AF_UNIX, u->type | SOCK_CLOEXEC, 0);
 		if (lfd < 0)
 			return fail(s, i, "socket", -errno);
-		if (bind_to(s, i, lfd, u->name, u->name_len, u->type) || listen(lfd, 1)) {
+		if (bind_to(s, i, lfd, u->name, u->name_len, u->type) || listen_as(s, p, lfd, 1)) {
 			close(lfd);
 			return fail(s, i, "listen on the name of the accepting socket", -EADDRINUSE);
 		}
@@ -187,12 +228,12 @@ static int make_accepted(struct usk_rst *s, size_t i, ssize_t p)
 	if (!err && p >= 0)
 		err = bind_to(s, p, cfd, U(s, p)->name, U(s, p)->name_len, u->type) ? -EADDRINUSE : 0;
 	if (!err)
-		err = connect_to(cfd, u->name, u->name_len);
+		err = connect_as(s, i, false, cfd, u->name, u->name_len, &who);
 	afd = err ? -1 : keep(accept4(lfd, NULL, NULL, SOCK_CLOEXEC), s->r->svc_base);
 	if (!err && afd < 0)
 		err = -errno;
-	/* Only this task connects to it now; anyone else would be a stranger. */
-	if (!err && (getsockopt(afd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) || cr.pid != getpid()))
+	/* Only we connect to it now; anyone else would be a stranger. */
+	if (!err && (getsockopt(afd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) || cr.pid != who))
 		err = -EADDRINUSE;
 	if (l < 0) {
 		close(lfd);
@@ -214,10 +255,13 @@ static int make_accepted(struct usk_rst *s, size_t i, ssize_t p)
 
 static int make_pair(struct usk_rst *s, size_t i, ssize_t p)
 {
-	int sv[2];
+	struct rst_sk_call c = { .op = RST_SK_SOCKETPAIR, .type = (int)U(s, i)->type };
+	int sv[2], err = call_as(s, i, false, &c);
 
-	if (socketpair(AF_UNIX, U(s, i)->type | SOCK_CLOEXEC, 0, sv))
-		return fail(s, i, "socketpair", -errno);
+	if (err)
+		return fail(s, i, "socketpair", err);
+	sv[0] = c.fds[0];
+	sv[1] = c.fds[1];
 	s->fd[i] = keep(sv[0], s->r->svc_base);
 	sv[1] = keep(sv[1], s->r->svc_base);
 	if (s->fd[i] < 0 || sv[1] < 0)
@@ -282,7 +326,7 @@ static int connect_rest(struct usk_rst *s)
 				continue;
 			any = true;
 			l = find(s->r, u->peer_ino);
-			err = connect_to(s->fd[i], U(s, l)->name, U(s, l)->name_len);
+			err = connect_as(s, i, true, s->fd[i], U(s, l)->name, U(s, l)->name_len, NULL);
 			if (err)
 				return fail(s, i, "connect into the listener's backlog", err);
 		}
@@ -294,7 +338,7 @@ static int connect_rest(struct usk_rst *s)
 		ssize_t p = find(s->r, u->peer_ino);
 
 		if (u->flags & XC_USK_F_EXTERNAL)
-			err = connect_to(s->fd[i], u->peer_name, u->peer_name_len);
+			err = connect_as(s, i, true, s->fd[i], u->peer_name, u->peer_name_len, NULL);
 		else if (u->state == XC_USK_CONNECTED && u->type == SOCK_DGRAM &&
 			 !(u->flags & XC_USK_F_PEER_GONE) && p >= 0 && U(s, p)->peer_ino != u->ino)
 			err = connect_to(s->fd[i], U(s, p)->name, U(s, p)->name_len);
@@ -401,7 +445,7 @@ static int set_buf(int fd, int opt, int v)
 static int finish_one(struct usk_rst *s, size_t i)
 {
 	const struct xc_rec_unixsk *u = U(s, i);
-	int fd = s->fd[i], how = -1, one = 1, def;
+	int fd = s->fd[i], how = -1, one = 1, def, locks;
 	ssize_t p = find(s->r, u->peer_ino);
 	bool pair = u->state == XC_USK_CONNECTED && p >= 0 &&
 		    !(u->flags & (XC_USK_F_EXTERNAL | XC_USK_F_BACKLOG));
@@ -433,6 +477,10 @@ static int finish_one(struct usk_rst *s, size_t i)
 		if (f)
 			fclose(f);
 	}
+	/* Setting a size locks it: only those the program set stay locked. */
+	locks = (u->sndbuf ? 1 : 0) | (u->rcvbuf ? 2 : 0);
+	if (setsockopt(fd, SOL_SOCKET, SO_BUF_LOCK, &locks, sizeof(locks)) && errno != ENOPROTOOPT)
+		return fail(s, i, "setsockopt SO_BUF_LOCK", -errno);
 	if (u->peek_off >= 0 &&
 	    setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &u->peek_off, sizeof(u->peek_off)))
 		return fail(s, i, "setsockopt SO_PEEK_OFF", -errno);

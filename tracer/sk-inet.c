@@ -97,13 +97,14 @@ static int64_t timeo_us(int sk, int opt)
 	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
-/* Options a user sets; the buffer sizes and keepalive timings only when
- * they differ from the defaults a fresh socket would get. */
+/* Options a user sets; the buffer sizes only when the program set them,
+ * the keepalive timings when they differ from the defaults a fresh socket
+ * would get. */
 static void read_opts(struct xc_isk *s, int sk)
 {
 	struct xc_rec_inetsk *r = &s->rec;
 	bool tcp = r->protocol == IPPROTO_TCP;
-	int v;
+	int v, locks = -1;
 
 	if (!getint(sk, SOL_SOCKET, SO_REUSEADDR, &v) && v)
 		r->flags |= XC_ISK_F_REUSEADDR;
@@ -132,6 +133,13 @@ static void read_opts(struct xc_isk *s, int sk)
 		    v != sysctl_int("/proc/sys/net/ipv4/tcp_keepalive_probes", 0))
 			r->keepcnt = v;
 	}
+	/* Which sizes the program set (SO_BUF_LOCK, 5.14 and later): only
+	 * those stay locked after restore, the others go on being tuned by
+	 * the kernel. */
+	if (!getint(sk, SOL_SOCKET, SO_BUF_LOCK, &v)) {
+		locks = v;
+		r->flags |= (v & 1 ? XC_ISK_F_SNDBUF_LOCK : 0) | (v & 2 ? XC_ISK_F_RCVBUF_LOCK : 0);
+	}
 	/* An established connection's buffers, tuned by the kernel as it
 	 * went, are kept as they are: its queues must fit them again. */
 	if (r->state == TCP_ESTABLISHED && tcp) {
@@ -139,6 +147,14 @@ static void read_opts(struct xc_isk *s, int sk)
 		getint(sk, SOL_SOCKET, SO_RCVBUF, &r->rcvbuf);
 		return;
 	}
+	if (locks >= 0) {
+		if ((locks & 1) && !getint(sk, SOL_SOCKET, SO_SNDBUF, &v))
+			r->sndbuf = v;
+		if ((locks & 2) && !getint(sk, SOL_SOCKET, SO_RCVBUF, &v))
+			r->rcvbuf = v;
+		return;
+	}
+	/* Before 5.14: a size other than the default is one the program set. */
 	if (!getint(sk, SOL_SOCKET, SO_SNDBUF, &v) &&
 	    v != (tcp ? sysctl_int("/proc/sys/net/ipv4/tcp_wmem", 1) :
 			sysctl_int("/proc/sys/net/core/wmem_default", 0)))

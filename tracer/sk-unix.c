@@ -111,6 +111,7 @@ static int read_opts(struct xc_dump *d, struct xc_usk *u, int sk)
 {
 	struct xc_rec_unixsk *r = &u->rec;
 	int v, sndbuf, rcvbuf;
+	struct ucred cr;
 	socklen_t sl;
 
 	sl = sizeof(sndbuf);
@@ -119,9 +120,29 @@ static int read_opts(struct xc_dump *d, struct xc_usk *u, int sk)
 	sl = sizeof(rcvbuf);
 	if (getsockopt(sk, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &sl))
 		return xc_failf(d->ctx, d->pid, "getsockopt SO_RCVBUF", -errno, "fd %d", u->fd);
-	/* Left at the default, they stay unset: setting them would lock them. */
-	r->sndbuf = sndbuf == read_sysctl_int("/proc/sys/net/core/wmem_default") ? 0 : sndbuf;
-	r->rcvbuf = rcvbuf == read_sysctl_int("/proc/sys/net/core/rmem_default") ? 0 : rcvbuf;
+	/* Set only where the program set them (SO_BUF_LOCK shows it, 5.14 and
+	 * later): setting them locks them. Before 5.14, a size other than the
+	 * default is taken for one the program set. */
+	sl = sizeof(v);
+	if (!getsockopt(sk, SOL_SOCKET, SO_BUF_LOCK, &v, &sl)) {
+		r->flags |= (v & 1 ? XC_USK_F_SNDBUF_LOCK : 0) | (v & 2 ? XC_USK_F_RCVBUF_LOCK : 0);
+		r->sndbuf = v & 1 ? sndbuf : 0;
+		r->rcvbuf = v & 2 ? rcvbuf : 0;
+	} else {
+		r->sndbuf = sndbuf == read_sysctl_int("/proc/sys/net/core/wmem_default") ? 0 : sndbuf;
+		r->rcvbuf = rcvbuf == read_sysctl_int("/proc/sys/net/core/rmem_default") ? 0 : rcvbuf;
+	}
+	/* Who the peer is to this socket (pid 0: nobody yet), and who holds
+	 * it: restore makes it as them (restorer/sk-cred.c). */
+	sl = sizeof(cr);
+	if (getsockopt(sk, SOL_SOCKET, SO_PEERCRED, &cr, &sl))
+		return xc_failf(d->ctx, d->pid, "getsockopt SO_PEERCRED", -errno, "fd %d", u->fd);
+	r->cred_pid = cr.pid;
+	r->cred_uid = cr.uid;
+	r->cred_gid = cr.gid;
+	r->holder_pid = d->pid;
+	r->holder_uid = d->st.uid[1];
+	r->holder_gid = d->st.gid[1];
 	sl = sizeof(v);
 	if (!getsockopt(sk, SOL_SOCKET, SO_PASSCRED, &v, &sl) && v)
 		r->flags |= XC_USK_F_PASSCRED;

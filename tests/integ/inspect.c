@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -493,6 +494,41 @@ static void numa_maps(const char *dir)
 	free(b);
 }
 
+/* A socket's options that a restore could get wrong without failing: who
+ * SO_PEERCRED names, which buffer sizes the program locked (SO_BUF_LOCK),
+ * and those sizes (an unlocked one is the kernel's to tune). Read on a copy
+ * of the target's fd. */
+static void sock_opts(int pidfd, int fd)
+{
+	int copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0), locks = 0, v;
+	socklen_t sl = sizeof(locks);
+	struct ucred cr;
+	char key[64];
+
+	if (copy < 0)
+		return;
+	if (!getsockopt(copy, SOL_SOCKET, SO_BUF_LOCK, &locks, &sl)) {
+		snprintf(key, sizeof(key), "fd.%d.so_buf_lock", fd);
+		out(key, "%d", locks);
+	}
+	sl = sizeof(v);
+	if ((locks & 1) && !getsockopt(copy, SOL_SOCKET, SO_SNDBUF, &v, &sl)) {
+		snprintf(key, sizeof(key), "fd.%d.so_sndbuf", fd);
+		out(key, "%d", v);
+	}
+	sl = sizeof(v);
+	if ((locks & 2) && !getsockopt(copy, SOL_SOCKET, SO_RCVBUF, &v, &sl)) {
+		snprintf(key, sizeof(key), "fd.%d.so_rcvbuf", fd);
+		out(key, "%d", v);
+	}
+	sl = sizeof(cr);
+	if (!getsockopt(copy, SOL_SOCKET, SO_PEERCRED, &cr, &sl)) {
+		snprintf(key, sizeof(key), "fd.%d.so_peercred", fd);
+		out(key, "pid %d uid %u gid %u", cr.pid, cr.uid, cr.gid);
+	}
+	close(copy);
+}
+
 /* Descriptors: what they are, their fdinfo, and which of them share one
  * open file description (kcmp). Standard streams that are pipes, sockets
  * or terminals are taken from the restoring xckpt by design: only their
@@ -501,7 +537,7 @@ static void numa_maps(const char *dir)
 static void fds(pid_t pid, const char *dir)
 {
 	char path[300], key[192], link[4096];
-	int fdl[4096], n = 0;
+	int fdl[4096], n = 0, pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	struct dirent *de;
 	DIR *d;
 
@@ -540,6 +576,8 @@ static void fds(pid_t pid, const char *dir)
 		out(key, "%d", share);
 		if (inherited)
 			continue;
+		if (sock && pidfd >= 0)
+			sock_opts(pidfd, fd);
 		snprintf(path, sizeof(path), "%s/fdinfo/%d", dir, fd);
 		b = slurp(path, NULL);
 		if (!b)
@@ -564,6 +602,8 @@ static void fds(pid_t pid, const char *dir)
 		}
 		free(b);
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 }
 
 static void process_files(pid_t pid, const char *dir)

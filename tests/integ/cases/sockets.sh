@@ -363,6 +363,60 @@ except Exception as e:
 	pass
 }
 
+t_unix_peercred() {	# SO_PEERCRED names the original peers, not xckpt
+	# A client of another uid (a child), and a socketpair whose maker has
+	# exited since: each socket still names who it named before.
+	start python3 -c '
+import os, signal, socket, struct, sys
+d = sys.argv[1]
+os.closerange(3, 4096)
+signal.signal(signal.SIGUSR1, lambda *a: None)
+def cred(s):
+    return struct.unpack("3i", s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+name = "\0" + d + "/u"	# abstract: no file the other uid must reach
+ul = socket.socket(socket.AF_UNIX)
+ul.bind(name)
+ul.listen(2)
+x, y = socket.socketpair()
+maker = os.fork()
+if maker == 0:
+    a, b = socket.socketpair()
+    socket.send_fds(y, [b"p"], [a.fileno(), b.fileno()])
+    os._exit(0)
+_, fds, _, _ = socket.recv_fds(x, 1, 2)
+pa, pb = socket.socket(fileno=fds[0]), socket.socket(fileno=fds[1])
+os.waitpid(maker, 0)
+x.close(); y.close()
+me = os.getpid()
+child = os.fork()
+if child == 0:
+    os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 65534)
+    c = socket.socket(socket.AF_UNIX)
+    c.connect(name)
+    signal.pause()
+    os._exit(0 if cred(c) == (me, 0, 0) else 3)
+m, _ = ul.accept()
+want = {"accepted": (child, 65534, 65534), "pair a": (maker, 0, 0), "pair b": (maker, 0, 0),
+        "listener": (me, 0, 0)}
+def check():
+    got = {"accepted": cred(m), "pair a": cred(pa), "pair b": cred(pb), "listener": cred(ul)}
+    return [k for k in want if got[k] != want[k]], got
+bad, got = check()
+assert not bad, got
+open(d + "/ready", "w").write(str(me))
+signal.pause()
+os.kill(child, signal.SIGUSR1)
+_, st = os.waitpid(child, 0)
+bad, got = check()
+print("FAIL", bad, got, "want", want) if bad or st else print("PASS")
+' "$T"
+	child=$(cat "/proc/$VPID/task/$VPID/children")
+	PIDS+=($child)
+	dump_kill
+	sk_restore_check
+	pass
+}
+
 # A small RESP client over one socket: the connection stays open across
 # the dump and the restore.
 SK_RESP='
