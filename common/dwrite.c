@@ -203,7 +203,11 @@ int xc_dw_finish(struct xc_dw *dw)
 		err = -errno;
 	if (!err && len > head)
 		err = pwrite_all(dw->fd, dw->buf[i] + head, len - head, off + head);
-	if (!err && fdatasync(dw->fd))
+	/* The data on disk, so that the cache can let it go; the file's
+	 * metadata is synced with the rest of the image (imgdir.h). */
+	if (!err && !dw->direct &&
+	    sync_file_range(dw->fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+					      SYNC_FILE_RANGE_WAIT_AFTER))
 		err = -errno;
 	if (!err && !dw->direct)
 		posix_fadvise(dw->fd, 0, 0, POSIX_FADV_DONTNEED);

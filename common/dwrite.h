@@ -21,7 +21,8 @@ struct xc_dw;
 struct xc_dw *xc_dw_new(int fd);
 /* Appends len bytes. 0, or the first write error as -errno. */
 int xc_dw_write(struct xc_dw *dw, const void *p, size_t len);
-/* Writes what is left, waits for every write and fsyncs. 0 or -errno. */
+/* Writes what is left and waits for every write (not an fsync: the
+ * image directory syncs its files at commit). 0 or -errno. */
 int xc_dw_finish(struct xc_dw *dw);
 /* Stops the thread; the file is left as it is. Safe on NULL. */
 void xc_dw_free(struct xc_dw *dw);

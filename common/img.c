@@ -74,8 +74,23 @@ static int flush(struct xc_ctx *ctx, struct xc_imgw *w)
 	return 0;
 }
 
+/* The writer thread, for a streamed file about to outgrow the buffer; what
+ * is buffered (the file header at least) goes through it, from offset 0. */
+static int start_stream(struct xc_ctx *ctx, struct xc_imgw *w)
+{
+	w->dw = xc_dw_new(w->fd);
+	if (!w->dw)
+		return xc_fail(ctx, 0, w->name, "start writer thread", -errno);
+	return flush(ctx, w);
+}
+
 static int wbuf_add(struct xc_ctx *ctx, struct xc_imgw *w, const void *p, size_t len)
 {
+	if (!w->dw && w->stream && w->len + len > w->cap) {
+		int err = start_stream(ctx, w);
+		if (err)
+			return err;
+	}
 	if (w->dw) {	/* it gathers on its own */
 		int err = xc_dw_write(w->dw, p, len);
 
@@ -126,12 +141,9 @@ int xc_imgw_open(struct xc_ctx *ctx, struct xc_imgw *w, int dirfd, const char *n
 
 int xc_imgw_stream(struct xc_ctx *ctx, struct xc_imgw *w)
 {
-	/* What is buffered (the file header) goes through it too: it writes
-	 * from offset 0. */
-	w->dw = xc_dw_new(w->fd);
-	if (!w->dw)
-		return xc_fail(ctx, 0, w->name, "start writer thread", -errno);
-	return flush(ctx, w);
+	(void)ctx;
+	w->stream = true;
+	return 0;
 }
 
 uint64_t xc_imgw_offset(const struct xc_imgw *w)
@@ -198,9 +210,7 @@ int xc_imgw_close(struct xc_ctx *ctx, struct xc_imgw *w)
 	if (!err && w->dw) {
 		err = xc_dw_finish(w->dw);
 		if (err)
-			err = xc_fail(ctx, 0, w->name, "write and fsync", err);
-	} else if (!err && fsync(w->fd)) {
-		err = xc_fail(ctx, 0, w->name, "fsync", -errno);
+			err = xc_fail(ctx, 0, w->name, "write", err);
 	}
 	xc_dw_free(w->dw);
 	w->dw = NULL;

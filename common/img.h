@@ -1,6 +1,7 @@
 /* Image file framing: header, checksummed records, END record.
- * Writers buffer and fsync; readers validate a whole file before handing out
- * a single record. */
+ * Writers buffer and write; the image directory makes every file durable
+ * at once when it commits (imgdir.h). Readers validate a whole file before
+ * handing out a single record. */
 #ifndef XC_IMG_H
 #define XC_IMG_H
 
@@ -19,7 +20,8 @@ struct xc_imgw {
 	size_t len, cap;
 	uint64_t off;		/* file offset of buf[0] */
 	uint64_t nr;		/* records written */
-	struct xc_dw *dw;	/* set by xc_imgw_stream() */
+	struct xc_dw *dw;	/* the writer thread, once streaming */
+	bool stream;		/* xc_imgw_stream() was called */
 };
 
 int xc_imgw_open(struct xc_ctx *ctx, struct xc_imgw *w, int dirfd, const char *name,
@@ -28,15 +30,17 @@ int xc_imgw_put(struct xc_ctx *ctx, struct xc_imgw *w, uint32_t kind, const void
 /* Two-part payload (a header and an array), checksummed as one. */
 int xc_imgw_put2(struct xc_ctx *ctx, struct xc_imgw *w, uint32_t kind, const void *p1,
 		 size_t l1, const void *p2, size_t l2);
-/* From now on, write the file through a writer thread and O_DIRECT
- * (common/dwrite.h): for large sequential files, the page data. */
+/* Write the file through a writer thread and O_DIRECT (common/dwrite.h)
+ * once it outgrows the write buffer: for large sequential files, the page
+ * data. A file that stays smaller (a small process's pages) is written at
+ * close like any other, without a thread or buffers of its own. */
 int xc_imgw_stream(struct xc_ctx *ctx, struct xc_imgw *w);
 /* xc_imgw_put() with the record checksum already computed (xc_rec_crc()),
  * by a thread other than the writing one. */
 int xc_imgw_put_crc(struct xc_ctx *ctx, struct xc_imgw *w, uint32_t kind, const void *p,
 		    size_t len, uint32_t crc);
 uint64_t xc_imgw_offset(const struct xc_imgw *w);
-/* Writes END, flushes and fsyncs; closes in any case. */
+/* Writes END and flushes; closes in any case. Not synced: see imgdir.h. */
 int xc_imgw_close(struct xc_ctx *ctx, struct xc_imgw *w);
 void xc_imgw_abort(struct xc_imgw *w);
 

@@ -622,32 +622,71 @@ static int load_proc(struct xc_rst *r)
 	return err;
 }
 
-/* The dumped process may still be a zombie for a moment, until its parent
- * reaps it (a dump kills it just before returning): wait for that, but not
- * for a live process that holds the pid. */
-static bool pid_free(pid_t pid)
+enum pid_use { PID_FREE, PID_ZOMBIE, PID_TAKEN };
+
+static enum pid_use pid_use(pid_t pid)
 {
-	char path[64], buf[256];
+	char path[64], buf[256], *rp;
+	enum pid_use u = PID_TAKEN;
+	FILE *f;
 
-	for (int i = 0; i < 100; i++) {
-		FILE *f;
-		bool zombie = false;
+	if (kill(pid, 0) && errno == ESRCH)
+		return PID_FREE;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? PID_FREE : PID_TAKEN;
+	if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')) && rp[1] == ' ' &&
+	    (rp[2] == 'Z' || rp[2] == 'X'))
+		u = PID_ZOMBIE;
+	fclose(f);
+	return u;
+}
 
-		if (kill(pid, 0) && errno == ESRCH)
-			return true;
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		f = fopen(path, "re");
-		if (f) {
-			char *rp;
-			if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')))
-				zombie = rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
-			fclose(f);
+/* Every pid and tid of the image must be free. A dumped process may still
+ * be a zombie for a moment, until its parent reaps it (a dump kills it just
+ * before returning): wait for those, all together and for 5 s at most, but
+ * not for a live process that holds a pid. */
+static int pids_free(struct xc_rtree *t)
+{
+	struct { pid_t id, owner; } *p;
+	size_t n = 0, nz;
+	int err = 0;
+
+	for (size_t i = 0; i < t->nr; i++)
+		n += t->procs[i].nr_thr ? t->procs[i].nr_thr : 1;
+	p = malloc(n * sizeof(*p));
+	if (!p)
+		return xc_fail(t->ctx, 0, "pids", "allocate", -ENOMEM);
+	n = 0;
+	for (size_t i = 0; i < t->nr; i++) {
+		p[n].id = p[n].owner = t->procs[i].pid;
+		n++;
+		for (size_t j = 1; j < t->procs[i].nr_thr; j++, n++) {
+			p[n].id = (pid_t)t->procs[i].thr[j].rec->tid;
+			p[n].owner = t->procs[i].pid;
 		}
-		if (!zombie)
-			return !f && errno == ENOENT;
-		usleep(50000);
 	}
-	return false;
+	for (int round = 0; !err; round++) {
+		nz = 0;
+		for (size_t k = 0; k < n && !err; k++) {
+			enum pid_use u = pid_use(p[k].id);
+
+			if (u == PID_ZOMBIE && round < 1000)
+				p[nz++] = p[k];	/* look again */
+			else if (u != PID_FREE && p[k].id == p[k].owner)
+				err = xc_fail(t->ctx, p[k].id, "process", "pid is in use", -EEXIST);
+			else if (u != PID_FREE)
+				err = xc_failf(t->ctx, p[k].owner, "thread id is in use", -EEXIST,
+					       "thread %d", p[k].id);
+		}
+		if (!nz)
+			break;
+		n = nz;
+		usleep(5000);
+	}
+	free(p);
+	return err;
 }
 
 static int bad_inv(struct xc_rtree *t, const char *why)
@@ -798,14 +837,10 @@ int rst_image_load(struct xc_rtree *t)
 			err = load_one(t, r, first);
 			first = first ? first : r;
 		}
-		/* Inside a new namespace every pid is free. */
-		if (!err && !t->ctx->pidns && !pid_free(r->pid))
-			err = xc_fail(t->ctx, r->pid, "process", "pid is in use", -EEXIST);
-		for (size_t j = 1; !err && !t->ctx->pidns && j < r->nr_thr; j++)
-			if (!pid_free((pid_t)r->thr[j].rec->tid))
-				err = xc_failf(t->ctx, r->pid, "thread id is in use", -EEXIST,
-					       "thread %u", r->thr[j].rec->tid);
 	}
+	/* Inside a new namespace every pid is free. */
+	if (!err && !t->ctx->pidns)
+		err = pids_free(t);
 	if (!err)
 		err = files_used(t);
 	if (!err)

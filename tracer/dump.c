@@ -129,8 +129,9 @@ static int collect(struct xc_dump *d)
 }
 
 /* Compression threads for this process's pages: as asked, or by default
- * one per CPU, except for a small process, where starting them costs more
- * than they save (a tree of many small processes). */
+ * one per CPU, except for a small process, compressed on this thread:
+ * starting threads costs more than they save (a tree of many small
+ * processes). */
 static int page_threads(const struct xc_dump *d)
 {
 	uint64_t bytes = 0;
@@ -141,7 +142,7 @@ static int page_threads(const struct xc_dump *d)
 		if (d->vma_kind[i] == XC_VMA_ANON || d->vma_kind[i] == XC_VMA_SHANON ||
 		    d->vma_kind[i] == XC_VMA_FILE_PRIV)
 			bytes += d->vmas[i].end - d->vmas[i].start;
-	return bytes < (64ull << 20) ? 1 : d->ctx->jobs;
+	return bytes < (64ull << 20) ? 0 : d->ctx->jobs;
 }
 
 static int write_proc(struct xc_dump *d)
