@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	25
+#define XC_IMG_VERSION	26
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -323,14 +323,16 @@ static_assert(sizeof(struct xc_rec_inotify_watch) == 4112, "doc: inotify watch")
 /* A pty master or slave the process holds. */
 #define XC_TTY_LOCKED	0x1u	/* master: TIOCGPTLCK, the slave cannot be opened */
 #define XC_TTY_PKT	0x2u	/* master: packet mode (TIOCPKT) */
-#define XC_TTY_CTTY	0x4u	/* master: its slave is the controlling terminal */
-#define XC_TTY_FG	0x8u	/* master: and the process's group is in the foreground */
-#define XC_TTY_USER	0x10u	/* the user's terminal on fd 0-2 (FILE kind 3): termios only */
+#define XC_TTY_CTTY	0x4u	/* master: its slave is the controlling terminal; USER: the
+				 * terminal is, of a session leader */
+#define XC_TTY_FG	0x8u	/* and the process's group is in the foreground */
+#define XC_TTY_USER	0x10u	/* the user's terminal (FILE kind 3 on fd 0-2, or kind 2
+				 * /dev/tty): termios, and CTTY, FG, fg_pgid */
 struct xc_rec_tty {
 	uint32_t file_id;
 	int32_t index;		/* N of /dev/pts/N */
 	uint32_t flags;		/* XC_TTY_* */
-	uint32_t reserved;
+	uint32_t fg_pgid;	/* USER with CTTY, not FG: the foreground group, 0: none */
 	struct {		/* the kernel's struct termios (TCGETS) */
 		uint32_t iflag, oflag, cflag, lflag;
 		uint8_t line;

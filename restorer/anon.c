@@ -52,7 +52,7 @@ int rst_obj_take(struct xc_rst *r, uint32_t rec_kind, const void *p, uint32_t le
 	if (!id || id > r->tree->nr_files ||
 	    (r->tree->files[id - 1]->kind != want &&
 	     !(rec_kind == XC_REC_TTY && (r->tree->files[id - 1]->kind == XC_FD_PTY_SLAVE ||
-					   r->tree->files[id - 1]->kind == XC_FD_INHERIT))))
+					   rst_tty_is_user_file(r->tree->files[id - 1])))))
 		return -EBADMSG;
 	/* One record per eventfd, timerfd or signalfd. */
 	if (rec_kind != XC_REC_EPOLL_WATCH && rec_kind != XC_REC_INOTIFY_WATCH &&
@@ -112,7 +112,7 @@ int rst_objs_check(struct xc_rst *r, const char **why)
 			/* XC_TTY_USER exactly on the user's terminal */
 			ok = rst_tty_ok(p) &&
 			     !(((const struct xc_rec_tty *)p)->flags & XC_TTY_USER) ==
-				     (r->tree->files[*(const uint32_t *)p - 1]->kind != XC_FD_INHERIT);
+				     !rst_tty_is_user_file(r->tree->files[*(const uint32_t *)p - 1]);
 			break;
 		}
 		if (!ok) {

@@ -169,6 +169,11 @@ static int restore_file(struct xc_rst *r, const struct xc_rec_file *f,
 		src = open_file(f, path, &step);
 		if (src < 0)
 			return rst_child_fail(r, obj, step, src);
+		err = rst_handoff_send(r, f, src, obj);
+		if (err) {
+			close(src);
+			return err;
+		}
 	}
 	for (size_t i = 0; !err && i < n; i++) {
 		keep |= src == fds[i]->fd;
@@ -176,6 +181,8 @@ static int restore_file(struct xc_rst *r, const struct xc_rec_file *f,
 	}
 	if (!err)
 		err = rst_locks_take(r, f->id, fds[0]->fd);
+	if (!err && f->kind == XC_FD_CHR)	/* /dev/tty: the termios set on it */
+		err = rst_tty_user(r, f, fds[0]->fd, obj);
 	if (src >= 0 && (!keep || err))
 		close(src);
 	return err;

@@ -22,7 +22,10 @@
 
 bool rst_handoff_wanted(const struct xc_rec_file *f, uint32_t users)
 {
-	return users > 1 && (rst_is_anon_file(f->kind) || rst_is_tty_file(f->kind));
+	/* /dev/tty stands for the controlling terminal of whoever opens it:
+	 * the restored session's, not xckpt's. */
+	return users > 1 && (rst_is_anon_file(f->kind) || rst_is_tty_file(f->kind) ||
+			     (f->kind == XC_FD_CHR && !strcmp(f->path, "/dev/tty")));
 }
 
 /* Parent side, before the fork: the socketpair of each such file, at

@@ -899,6 +899,9 @@ void rst_image_close(struct xc_rtree *t)
 	free(t->file_fds);
 	t->file_fds = NULL;
 	rst_handoff_close(t);
+	if (t->ctty_fd > 2)
+		close(t->ctty_fd);
+	t->ctty_fd = -1;
 	rst_pipes_close(t);
 	for (size_t i = 0; i < t->nr_shms; i++)
 		if (t->shms[i].fd >= 0)

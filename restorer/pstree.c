@@ -131,7 +131,9 @@ static __attribute__((noreturn)) void tree_child(struct xc_rtree *t, size_t i)
 	struct xc_rst *r = &t->procs[i];
 	pid_t me = (pid_t)r->rec->pid;
 	bool root = !r->rec->ppid, leader = false;
+	const char *step;
 	char go;
+	int err;
 
 	r->errfd = r->msg[1];
 	/* A stopped job restored with --detach gets a session of its own:
@@ -147,6 +149,9 @@ static __attribute__((noreturn)) void tree_child(struct xc_rtree *t, size_t i)
 	}
 	if (!leader && r->rec->pgid == (uint32_t)me && setpgid(0, 0))
 		birth_fail(r, me, "process group", "setpgid", -errno);
+	err = rst_tty_user_ctty_take(t, r, &step);
+	if (err)
+		birth_fail(r, me, "controlling terminal", step, err);
 	for (size_t j = i + 1; j < t->nr; j++) {
 		pid_t c;
 
@@ -313,7 +318,10 @@ int rst_tree_create(struct xc_rtree *t)
 {
 	sigset_t all, old;
 	size_t failed = 0;
-	int err = rst_files_open_shared(t);
+	int err = rst_tty_user_ctty_prepare(t);
+
+	if (!err)
+		err = rst_files_open_shared(t);
 
 	if (!err)
 		err = rst_sockets_open(t);
@@ -345,6 +353,9 @@ int rst_tree_create(struct xc_rtree *t)
 	}
 	t->roots_created = true;
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (t->ctty_fd >= 0)	/* the roots have it, and give it to theirs */
+		close(t->ctty_fd);
+	t->ctty_fd = -1;
 	for (size_t i = 0; i < t->nr; i++) {
 		close(t->procs[i].go[0]);
 		close(t->procs[i].msg[1]);

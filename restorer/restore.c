@@ -430,7 +430,7 @@ static int restore_one(struct xc_rst *r)
 
 int xc_restore(struct xc_ctx *ctx)
 {
-	struct xc_rtree t = { .ctx = ctx, .dirfd = -1 };
+	struct xc_rtree t = { .ctx = ctx, .dirfd = -1, .ctty_fd = -1 };
 	pid_t root;
 	int err;
 

@@ -180,6 +180,8 @@ struct xc_rtree {
 	int (*pipe_ends)[2];		/* -1 until made */
 	uint8_t *pipe_used;		/* bit O_RDONLY / O_WRONLY: that end handed out */
 	struct xc_rsk sk;		/* every socket, then at file_fds like a shared file */
+	int ctty_fd;			/* the user's terminal a restored session leader takes, -1 */
+	pid_t ctty_sid, ctty_fg;	/* that leader; the group it puts in the foreground */
 
 	struct rst_shm *shms;
 	size_t nr_shms;
@@ -302,6 +304,11 @@ bool rst_tty_ok(const struct xc_rec_tty *t);
 int rst_tty_open(struct xc_rst *r, const struct xc_rec_file *f, const char *obj);
 int rst_tty_ctty(struct xc_rst *r);
 int rst_tty_user(struct xc_rst *r, const struct xc_rec_file *f, int fd, const char *obj);
+bool rst_tty_is_user_file(const struct xc_rec_file *f);
+/* A session leader on the user's terminal: xckpt frees the terminal it
+ * restores on (parent, before the tree), the leader takes it at birth. */
+int rst_tty_user_ctty_prepare(struct xc_rtree *t);
+int rst_tty_user_ctty_take(const struct xc_rtree *t, const struct xc_rst *r, const char **step);
 
 /* timers.c: POSIX timers, checked while the image is read, created in the
  * child. */

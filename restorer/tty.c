@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -24,10 +25,16 @@ bool rst_is_tty_file(uint32_t kind)
 	return kind == XC_FD_PTY_MASTER || kind == XC_FD_PTY_SLAVE;
 }
 
+bool rst_tty_is_user_file(const struct xc_rec_file *f)
+{
+	return f->kind == XC_FD_INHERIT || (f->kind == XC_FD_CHR && !strcmp(f->path, "/dev/tty"));
+}
+
 bool rst_tty_ok(const struct xc_rec_tty *t)
 {
 	if (t->flags & XC_TTY_USER)
-		return t->flags == XC_TTY_USER;
+		return !(t->flags & ~(XC_TTY_USER | XC_TTY_CTTY | XC_TTY_FG)) &&
+		       (!t->fg_pgid || (t->flags & (XC_TTY_CTTY | XC_TTY_FG)) == XC_TTY_CTTY);
 	return t->index >= 0 && t->index < (1 << 20) &&
 	       !(t->flags & ~(XC_TTY_LOCKED | XC_TTY_PKT | XC_TTY_CTTY | XC_TTY_FG));
 }
@@ -134,9 +141,11 @@ int rst_tty_ctty(struct xc_rst *r)
 	char path[32];
 	int fd;
 
+	/* The user's terminal was taken at birth (rst_tty_user_ctty_take). */
 	for (size_t i = 0; i < r->nr_objs && !t; i++)
 		if (r->objs[i].kind == XC_REC_TTY &&
-		    (((const struct xc_rec_tty *)r->objs[i].p)->flags & XC_TTY_CTTY))
+		    (((const struct xc_rec_tty *)r->objs[i].p)->flags & (XC_TTY_CTTY | XC_TTY_USER)) ==
+			    XC_TTY_CTTY)
 			t = r->objs[i].p;
 	if (!t)
 		return 0;
@@ -150,5 +159,124 @@ int rst_tty_ctty(struct xc_rst *r)
 		return rst_child_fail(r, path, "set the controlling terminal", err);
 	}
 	close(fd);
+	return 0;
+}
+
+/* The lowest fd of open file id in r, -1 if none. */
+static int lowest_fd(const struct xc_rst *r, uint32_t id)
+{
+	int fd = -1;
+
+	for (size_t i = 0; i < r->nr_fds; i++)
+		if (r->fds[i]->file_id == id && (fd < 0 || r->fds[i]->fd < fd))
+			fd = r->fds[i]->fd;
+	return fd;
+}
+
+/* The terminal process i is restored on, as an fd of xckpt's (the lent
+ * stdio of that number, or /dev/tty); -1 when it is no terminal (a
+ * restore without one: nothing to control). */
+static int user_terminal(struct xc_rtree *t, struct xc_rst *r, const struct xc_rec_tty *u)
+{
+	const struct xc_rec_file *f = t->files[u->file_id - 1];
+	int fd;
+
+	if (f->kind == XC_FD_CHR) {
+		fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			return xc_fail(t->ctx, r->pid, "controlling terminal", "open /dev/tty", -errno);
+	} else {
+		fd = lowest_fd(r, f->id);
+		if (fd < 0 || fd > 2 || !isatty(fd))
+			return -1;
+		fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			return xc_fail(t->ctx, r->pid, "controlling terminal", "dup", -errno);
+	}
+	if (isatty(fd))
+		return fd;
+	close(fd);
+	return -1;
+}
+
+/* xckpt gives up the terminal whose session it leads, so that a restored
+ * session leader may take it; the SIGHUP that sends to xckpt's group is
+ * ignored for the moment. */
+static int free_terminal(struct xc_rtree *t, struct xc_rst *r, int fd)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	pid_t sid;
+	int err = 0;
+
+	if (ioctl(fd, TIOCGSID, &sid))
+		return errno == ENOTTY ? 0 : xc_fail(t->ctx, r->pid, "controlling terminal",
+						      "TIOCGSID", -errno);
+	if (sid != getpid() || getsid(0) != getpid()) {
+		t->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+		return xc_failf(t->ctx, r->pid, "it led a session on its terminal, and this "
+				"terminal belongs to another session: run xckpt restore as the leader "
+				"of the terminal's session (exec xckpt restore)", -EPERM,
+				"controlling terminal (session %d)", sid);
+	}
+	sigaction(SIGHUP, &ign, &old);
+	if (ioctl(fd, TIOCNOTTY))
+		err = xc_fail(t->ctx, r->pid, "controlling terminal", "give up xckpt's (TIOCNOTTY)",
+			      -errno);
+	sigaction(SIGHUP, &old, NULL);
+	return err;
+}
+
+int rst_tty_user_ctty_prepare(struct xc_rtree *t)
+{
+	t->ctty_fd = -1;
+	for (size_t i = 0; i < t->nr; i++) {
+		struct xc_rst *r = &t->procs[i];
+
+		for (size_t k = 0; k < r->nr_objs; k++) {
+			const struct xc_rec_tty *u = r->objs[k].p;
+			int fd, err;
+
+			if (r->objs[k].kind != XC_REC_TTY ||
+			    (u->flags & (XC_TTY_USER | XC_TTY_CTTY)) != (XC_TTY_USER | XC_TTY_CTTY) ||
+			    r->rec->sid != r->rec->pid)
+				continue;
+			if (t->ctty_fd >= 0) {
+				t->ctx->exit_hint = XC_EXIT_IMAGE;
+				return xc_fail(t->ctx, r->pid, "controlling terminal",
+					       "a second session leader on the user's terminal", -EBADMSG);
+			}
+			fd = user_terminal(t, r, u);
+			if (fd < -1)
+				return fd;
+			if (fd < 0)
+				continue;
+			err = free_terminal(t, r, fd);
+			if (err) {
+				close(fd);
+				return err;
+			}
+			t->ctty_fd = fd;
+			t->ctty_sid = (pid_t)r->rec->pid;
+			t->ctty_fg = u->flags & XC_TTY_FG ? (pid_t)r->rec->pid : (pid_t)u->fg_pgid;
+		}
+	}
+	return 0;
+}
+
+/* At birth, before its children are made, so that they inherit it: the
+ * session leader takes the terminal, and the foreground group's leader
+ * puts its group in the foreground (all signals are blocked: no SIGTTOU). */
+int rst_tty_user_ctty_take(const struct xc_rtree *t, const struct xc_rst *r, const char **step)
+{
+	pid_t me = (pid_t)r->rec->pid;
+
+	if (t->ctty_fd < 0 || r->rec->sid != (uint32_t)t->ctty_sid)
+		return 0;
+	*step = "take the user's terminal (TIOCSCTTY)";
+	if (me == t->ctty_sid && ioctl(t->ctty_fd, TIOCSCTTY, 0))
+		return -errno;
+	*step = "put its group in the foreground";
+	if (me == t->ctty_fg && r->rec->pgid == (uint32_t)me && tcsetpgrp(t->ctty_fd, me))
+		return -errno;
 	return 0;
 }

@@ -39,10 +39,9 @@ int xc_fd_classify(int fd, mode_t mode, const char *path, uint32_t *kind, const 
 		return xc_fd_classify_anon(path + 11, kind, why);
 	if (S_ISCHR(mode) && xc_fd_classify_tty(fd, path, kind))
 		return 0;
-	/* /dev/tty past stdio: reopened, it is the controlling terminal of
-	 * the restored process, as it was of the dumped one (on 0-2 it is
-	 * the user's terminal, lent by the restoring xckpt). */
-	if (S_ISCHR(mode) && fd > 2 && !strcmp(path, "/dev/tty")) {
+	/* /dev/tty: reopened, it is the controlling terminal of the restored
+	 * process, as it was of the dumped one. */
+	if (S_ISCHR(mode) && !strcmp(path, "/dev/tty")) {
 		*kind = XC_FD_CHR;
 		return 0;
 	}

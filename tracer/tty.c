@@ -61,9 +61,17 @@ static int witness(const struct xc_dump *d, uint32_t id)
 	return -1;
 }
 
-/* Fills t from a copy of the target's fd. */
+/* The user's terminal: lent by the restoring xckpt on fd 0-2, or reached
+ * through /dev/tty. */
+static bool user_tty(const struct xc_rec_file *f)
+{
+	return f->kind == XC_FD_INHERIT || f->kind == XC_FD_CHR;
+}
+
+/* Fills t, and *rdev with the terminal's device, from a copy of the
+ * target's fd. */
 static int read_tty(struct xc_dump *d, int pidfd, int fd, struct xc_rec_file *f,
-		    struct xc_rec_tty *t)
+		    struct xc_rec_tty *t, uint32_t *rdev)
 {
 	int copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0), v = 0, err = 0;
 	struct winsize ws;
@@ -76,12 +84,16 @@ static int read_tty(struct xc_dump *d, int pidfd, int fd, struct xc_rec_file *f,
 	if (ioctl(copy, FIONREAD, &v))
 		goto fail;
 	/* Input typed ahead on the user's terminal stays with it. */
-	if (v && f->kind != XC_FD_INHERIT) {
+	if (v && !user_tty(f)) {
 		close(copy);
 		return xc_fd_refuse(d, fd, f, "terminal with data not read yet is not supported");
 	}
 	step = "TCGETS";
 	if (ioctl(copy, TCGETS, &t->termios))
+		goto fail;
+	/* The device behind /dev/tty too, encoded as stat's tty_nr. */
+	step = "TIOCGDEV";
+	if (user_tty(f) && ioctl(copy, TIOCGDEV, rdev))
 		goto fail;
 	step = "TIOCGWINSZ";
 	if (ioctl(copy, TIOCGWINSZ, &ws))
@@ -127,9 +139,32 @@ static struct xc_rec_tty *find(struct xc_rec_tty *t, size_t n, uint32_t kind, co
 	return NULL;
 }
 
+/* A session leader on the user's terminal: restore makes the terminal it
+ * is restored on its controlling terminal (restorer/tty.c). */
+static int user_ctty(struct xc_dump *d, struct xc_rec_tty *t, size_t n, const uint32_t *rdev)
+{
+	struct xc_rec_tty *u = NULL;
+
+	for (size_t i = 0; i < n && !u; i++)
+		if ((t[i].flags & XC_TTY_USER) && rdev[i] == d->pstat.tty_nr)
+			u = &t[i];
+	d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+	if (!u)
+		return xc_failf(d->ctx, d->pid, "a controlling terminal that no fd of the process "
+				"holds is not supported", -ENOTSUP, "terminal %u:%u",
+				major(d->pstat.tty_nr), minor(d->pstat.tty_nr));
+	d->ctx->exit_hint = 0;
+	u->flags |= XC_TTY_CTTY;
+	if (d->pstat.tpgid == d->pstat.pgid)
+		u->flags |= XC_TTY_FG;
+	else if (d->pstat.tpgid > 0)
+		u->fg_pgid = (uint32_t)d->pstat.tpgid;	/* a job of its own, if in the tree */
+	return 0;
+}
+
 /* The controlling terminal: a pty of the process's own comes back as its
  * controlling terminal, which needs the process to lead its session. */
-static int ctty(struct xc_dump *d, struct xc_rec_tty *t, size_t n)
+static int ctty(struct xc_dump *d, struct xc_rec_tty *t, size_t n, const uint32_t *rdev)
 {
 	struct xc_rec_tty *m;
 	int index = -1;
@@ -145,8 +180,10 @@ static int ctty(struct xc_dump *d, struct xc_rec_tty *t, size_t n)
 		return xc_failf(d->ctx, d->pid, "a controlling terminal that another process of the "
 				"tree made is not supported", -ENOTSUP, "pty %d", index);
 	d->ctx->exit_hint = 0;
+	if (!m && d->pstat.tty_nr && d->pstat.sid == d->pid)
+		return user_ctty(d, t, n, rdev);
 	if (!m)
-		return 0;	/* none, or the user's terminal (files.c, task.c) */
+		return 0;	/* none, or the user's terminal lent to a shell job (task.c) */
 	d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
 	if (d->pstat.sid != d->pid)
 		return xc_failf(d->ctx, d->pid, "a controlling terminal of another session leader is "
@@ -178,26 +215,31 @@ static int ctty(struct xc_dump *d, struct xc_rec_tty *t, size_t n)
 int dump_tty_collect(struct xc_dump *d)
 {
 	struct xc_rec_tty *t = calloc(d->nr_ofiles + 1, sizeof(*t));
+	uint32_t *rdev = calloc(d->nr_ofiles + 1, sizeof(*rdev));
 	size_t n = 0;
 	int pidfd = -1, err = 0;
 
-	if (!t)
+	if (!t || !rdev) {
+		free(t);
+		free(rdev);
 		return xc_fail(d->ctx, d->pid, "ttys", "allocate", -ENOMEM);
+	}
 	for (size_t i = 0; i < d->nr_ofiles; i++) {
 		struct xc_rec_file *f = &d->ofiles[i];
 
 		if (!xc_fd_kind_is_tty(f->kind) &&
 		    !(f->kind == XC_FD_INHERIT && (!strncmp(f->path, "/dev/pts/", 9) ||
-						   !strncmp(f->path, "/dev/tty", 8))))
+						   !strncmp(f->path, "/dev/tty", 8))) &&
+		    !(f->kind == XC_FD_CHR && !strcmp(f->path, "/dev/tty")))
 			continue;
 		if (pidfd < 0 && (pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0)) < 0) {
 			err = xc_fail(d->ctx, d->pid, "process", "pidfd_open", -errno);
 			break;
 		}
 		t[n] = (struct xc_rec_tty){ .file_id = f->id, .index = -1 };
-		if (f->kind == XC_FD_INHERIT)
+		if (user_tty(f))
 			t[n].flags |= XC_TTY_USER;
-		err = read_tty(d, pidfd, witness(d, f->id), f, &t[n]);
+		err = read_tty(d, pidfd, witness(d, f->id), f, &t[n], &rdev[n]);
 		if (err)
 			break;
 		n++;
@@ -209,7 +251,7 @@ int dump_tty_collect(struct xc_dump *d)
 
 		if (f->kind == XC_FD_INHERIT && own)
 			f->kind = XC_FD_PTY_SLAVE;
-		if (f->kind == XC_FD_INHERIT)
+		if (user_tty(f))
 			continue;	/* the user's terminal */
 		if (f->kind == XC_FD_PTY_SLAVE && !own)
 			err = xc_fd_refuse(d, witness(d, f->id), f,
@@ -220,14 +262,15 @@ int dump_tty_collect(struct xc_dump *d)
 					   "a pty locked again after its slave was opened is not supported");
 	}
 	if (!err)
-		err = ctty(d, t, n);
+		err = ctty(d, t, n, rdev);
 	for (size_t i = 0; !err && i < n; i++) {
-		if (d->ofiles[t[i].file_id - 1].kind != XC_FD_INHERIT)
+		if (!user_tty(&d->ofiles[t[i].file_id - 1]))
 			t[i].flags &= ~XC_TTY_USER;	/* its own pty after all */
 		err = xc_obj_add(d, XC_REC_TTY, &t[i], sizeof(t[i]));
 	}
 	if (pidfd >= 0)
 		close(pidfd);
 	free(t);
+	free(rdev);
 	return err;
 }

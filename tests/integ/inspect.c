@@ -566,7 +566,9 @@ static void fds(pid_t pid, const char *dir)
 					!strncmp(link, "/dev/pts/", 9) || !strncmp(link, "/dev/tty", 8));
 		sock = !strncmp(link, "socket:", 7);
 		snprintf(key, sizeof(key), "fd.%d.link", fd);
-		out(key, "%s", inherited || sock ? strtok(link, ":[0-9") : link);
+		if (inherited || sock)	/* the kind: "pipe", "socket", "/dev/pts/" */
+			link[strcspn(link, ":[0123456789")] = 0;
+		out(key, "%s", link);
 		for (int j = 0; j < i; j++)
 			if (!syscall(SYS_kcmp, pid, pid, KCMP_FILE, fdl[j], fd)) {
 				share = fdl[j];

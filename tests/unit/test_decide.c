@@ -256,6 +256,7 @@ static const struct fd_case fd_cases[] = {
 	{ "pipe fd 3", 3, FIFO, "pipe:[81234]", 0, XC_FD_PIPE },
 	{ "named fifo fd 9", 9, FIFO, "/tmp/fifo", 0, XC_FD_FIFO },
 	{ "/dev/tty fd 3", 3, CHR | 0666, "/dev/tty", 0, XC_FD_CHR },
+	{ "/dev/tty fd 0", 0, CHR | 0666, "/dev/tty", 0, XC_FD_CHR },	/* reopened too */
 	/* Sockets past stdio: their family decides (sockets.c). */
 	{ "socket fd 3", 3, SOCK, "socket:[5555]", 0, XC_FD_SOCKET },
 	{ "socket fd 64", 64, SOCK, "socket:[5555]", 0, XC_FD_SOCKET },

@@ -142,3 +142,29 @@ t_files_devtty() {	# /dev/tty past stdio: the terminal the process is restored o
 		fail "victim did not pass after restore: $(cat "$T/out2")"
 	pass
 }
+t_files_tty_leader() {	# a session leader on the user's terminal, with a job in the foreground
+	# Started as script(1)'s command (the session leader of its pty, as a
+	# login shell is), restored by an xckpt that leads the session of
+	# another pty: that terminal becomes the restored session's. What
+	# names the terminal changes.
+	SNAP_IGNORE='(^|\.)stat\.tty_nr$'
+	rm -f "$T/ready"
+	script -qec "exec '$VICTIMS/files' ttylead '$T'" /dev/null >"$T/out" 2>&1 </dev/null &
+	PIDS+=($!)
+	wait_for "$T/ready"
+	VPID=$(cat "$T/ready")
+	PIDS+=("$VPID" $(cat "/proc/$VPID/task/$VPID/children"))
+	dump_kill
+	script -qec "exec '$XCKPT' restore -D '$T/img' --pidfile '$T/pidfile'" /dev/null \
+		>"$T/out2" 2>&1 </dev/null &
+	RPID=$!
+	PIDS+=("$RPID")
+	wait_for "$T/pidfile"
+	[ "$(cat "$T/pidfile")" = "$VPID" ] || fail "restored as $(cat "$T/pidfile"): $(cat "$T/out2")"
+	snap_check
+	kill -USR1 "$VPID"
+	wait "$RPID"
+	grep -q 'PASS' "$T/out2" && ! grep -q 'FAIL' "$T/out2" && grep -q 'lead-ok' "$T/out2" ||
+		fail "victim did not pass after restore: $(cat "$T/out2")"
+	pass
+}

@@ -216,6 +216,22 @@ static void install_filters(void)
 	CHECK(!syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p2), "filter 2");
 }
 
+/* A pty master past the lowest free indexes, which tests running alongside
+ * take while the victim is down (its index must be free at restore), on
+ * the lowest free fd. */
+static int high_pty(void)
+{
+	int fds[32], fd;
+
+	for (int i = 0; i < 32; i++)
+		CHECK((fds[i] = posix_openpt(O_RDWR | O_NOCTTY)) >= 0, "posix_openpt %d", i);
+	for (int i = 0; i < 31; i++)
+		close(fds[i]);
+	fd = fcntl(fds[31], F_DUPFD, 0);
+	CHECK(fd >= 0 && !close(fds[31]), "move the pty");
+	return fd;
+}
+
 /* ---- shared: fds 3-9 in both processes ------------------------------- */
 enum { SH_EFD = 3, SH_TFD, SH_SFD, SH_EP, SH_INO, SH_PTM, SH_PTS, SH_END };
 static pid_t sh_child;
@@ -265,7 +281,7 @@ static void shared_setup(const char *dir)
 	snprintf(path, sizeof(path), "%s/w", dir);	/* not the ready file's directory */
 	CHECK(!mkdir(path, 0700), "mkdir");
 	CHECK(inotify_init1(0) == SH_INO && inotify_add_watch(SH_INO, path, IN_CREATE) == 1, "inotify");
-	CHECK(posix_openpt(O_RDWR | O_NOCTTY) == SH_PTM && !grantpt(SH_PTM) && !unlockpt(SH_PTM), "pty");
+	CHECK(high_pty() == SH_PTM && !grantpt(SH_PTM) && !unlockpt(SH_PTM), "pty");
 	pts = open(ptsname(SH_PTM), O_RDWR | O_NOCTTY | O_NONBLOCK);
 	CHECK(pts == SH_PTS, "open the slave");
 	keep(SH_SFD);
@@ -405,7 +421,7 @@ int main(int argc, char **argv)
 		struct winsize ws = { 33, 111, 5, 7 };
 		struct termios t;
 
-		a = posix_openpt(O_RDWR | O_NOCTTY);
+		a = high_pty();
 		CHECK(a >= 0 && !grantpt(a) && !unlockpt(a), "posix_openpt");
 		b = open(ptsname(a), O_RDWR);	/* a session leader: it becomes the terminal */
 		CHECK(b >= 0 && tcgetpgrp(b) == getpid(), "open the slave as controlling terminal");

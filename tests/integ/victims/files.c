@@ -22,7 +22,13 @@
  *   devtty /dev/tty open on fd 3 (run on a terminal): after restore it is
  *          the terminal the process is restored on, and takes output
  *   fifo   two FIFOs with unread data (100 KiB in one of capacity 256 KiB,
- *          partly read): the data, the capacity, and more data after */
+ *          partly read): the data, the capacity, and more data after
+ *   ttylead (run as the session leader of a terminal, like a login shell)
+ *          /dev/tty on fd 0 with echo turned off, and a child in a group of
+ *          its own in the foreground, like a shell's job: after restore
+ *          the terminal restored on is the session's controlling terminal,
+ *          fd 0 still /dev/tty with the same termios, the child's group
+ *          still in the foreground, and the child in the session */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
@@ -33,6 +39,7 @@
 #include <dirent.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -499,6 +506,67 @@ static void tty_check(void)
 	CHECK(write(tty_fd, "tty-ok\n", 7) == 7, "write to /dev/tty");
 }
 
+static volatile sig_atomic_t go;
+static void on_usr1(int sig) { go = 1; }
+
+/* ---- ttylead ---------------------------------------------------------- */
+static pid_t job;
+static struct termios lead_tio;
+
+static void job_main(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	while (!go)
+		sigsuspend(&none);
+	CHECK(tcgetpgrp(1) == getpgrp(), "job: foreground group %d, not ours %d", tcgetpgrp(1),
+	      getpgrp());
+	CHECK(getsid(0) == getppid() && tcgetsid(1) == getppid(), "job: session %d, terminal's %d",
+	      getsid(0), tcgetsid(1));
+	exit(fails ? 1 : 0);
+}
+
+static void lead_setup(void)
+{
+	int fd;
+
+	if (getsid(0) != getpid() || tcgetsid(0) != getpid())
+		exit(3);	/* not a session leader on its terminal */
+	close(0);
+	fd = open("/dev/tty", O_RDWR);
+	if (fd != 0 || tcgetattr(0, &lead_tio))
+		exit(3);
+	lead_tio.c_lflag &= ~ECHO;
+	if (tcsetattr(0, TCSANOW, &lead_tio) || tcgetattr(0, &lead_tio))
+		exit(3);
+	job = fork();
+	if (!job) {
+		setpgid(0, 0);
+		job_main();
+	}
+	if (job < 0 || setpgid(job, job) || tcsetpgrp(0, job))
+		exit(3);
+}
+
+static void lead_check(void)
+{
+	struct termios t;
+	char link[64];
+	ssize_t n = readlink("/proc/self/fd/0", link, sizeof(link) - 1);
+	int st;
+
+	link[n > 0 ? n : 0] = 0;
+	CHECK(!strcmp(link, "/dev/tty"), "fd 0 is %s", link);
+	CHECK(getsid(0) == getpid() && tcgetsid(0) == getpid() && tcgetsid(1) == getpid(),
+	      "not the session of its terminal: session %d, terminal's %d", getsid(0), tcgetsid(1));
+	CHECK(!tcgetattr(0, &t) && !memcmp(&t, &lead_tio, sizeof(t)), "termios differ");
+	CHECK(tcgetpgrp(0) == job, "foreground group %d, not the job %d", tcgetpgrp(0), job);
+	kill(job, SIGUSR1);
+	CHECK(waitpid(job, &st, 0) == job && WIFEXITED(st) && !WEXITSTATUS(st), "job status %#x", st);
+	CHECK(write(1, "lead-ok\n", 8) == 8, "write to the terminal");
+}
+
 /* ------------------------------------------------------------------------ */
 static const struct {
 	const char *name;
@@ -512,10 +580,9 @@ static const struct {
 	{ "ghost", gh_setup, gh_check },
 	{ "fifo", ff_setup, ff_check },
 	{ "devtty", tty_setup, tty_check },
+	{ "ttylead", lead_setup, lead_check },
 };
 
-static volatile sig_atomic_t go;
-static void on_usr1(int sig) { go = 1; }
 
 int main(int argc, char **argv)
 {
