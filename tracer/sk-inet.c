@@ -253,10 +253,13 @@ int dump_inet_sk(struct xc_dump *d, int fd, int sk, int family, uint64_t ino)
 	} else {
 		char c;
 		s->rec.state = TCP_CLOSE;
-		/* A datagram's sender is another host's address: it cannot be
-		 * sent again from here. */
+		/* Each datagram would have to come back from its sender's
+		 * address and port, which may be another host's or another
+		 * live socket's, with its arrival metadata (interface,
+		 * timestamp, TTL): not something a restore can do exactly. */
 		if (recv(sk, &c, 1, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) >= 0)
-			return refuse(d, s, "unread UDP datagrams are not supported");
+			return refuse(d, s, "unread UDP datagrams are not supported (they could "
+				      "not come back from their senders' addresses)");
 	}
 	read_opts(s, sk);
 	if (s->rec.flags & XC_ISK_F_REPAIR) {

@@ -249,6 +249,33 @@ time.sleep(600)' "$T"
 	pass
 }
 
+t_bad_socket_queues() {	# unread UDP datagrams, fds in flight: refused by name
+	local mode want
+	for mode in udp scm; do
+		case $mode in
+		udp) want="unread UDP datagrams are not supported" ;;
+		scm) want="file descriptors in flight (SCM_RIGHTS) are not supported" ;;
+		esac
+		start python3 -c '
+import os, socket, sys, time
+os.closerange(3, 4096)
+if sys.argv[2] == "udp":
+    r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    r.bind(("127.0.0.1", 0))
+    w = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    w.sendto(b"unread", r.getsockname())
+else:
+    a, b = socket.socketpair()
+    socket.send_fds(a, [b"x"], [a.fileno()])	# sits in b, not received
+time.sleep(0.2)
+open(sys.argv[1] + "/ready", "w").write(str(os.getpid()))
+time.sleep(600)' "$T" $mode
+		sk_refused "$want"
+		kill -9 "$VPID"
+	done
+	pass
+}
+
 t_bad_tcp_established() {	# an established connection without --tcp-established
 	start "$VICTIMS/inetsk" established "$T"
 	sk_unlock_on_exit
