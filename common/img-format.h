@@ -11,10 +11,11 @@
 #define XC_IMG_FORMAT_H
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	26
+#define XC_IMG_VERSION	27
 
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
@@ -352,8 +353,18 @@ struct xc_rec_posix_timer {
 	uint64_t sigval;	/* sigev_value */
 	int64_t value_sec, value_nsec;		/* time left, 0: disarmed */
 	int64_t interval_sec, interval_nsec;
+	int32_t overrun;	/* timer_getoverrun: expirations the last signal stood for */
+	uint32_t reserved;	/* zero */
 };
-static_assert(sizeof(struct xc_rec_posix_timer) == 56, "doc: posix timer");
+static_assert(sizeof(struct xc_rec_posix_timer) == 64, "doc: posix timer");
+/* A non-zero overrun comes back (5.19) only on CLOCK_MONOTONIC (1) or
+ * CLOCK_BOOTTIME (7), armed, periodic, notifying by a signal. */
+static inline bool xc_timer_overrun_ok(const struct xc_rec_posix_timer *r)
+{
+	return r->overrun > 0 && (r->clockid == 1 || r->clockid == 7) &&
+	       (r->value_sec || r->value_nsec) && (r->interval_sec || r->interval_nsec) &&
+	       r->notify != 1 /* SIGEV_NONE */;
+}
 
 /* Seccomp: the mode, then for mode 2 (filter) one SECCOMP_FILTER record
  * per filter, the first installed first. */

@@ -25,12 +25,76 @@ bool rst_timer_ok(const struct xc_rst *r, const struct xc_rec_posix_timer *t)
 	    (t->notify != SIGEV_SIGNAL && t->notify != SIGEV_NONE &&
 	     t->notify != (SIGEV_SIGNAL | SIGEV_THREAD_ID_)) ||
 	    t->value_sec < 0 || t->value_nsec < 0 || t->value_nsec >= 1000000000 ||
-	    t->interval_sec < 0 || t->interval_nsec < 0 || t->interval_nsec >= 1000000000)
+	    t->interval_sec < 0 || t->interval_nsec < 0 || t->interval_nsec >= 1000000000 ||
+	    t->overrun < 0 || (t->overrun && !xc_timer_overrun_ok(t)) || t->reserved)
 		return false;
 	for (size_t i = 0; i < r->nr_timers; i++)
 		if (r->timers[i]->id == t->id)
 			return false;
 	return true;
+}
+
+static int64_t ns(int64_t sec, int64_t nsec)
+{
+	return sec * 1000000000 + nsec;
+}
+
+/* One try: armed with TIMER_ABSTIME at E = now + left - (N + 1) * interval,
+ * in the past, the timer fires at once; taking its signal (sigtimedwait)
+ * makes the kernel move its expiry past the present by whole intervals,
+ * N + 1 of them when less than `left` went by since `now`, and count all
+ * but the first as the overrun of that signal: the next expiry is then
+ * now + left, as a relative arming would make it. 1: the count came out
+ * otherwise (time went by), try again. */
+static int overrun_try(const struct xc_rec_posix_timer *t, const char **step)
+{
+	int64_t iv = ns(t->interval_sec, t->interval_nsec), e;
+	struct timespec now, wait = { 1, 0 };
+	struct itimerspec its = { .it_interval = { t->interval_sec, t->interval_nsec } };
+	siginfo_t si;
+	sigset_t one;
+	long got;
+
+	*step = "clock_gettime";
+	if (clock_gettime(t->clockid, &now))
+		return -errno;
+	e = ns(now.tv_sec, now.tv_nsec) + ns(t->value_sec, t->value_nsec) -
+	    ((int64_t)t->overrun + 1) * iv;
+	*step = "make its overrun: clock too young for it";
+	if (e <= 0)
+		return -ERANGE;
+	its.it_value.tv_sec = e / 1000000000;
+	its.it_value.tv_nsec = e % 1000000000;
+	*step = "make its overrun: timer_settime";
+	if (syscall(SYS_timer_settime, t->id, TIMER_ABSTIME, &its, NULL))
+		return -errno;
+	sigemptyset(&one);
+	sigaddset(&one, t->signo);
+	*step = "make its overrun: take its signal";
+	if (sigtimedwait(&one, &si, &wait) != t->signo)
+		return -errno;
+	if (si.si_code != SI_TIMER || si.si_timerid != t->id)
+		return -EBUSY;	/* another timer's signal: it would be lost */
+	*step = "make its overrun: timer_getoverrun";
+	got = syscall(SYS_timer_getoverrun, t->id);
+	if (got < 0)
+		return -errno;
+	return got == t->overrun ? 0 : 1;
+}
+
+/* The overrun of its last signal, which only the kernel's own accounting
+ * sets (xc_timer_overrun_ok: monotonic, armed, periodic, signalling). */
+static int with_overrun(struct xc_rst *r, const struct xc_rec_posix_timer *t, const char *obj)
+{
+	const char *step = "";
+	int err = 1;
+
+	for (int tries = 0; err == 1 && tries < 16; tries++)
+		err = overrun_try(t, &step);
+	if (err == 1)
+		return rst_child_fail(r, obj, "make its overrun: the count came out otherwise 16 "
+				      "times", -EAGAIN);
+	return err ? rst_child_fail(r, obj, step, err) : 0;
 }
 
 static int create_one(struct xc_rst *r, const struct xc_rec_posix_timer *t)
@@ -53,6 +117,8 @@ static int create_one(struct xc_rst *r, const struct xc_rec_posix_timer *t)
 		return rst_child_fail(r, obj, "timer_create", -errno);
 	if (id != t->id)
 		return rst_child_fail(r, obj, "timer_create with its id", -EBUSY);
+	if (t->overrun)
+		return with_overrun(r, t, obj);
 	if ((t->value_sec || t->value_nsec) && syscall(SYS_timer_settime, id, 0, &its, NULL))
 		return rst_child_fail(r, obj, "timer_settime", -errno);
 	return 0;

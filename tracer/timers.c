@@ -1,7 +1,9 @@
 /* POSIX timers (timer_create): /proc/PID/timers gives each one's id, clock,
  * signal, value and how it notifies; the parasite reads its time left,
  * interval and overrun inside the target, where timer_gettime() works. A
- * timer whose overrun count is not 0 is refused: no call sets it again. */
+ * timer's overrun count comes back only through the way the kernel makes
+ * it (restorer/timers.c): on a monotonic clock, armed, periodic, with a
+ * signal; otherwise a count that is not 0 is refused. */
 #define LOG_PREFIX "timers: "
 #include <errno.h>
 #include <stdlib.h>
@@ -54,12 +56,14 @@ static int read_batch(struct xc_dump *d, struct xc_parasite_args *a, size_t from
 		const struct xc_ptimer *p = &a->timers.t[i];
 		struct xc_rec_posix_timer *r = &d->timers[from + i];
 
-		if (p->overrun)
-			return refuse(d, r->id, "overrun count of its last signal cannot be restored");
 		r->value_sec = p->value_sec;
 		r->value_nsec = p->value_nsec;
 		r->interval_sec = p->interval_sec;
 		r->interval_nsec = p->interval_nsec;
+		r->overrun = p->overrun;
+		if (p->overrun && !xc_timer_overrun_ok(r))
+			return refuse(d, r->id, "overrun count of its last signal cannot be restored "
+				      "(only on a monotonic clock, armed, periodic, with a signal)");
 	}
 	return err;
 }

@@ -99,8 +99,9 @@ t_seccomp() {	# the filters come back, after the restore's own calls, and still 
 
 t_bad_events() {	# what the event objects cannot bring back: refused, named
 	local mode want
-	for mode in inotify_queued epoll_stale; do
+	for mode in inotify_queued inotify_deleted epoll_stale; do
 		case $mode in
+		inotify_deleted) want="fd 3 (anon_inode:inotify): watch 1: the watched file has no path any more" ;;
 		inotify_queued) want="fd 3 (anon_inode:inotify): inotify with events not read yet" ;;
 		epoll_stale) want="fd 3 (anon_inode:\[eventpoll\]): watches a file the process no longer holds at fd 4" ;;
 		esac

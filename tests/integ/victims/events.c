@@ -6,8 +6,9 @@
  * change across a restore (mnt_id, ino, eventfd-id, it_value, and the
  * pos/ino/sdev of epoll watches); after go it compares them first.
  *
- * posix_timer: timers 0, 2 and 3 (1 deleted: ids stay as they were), one
- * notifying a thread, one silent, one firing every 100 ms into a handler.
+ * posix_timer: timers 0, 2, 3 and 4 (1 deleted: ids stay as they were), one
+ * notifying a thread, one silent, one firing every 100 ms into a handler,
+ * one whose last signal stood for 5 expirations (timer_getoverrun).
  * seccomp: two filters; after its checks the victim calls uname(), which
  * the second filter answers by killing the process (SIGSYS), and prints
  * CHECKED instead of PASS. The second filter also kills mprotect (the dump's
@@ -35,11 +36,12 @@
  * makes and writes a line to the master that the parent reads on the slave.
  *
  * Refused (the dump must name them): inotify_queued, an inotify with an
- * event not read yet; epoll_stale, an epoll watching a file the process
+ * event not read yet; inotify_deleted, an inotify watching a file deleted
+ * since (still open); epoll_stale, an epoll watching a file the process
  * holds only under another fd than the watched one.
  *
  *   MODE: eventfd | timerfd | signalfd | epoll | posix_timer | seccomp | inotify
- *         | ttyuser | pty | shared | inotify_queued | epoll_stale */
+ *         | ttyuser | pty | shared | inotify_queued | inotify_deleted | epoll_stale */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -174,6 +176,30 @@ static double ktimer_left(int id, double *interval)
 	CHECK(!syscall(SYS_timer_gettime, id, &its), "timer_gettime %d", id);
 	*interval = its.it_interval.tv_sec + its.it_interval.tv_nsec / 1e9;
 	return its.it_value.tv_sec + its.it_value.tv_nsec / 1e9;
+}
+
+/* Timer 4, periodic every 60 s, armed 5.5 intervals in the past: taking
+ * its signal moves it past now by 6 intervals, and the 5 it skipped are the
+ * overrun of that signal; its next expiry is in 30 s. Its signal stays
+ * blocked. */
+static void overrun_setup(void)
+{
+	struct itimerspec its = { .it_interval = { 60, 0 } };
+	struct timespec now, wait = { 2, 0 };
+	sigset_t m;
+
+	sigemptyset(&m);
+	sigaddset(&m, SIGRTMIN + 2);
+	CHECK(!sigprocmask(SIG_BLOCK, &m, NULL), "block");
+	CHECK(ktimer(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGRTMIN + 2, 5) == 4, "timer 4");
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	its.it_value.tv_sec = now.tv_sec - 5 * 60 - 30;
+	its.it_value.tv_nsec = now.tv_nsec;
+	CHECK(its.it_value.tv_sec > 0, "uptime too short");
+	CHECK(!syscall(SYS_timer_settime, 4, TIMER_ABSTIME, &its, NULL), "timer 4 settime");
+	CHECK(sigtimedwait(&m, NULL, &wait) == SIGRTMIN + 2, "timer 4 signal");
+	CHECK(syscall(SYS_timer_getoverrun, 4) == 5, "timer 4 overrun %ld",
+	      syscall(SYS_timer_getoverrun, 4));
 }
 
 static void read_file(const char *path, char *out, size_t sz)
@@ -323,7 +349,7 @@ int main(int argc, char **argv)
 	const char *mode = argv[1], *dir = argv[2];
 	char go[4096], timers[2][4096];
 	uint64_t v;
-	int a = -1, b = -1, c = -1, e = -1;
+	int a = -1, b = -1, c = -1, e = -1, cancel = -1;
 
 	if (argc != 3)
 		return 2;
@@ -346,16 +372,22 @@ int main(int argc, char **argv)
 		b = timerfd_create(CLOCK_BOOTTIME, 0);			/* fires soon, every 100 ms */
 		c = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);	/* fired once, not read */
 		e = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK);	/* absolute, in 60 s */
-		CHECK(a >= 0 && b >= 0 && c >= 0 && e >= 0, "timerfd_create");
+		/* absolute in 50 s, cancelled if the clock is set */
+		cancel = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK);
+		CHECK(a >= 0 && b >= 0 && c >= 0 && e >= 0 && cancel >= 0, "timerfd_create");
 		clock_gettime(CLOCK_REALTIME, &now);
 		abs.it_value.tv_sec = now.tv_sec + 60;
 		CHECK(!timerfd_settime(a, 0, &slow, NULL) && !timerfd_settime(b, 0, &fast, NULL) &&
 		      !timerfd_settime(c, 0, &once, NULL) &&
 		      !timerfd_settime(e, TFD_TIMER_ABSTIME, &abs, NULL), "timerfd_settime");
+		abs.it_value.tv_sec = now.tv_sec + 50;
+		CHECK(!timerfd_settime(cancel, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &abs, NULL),
+		      "timerfd_settime cancel-on-set");
 		usleep(20000);
 		keep(a);
 		keep(c);
 		keep(e);
+		keep(cancel);	/* its "settime flags: 03" */
 		fdinfo(b, saved[7], sizeof(saved[7]));
 	} else if (!strcmp(mode, "signalfd")) {
 		union sigval val = { .sival_int = 77 };
@@ -398,6 +430,7 @@ int main(int argc, char **argv)
 		      !syscall(SYS_timer_settime, e, 0, &fast, NULL), "timer_settime");
 		while (fired < 2)
 			usleep(10000);
+		overrun_setup();
 		read_file("/proc/self/timers", timers[0], sizeof(timers[0]));
 	} else if (!strcmp(mode, "inotify")) {
 		char path[4096];
@@ -451,6 +484,16 @@ int main(int argc, char **argv)
 		CHECK(!mkdir(path, 0700), "mkdir");
 	} else if (!strcmp(mode, "shared")) {
 		shared_setup(dir);
+	} else if (!strcmp(mode, "inotify_deleted")) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/gone", dir);
+		a = inotify_init1(IN_NONBLOCK);
+		b = open(path, O_CREAT | O_RDWR, 0600);	/* held: the inode lives on */
+		CHECK(a == 3 && b == 4 && inotify_add_watch(a, path, IN_MODIFY) == 1, "inotify");
+		CHECK(!unlink(path), "unlink");
+		while (read(a, go, sizeof(go)) > 0)	/* IN_ATTRIB of the unlink */
+			;
 	} else if (!strcmp(mode, "epoll_stale")) {
 		struct epoll_event ev = { .events = EPOLLIN };
 
@@ -485,6 +528,9 @@ int main(int argc, char **argv)
 		CHECK(l > 20 && l <= 30 && iv == 7, "slow timer: %.3f s left, interval %.3f", l, iv);
 		l = left(e, &iv);
 		CHECK(l > 30 && l <= 60 && iv == 0, "absolute timer: %.3f s left", l);
+		l = left(cancel, &iv);
+		CHECK(l > 20 && l <= 50 && iv == 0, "cancel-on-set timer: %.3f s left", l);
+		CHECK(read(cancel, &v, 8) < 0 && errno == EAGAIN, "cancel-on-set timer fired or cancelled");
 		CHECK(read(c, &v, 8) == 8 && v == 1, "one-shot: %llu expirations", (unsigned long long)v);
 		CHECK(read(c, &v, 8) < 0 && errno == EAGAIN, "one-shot fired again");
 		/* The fast one still fires: a blocking read returns. */
@@ -521,6 +567,10 @@ int main(int argc, char **argv)
 		CHECK(!bad_info, "timer 3 signal info");
 		l = ktimer_left(e, &iv);
 		CHECK(iv > 0.099 && iv < 0.101 && l <= 0.1, "timer 3: %.3f s left, interval %.3f", l, iv);
+		CHECK(syscall(SYS_timer_getoverrun, 4) == 5, "timer 4: overrun %ld",
+		      syscall(SYS_timer_getoverrun, 4));
+		l = ktimer_left(4, &iv);
+		CHECK(l > 10 && l <= 30 && iv == 60, "timer 4: %.3f s left, interval %.3f", l, iv);
 	} else if (!strcmp(mode, "ttyuser")) {
 		struct termios t;
 
