@@ -46,6 +46,7 @@ struct xc_ctx {
 	const char *cgroup;	/* --cgroup: every process of this cgroup directory */
 	const char *slurm_job;	/* --slurm-job: resolved into roots */
 	bool leave_running;
+	bool track;		/* dump --track, pre-dump: arm write tracking for the next dump */
 	bool ext_unix_sk;	/* unix peers outside the dump: reconnect by name */
 	bool tcp_established;	/* dump established TCP connections (TCP_REPAIR) */
 	bool ext_pipe;		/* FIFOs held outside the dump: kept, not saved */

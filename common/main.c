@@ -43,7 +43,8 @@ static const char usage_main[] =
 
 static const char usage_dump[] =
 	"usage: xckpt dump (--pid PID... | --cgroup PATH | --slurm-job JOBID) -D DIR\n"
-	"                  [--leave-running] [--compress zstd[:LEVEL]|none] [--parent PARENT]\n"
+	"                  [--leave-running [--track]] [--compress zstd[:LEVEL]|none]\n"
+	"                  [--parent PARENT]\n"
 	"                  [--threads N] [--cuda-lock-timeout MS] [--ignore-rdma] [--plugin-example]\n"
 	"                  [--ext-unix-sk] [--ext-pipe] [--tcp-established]\n"
 	"\n"
@@ -59,6 +60,9 @@ static const char usage_dump[] =
 	"  -z, --compress CODEC   zstd (default, level 1), zstd:LEVEL (1-19) or none\n"
 	"      --parent PARENT    incremental: store only the pages changed since the\n"
 	"                         image PARENT of the same process (a dump or pre-dump)\n"
+	"      --track            with --leave-running: track writes from now on, so that\n"
+	"                         a next 'dump --parent DIR' reads only the pages written\n"
+	"                         since (userfaultfd write-protect; see xckpt(1))\n"
 	"  -j, --threads N        compression threads (default: one per CPU, at most 8)\n"
 	"      --cuda-lock-timeout MS  how long a CUDA process may take to reach a\n"
 	"                         point where it can be locked (default 10000, 0: no limit)\n"
@@ -81,7 +85,8 @@ static const char usage_predump[] =
 	"Save the processes into DIR and leave them running: an image restorable on\n"
 	"its own, meant as the parent of a later 'xckpt dump --parent DIR', which then\n"
 	"stores (and compresses and writes while the process is stopped) only the\n"
-	"pages changed since. Options as for dump.\n";
+	"pages changed since. Writes are tracked from then on (as dump --track), so\n"
+	"that dump reads only the pages written since. Options as for dump.\n";
 
 static const char usage_restore[] =
 	"usage: xckpt restore -D DIR [--detach] [--pidfile FILE] [--threads N] [--pidns]\n"
@@ -187,7 +192,7 @@ enum { OPT_JSON = 0x100, OPT_PIDFILE, OPT_PLUGIN_EXAMPLE, OPT_CUDA_LOCK_TIMEOUT,
        OPT_INTERVAL, OPT_KEEP, OPT_ON_SIGNAL, OPT_REQUEUE, OPT_STAGE_DIR, OPT_EXT_UNIX_SK,
        OPT_IGNORE_RDMA, OPT_CGROUP, OPT_PIDNS, OPT_NEW_SESSION, OPT_TCP_ESTABLISHED,
        OPT_FILE_MAP, OPT_EXT_PIPE,
-       OPT_PARENT, OPT_SLURM_JOB, OPT_INCREMENTAL };
+       OPT_PARENT, OPT_SLURM_JOB, OPT_INCREMENTAL, OPT_TRACK };
 
 static const struct option opts[] = {
 	{ "pid", required_argument, 0, 'p' },
@@ -207,6 +212,7 @@ static const struct option opts[] = {
 	{ "stage-dir", required_argument, 0, OPT_STAGE_DIR },
 	{ "slurm-job", required_argument, 0, OPT_SLURM_JOB },
 	{ "incremental", no_argument, 0, OPT_INCREMENTAL },
+	{ "track", no_argument, 0, OPT_TRACK },
 	{ "ext-unix-sk", no_argument, 0, OPT_EXT_UNIX_SK },
 	{ "tcp-established", no_argument, 0, OPT_TCP_ESTABLISHED },
 	{ "ext-pipe", no_argument, 0, OPT_EXT_PIPE },
@@ -242,7 +248,7 @@ static bool allowed(enum xc_cmd cmd, int opt)
 		cmd = opt == 'R' ? XC_CMD_NONE : XC_CMD_DUMP;
 	switch (opt) {
 	case 'v': case 'h': return true;
-	case OPT_PARENT: return cmd == XC_CMD_DUMP;
+	case OPT_PARENT: case OPT_TRACK: return cmd == XC_CMD_DUMP;
 	case 'D': return cmd != XC_CMD_CHECK;
 	case 'j': return cmd == XC_CMD_DUMP || cmd == XC_CMD_RESTORE;
 	case 'p': case 'R': case OPT_PLUGIN_EXAMPLE: case OPT_CGROUP: case OPT_SLURM_JOB:
@@ -316,6 +322,7 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 			break;
 		case OPT_REQUEUE: ctx->requeue = true; break;
 		case OPT_INCREMENTAL: ctx->incremental = true; break;
+		case OPT_TRACK: ctx->track = true; break;
 		case OPT_STAGE_DIR: ctx->stage_dir = optarg; break;
 		case OPT_SLURM_JOB:
 			for (const char *q = optarg; *q; q++)
@@ -372,7 +379,10 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 	} else if (optind < argc)
 		return usage_error(name, "unexpected argument '%s'", argv[optind]);
 	if (ctx->cmd == XC_CMD_PREDUMP)
-		ctx->leave_running = true;
+		ctx->leave_running = ctx->track = true;
+	if (ctx->track && !ctx->leave_running)
+		return usage_error(name, "%s", "--track needs --leave-running (a killed process has "
+				   "no next dump)");
 	if ((ctx->cmd == XC_CMD_DUMP || ctx->cmd == XC_CMD_PREDUMP) && !ctx->pid && !ctx->cgroup &&
 	    !ctx->slurm_job)
 		return usage_error(name, "%s", "--pid is required (or --cgroup, --slurm-job)");
@@ -432,6 +442,9 @@ int main(int argc, char **argv)
 	 * it could not trace them. Dumpable, it is still out of reach of the
 	 * user's other processes, which lack its capabilities. */
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	/* Started by a dump, never by a user: not in the usage. */
+	if (argc > 1 && !strcmp(argv[1], "__track-keeper"))
+		return xc_track_keeper_main(argc, argv);
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
 			verbose++;

@@ -472,6 +472,9 @@ static int checkpoint(struct run *r, bool kill_job, pid_t cont)
 	argv[argc++] = path;
 	if (!kill_job)
 		argv[argc++] = "--leave-running";
+	/* The next generation then reads only the pages written since. */
+	if (!kill_job && r->ctx->incremental)
+		argv[argc++] = "--track";
 	if (r->ctx->run_compress) {
 		argv[argc++] = "--compress";
 		argv[argc++] = (char *)r->ctx->run_compress;

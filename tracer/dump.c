@@ -94,6 +94,8 @@ static int collect(struct xc_dump *d)
 	if (!err)
 		err = dump_rseq_fixup(d);
 	if (!err)
+		err = dump_track_attach(d);
+	if (!err)
 		err = dump_mm_collect(d);
 	if (!err)
 		err = dump_files_collect(d);
@@ -248,6 +250,7 @@ struct xc_dump *xc_dump_new(struct xc_ctx *ctx, pid_t pid)
 	d->ctx = ctx;
 	d->pid = pid;
 	d->procfd = d->memfd = -1;
+	d->track.fd = -1;
 	d->img.fd = -1;
 	d->pages.w.fd = -1;
 	return d;
@@ -258,6 +261,7 @@ void xc_dump_free(struct xc_dump *d)
 	if (!d)
 		return;
 	dump_parent_close(d);
+	dump_track_free(d);
 	xc_pagew_free(&d->pages);
 	free(d->vmas);
 	free(d->vma_kind);
@@ -303,13 +307,16 @@ static int write_one(struct xc_tree *t, struct xc_dump *d)
 
 	if (!err)
 		err = dump_parent_open(d, t);
-	if (!err)
+	if (!err) {
+		dump_track_plan(d, t);
 		err = write_proc(d);
+	}
 	if (!err)
-		xc_info("pid %d: %llu pages scanned, %llu zero, %llu unchanged since the parent, "
-			"%llu MiB raw -> %llu MiB stored",
+		xc_info("pid %d: %llu pages scanned, %llu zero, %llu unchanged since the parent "
+			"(%llu of them not read: write tracking), %llu MiB raw -> %llu MiB stored",
 			d->pid, (unsigned long long)d->pages_scanned,
 			(unsigned long long)d->pages_zero, (unsigned long long)d->pages_in_parent,
+			(unsigned long long)d->track.pages_unread,
 			(unsigned long long)(d->pages.raw_bytes >> 20),
 			(unsigned long long)(d->pages.stored_bytes >> 20));
 	return err;
@@ -319,7 +326,7 @@ int xc_dump(struct xc_ctx *ctx)
 {
 	struct xc_tree t = { .ctx = ctx };
 	struct xc_imgdir dir = { .fd = -1 };
-	double t0 = xc_now();
+	double t0 = xc_now(), frozen = 0;
 	int err;
 
 	xc_interrupt_guard();
@@ -327,11 +334,20 @@ int xc_dump(struct xc_ctx *ctx)
 	err = xc_tree_roots(&t);
 	if (!err && ctx->parent)	/* before anything is seized */
 		err = dump_parent_check(&t);
+	if (!err && ctx->track) {
+		char why[128];
+
+		t.track_kernel_ok = dump_track_kernel_ok(why, sizeof(why));
+		if (!t.track_kernel_ok)
+			xc_info("write tracking unavailable here (%s): the next incremental dump "
+				"will compare page hashes", why);
+	}
 	if (!err)
 		err = xc_imgdir_begin(ctx, &dir, ctx->dir);
 	if (err)
 		goto out;
 	xc_step_begin(ctx, "seize");
+	frozen = xc_now();
 	err = xc_tree_seize(&t);
 	if (!err)
 		xc_step_begin(ctx, "collect");
@@ -356,19 +372,26 @@ int xc_dump(struct xc_ctx *ctx)
 	}
 	if (err)
 		goto out;
+	if (ctx->leave_running) {
+		xc_step_begin(ctx, "track");
+		dump_track_arm(&t);
+	}
 	xc_step_begin(ctx, ctx->leave_running ? "resume" : "kill");
 	if (ctx->leave_running)
 		err = xc_tree_resume(&t);
 	else
 		err = xc_tree_kill(&t);
+	frozen = xc_now() - frozen;
 	xc_step_end(ctx);
-	xc_info("%zu processes, %.3f s", t.nr, xc_now() - t0);
+	dump_track_end(&t, 0);
+	xc_info("%zu processes, %.3f s, stopped for %.3f s", t.nr, xc_now() - t0, frozen);
 out:
 	xc_step_end(ctx);
 	if (err) {
 		err = blame_exit(&t, err);
 		xc_tree_release(&t);
 		xc_imgdir_abort(&dir);
+		dump_track_end(&t, err);
 	}
 	/* After the release: undoing a device pause needs the targets running. */
 	xc_tree_free(&t, err);

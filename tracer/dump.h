@@ -3,4 +3,6 @@
 #define XC_DUMP_H
 struct xc_ctx;
 int xc_dump(struct xc_ctx *ctx);
+/* `xckpt __track-keeper ...`: holds write tracking between dumps (track.c). */
+int xc_track_keeper_main(int argc, char **argv);
 #endif

@@ -167,9 +167,15 @@ static int classify(struct xc_dump *d, size_t i)
 
 	int err = xc_plugins_claim_vma(&d->plugins, d->pid, v);
 
-	/* A plugin's mapping stays out of the image: the plugin brings it back. */
+	/* A plugin's mapping stays out of the image: the plugin brings it back.
+	 * Its device may write memory by DMA, which write tracking misses. */
+	d->track.in.device |= !err;
 	if (err != -ENOTSUP)
 		return err;
+	/* xckpt's own write tracking (track.c) is no state of the target's:
+	 * it is not saved, and never comes back with a restore. */
+	if (v->vm_uffd && dump_track_owns(d, i))
+		d->vmas[i].vm_uffd = false;
 	if (xc_vma_classify(v, &d->vma_kind[i], &why))
 		return unsupported(d, v, why);
 	if (d->vma_kind[i] == XC_VMA_FILE_PRIV || d->vma_kind[i] == XC_VMA_FILE_SHARED)
@@ -470,6 +476,33 @@ static int read_run(struct xc_dump *d, size_t i, uint64_t addr, size_t run)
 	return 0;
 }
 
+/* A run of wanted pages: those the write tracking says are unchanged since
+ * the parent are taken from it unread, the others are read. */
+static int take_run(struct xc_dump *d, size_t i, uint64_t addr, size_t run)
+{
+	size_t page = d->pages.page, n;
+	int err;
+
+	while (run) {
+		err = dump_track_take(d, addr, run, &n);
+		if (err)
+			return err;
+		addr += n * page;
+		run -= n;
+		if (!run)
+			break;
+		n = dump_track_must_read(d, addr, run);
+		err = read_run(d, i, addr, n);
+		if (!err)
+			err = dump_track_note_read(d, addr, n);
+		if (err)
+			return err;
+		addr += n * page;
+		run -= n;
+	}
+	return 0;
+}
+
 /* Read the pages of one private VMA that the pagemap says are wanted, in
  * chunks, and hand them to add_pages(). */
 static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, uint64_t *done,
@@ -477,8 +510,12 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 {
 	const struct xc_vma *v = &d->vmas[i];
 	size_t page = d->pages.page;
+	int err;
 
 	xc_pagew_break(&d->pages);
+	err = dump_track_vma(d, i, pmfd);
+	if (err)
+		return err;
 	for (uint64_t a = v->start; a < v->end; a += CHUNK_PAGES * page) {
 		size_t n = (v->end - a) / page, off = 0;
 		ssize_t r;
@@ -501,7 +538,6 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 		}
 		while (off < n) {
 			size_t run = 0;
-			int err;
 
 			while (off < n && !xc_page_wanted(d->vma_kind[i], pm[off]))
 				off++;
@@ -509,7 +545,7 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 				run++;
 			if (!run)
 				break;
-			err = read_run(d, i, a + off * page, run);
+			err = take_run(d, i, a + off * page, run);
 			if (err)
 				return err;
 			off += run;

@@ -480,6 +480,7 @@ int xc_tree_write_inventory(struct xc_tree *t, int dirfd)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	uname(&u);
 	inv.created_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	t->created_ns = inv.created_ns;
 	inv.nr_processes = (uint32_t)t->nr;
 	inv.root_pid = (uint32_t)t->roots[0];
 	inv.flags = t->ctx->leave_running ? 0 : XC_INV_TARGET_KILLED;

@@ -19,6 +19,7 @@
 #include "plugins/plugin.h"
 #include "tracer/parasite/blob/cmds.h"
 #include "tracer/proc/proc.h"
+#include "tracer/track.h"
 
 struct xc_dump;
 struct xc_sk;
@@ -142,6 +143,7 @@ struct xc_dump {
 	/* --parent: this process's pages in the parent image, NULL when the
 	 * parent does not hold the process (mm.c) */
 	struct xc_pview *parent;
+	struct xc_track track;		/* write tracking since the parent (track.c) */
 };
 
 /* One process of the dumped tree, live or zombie, as the last look at /proc
@@ -183,6 +185,8 @@ struct xc_tree {
 	/* --parent (mm.c): the parent image, absolute, and its identity */
 	char parent_path[256];
 	struct xc_rec_parent parent;
+	uint64_t created_ns;		/* this image's INVENTORY.created_ns */
+	bool track_kernel_ok;		/* async write-protect and PAGEMAP_SCAN here */
 	struct xc_sk_tree *sockets;	/* sockets.c: every socket inode of the tree */
 };
 
@@ -249,6 +253,20 @@ int dump_parent_check(struct xc_tree *t);
 /* --parent, per process: the parent's page index and hashes of it. */
 int dump_parent_open(struct xc_dump *d, const struct xc_tree *t);
 void dump_parent_close(struct xc_dump *d);
+/* track.c: write tracking. attach right after the seize; owns in classify;
+ * plan once the parent is open; vma/take/must_read/note_read per VMA's
+ * pages; arm once the image is on disk; end after the resume or kill. */
+bool dump_track_kernel_ok(char *why, size_t len);
+int dump_track_attach(struct xc_dump *d);
+bool dump_track_owns(struct xc_dump *d, size_t vma);
+void dump_track_plan(struct xc_dump *d, const struct xc_tree *t);
+int dump_track_vma(struct xc_dump *d, size_t vma, int pagemap_fd);
+int dump_track_take(struct xc_dump *d, uint64_t addr, size_t max, size_t *n);
+size_t dump_track_must_read(struct xc_dump *d, uint64_t addr, size_t max);
+int dump_track_note_read(struct xc_dump *d, uint64_t addr, size_t n);
+void dump_track_arm(struct xc_tree *t);
+void dump_track_end(struct xc_tree *t, int err);
+void dump_track_free(struct xc_dump *d);
 int dump_files_collect(struct xc_dump *d);	/* before any change to the target */
 int dump_files(struct xc_dump *d);
 /* ghost.c: files with no name left (deleted, memfd), their content saved */

@@ -377,7 +377,12 @@ static void limits(const char *dir)
  * anon_vma bookkeeping (two anonymous areas faulted in before they became
  * adjacent stay apart), which a restore cannot reproduce and no program
  * reads, except that mremap() of a range across the boundary fails before
- * and works after. */
+ * and works after.
+ *
+ * VmFlags "uw" (registered with a userfaultfd in write-protect mode) is left
+ * out: between an incremental parent and its next dump that is xckpt's own
+ * write tracking, which a restore never brings back; a process's own
+ * userfaultfd registration is refused at dump, so none can be lost. */
 struct smap {
 	unsigned long long s, e, off, ino;
 	char perms[8], dev[16], name[4096];
@@ -465,6 +470,12 @@ static void smaps(const char *dir)
 			continue;
 		for (colon++; *colon == ' '; colon++)
 			;
+		if (!strcmp(p, "VmFlags")) {
+			char *uw = strstr(colon, "uw ");
+
+			if (uw && (uw == colon || uw[-1] == ' '))
+				memmove(uw, uw + 3, strlen(uw + 3) + 1);
+		}
 		snprintf(cur_done.attrs + strlen(cur_done.attrs),
 			 sizeof(cur_done.attrs) - strlen(cur_done.attrs), "%s %s;", p, colon);
 	}

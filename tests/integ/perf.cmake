@@ -8,3 +8,7 @@ set_target_properties(victim_memkind PROPERTIES OUTPUT_NAME memkind RUNTIME_OUTP
 target_link_libraries(victim_memkind PRIVATE m)
 add_executable(naive_dump integ/victims/naive_dump.c)
 set_target_properties(naive_dump PROPERTIES OUTPUT_NAME naive_dump RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/victims)
+# Write tracking: memory of every kind, changed between generations.
+add_executable(victim_trackw integ/victims/trackw.c)
+set_target_properties(victim_trackw PROPERTIES OUTPUT_NAME trackw RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/victims)
+target_link_libraries(victim_trackw PRIVATE pthread)

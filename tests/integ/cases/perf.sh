@@ -163,3 +163,74 @@ t_restore_read_once() {	# cold: read with O_DIRECT, not cached; warm: from the c
 	kill -0 "$VPID" 2>/dev/null && fail "a process runs with pid $VPID"
 	pass
 }
+
+# Write tracking (tracer/track.c): the registration shows as "uw" in smaps.
+tracked() {	# PID
+	grep -q '^VmFlags:.* uw' "/proc/$1/smaps"
+}
+unread() {	# pages the last dump took from its parent without reading them
+	sed -nE 's/.*\(([0-9]+) of them not read: write tracking\).*/\1/p' "$T/dump.err"
+}
+keeper_of() {	# PID: the keeper holding PID's tracking, if any
+	pgrep -f "^xckpt __track-keeper $1:"
+}
+
+t_track_every_mapping() {	# a write in anon, file, heap, stack and thread stack memory is caught
+	start "$VICTIMS/trackw" "$T"
+	snap_before
+	"$XCKPT" pre-dump --pid "$VPID" -D "$T/d0" 2>"$T/dump.err" || fail "pre-dump: $(cat "$T/dump.err")"
+	snap_check "after a pre-dump"
+	tracked "$VPID" || fail "pre-dump did not arm write tracking"
+	next_gen 1
+	"$XCKPT" dump --pid "$VPID" -D "$T/d1" --parent "$T/d0" -R --track -v 2>"$T/dump.err" ||
+		fail "dump d1: $(cat "$T/dump.err")"
+	[ "$(unread)" -gt 200 ] 2>/dev/null || fail "d1 read its pages: $(grep 'pages scanned' "$T/dump.err")"
+	tracked "$VPID" || fail "dump --track did not arm write tracking again"
+	# Generation 2 also moves one mapping and maps new memory in its place.
+	next_gen 2
+	dump_kill --parent "$T/d1" -v
+	[ "$(unread)" -gt 50 ] 2>/dev/null || fail "the last dump read its pages: $(grep 'pages scanned' "$T/dump.err")"
+	"$XCKPT" show -D "$T/img" | grep -q "^parent .*/d1 (chain of 3 images)" || fail "show: no chain"
+	restore_gen 2
+	pass
+}
+
+t_track_handover() {	# a dump in between keeps the tracking for its image; a last one drops it
+	start "$VICTIMS/trackw" "$T"
+	"$XCKPT" pre-dump --pid "$VPID" -D "$T/d0" 2>"$T/dump.err" || fail "pre-dump: $(cat "$T/dump.err")"
+	keeper=$(keeper_of "$VPID")
+	[ -n "$keeper" ] || fail "no keeper holds the tracking"
+	"$XCKPT" dump --pid "$VPID" -D "$T/other" -R 2>"$T/dump.err" || fail "dump: $(cat "$T/dump.err")"
+	tracked "$VPID" || fail "a dump without --parent dropped the tracking of the pre-dump"
+	[ -n "$(keeper_of "$VPID")" ] || fail "no keeper after the dump in between"
+	next_gen 1
+	# Uses it, arms none: the process ends up without any registration.
+	dump_leave_running --parent "$T/d0" -v
+	[ "$(unread)" -gt 200 ] 2>/dev/null || fail "pages read: $(grep 'pages scanned' "$T/dump.err")"
+	tracked "$VPID" && fail "still registered after a dump without --track"
+	[ -z "$(keeper_of "$VPID")" ] || fail "a keeper still holds the tracking"
+	mv "$T/img" "$T/d1"
+	next_gen 2
+	dump_kill --parent "$T/d1" -v
+	grep -q "no write tracking armed since the parent" "$T/dump.err" ||
+		fail "fallback not reported: $(cat "$T/dump.err")"
+	restore_gen 2
+	pass
+}
+
+t_track_keeper_gone() {	# tracking lost between generations: page hashes, the right state
+	start "$VICTIMS/trackw" "$T"
+	"$XCKPT" pre-dump --pid "$VPID" -D "$T/d0" 2>"$T/dump.err" || fail "pre-dump: $(cat "$T/dump.err")"
+	keeper=$(keeper_of "$VPID")
+	[ -n "$keeper" ] || fail "no keeper holds the tracking"
+	kill "$keeper"
+	for ((i = 0; i < 100; i++)); do tracked "$VPID" || break; sleep 0.05; done
+	tracked "$VPID" && fail "still registered once its keeper is gone"
+	next_gen 1
+	dump_kill --parent "$T/d0" -v
+	grep -q "no write tracking armed since the parent.*comparing page hashes" "$T/dump.err" ||
+		fail "fallback not reported: $(cat "$T/dump.err")"
+	[ "$(unread)" = 0 ] || fail "pages taken unread without tracking"
+	restore_gen 1
+	pass
+}

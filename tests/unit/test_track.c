@@ -1,0 +1,104 @@
+/* Write tracking's decisions (tracer/track.h): whether a dump takes
+ * unwritten pages from its parent unread, and what becomes of the tracking
+ * afterwards; and the written-ranges lookup the page loop asks in order. */
+#include "unit.h"
+
+#include "tracer/track.h"
+
+struct plan_case {
+	const char *label;
+	struct xc_track_in in;
+	bool use;
+	enum xc_track_end end;
+	const char *why;		/* a word the reason must contain, NULL: none */
+};
+
+#define P 1000			/* the parent's created_ns */
+#define O 999			/* another image's */
+
+static const struct plan_case plan_cases[] = {
+	/* in: held, base, parent, in_parent, arm, leave_running, kernel_ok, device */
+	{ "tracked since the parent, final dump", { 1, P, P, 1, 0, 0, 1 }, 1, XC_TRACK_CLOSE },
+	{ "tracked since the parent, -R: dropped (no next generation asked)",
+	  { 1, P, P, 1, 0, 1, 1 }, 1, XC_TRACK_CLOSE },
+	{ "tracked since the parent, -R --track: armed again", { 1, P, P, 1, 1, 1, 1 }, 1,
+	  XC_TRACK_ARM },
+	{ "tracked against another image: hashes, kept for that image", { 1, O, P, 1, 0, 1, 1 }, 0,
+	  XC_TRACK_KEEP, "another image" },
+	{ "tracked, no --parent, -R: kept unchanged", { 1, P, 0, 0, 0, 1, 1 }, 0, XC_TRACK_KEEP },
+	{ "tracked, no --parent, killed", { 1, P, 0, 0, 0, 0, 1 }, 0, XC_TRACK_CLOSE },
+	{ "tracked, no --parent, --track: armed against this one", { 1, P, 0, 0, 1, 1, 1 }, 0,
+	  XC_TRACK_ARM },
+	{ "no keeper: hashes", { 0, 0, P, 1, 0, 0, 1 }, 0, XC_TRACK_CLOSE, "no write tracking" },
+	{ "no keeper, pre-dump: armed", { 0, 0, P, 1, 1, 1, 1 }, 0, XC_TRACK_ARM,
+	  "no write tracking" },
+	{ "kernel without async write-protect: never armed", { 0, 0, 0, 0, 1, 1, 0 }, 0,
+	  XC_TRACK_CLOSE },
+	{ "kernel without it, parent: hashes", { 0, 0, P, 1, 1, 1, 0 }, 0, XC_TRACK_CLOSE,
+	  "no write tracking" },
+	/* A process new since the parent has nothing to compare with. */
+	{ "process not in the parent", { 1, P, P, 0, 0, 0, 1 }, 0, XC_TRACK_CLOSE },
+	{ "process not in the parent, no keeper: no reason printed", { 0, 0, P, 0, 0, 0, 1 }, 0,
+	  XC_TRACK_CLOSE },
+	/* DMA into pinned pages clears no bit: never trusted, never armed. */
+	{ "device mapping: hashes", { 1, P, P, 1, 0, 0, 1, 1 }, 0, XC_TRACK_CLOSE, "device" },
+	{ "device mapping, --track: not armed", { 1, P, P, 1, 1, 1, 1, 1 }, 0, XC_TRACK_CLOSE,
+	  "device" },
+};
+
+static void test_plan(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(plan_cases) / sizeof(plan_cases[0]); i++) {
+		const struct plan_case *c = &plan_cases[i];
+		struct xc_track_plan p;
+
+		xc_track_plan(&c->in, &p);
+		if (p.use != c->use || p.end != c->end)
+			fail_msg("%s: use %d end %d, want use %d end %d", c->label, p.use, p.end,
+				 c->use, c->end);
+		if (!c->why && p.why)
+			fail_msg("%s: unexpected reason '%s'", c->label, p.why);
+		if (c->why && (!p.why || !strstr(p.why, c->why)))
+			fail_msg("%s: reason '%s' lacks '%s'", c->label, p.why ? p.why : "(none)",
+				 c->why);
+	}
+}
+
+static void test_ranges(void **state)
+{
+	struct xc_track_ranges r = { 0 };
+	uint64_t until;
+
+	(void)state;
+	assert_int_equal(xc_track_ranges_add(&r, 0x1000, 0x3000), 0);
+	assert_int_equal(xc_track_ranges_add(&r, 0x3000, 0x4000), 0);	/* merged */
+	assert_int_equal(xc_track_ranges_add(&r, 0x8000, 0x9000), 0);
+	assert_int_equal(r.n, 2);
+	assert_false(xc_track_ranges_in(&r, 0x0, 0x10000, &until));
+	assert_int_equal(until, 0x1000);
+	assert_true(xc_track_ranges_in(&r, 0x2000, 0x10000, &until));
+	assert_int_equal(until, 0x4000);
+	assert_true(xc_track_ranges_in(&r, 0x2000, 0x3000, &until));	/* capped */
+	assert_int_equal(until, 0x3000);
+	assert_false(xc_track_ranges_in(&r, 0x4000, 0x10000, &until));
+	assert_int_equal(until, 0x8000);
+	assert_false(xc_track_ranges_in(&r, 0x5000, 0x6000, &until));
+	assert_int_equal(until, 0x6000);
+	assert_true(xc_track_ranges_in(&r, 0x8000, 0x10000, &until));
+	assert_int_equal(until, 0x9000);
+	assert_false(xc_track_ranges_in(&r, 0x9000, 0x10000, &until));
+	assert_int_equal(until, 0x10000);
+	xc_track_ranges_free(&r);
+	assert_false(xc_track_ranges_in(&r, 0x0, 0x1000, &until));
+	assert_int_equal(until, 0x1000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_ranges),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
