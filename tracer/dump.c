@@ -377,11 +377,15 @@ int xc_dump(struct xc_ctx *ctx)
 		dump_track_arm(&t);
 	}
 	xc_step_begin(ctx, ctx->leave_running ? "resume" : "kill");
-	if (ctx->leave_running)
+	/* Stopped: from the seize until the processes run again, or, killed,
+	 * until the image was on disk (their teardown is not a pause). */
+	if (ctx->leave_running) {
 		err = xc_tree_resume(&t);
-	else
+		frozen = xc_now() - frozen;
+	} else {
+		frozen = xc_now() - frozen;
 		err = xc_tree_kill(&t);
-	frozen = xc_now() - frozen;
+	}
 	xc_step_end(ctx);
 	dump_track_end(&t, 0);
 	xc_info("%zu processes, %.3f s, stopped for %.3f s", t.nr, xc_now() - t0, frozen);

@@ -476,30 +476,69 @@ static int read_run(struct xc_dump *d, size_t i, uint64_t addr, size_t run)
 	return 0;
 }
 
-/* A run of wanted pages: those the write tracking says are unchanged since
- * the parent are taken from it unread, the others are read. */
-static int take_run(struct xc_dump *d, size_t i, uint64_t addr, size_t run)
+static int guard_refusal(struct xc_dump *d, const struct xc_vma *v, uint64_t addr)
 {
-	size_t page = d->pages.page, n;
-	int err;
+	d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+	return xc_failf(d->ctx, d->pid, "guard pages (MADV_GUARD_INSTALL) are not supported yet",
+			-ENOTSUP, "mapping %llx-%llx at %llx", (unsigned long long)v->start,
+			(unsigned long long)v->end, (unsigned long long)addr);
+}
 
-	while (run) {
-		err = dump_track_take(d, addr, run, &n);
+static int read_noted(struct xc_dump *d, size_t i, uint64_t addr, size_t n)
+{
+	int err = read_run(d, i, addr, n);
+
+	return err ? err : dump_track_note_read(d, addr, n);
+}
+
+/* A VMA whose writes are tracked since the parent: PAGEMAP_SCAN gave its
+ * present and swapped ranges with what they are (track.c), in place of the
+ * pagemap. Written pages are read; the others come from the parent unread,
+ * but for any the parent lacks. */
+static int dump_vma_tracked(struct xc_dump *d, size_t i, uint64_t *done, uint64_t total)
+{
+	const struct xc_vma *v = &d->vmas[i];
+	size_t page = d->pages.page;
+	uint64_t last = v->start;
+
+	for (size_t k = 0; k < d->track.scan.n; k++) {
+		const struct xc_track_region *r = &d->track.scan.v[k];
+		uint64_t pm = xc_track_pagemap_bits(r->categories), addr = r->start;
+		size_t n = (r->end - r->start) / page, got;
+		int err = 0;
+
+		if (xc_track_is_guard(r->categories))
+			return guard_refusal(d, v, r->start);
+		if (!xc_page_wanted(d->vma_kind[i], pm))
+			continue;
+		/* The shared zero page: nothing to read. */
+		if (d->vma_kind[i] == XC_VMA_ANON && xc_track_is_zero_page(r->categories)) {
+			d->pages_scanned += n;
+			d->pages_zero += n;
+			continue;
+		}
+		if (xc_track_is_written(r->categories))
+			err = read_noted(d, i, addr, n);
+		while (!err && !xc_track_is_written(r->categories) && n) {
+			err = dump_track_take(d, addr, n, &got);
+			addr += got * page;
+			n -= got;
+			if (!err && n) {
+				got = dump_track_parent_gap(d, addr, n);
+				err = read_noted(d, i, addr, got);
+				addr += got * page;
+				n -= got;
+			}
+		}
 		if (err)
 			return err;
-		addr += n * page;
-		run -= n;
-		if (!run)
-			break;
-		n = dump_track_must_read(d, addr, run);
-		err = read_run(d, i, addr, n);
-		if (!err)
-			err = dump_track_note_read(d, addr, n);
-		if (err)
-			return err;
-		addr += n * page;
-		run -= n;
+		*done += r->end - last;
+		last = r->end;
+		xc_progress(d->ctx, "memory", *done, total);
+		if (xc_interrupted())
+			return xc_check_interrupt(d->ctx, d->pid);
 	}
+	*done += v->end - last;
 	return 0;
 }
 
@@ -516,6 +555,8 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 	err = dump_track_vma(d, i, pmfd);
 	if (err)
 		return err;
+	if (d->track.vma_usable)
+		return dump_vma_tracked(d, i, done, total);
 	for (uint64_t a = v->start; a < v->end; a += CHUNK_PAGES * page) {
 		size_t n = (v->end - a) / page, off = 0;
 		ssize_t r;
@@ -527,15 +568,9 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 			return xc_failf(d->ctx, d->pid, "read pagemap", r < 0 ? -errno : -EIO,
 					"mapping %llx-%llx", (unsigned long long)v->start,
 					(unsigned long long)v->end);
-		for (size_t k = 0; k < n; k++) {
-			if (!(pm[k] & PM_GUARD))
-				continue;
-			d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
-			return xc_failf(d->ctx, d->pid,
-					"guard pages (MADV_GUARD_INSTALL) are not supported yet", -ENOTSUP,
-					"mapping %llx-%llx at %llx", (unsigned long long)v->start,
-					(unsigned long long)v->end, (unsigned long long)(a + k * page));
-		}
+		for (size_t k = 0; k < n; k++)
+			if (pm[k] & PM_GUARD)
+				return guard_refusal(d, v, a + k * page);
 		while (off < n) {
 			size_t run = 0;
 
@@ -545,7 +580,7 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 				run++;
 			if (!run)
 				break;
-			err = take_run(d, i, a + off * page, run);
+			err = read_noted(d, i, a + off * page, run);
 			if (err)
 				return err;
 			off += run;

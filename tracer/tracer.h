@@ -254,7 +254,7 @@ int dump_parent_check(struct xc_tree *t);
 int dump_parent_open(struct xc_dump *d, const struct xc_tree *t);
 void dump_parent_close(struct xc_dump *d);
 /* track.c: write tracking. attach right after the seize; owns in classify;
- * plan once the parent is open; vma/take/must_read/note_read per VMA's
+ * plan once the parent is open; vma/take/parent_gap/note_read per VMA's
  * pages; arm once the image is on disk; end after the resume or kill. */
 bool dump_track_kernel_ok(char *why, size_t len);
 int dump_track_attach(struct xc_dump *d);
@@ -262,7 +262,7 @@ bool dump_track_owns(struct xc_dump *d, size_t vma);
 void dump_track_plan(struct xc_dump *d, const struct xc_tree *t);
 int dump_track_vma(struct xc_dump *d, size_t vma, int pagemap_fd);
 int dump_track_take(struct xc_dump *d, uint64_t addr, size_t max, size_t *n);
-size_t dump_track_must_read(struct xc_dump *d, uint64_t addr, size_t max);
+size_t dump_track_parent_gap(struct xc_dump *d, uint64_t addr, size_t max);
 int dump_track_note_read(struct xc_dump *d, uint64_t addr, size_t n);
 void dump_track_arm(struct xc_tree *t);
 void dump_track_end(struct xc_tree *t, int err);

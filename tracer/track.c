@@ -64,11 +64,7 @@ struct xc_pm_scan_arg {
 	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
 	uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
 };
-struct xc_page_region {
-	uint64_t start, end, categories;
-};
 #define XC_PAGEMAP_SCAN		_IOWR('f', 16, struct xc_pm_scan_arg)
-#define XC_PAGE_IS_WRITTEN	(1ULL << 1)
 #define XC_SYS_PIDFD_OPEN	434
 #define XC_SYS_PIDFD_GETFD	438
 
@@ -127,17 +123,10 @@ int xc_track_ranges_add(struct xc_track_ranges *r, uint64_t start, uint64_t end)
 	return 0;
 }
 
-bool xc_track_ranges_in(struct xc_track_ranges *r, uint64_t addr, uint64_t limit,
-			uint64_t *until)
+uint64_t xc_track_pagemap_bits(uint64_t c)
 {
-	while (r->cur < r->n && r->v[r->cur].end <= addr)
-		r->cur++;
-	if (r->cur < r->n && r->v[r->cur].start <= addr) {
-		*until = r->v[r->cur].end < limit ? r->v[r->cur].end : limit;
-		return true;
-	}
-	*until = r->cur < r->n && r->v[r->cur].start < limit ? r->v[r->cur].start : limit;
-	return false;
+	return (c & XC_PAGE_IS_PRESENT ? 1ULL << 63 : 0) | (c & XC_PAGE_IS_SWAPPED ? 1ULL << 62 : 0) |
+	       (c & XC_PAGE_IS_FILE ? 1ULL << 61 : 0);
 }
 
 void xc_track_ranges_free(struct xc_track_ranges *r)
@@ -305,21 +294,39 @@ void dump_track_plan(struct xc_dump *d, const struct xc_tree *t)
 		xc_info("pid %d: %s: comparing page hashes", d->pid, d->track.plan.why);
 }
 
-/* Before one VMA's pages: the ranges written since the parent, when the
- * tracking is used and covers this VMA. A failed scan leaves the VMA to be
- * read whole. */
+static int regions_add(struct xc_track_regions *r, const struct xc_track_region *g)
+{
+	if (r->n == r->cap) {
+		size_t c = r->cap ? r->cap * 2 : 64;
+		struct xc_track_region *nv = realloc(r->v, c * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		r->v = nv;
+		r->cap = c;
+	}
+	r->v[r->n++] = *g;
+	return 0;
+}
+
+/* Before one VMA's pages: when the tracking is used and covers this VMA,
+ * PAGEMAP_SCAN lists its present and swapped pages, written or not, in
+ * place of the pagemap (a fraction of its cost: one entry per range, not
+ * per page). A scan that fails leaves the VMA to the pagemap: read whole. */
 int dump_track_vma(struct xc_dump *d, size_t i, int pmfd)
 {
 	const struct xc_vma *v = &d->vmas[i];
-	struct xc_page_region vec[512];
+	struct xc_track_region vec[512];
 	struct xc_pm_scan_arg a = {
 		.size = sizeof(a), .start = v->start, .end = v->end,
 		.vec = (uint64_t)(uintptr_t)vec, .vec_len = 512,
-		.category_mask = XC_PAGE_IS_WRITTEN, .return_mask = XC_PAGE_IS_WRITTEN,
+		.category_anyof_mask = XC_PAGE_IS_PRESENT | XC_PAGE_IS_SWAPPED | XC_PAGE_IS_GUARD,
+		.return_mask = XC_PAGE_IS_PRESENT | XC_PAGE_IS_SWAPPED | XC_PAGE_IS_FILE |
+			       XC_PAGE_IS_WRITTEN | XC_PAGE_IS_PFNZERO | XC_PAGE_IS_GUARD,
 	};
 
 	d->track.vma_usable = false;
-	d->track.written.n = d->track.written.cur = 0;
+	d->track.scan.n = 0;
 	if (!d->track.plan.use || !d->track.owned || !d->track.owned[i])
 		return 0;
 	for (;;) {
@@ -332,7 +339,7 @@ int dump_track_vma(struct xc_dump *d, size_t i, int pmfd)
 			return 0;
 		}
 		for (long k = 0; k < n; k++)
-			if (xc_track_ranges_add(&d->track.written, vec[k].start, vec[k].end))
+			if (regions_add(&d->track.scan, &vec[k]))
 				return xc_fail(d->ctx, d->pid, "write tracking", "allocate", -ENOMEM);
 		if (a.walk_end >= v->end || (!n && a.walk_end <= a.start))
 			break;
@@ -342,56 +349,71 @@ int dump_track_vma(struct xc_dump *d, size_t i, int pmfd)
 	return 0;
 }
 
-/* Takes pages from addr on from the parent, unread, while the tracking
- * says they were not written and the parent holds them: *n of at most max. */
+/* The parent's run holding addr (-1: none); *next: the first run after it. */
+static ssize_t parent_run(const struct xc_pview *p, size_t page, uint64_t addr, size_t *next)
+{
+	size_t lo = 0, hi = p->nr_runs;
+
+	while (hi > lo) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->runs[mid].vaddr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*next = lo;
+	if (!lo || addr >= p->runs[lo - 1].vaddr + (uint64_t)p->runs[lo - 1].nr_pages * page)
+		return -1;
+	return (ssize_t)lo - 1;
+}
+
+/* Takes pages from addr on, not written since the parent, from the parent
+ * unread while it holds them: *n of at most max, with its hashes. */
 int dump_track_take(struct xc_dump *d, uint64_t addr, size_t max, size_t *n)
 {
-	size_t page = d->pages.page;
-	uint64_t end = addr + max * page, until;
+	const struct xc_pview *p = d->parent;
+	size_t page = d->pages.page, next;
 
 	*n = 0;
-	if (!d->track.vma_usable)
-		return 0;
-	while (addr < end && !xc_track_ranges_in(&d->track.written, addr, end, &until)) {
-		for (; addr < until; addr += page) {
-			xc_page_hash h;
-			int err;
+	while (*n < max) {
+		ssize_t ri = parent_run(p, page, addr, &next);
+		const struct xc_page_run *r;
+		uint64_t first, take;
 
-			if (!xc_pview_hash(d->parent, addr, &h))
-				return 0;
-			err = xc_pagew_commit(d->ctx, &d->pages, addr, h, true);
+		if (ri < 0)
+			return 0;
+		r = &p->runs[ri];
+		first = (addr - r->vaddr) / page;
+		take = r->nr_pages - first;
+		if (take > max - *n)
+			take = max - *n;
+		for (uint64_t k = 0; k < take; k++) {
+			int err = xc_pagew_commit(d->ctx, &d->pages, addr,
+						  p->hashes[p->hash_first[ri] + first + k], true);
 			if (err)
 				return err;
-			d->pages_scanned++;
-			d->pages_in_parent++;
-			d->track.pages_unread++;
-			(*n)++;
+			addr += page;
 		}
+		*n += take;
+		d->pages_scanned += take;
+		d->pages_in_parent += take;
+		d->track.pages_unread += take;
 	}
 	return 0;
 }
 
-/* How many pages from addr on (at least one, at most max) must be read: up
- * to the next one dump_track_take() would take. */
-size_t dump_track_must_read(struct xc_dump *d, uint64_t addr, size_t max)
+/* How many pages from addr on (at least one, at most max) the parent does
+ * not hold: they are read. */
+size_t dump_track_parent_gap(struct xc_dump *d, uint64_t addr, size_t max)
 {
-	size_t page = d->pages.page;
-	uint64_t end = addr + max * page, a = addr + page, until;
+	const struct xc_pview *p = d->parent;
+	size_t page = d->pages.page, next, k;
 
-	if (!d->track.vma_usable)
-		return max;
-	while (a < end) {
-		xc_page_hash h;
-
-		if (xc_track_ranges_in(&d->track.written, a, end, &until)) {
-			a = until;
-			continue;
-		}
-		for (; a < until; a += page)
-			if (xc_pview_hash(d->parent, a, &h))
-				return (a - addr) / page;
-	}
-	return max;
+	if (parent_run(p, page, addr, &next) >= 0)
+		return 1;	/* not asked for: held */
+	k = next < p->nr_runs ? (p->runs[next].vaddr - addr) / page : max;
+	return k < 1 ? 1 : k > max ? max : k;
 }
 
 /* Pages read by this dump: write-protected again when it arms. */
@@ -631,7 +653,8 @@ void dump_track_free(struct xc_dump *d)
 	d->track.fd = -1;
 	free(d->track.owned);
 	d->track.owned = NULL;
-	xc_track_ranges_free(&d->track.written);
+	free(d->track.scan.v);
+	d->track.scan = (struct xc_track_regions){ 0 };
 	xc_track_ranges_free(&d->track.read);
 }
 

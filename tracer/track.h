@@ -38,20 +38,37 @@ struct xc_track_plan {
 /* Pure: the whole decision, unit-tested. */
 void xc_track_plan(const struct xc_track_in *in, struct xc_track_plan *p);
 
-/* Page ranges [start, end), sorted, merged when adjacent. */
+/* Page ranges [start, end), in order, merged when adjacent. */
 struct xc_track_ranges {
 	struct xc_track_range {
 		uint64_t start, end;
 	} *v;
 	size_t n, cap;
-	size_t cur;		/* lookup cursor: addresses are asked in order */
 };
 int xc_track_ranges_add(struct xc_track_ranges *r, uint64_t start, uint64_t end);
-/* Whether addr is in a range; *until: where that answer changes (at most
- * limit). Addresses must be asked in increasing order (a cursor). */
-bool xc_track_ranges_in(struct xc_track_ranges *r, uint64_t addr, uint64_t limit,
-			uint64_t *until);
 void xc_track_ranges_free(struct xc_track_ranges *r);
+
+/* PAGEMAP_SCAN's answer: a range of pages and what they are (PAGE_IS_*,
+ * Linux 6.7+; the system headers are older). */
+struct xc_track_region {
+	uint64_t start, end, categories;
+};
+#define XC_PAGE_IS_WRITTEN	(1ULL << 1)
+#define XC_PAGE_IS_FILE		(1ULL << 2)
+#define XC_PAGE_IS_PRESENT	(1ULL << 3)
+#define XC_PAGE_IS_SWAPPED	(1ULL << 4)
+#define XC_PAGE_IS_PFNZERO	(1ULL << 5)
+#define XC_PAGE_IS_GUARD	(1ULL << 8)	/* Linux 6.15; a guard page is also "swapped" */
+/* The pagemap bits (63 present, 62 swapped, 61 file) that xc_page_wanted()
+ * judges, from a region's categories. Pure. */
+uint64_t xc_track_pagemap_bits(uint64_t categories);
+static inline bool xc_track_is_written(uint64_t c) { return c & XC_PAGE_IS_WRITTEN; }
+static inline bool xc_track_is_guard(uint64_t c) { return c & XC_PAGE_IS_GUARD; }
+static inline bool xc_track_is_zero_page(uint64_t c) { return c & XC_PAGE_IS_PFNZERO; }
+struct xc_track_regions {
+	struct xc_track_region *v;
+	size_t n, cap;
+};
 
 /* Per process, in struct xc_dump. */
 struct xc_track {
@@ -60,8 +77,8 @@ struct xc_track {
 	struct xc_track_in in;
 	struct xc_track_plan plan;
 	bool *owned;		/* per VMA: registered with our fd (found at collect) */
-	bool vma_usable;	/* the VMA being dumped: its written ranges are known */
-	struct xc_track_ranges written;	/* of the VMA being dumped (PAGEMAP_SCAN) */
+	bool vma_usable;	/* the VMA being dumped was scanned: scan is its pages */
+	struct xc_track_regions scan;	/* its present and swapped pages, in order */
 	struct xc_track_ranges read;	/* pages read by this dump: armed again after it */
 	uint64_t pages_unread;		/* taken from the parent on the tracking's word */
 };

@@ -1,9 +1,10 @@
 /* Write tracking's decisions (tracer/track.h): whether a dump takes
  * unwritten pages from its parent unread, and what becomes of the tracking
- * afterwards; and the written-ranges lookup the page loop asks in order. */
+ * afterwards; how a scanned region is judged; the ranges armed again. */
 #include "unit.h"
 
-#include "tracer/track.h"
+#include "common/img-format.h"
+#include "tracer/tracer.h"
 
 struct plan_case {
 	const char *label;
@@ -68,30 +69,57 @@ static void test_plan(void **state)
 static void test_ranges(void **state)
 {
 	struct xc_track_ranges r = { 0 };
-	uint64_t until;
 
 	(void)state;
 	assert_int_equal(xc_track_ranges_add(&r, 0x1000, 0x3000), 0);
 	assert_int_equal(xc_track_ranges_add(&r, 0x3000, 0x4000), 0);	/* merged */
 	assert_int_equal(xc_track_ranges_add(&r, 0x8000, 0x9000), 0);
 	assert_int_equal(r.n, 2);
-	assert_false(xc_track_ranges_in(&r, 0x0, 0x10000, &until));
-	assert_int_equal(until, 0x1000);
-	assert_true(xc_track_ranges_in(&r, 0x2000, 0x10000, &until));
-	assert_int_equal(until, 0x4000);
-	assert_true(xc_track_ranges_in(&r, 0x2000, 0x3000, &until));	/* capped */
-	assert_int_equal(until, 0x3000);
-	assert_false(xc_track_ranges_in(&r, 0x4000, 0x10000, &until));
-	assert_int_equal(until, 0x8000);
-	assert_false(xc_track_ranges_in(&r, 0x5000, 0x6000, &until));
-	assert_int_equal(until, 0x6000);
-	assert_true(xc_track_ranges_in(&r, 0x8000, 0x10000, &until));
-	assert_int_equal(until, 0x9000);
-	assert_false(xc_track_ranges_in(&r, 0x9000, 0x10000, &until));
-	assert_int_equal(until, 0x10000);
+	assert_int_equal(r.v[0].start, 0x1000);
+	assert_int_equal(r.v[0].end, 0x4000);
+	assert_int_equal(r.v[1].start, 0x8000);
+	for (uint64_t a = 0x10000; a < 0x10000 + 200 * 0x2000; a += 0x2000)	/* grows */
+		assert_int_equal(xc_track_ranges_add(&r, a, a + 0x1000), 0);
+	assert_int_equal(r.n, 202);
 	xc_track_ranges_free(&r);
-	assert_false(xc_track_ranges_in(&r, 0x0, 0x1000, &until));
-	assert_int_equal(until, 0x1000);
+	assert_int_equal(r.n, 0);
+}
+
+/* A scanned region is judged as its pagemap entries would be. */
+struct scan_case {
+	const char *label;
+	uint32_t kind;
+	uint64_t categories;
+	bool wanted;
+};
+
+static const struct scan_case scan_cases[] = {
+	{ "anon present", XC_VMA_ANON, XC_PAGE_IS_PRESENT, 1 },
+	{ "anon present, written", XC_VMA_ANON, XC_PAGE_IS_PRESENT | XC_PAGE_IS_WRITTEN, 1 },
+	{ "anon swapped", XC_VMA_ANON, XC_PAGE_IS_SWAPPED, 1 },
+	{ "anon zero page", XC_VMA_ANON, XC_PAGE_IS_PRESENT | XC_PAGE_IS_PFNZERO, 1 },
+	{ "anon hole", XC_VMA_ANON, XC_PAGE_IS_WRITTEN, 0 },
+	{ "private file, the file's page", XC_VMA_FILE_PRIV, XC_PAGE_IS_PRESENT | XC_PAGE_IS_FILE, 0 },
+	{ "private file, copied on write", XC_VMA_FILE_PRIV, XC_PAGE_IS_PRESENT, 1 },
+	{ "private file, swapped", XC_VMA_FILE_PRIV, XC_PAGE_IS_SWAPPED, 1 },
+	{ "private file, hole", XC_VMA_FILE_PRIV, 0, 0 },
+};
+
+static void test_scan(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(scan_cases) / sizeof(scan_cases[0]); i++) {
+		const struct scan_case *c = &scan_cases[i];
+		bool w = xc_page_wanted(c->kind, xc_track_pagemap_bits(c->categories));
+
+		if (w != c->wanted)
+			fail_msg("%s: wanted %d, want %d", c->label, w, c->wanted);
+	}
+	assert_true(xc_track_is_guard(XC_PAGE_IS_SWAPPED | XC_PAGE_IS_GUARD));
+	assert_false(xc_track_is_guard(XC_PAGE_IS_SWAPPED));
+	assert_true(xc_track_is_zero_page(XC_PAGE_IS_PRESENT | XC_PAGE_IS_PFNZERO));
+	assert_true(xc_track_is_written(XC_PAGE_IS_PRESENT | XC_PAGE_IS_WRITTEN));
+	assert_false(xc_track_is_written(XC_PAGE_IS_PRESENT));
 }
 
 int main(void)
@@ -99,6 +127,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_scan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
