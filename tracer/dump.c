@@ -307,10 +307,10 @@ static int write_one(struct xc_tree *t, struct xc_dump *d)
 
 	if (!err)
 		err = dump_parent_open(d, t);
-	if (!err) {
-		dump_track_plan(d, t);
+	if (!err)
+		err = dump_track_plan(d, t);
+	if (!err)
 		err = write_proc(d);
-	}
 	if (!err)
 		xc_info("pid %d: %llu pages scanned, %llu zero, %llu unchanged since the parent "
 			"(%llu of them not read: write tracking), %llu MiB raw -> %llu MiB stored",

@@ -259,7 +259,7 @@ void dump_parent_close(struct xc_dump *d);
 bool dump_track_kernel_ok(char *why, size_t len);
 int dump_track_attach(struct xc_dump *d);
 bool dump_track_owns(struct xc_dump *d, size_t vma);
-void dump_track_plan(struct xc_dump *d, const struct xc_tree *t);
+int dump_track_plan(struct xc_dump *d, const struct xc_tree *t);
 int dump_track_vma(struct xc_dump *d, size_t vma, int pagemap_fd);
 int dump_track_take(struct xc_dump *d, uint64_t addr, size_t max, size_t *n);
 size_t dump_track_parent_gap(struct xc_dump *d, uint64_t addr, size_t max);

@@ -278,20 +278,93 @@ bool dump_track_owns(struct xc_dump *d, size_t i)
 	return d->track.owned[i];
 }
 
+/* The first present page in [start, end), and whether it reads as written
+ * through the target's own pagemap; false: none. */
+static bool probe_page(int pmfd, uint64_t start, uint64_t end, uint64_t *addr, bool *written)
+{
+	struct xc_track_region r;
+	struct xc_pm_scan_arg a = {
+		.size = sizeof(a), .start = start, .end = end,
+		.vec = (uint64_t)(uintptr_t)&r, .vec_len = 1, .max_pages = 1,
+		.category_anyof_mask = XC_PAGE_IS_PRESENT,
+		.return_mask = XC_PAGE_IS_PRESENT | XC_PAGE_IS_WRITTEN,
+	};
+
+	if (ioctl(pmfd, XC_PAGEMAP_SCAN, &a) != 1)
+		return false;
+	*addr = r.start;
+	*written = xc_track_is_written(r.categories);
+	return true;
+}
+
+static int set_wp(int fd, uint64_t addr, size_t page, bool wp)
+{
+	struct uffdio_writeprotect w = { { addr, page }, wp ? UFFDIO_WRITEPROTECT_MODE_WP : 0 };
+
+	return ioctl(fd, UFFDIO_WRITEPROTECT, &w) ? -errno : 0;
+}
+
+/* Our fd acts on the mm it was made on; PAGEMAP_SCAN reads the process's
+ * mm now. They are one (no exec since, no other process behind this pid
+ * and start time) when flipping one page's bit with the fd shows in the
+ * scan. The page is left unprotected: it reads as written and is read.
+ * false when there is no page to try it on (nothing would come unread). */
+static int prove(struct xc_dump *d, int pmfd, bool *proven)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uint64_t addr = 0, same;
+	bool written = false, now, found = false;
+
+	*proven = false;
+	for (size_t i = 0; i < d->nr_vmas && !found; i++)
+		found = d->track.owned[i] &&
+			probe_page(pmfd, d->vmas[i].start, d->vmas[i].end, &addr, &written);
+	if (!found)
+		return 0;
+	if (written && (set_wp(d->track.fd, addr, page, true) ||
+			!probe_page(pmfd, addr, addr + page, &same, &now) || now))
+		goto not_ours;
+	if (set_wp(d->track.fd, addr, page, false) ||
+	    !probe_page(pmfd, addr, addr + page, &same, &now) || !now)
+		goto not_ours;
+	*proven = true;
+	return 0;
+not_ours:
+	d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+	return xc_failf(d->ctx, d->pid, "mappings registered with a userfaultfd are not supported yet",
+			-ENOTSUP, "mapping at %llx (registered, but not by xckpt's write tracking)",
+			(unsigned long long)addr);
+}
+
 /* Before the pages: what this dump does with the tracking, now that the
  * parent's view of this process is open. */
-void dump_track_plan(struct xc_dump *d, const struct xc_tree *t)
+int dump_track_plan(struct xc_dump *d, const struct xc_tree *t)
 {
 	struct xc_track_in *in = &d->track.in;
+	bool proven = false;
+	int err = 0;
 
+	if (in->held && d->track.owned) {
+		int pmfd = openat(d->procfd, "pagemap", O_RDONLY | O_CLOEXEC);
+
+		if (pmfd < 0)
+			return xc_fail(d->ctx, d->pid, "pagemap", "open", -errno);
+		err = prove(d, pmfd, &proven);
+		close(pmfd);
+		if (err)
+			return err;
+	}
 	in->parent_ns = t->parent.depth ? t->parent.created_ns : 0;
 	in->in_parent = d->parent != NULL;
 	in->arm = d->ctx->track;
 	in->leave_running = d->ctx->leave_running;
 	in->kernel_ok = t->track_kernel_ok;
 	xc_track_plan(in, &d->track.plan);
+	if (d->track.plan.use && !proven)
+		d->track.plan.use = false;	/* nothing present to take unread anyway */
 	if (d->track.plan.why)
 		xc_info("pid %d: %s: comparing page hashes", d->pid, d->track.plan.why);
+	return 0;
 }
 
 static int regions_add(struct xc_track_regions *r, const struct xc_track_region *g)
@@ -311,8 +384,9 @@ static int regions_add(struct xc_track_regions *r, const struct xc_track_region 
 
 /* Before one VMA's pages: when the tracking is used and covers this VMA,
  * PAGEMAP_SCAN lists its present and swapped pages, written or not, in
- * place of the pagemap (a fraction of its cost: one entry per range, not
- * per page). A scan that fails leaves the VMA to the pagemap: read whole. */
+ * place of the pagemap (it walks the same page tables, but answers one
+ * entry per range, not per page). A scan that fails leaves the VMA to the
+ * pagemap: read whole. */
 int dump_track_vma(struct xc_dump *d, size_t i, int pmfd)
 {
 	const struct xc_vma *v = &d->vmas[i];
@@ -329,6 +403,10 @@ int dump_track_vma(struct xc_dump *d, size_t i, int pmfd)
 	d->track.scan.n = 0;
 	if (!d->track.plan.use || !d->track.owned || !d->track.owned[i])
 		return 0;
+	/* Anonymous memory has no file pages: not asking spares the kernel a
+	 * page lookup per entry. */
+	if (d->vma_kind[i] == XC_VMA_ANON)
+		a.return_mask &= ~XC_PAGE_IS_FILE;
 	for (;;) {
 		long n = ioctl(pmfd, XC_PAGEMAP_SCAN, &a);
 
@@ -516,6 +594,7 @@ static void arm(struct xc_dump *d)
 		else
 			pages += wp.range.len / d->pages.page;
 	}
+	d->track.armed = true;
 	xc_info("pid %d: write tracking armed: %zu mappings, %llu pages protected again", d->pid,
 		registered, (unsigned long long)pages);
 }
@@ -587,8 +666,9 @@ static void start_keeper(char **argv, const int *fds, size_t nfds)
 }
 
 /* After the dump, whatever its outcome (err): hand every tracking that is
- * kept to a new keeper, drop the rest. A failed dump changed no
- * write-protect bit, so it keeps what it took, unchanged. */
+ * kept to a new keeper, drop the rest. A dump that failed before its image
+ * was on disk changed no write-protect bit, so it keeps what it took,
+ * unchanged. */
 void dump_track_end(struct xc_tree *t, int err)
 {
 	size_t n = 0, nfd = 0;
@@ -608,7 +688,9 @@ void dump_track_end(struct xc_tree *t, int err)
 		if (!d || d->track.fd < 0)
 			continue;
 		end = err ? XC_TRACK_KEEP : d->track.plan.end;
-		base = end == XC_TRACK_ARM ? t->created_ns : d->track.in.base_ns;
+		/* Once armed, the bits are against the new image, whatever
+		 * fails afterwards (it is on disk). */
+		base = d->track.armed ? t->created_ns : d->track.in.base_ns;
 		lfd = pidfd = -1;
 		if (end != XC_TRACK_CLOSE && argv && fds) {
 			lfd = listen_for(d->pid, d->track.starttime);

@@ -81,6 +81,7 @@ struct xc_track {
 	struct xc_track_regions scan;	/* its present and swapped pages, in order */
 	struct xc_track_ranges read;	/* pages read by this dump: armed again after it */
 	uint64_t pages_unread;		/* taken from the parent on the tracking's word */
+	bool armed;			/* against this dump's image, which is on disk */
 };
 
 #endif
