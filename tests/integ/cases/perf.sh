@@ -188,10 +188,15 @@ t_track_every_mapping() {	# a write in anon, file, heap, stack and thread stack 
 	tracked "$VPID" || fail "dump --track did not arm write tracking again"
 	# Generation 2 also moves one mapping and maps new memory in its place.
 	next_gen 2
-	dump_kill --parent "$T/d1" -v
-	[ "$(unread)" -gt 50 ] 2>/dev/null || fail "the last dump read its pages: $(grep 'pages scanned' "$T/dump.err")"
-	"$XCKPT" show -D "$T/img" | grep -q "^parent .*/d1 (chain of 3 images)" || fail "show: no chain"
-	restore_gen 2
+	"$XCKPT" dump --pid "$VPID" -D "$T/d2" --parent "$T/d1" -R --track -v 2>"$T/dump.err" ||
+		fail "dump d2: $(cat "$T/dump.err")"
+	[ "$(unread)" -gt 50 ] 2>/dev/null || fail "d2 read its pages: $(grep 'pages scanned' "$T/dump.err")"
+	# Generation 3 forks a child that writes its copies first.
+	next_gen 3
+	dump_kill --parent "$T/d2" -v
+	[ "$(unread)" -gt 200 ] 2>/dev/null || fail "the last dump read its pages: $(grep 'pages scanned' "$T/dump.err")"
+	"$XCKPT" show -D "$T/img" | grep -q "^parent .*/d2 (chain of 4 images)" || fail "show: no chain"
+	restore_gen 3
 	pass
 }
 

@@ -9,7 +9,9 @@
  * Generation g writes page g*5 mod n of each with g's bytes (the thread
  * writes its own). Generation 2 also moves the anonymous mapping elsewhere
  * (mremap) and maps new memory at its old address, with g's bytes
- * everywhere ("anon2").
+ * everywhere ("anon2"). Generation 3 first forks a child that scribbles
+ * over its copy of every page of the anonymous mapping and exits, so that
+ * the parent's own write comes on a page shared copy-on-write.
  *
  * SIGUSR1: next generation, then DIR/genN. SIGUSR2: every page of every
  * region checked against what generation N must have left there (computed
@@ -27,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -159,6 +162,16 @@ int main(int argc, char **argv)
 		if (next) {
 			next = 0;
 			gen++;
+			if (gen == 3) {
+				pid_t c = fork();
+
+				if (c == 0) {
+					memset(reg[ANON], 0xee, npages[ANON] * PG);
+					_exit(0);
+				}
+				if (c < 0 || waitpid(c, NULL, 0) != c)
+					return 5;
+			}
 			for (int r = ANON; r <= STACK; r++)
 				fill(r, (gen * 5) % npages[r], gen);
 			thr_want = gen;
