@@ -15,8 +15,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	27
-
+#define XC_IMG_VERSION	28
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
 	XC_FILE_INVENTORY = 1,	/* inventory.img */
@@ -479,8 +478,20 @@ struct xc_rec_thread {
 	char comm[16];			/* thread name, NUL-terminated */
 	uint64_t affinity[16];		/* CPUs 0..1023, bit n of word n / 64 */
 	uint64_t timer_slack_ns;	/* PR_GET_TIMERSLACK; 0: a real-time thread's */
+	/* What else the kernel keeps per thread (prctl inside the thread,
+	 * ioprio_get and sched_getattr from outside) */
+	uint32_t pdeathsig;		/* PR_GET_PDEATHSIG; 0: none */
+	uint32_t tsc;			/* PR_GET_TSC: 1 PR_TSC_ENABLE, 2 PR_TSC_SIGSEGV; 0: not asked */
+	uint32_t mce_kill;		/* PR_MCE_KILL_GET: 0 late, 1 early, 2 the system's default */
+	uint32_t securebits;		/* PR_GET_SECUREBITS: 0, or SECBIT_KEEP_CAPS (0x10) */
+	uint32_t spec[3];		/* PR_GET_SPECULATION_CTRL of store bypass, indirect branch, L1D flush */
+	uint32_t ioprio;		/* ioprio_get(IOPRIO_WHO_PROCESS, tid) */
+	uint32_t util_min, util_max;	/* sched_getattr: utilization clamps as requested */
+	uint32_t mempolicy;		/* get_mempolicy: MPOL_* with MPOL_F_* mode flags; 0: default */
+	uint32_t reserved3;
+	uint64_t mempolicy_nodes;	/* its nodes, bit n: node n */
 };
-static_assert(sizeof(struct xc_rec_thread) == 248, "doc: thread");
+static_assert(sizeof(struct xc_rec_thread) == 304, "doc: thread");
 #define XC_THR_STOPPED	0x1u	/* in a job-control stop (SIGSTOP/SIGTSTP) at dump (leader's record) */
 
 /* REGS: struct xc_rec_regs of the image's arch (arch/<arch>/include/arch/img-regs.h),
@@ -565,9 +576,14 @@ struct xc_rec_task_attrs {
 	uint32_t thp_disable;		/* PR_GET_THP_DISABLE: 0, 1, or 3 (except advised) */
 	uint32_t child_subreaper;	/* PR_GET_CHILD_SUBREAPER: 0 or 1 */
 	uint32_t membarrier;		/* MEMBARRIER_CMD_GET_REGISTRATIONS */
-	uint32_t reserved;
+	uint32_t dumpable;		/* PR_GET_DUMPABLE: 0, 1, or 2 (root only: suid_dumpable) */
+	uint32_t coredump_filter;	/* /proc/PID/coredump_filter */
+	uint32_t mlockall;		/* MCL_FUTURE (2), MCL_ONFAULT (4): what new mappings get */
+	uint32_t futex_hash_slots;	/* PR_FUTEX_HASH_GET_SLOTS; 0: the global hash */
+	uint32_t flags;			/* XC_TA_* */
 };
-static_assert(sizeof(struct xc_rec_task_attrs) == 24, "doc: task attrs");
+static_assert(sizeof(struct xc_rec_task_attrs) == 40, "doc: task attrs");
+#define XC_TA_FUTEX_HASH	0x1u	/* futex_hash_slots was read (the kernel has PR_FUTEX_HASH) */
 
 /* A unix socket, once per socket however many fds share it. ino is its id:
  * fd records (kind XC_FD_SOCKET) and other sockets' peer_ino refer to it. */

@@ -1,8 +1,11 @@
 /* Per-process attributes (child side, before the blob): transparent huge
  * pages disabled, child subreaper, membarrier registrations, oom_score_adj,
- * loginuid. All belong to the process or its mm, which the blob keeps.
- * Each is set only where it differs from what the child inherited from
- * xckpt, so that a restore needs no privilege for what did not change. */
+ * coredump_filter, loginuid. All belong to the process or its mm, which the
+ * blob keeps. Each is set only where it differs from what the child
+ * inherited from xckpt, so that a restore needs no privilege for what did
+ * not change. What the blob and the parent set (per-thread attributes,
+ * capabilities, mlockall, dumpable) is checked here before anything is
+ * created (rst_attrs_check). */
 #define LOG_PREFIX "attrs: "
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +21,9 @@
 #include "common/log.h"
 #include "restorer/rst.h"
 
-/* Writes v to /proc/self/<name> unless it reads so already. */
-static int proc_set(struct xc_rst *r, const char *name, long long v)
+/* Writes v to /proc/self/<name> unless it reads so already (the file
+ * shows it in base 10 or 16). */
+static int proc_set(struct xc_rst *r, const char *name, long long v, int base)
 {
 	char path[64], now[64] = "", s[32];
 	ssize_t n;
@@ -30,8 +34,8 @@ static int proc_set(struct xc_rst *r, const char *name, long long v)
 	if (fd < 0)
 		return rst_child_fail(r, name, "open", -errno);
 	n = read(fd, now, sizeof(now) - 1);
-	if (n <= 0 || strtoll(now, NULL, 10) != v) {
-		snprintf(s, sizeof(s), "%lld", v);
+	if (n <= 0 || strtoll(now, NULL, base) != v) {
+		snprintf(s, sizeof(s), base == 16 ? "%#llx" : "%lld", v);
 		if (pwrite(fd, s, strlen(s), 0) != (ssize_t)strlen(s))
 			err = rst_child_fail(r, name, "write", -errno);
 	}
@@ -53,9 +57,28 @@ int rst_attrs(struct xc_rst *r)
 	for (int bit = 0; bit < 32; bit++)
 		if ((a->membarrier & (1u << bit)) && syscall(SYS_membarrier, 1u << bit, 0, 0))
 			return rst_child_fail(r, "membarrier registration", "membarrier", -errno);
-	int err = proc_set(r, "oom_score_adj", a->oom_score_adj);
+	int err = proc_set(r, "oom_score_adj", a->oom_score_adj, 10);
 
-	return err ? err : proc_set(r, "loginuid", a->loginuid);
+	if (!err)
+		err = proc_set(r, "coredump_filter", a->coredump_filter, 16);
+	return err ? err : proc_set(r, "loginuid", a->loginuid, 10);
+}
+
+/* What PR_SET_SPECULATION_CTRL is to set for a thread that read saved
+ * (PR_GET_SPECULATION_CTRL), or 0 to leave the kernel's: only a control
+ * the thread could change (PR_SPEC_PRCTL) is its own; the others are the
+ * system's mitigation mode. Pure. */
+uint32_t rst_spec_state(uint32_t saved)
+{
+	if (!(saved & PR_SPEC_PRCTL))
+		return 0;
+	if (saved & PR_SPEC_FORCE_DISABLE)
+		return PR_SPEC_FORCE_DISABLE;
+	if (saved & PR_SPEC_DISABLE_NOEXEC)
+		return PR_SPEC_DISABLE_NOEXEC;
+	if (saved & PR_SPEC_DISABLE)
+		return PR_SPEC_DISABLE;
+	return saved & PR_SPEC_ENABLE ? PR_SPEC_ENABLE : 0;
 }
 
 /* xckpt's own capability sets, as the restored threads start with them. */
@@ -111,7 +134,9 @@ const char *rst_caps_refusal(const struct xc_rec_creds *c, const struct rst_caps
 	return NULL;
 }
 
-/* Parent side, after rst_become_owner() and before anything is created. */
+/* Parent side, after rst_become_owner() and before anything is created:
+ * the capability sets, and a parent-death signal of a root of the tree,
+ * whose parent is xckpt: with --detach it would fire at once. */
 int rst_attrs_check(struct xc_rtree *t)
 {
 	struct rst_caps own;
@@ -126,6 +151,12 @@ int rst_attrs_check(struct xc_rtree *t)
 
 		if (!c)
 			continue;	/* a zombie: nothing runs */
+		for (size_t j = 0; t->ctx->detach && !r->rec->ppid && j < r->nr_thr; j++)
+			if (r->thr[j].rec->pdeathsig)
+				return xc_failf(t->ctx, r->pid, "it would fire when xckpt exits: "
+						"restore without --detach", -ENOTSUP,
+						"parent-death signal %u of thread %u",
+						r->thr[j].rec->pdeathsig, r->thr[j].rec->tid);
 		why = rst_caps_refusal(c, &own, geteuid() == 0);
 		if (why) {
 			t->ctx->exit_hint = XC_EXIT_IMAGE;

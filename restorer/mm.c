@@ -196,6 +196,10 @@ static void fill_args(struct xc_rst *r, char *base, const struct layout *l, stru
 	rst_locks_posix(r, (struct rst_lock *)(base + l->locks));
 	a->locks = a->self_start + l->locks;
 	a->nr_locks = (uint32_t)rst_locks_nr_posix(r);
+	a->mlockall = r->task_attrs->mlockall;
+	a->dumpable = r->task_attrs->dumpable;
+	a->set_futex_hash = !!(r->task_attrs->flags & XC_TA_FUTEX_HASH);
+	a->futex_hash = r->task_attrs->futex_hash_slots;
 	memcpy(&a->trap_sa, &r->sigactions->sa[SIGTRAP - 1], sizeof(a->trap_sa));
 	for (int w = 0; w < 3; w++) {
 		int64_t iv = r->itimers->it[w].interval_us, v = r->itimers->it[w].value_us;
@@ -258,6 +262,17 @@ static int fill_threads(struct xc_rst *r, char *base, const struct layout *l, st
 		o->sched_priority = rec->sched_priority;
 		o->nice = rec->nice;
 		o->timer_slack_ns = rec->timer_slack_ns;
+		o->util_min = rec->util_min;
+		o->util_max = rec->util_max;
+		o->ioprio = rec->ioprio;
+		o->tsc = rec->tsc;
+		o->mce_kill = rec->mce_kill;
+		for (int w = 0; w < 3; w++)
+			o->spec[w] = rst_spec_state(rec->spec[w]);
+		o->pdeathsig = rec->pdeathsig;
+		o->mempolicy = rec->mempolicy;
+		o->mempolicy_nodes = rec->mempolicy_nodes;
+		o->keepcaps = rec->securebits & 0x10 /* SECBIT_KEEP_CAPS */ ? 1 : 0;
 		memcpy(o->comm, rec->comm, sizeof(o->comm));
 		memcpy(o->affinity, rec->affinity, sizeof(o->affinity));
 	}

@@ -82,6 +82,9 @@ static const char *const step_names[] = {
 	"prctl PR_SET_NO_NEW_PRIVS", "seccomp", "take POSIX lock", "clone3 a thread with its tid",
 	"set_robust_list", "prctl PR_SET_NAME", "sched_setaffinity", "setpriority",
 	"sched_setscheduler", "prctl PR_SET_TIMERSLACK", "set capabilities",
+	"sched_setattr (utilization clamps)", "ioprio_set", "prctl PR_SET_TSC", "prctl PR_MCE_KILL",
+	"prctl PR_SET_SPECULATION_CTRL", "mlockall", "prctl PR_SET_DUMPABLE",
+	"prctl PR_FUTEX_HASH_SET_SLOTS", "set_mempolicy",
 };
 
 /* At a stop of the blob: read its args to learn how it fares. */
@@ -278,6 +281,24 @@ static int remote_call(struct xc_rst *r, pid_t pid, const struct xc_rec_regs *re
 	return 0;
 }
 
+/* A process that was not dumpable is made so last, but for the blob's
+ * unmapping (its syscall instruction serves the remote calls): from then
+ * on a restore that is not root's could no longer seize it nor read its
+ * memory. The blob set any other value (TASK_ATTRS.dumpable). */
+static int not_dumpable(struct xc_rst *r, pid_t pid, const struct xc_rec_regs *regs)
+{
+	uint64_t a[6] = { PR_SET_DUMPABLE, 0 };
+	long ret;
+	int err;
+
+	if (r->task_attrs->dumpable)
+		return 0;
+	err = remote_call(r, pid, regs, SYS_prctl, a, "prctl PR_SET_DUMPABLE", &ret);
+	if (!err && ret)
+		err = xc_fail(r->ctx, pid, "dumpable", "prctl PR_SET_DUMPABLE", (int)ret);
+	return err;
+}
+
 static int finish(struct xc_rst *r, pid_t pid)
 {
 	struct xc_rec_regs regs;
@@ -309,6 +330,9 @@ static int finish(struct xc_rst *r, pid_t pid)
 		if (ret)
 			return xc_fail(r->ctx, pid, "signal 5", "rt_sigaction", (int)ret);
 	}
+	err = not_dumpable(r, pid, &regs);
+	if (err)
+		return err;
 	err = remote_call(r, pid, &regs, SYS_munmap, a, "munmap restorer", &ret);
 	if (err)
 		return err;

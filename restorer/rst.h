@@ -247,6 +247,7 @@ int rst_attrs(struct xc_rst *r);
 struct rst_caps { uint64_t eff, prm, inh, bnd, amb; };
 const char *rst_caps_refusal(const struct xc_rec_creds *c, const struct rst_caps *own, bool as_root);
 int rst_attrs_check(struct xc_rtree *t);	/* before anything is created */
+uint32_t rst_spec_state(uint32_t saved);
 int rst_task(struct xc_rst *r);
 /* Builds the blob region and jumps into it; returns only on failure. */
 int rst_mm_switch(struct xc_rst *r);

@@ -72,35 +72,54 @@ int dump_rseq_fixup(struct xc_dump *d)
  * that differs from its leader would come back with the leader's. */
 int dump_threads_check(struct xc_dump *d)
 {
-	struct xc_proc_status st;
+	struct xc_proc_status st = { 0 };
+	struct xc_proc_stat pst;
 	char name[64], *buf;
 	size_t len;
 	int err;
 
-	for (size_t i = 1; i < d->nr_thr; i++) {
-		snprintf(name, sizeof(name), "task/%d/status", d->thr[i].tid);
+	for (size_t i = 0; i < d->nr_thr; i++) {
+		pid_t tid = d->thr[i].tid;
+
+		/* Flags of the thread: PR_SET_IO_FLUSHER is not restored, a
+		 * restore would need CAP_SYS_RESOURCE to set it again. */
+		snprintf(name, sizeof(name), "task/%d/stat", tid);
 		err = xc_proc_read(d, name, &buf, &len);
+		if (!err) {
+			err = xc_parse_stat(buf, len, &pst);
+			free(buf);
+			if (err)
+				return xc_fail(d->ctx, d->pid, name, "parse", err);
+		}
+		if (!err && i) {
+			snprintf(name, sizeof(name), "task/%d/status", tid);
+			err = xc_proc_read(d, name, &buf, &len);
+			if (!err) {
+				err = xc_parse_status(buf, len, &st);
+				free(buf);
+				if (err)
+					return xc_fail(d->ctx, d->pid, name, "parse", err);
+			}
+		}
 		if (err)
 			return err;
-		err = xc_parse_status(buf, len, &st);
-		free(buf);
-		if (err)
-			return xc_fail(d->ctx, d->pid, name, "parse", err);
 		d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
-		if (st.seccomp)
+		if (xc_io_flusher(pst.flags))
+			return xc_failf(d->ctx, d->pid, "PR_SET_IO_FLUSHER is not restored yet",
+					-ENOTSUP, "thread %d", tid);
+		if (i && st.seccomp)
 			return xc_failf(d->ctx, d->pid,
 					"seccomp in a thread other than the leader is not supported yet",
-					-ENOTSUP,
-					"seccomp of thread %d", d->thr[i].tid);
-		if (memcmp(st.uid, d->st.uid, sizeof(st.uid)) ||
-		    memcmp(st.gid, d->st.gid, sizeof(st.gid)) || st.nr_groups != d->st.nr_groups ||
-		    memcmp(st.groups, d->st.groups, sizeof(st.groups)) ||
-		    st.cap_inh != d->st.cap_inh || st.cap_prm != d->st.cap_prm ||
-		    st.cap_eff != d->st.cap_eff || st.cap_bnd != d->st.cap_bnd ||
-		    st.cap_amb != d->st.cap_amb || st.no_new_privs != d->st.no_new_privs)
+					-ENOTSUP, "seccomp of thread %d", tid);
+		if (i && (memcmp(st.uid, d->st.uid, sizeof(st.uid)) ||
+			  memcmp(st.gid, d->st.gid, sizeof(st.gid)) || st.nr_groups != d->st.nr_groups ||
+			  memcmp(st.groups, d->st.groups, sizeof(st.groups)) ||
+			  st.cap_inh != d->st.cap_inh || st.cap_prm != d->st.cap_prm ||
+			  st.cap_eff != d->st.cap_eff || st.cap_bnd != d->st.cap_bnd ||
+			  st.cap_amb != d->st.cap_amb || st.no_new_privs != d->st.no_new_privs))
 			return xc_failf(d->ctx, d->pid,
 					"threads with credentials of their own are not supported yet",
-					-ENOTSUP, "credentials of thread %d", d->thr[i].tid);
+					-ENOTSUP, "credentials of thread %d", tid);
 		d->ctx->exit_hint = 0;
 	}
 	return 0;
@@ -142,6 +161,7 @@ static int dump_one(struct xc_dump *d, struct xc_dthread *th, size_t i, void *xs
 	t.ss_flags = (uint32_t)th->ps.ss_flags;
 	t.clear_child_tid = th->ps.tid_address;
 	t.timer_slack_ns = (uint64_t)th->ps.timerslack;
+	xc_thread_attrs_from_ps(&th->ps, &t);
 	n = ptrace(XC_PTRACE_GET_RSEQ_CONFIGURATION, th->tid, sizeof(rc), &rc);
 	if (n < 0 && errno != EIO && errno != EINVAL)
 		return xc_failf(d->ctx, d->pid, "ptrace get rseq configuration", -errno,

@@ -1,14 +1,18 @@
-/* Scheduling of a thread: policy and real-time priority, nice value and
- * CPU affinity, which the kernel keeps per thread and a restored thread
- * would otherwise inherit from the restorer. Read from outside with the
- * thread's tid; SCHED_DEADLINE (parameters of sched_setattr) is refused. */
+/* Scheduling of a thread: policy and real-time priority, nice value,
+ * utilization clamps, CPU affinity and I/O priority, which the kernel keeps
+ * per thread and a restored thread would otherwise inherit from the
+ * restorer. Read from outside with the thread's tid; SCHED_DEADLINE (whose
+ * thread could not create the others at restore) is refused. */
 #define LOG_PREFIX "sched: "
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "common/log.h"
+#include "common/sched-attr.h"
 #include "tracer/tracer.h"
 
 #define XC_SCHED_DEADLINE 6
@@ -16,8 +20,10 @@
 
 int dump_sched(struct xc_dump *d, pid_t tid, struct xc_rec_thread *t)
 {
+	struct xc_sched_attr sa = { 0 };
 	struct sched_param sp;
 	int policy, nice;
+	long io;
 
 	policy = sched_getscheduler(tid);
 	if (policy < 0)
@@ -44,6 +50,15 @@ int dump_sched(struct xc_dump *d, pid_t tid, struct xc_rec_thread *t)
 		return xc_failf(d->ctx, d->pid, "more than 1024 CPUs are not supported yet", -ENOTSUP,
 				"CPU affinity of thread %d", tid);
 	}
+	if (syscall(SYS_sched_getattr, tid, &sa, sizeof(sa), 0))
+		return xc_failf(d->ctx, d->pid, "sched_getattr", -errno,
+				"scheduling attributes of thread %d", tid);
+	io = syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, tid);
+	if (io < 0)
+		return xc_failf(d->ctx, d->pid, "ioprio_get", -errno, "I/O priority of thread %d", tid);
+	t->util_min = sa.util_min;
+	t->util_max = sa.util_max;
+	t->ioprio = (uint32_t)io;
 	t->sched_policy = (uint32_t)policy;
 	t->sched_priority = (uint32_t)sp.sched_priority;
 	t->nice = nice;

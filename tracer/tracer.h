@@ -328,7 +328,10 @@ int dump_sigs(struct xc_dump *d);
 int dump_attrs(struct xc_dump *d);
 void xc_attrs_from_misc(const struct xc_parasite_args *m, struct xc_rec_task_attrs *ta);
 const char *xc_attrs_refusal(const struct xc_parasite_args *m);
+void xc_thread_attrs_from_ps(const struct xc_pthread_state *ps, struct xc_rec_thread *t);
 const char *xc_thread_attrs_refusal(const struct xc_pthread_state *ps);
+bool xc_io_flusher(uint32_t stat_flags);
+uint64_t xc_numa_maps_own_policy(const char *buf, bool thread_default);
 int dump_attrs_check(struct xc_dump *d);	/* after the parasite's answers */
 int dump_rseq_fixup(struct xc_dump *d);	/* right after seize */
 int dump_threads_check(struct xc_dump *d);	/* after seize: per-thread refusals */

@@ -43,7 +43,9 @@ enum rst_step {
 	RST_STEP_CREDS, RST_STEP_RSEQ, RST_STEP_TLS, RST_STEP_SIGQUEUE, RST_STEP_ITIMER,
 	RST_STEP_PDEATHSIG, RST_STEP_NO_NEW_PRIVS, RST_STEP_SECCOMP, RST_STEP_LOCK, RST_STEP_CLONE,
 	RST_STEP_ROBUST_LIST, RST_STEP_NAME, RST_STEP_AFFINITY, RST_STEP_NICE, RST_STEP_SCHED,
-	RST_STEP_TIMERSLACK, RST_STEP_CAPS,
+	RST_STEP_TIMERSLACK, RST_STEP_CAPS, RST_STEP_UCLAMP, RST_STEP_IOPRIO, RST_STEP_TSC,
+	RST_STEP_MCE, RST_STEP_SPEC, RST_STEP_MLOCKALL, RST_STEP_DUMPABLE, RST_STEP_FUTEX_HASH,
+	RST_STEP_MEMPOLICY,
 };
 
 /* One thread; threads[0] is the leader, which creates the others with
@@ -65,6 +67,16 @@ struct rst_thread {
 	char comm[16];
 	uint64_t affinity[16];
 	uint64_t timer_slack_ns;	/* 0: leave it (a real-time thread's) */
+	uint32_t util_min, util_max;	/* set where they differ */
+	uint32_t ioprio;		/* set where it differs */
+	uint32_t tsc;			/* PR_SET_TSC; 0: leave it */
+	uint32_t mce_kill;		/* 0 late, 1 early, 2 the default */
+	uint32_t spec[3];		/* PR_SET_SPECULATION_CTRL state; 0: leave it */
+	uint32_t pdeathsig;		/* after the credentials, which clear it */
+	uint32_t keepcaps;		/* PR_SET_KEEPCAPS, after the credentials */
+	uint32_t mempolicy;		/* set_mempolicy mode and flags; 0: the default, left */
+	uint32_t pad;
+	uint64_t mempolicy_nodes;
 	/* written by the thread */
 	int32_t err;
 	uint32_t step;			/* enum rst_step */
@@ -101,6 +113,10 @@ struct rst_args {
 	uint64_t filters;		/* nr_filters of { u32 flags, u32 n; struct sock_filter[n] } */
 	uint64_t locks;			/* struct rst_lock[nr_locks]: after the closes */
 	uint32_t nr_locks;
+	uint32_t mlockall;		/* MCL_FUTURE, MCL_ONFAULT; 0: none */
+	uint32_t dumpable;		/* PR_GET_DUMPABLE at dump; 0 is the parent's to set */
+	uint32_t futex_hash;		/* set_futex_hash: slots */
+	uint32_t set_futex_hash;
 	uint32_t pad3;
 	/* SIGTRAP's disposition: the blob's own traps reset it (all
 	 * signals are blocked here), so the parent sets it last */

@@ -13,6 +13,7 @@
 
 #include "arch/blob-syscall.h"
 #include "common/img-format.h"
+#include "common/sched-attr.h"
 #include "restorer/blob/args.h"
 
 #define F_SETLK_ 6
@@ -176,7 +177,7 @@ static long caps_before_ids(struct rst_args *a)
 }
 
 /* The ids are set: the three sets as they were (all within what was kept),
- * the ambient set, and keep-caps as the thread had it. */
+ * and the ambient set. */
 static long caps_after_ids(struct rst_args *a)
 {
 	long r = capset_(a->cap_eff, a->cap_prm, a->cap_inh);
@@ -186,12 +187,12 @@ static long caps_after_ids(struct rst_args *a)
 	for (int c = 0; !r && c < 64; c++)
 		if (a->cap_amb >> c & 1)
 			r = xc_sys5(__NR_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0);
-	return r ? r : xc_sys2(__NR_prctl, PR_SET_KEEPCAPS, 0);
+	return r;
 }
 
-/* Credentials are per thread in the kernel: each thread sets its own.
- * Returns 0 or -errno, *step naming what failed. */
-static long set_creds(struct rst_args *a, uint32_t *step)
+/* Credentials are per thread in the kernel: each thread sets its own,
+ * keep-caps last. Returns 0 or -errno, *step naming what failed. */
+static long set_creds(struct rst_args *a, const struct rst_thread *t, uint32_t *step)
 {
 	long r = 0;
 
@@ -212,16 +213,76 @@ static long set_creds(struct rst_args *a, uint32_t *step)
 		xc_sys1(__NR_setfsgid, a->gid[3]);
 		xc_sys1(__NR_setfsuid, a->uid[3]);
 		*step = RST_STEP_CAPS;
-		return caps_after_ids(a);
-	}
-	if (a->drop_caps) {
+		r = caps_after_ids(a);
+	} else if (a->drop_caps) {
 		/* xckpt's own CAP_CHECKPOINT_RESTORE (a file capability, or kept
 		 * from root) is not the image's: the thread runs without any,
 		 * as the image's process did (rst_attrs_check()). */
 		*step = RST_STEP_CAPS;
 		r = capset_(0, 0, 0);
 	}
-	return r;
+	return r ? r : xc_sys2(__NR_prctl, PR_SET_KEEPCAPS, t->keepcaps);
+}
+
+/* What the thread inherited from xckpt and must have as it was: each set
+ * only where it differs, so that a kernel without the feature (no
+ * utilization clamps, say) is never asked. Before the credentials: a
+ * real-time I/O class or a raised clamp needs the restorer's privileges. */
+static long set_thread_attrs(struct rst_thread *t, uint32_t *step)
+{
+	struct xc_sched_attr sa = { 0 };
+	int32_t v = 0;
+	long r;
+
+	*step = RST_STEP_UCLAMP;
+	r = xc_sys4(__NR_sched_getattr, 0, &sa, sizeof(sa), 0);
+	if (!r && (sa.util_min != t->util_min || sa.util_max != t->util_max)) {
+		sa.flags = XC_SCHED_FLAG_KEEP_ALL | XC_SCHED_FLAG_UTIL_CLAMP;
+		sa.util_min = t->util_min;
+		sa.util_max = t->util_max;
+		r = xc_sys3(__NR_sched_setattr, 0, &sa, 0);
+	}
+	if (r)
+		return r;
+	*step = RST_STEP_IOPRIO;
+	r = xc_sys2(__NR_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0);
+	if (r >= 0 && (uint32_t)r != t->ioprio)
+		r = xc_sys3(__NR_ioprio_set, 1, 0, t->ioprio);
+	if (r < 0)
+		return r;
+	*step = RST_STEP_TSC;
+	if (t->tsc && !xc_sys2(__NR_prctl, PR_GET_TSC, &v) && (uint32_t)v != t->tsc) {
+		r = xc_sys2(__NR_prctl, PR_SET_TSC, t->tsc);
+		if (r)
+			return r;
+	}
+	*step = RST_STEP_MCE;
+	if (xc_sys5(__NR_prctl, PR_MCE_KILL_GET, 0, 0, 0, 0) != (long)t->mce_kill) {
+		r = t->mce_kill == 2 ?
+			xc_sys5(__NR_prctl, PR_MCE_KILL, PR_MCE_KILL_CLEAR, 0, 0, 0) :
+			xc_sys5(__NR_prctl, PR_MCE_KILL, PR_MCE_KILL_SET, t->mce_kill, 0, 0);
+		if (r)
+			return r;
+	}
+	*step = RST_STEP_MEMPOLICY;
+	if (t->mempolicy) {
+		/* maxnode counts one more than the bits it takes */
+		r = xc_sys3(__NR_set_mempolicy, t->mempolicy, &t->mempolicy_nodes, 65);
+		if (r)
+			return r;
+	}
+	*step = RST_STEP_SPEC;
+	for (int w = 0; w < 3; w++) {
+		if (!t->spec[w])
+			continue;
+		r = xc_sys5(__NR_prctl, PR_GET_SPECULATION_CTRL, w, 0, 0, 0);
+		if (r >= 0 && (r & ~PR_SPEC_PRCTL) == t->spec[w])
+			continue;
+		r = xc_sys5(__NR_prctl, PR_SET_SPECULATION_CTRL, w, t->spec[w], 0, 0);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 /* What the kernel keeps per thread, set by the thread itself. Scheduling
@@ -269,6 +330,9 @@ static long set_thread(struct rst_args *a, struct rst_thread *t, bool leader, ui
 	r = xc_sys3(__NR_sched_setscheduler, 0, t->sched_policy, &t->sched_priority);
 	if (r)
 		return r;
+	r = set_thread_attrs(t, step);
+	if (r)
+		return r;
 	*step = RST_STEP_NO_NEW_PRIVS;
 	if (a->no_new_privs) {
 		r = xc_sys5(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
@@ -277,7 +341,13 @@ static long set_thread(struct rst_args *a, struct rst_thread *t, bool leader, ui
 	}
 	if (leader)
 		set_seccomp(a);
-	r = set_creds(a, step);
+	r = set_creds(a, t, step);
+	if (r)
+		return r;
+	/* After the credentials, whose change clears it; it replaces the
+	 * restorer's own (die with xckpt while it restores). */
+	*step = RST_STEP_PDEATHSIG;
+	r = xc_sys2(__NR_prctl, PR_SET_PDEATHSIG, t->pdeathsig);
 	if (r)
 		return r;
 	*step = RST_STEP_RSEQ;
@@ -378,19 +448,49 @@ static void set_task(struct rst_args *a)
 		if (r)
 			fail(a, r, RST_STEP_RLIMIT, i);
 	}
+	/* What new mappings get: after the last of the blob's own mappings,
+	 * within the process's RLIMIT_MEMLOCK, and before the credentials
+	 * take CAP_IPC_LOCK away. Without MCL_CURRENT the mappings made so
+	 * far stay as their VMAs say. */
+	if (a->mlockall) {
+		r = xc_sys1(__NR_mlockall, a->mlockall);
+		if (r)
+			fail(a, r, RST_STEP_MLOCKALL, 0);
+	}
 	r = set_thread(a, &t[0], true, &step);
 	if (r)
 		fail(a, r, step, 0);
-	/* Changing ids made the task non-dumpable (suid_dumpable); a process
-	 * whose ids are all one is dumpable again, as it was. A set-id process
-	 * stays non-dumpable. */
-	if (a->set_creds && a->uid[0] == a->uid[1] && a->uid[1] == a->uid[2] &&
-	    a->uid[2] == a->uid[3] && a->gid[0] == a->gid[1] && a->gid[1] == a->gid[2] &&
-	    a->gid[2] == a->gid[3])
-		xc_sys2(__NR_prctl, PR_SET_DUMPABLE, 1);
-	r = xc_sys2(__NR_prctl, PR_SET_PDEATHSIG, 0);
+	/* Changing ids made the task as dumpable as the system's
+	 * suid_dumpable says: dumpable again where it was. 2 comes only from
+	 * there (a set-id process on a system with suid_dumpable 2); 0 is set
+	 * by the parent, last, since it would keep a restore that is not
+	 * root's from tracing the process. */
+	r = xc_sys5(__NR_prctl, PR_GET_DUMPABLE, 0, 0, 0, 0);
+	if (a->dumpable == 1 && r != 1)
+		r = xc_sys2(__NR_prctl, PR_SET_DUMPABLE, 1);
+	else if (a->dumpable == 2)
+		r = r == 2 ? 0 : -1 /* EPERM: this system would not make it so */;
+	else
+		r = r < 0 ? r : 0;
 	if (r)
-		fail(a, r, RST_STEP_PDEATHSIG, 0);
+		fail(a, r, RST_STEP_DUMPABLE, a->dumpable);
+}
+
+/* The private futex hash, once every thread exists: the kernel sized one
+ * by itself when the first thread was made (and grows it with more), so
+ * the size is set only where that differs from the process's own choice
+ * (PR_FUTEX_HASH_SET_SLOTS; 0: the global hash). */
+static void set_futex_hash(struct rst_args *a)
+{
+	long r;
+
+	if (!a->set_futex_hash)
+		return;
+	r = xc_sys5(__NR_prctl, 78 /* PR_FUTEX_HASH */, 2 /* GET_SLOTS */, 0, 0, 0);
+	if (r >= 0 && r != (long)a->futex_hash)
+		r = xc_sys5(__NR_prctl, 78, 1 /* SET_SLOTS */, a->futex_hash, 0, 0);
+	if (r < 0)
+		fail(a, r, RST_STEP_FUTEX_HASH, a->futex_hash);
 }
 
 static void set_signals(struct rst_args *a)
@@ -438,6 +538,7 @@ __attribute__((used, visibility("hidden"), noreturn)) void restorer_main(struct 
 	create_threads(a);
 	set_task(a);
 	wait_threads(a);
+	set_futex_hash(a);
 	set_signals(a);
 	a->phase = 2;
 	xc_trap();		/* the parent follows the returns */

@@ -9,7 +9,8 @@
  *    loginuid, ns/... , plus what can be asked about another task from
  *    outside: sched_getattr, sched_getaffinity, ioprio_get, get_robust_list,
  *    kcmp (which fds share one open file description), PTRACE_GET_RSEQ_
- *    CONFIGURATION.
+ *    CONFIGURATION; and the VmFlags of the scratch page below, made after
+ *    anything the task did: mlockall(MCL_FUTURE) shows only there.
  *  - What only the task can ask about itself (prctl(PR_GET_*), sigactions
  *    with their handler addresses, itimers, sigaltstack, membarrier
  *    registrations, arch_prctl): run in the task as remote system calls.
@@ -676,6 +677,34 @@ static void process_files(pid_t pid, const char *dir)
 	(void)pid;
 }
 
+/* What mm->def_flags gives a new mapping (mlockall(MCL_FUTURE), with
+ * MCL_ONFAULT), which nothing reports but the VmFlags of a mapping made
+ * after it: the scratch page's. */
+static void new_mapping(const char *dir, uint64_t page)
+{
+	char path[300], *b, *p, *e;
+	char hdr[32];
+	const char *fl = "";
+
+	snprintf(path, sizeof(path), "%s/smaps", dir);
+	b = slurp(path, NULL);
+	if (!b)
+		die(path, errno);
+	snprintf(hdr, sizeof(hdr), "%llx-", (unsigned long long)page);
+	for (p = b; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, hdr, strlen(hdr)))
+			break;
+	p = p && *p ? strstr(p, "\nVmFlags:") : NULL;
+	if (p) {
+		e = strchr(p + 1, '\n');
+		if (e)
+			*e = 0;
+		fl = strstr(p, " lf") ? "locked on fault" : strstr(p, " lo") ? "locked" : "not locked";
+	}
+	out("mm.new_mapping", "%s", fl);
+	free(b);
+}
+
 /* ---- remote calls ---- */
 
 static int wait_stop(pid_t tid, int *status)
@@ -850,7 +879,7 @@ static void rzero(struct tgt *g)
 		die("clear scratch page", errno);
 }
 
-/* Per thread: prctl values, sigaltstack, fs/gs bases. */
+/* Per thread: prctl values, NUMA policy, sigaltstack, fs/gs bases. */
 static void remote_thread(struct tgt *g, struct thr *t, const char *pfx)
 {
 	static const struct { int opt; const char *name; bool ptr; long arg; } pr[] = {
@@ -896,6 +925,18 @@ static void remote_thread(struct tgt *g, struct thr *t, const char *pfx)
 		}
 	}
 	{
+		/* NUMA policy: mode at the page, nodes (64) after it */
+		uint64_t mp[2];
+		rzero(g);
+		long r = rcall(g, t, SYS_get_mempolicy, (long)g->page, (long)g->page + 8, 64, 0, 0);
+		rget(g, mp, sizeof(mp));
+		snprintf(key, sizeof(key), "%smempolicy", pfx);
+		if (r)
+			out(key, "error %ld", -r);
+		else
+			out(key, "%#x nodes %#llx", (unsigned)mp[0], (unsigned long long)mp[1]);
+	}
+	{
 		stack_t ss;
 		rzero(g);
 		long r = rcall(g, t, SYS_sigaltstack, 0, (long)g->page, 0, 0, 0);
@@ -915,7 +956,8 @@ static void remote_thread(struct tgt *g, struct thr *t, const char *pfx)
 	 * rseq_cs is checked and put back after the calls (main()). */
 }
 
-/* Per process: sigactions, itimers, membarrier, arch_prctl. */
+/* Per process: sigactions, itimers, membarrier, the private futex hash,
+ * arch_prctl. */
 static void remote_process(struct tgt *g, struct thr *t)
 {
 	char key[128];
@@ -953,6 +995,8 @@ static void remote_process(struct tgt *g, struct thr *t)
 	}
 	out("membarrier.registrations", "%ld",
 	    rcall(g, t, SYS_membarrier, 1 << 9 /* MEMBARRIER_CMD_GET_REGISTRATIONS */, 0, 0, 0, 0));
+	out("futex_hash.slots", "%ld", rcall(g, t, SYS_prctl, 78 /* PR_FUTEX_HASH */, 2 /* GET_SLOTS */,
+					       0, 0, 0));
 	out("arch_prctl.CPUID", "%ld", rcall(g, t, SYS_arch_prctl, 0x1011 /* ARCH_GET_CPUID */, 0,
 					       0, 0, 0));
 	{
@@ -1100,6 +1144,7 @@ int main(int argc, char **argv)
 			die("remote mmap", r < 0 ? -r : EEXIST);
 		g.page = hole;
 	}
+	new_mapping(dir, g.page);
 	remote_process(&g, &g.t[0]);
 	for (int i = 0; i < g.nr; i++) {
 		snprintf(pfx, sizeof(pfx), "t%d.", g.t[i].tid);

@@ -1,5 +1,7 @@
-/* Per-process attributes: how the parasite's answers become TASK_ATTRS
- * (tracer/attrs.c), and which answers refuse the dump. */
+/* Per-process and per-thread attributes: how the parasite's answers become
+ * TASK_ATTRS and THREAD (tracer/attrs.c), which answers refuse the dump,
+ * and what restore decides (restorer/attrs.c: capabilities, speculation
+ * controls). */
 #include "unit.h"
 
 #include <errno.h>
@@ -67,18 +69,178 @@ static void test_unknown_and_refused(void **state)
 	assert_non_null(strstr(xc_attrs_refusal(&m), "SUBREAPER"));
 }
 
-/* Securebits would be lost: any bit refuses the thread, and so does a
- * kernel that would not say. */
+/* Securebits would be lost: any bit but keep-caps refuses the thread, and
+ * so does a kernel that would not say. */
 static void test_securebits(void **state)
 {
 	struct xc_pthread_state ps = { 0 };
 
 	(void)state;
 	assert_null(xc_thread_attrs_refusal(&ps));
-	ps.securebits = 0x10;		/* SECBIT_KEEP_CAPS */
+	ps.securebits = 0x10;		/* SECBIT_KEEP_CAPS: restored */
+	assert_null(xc_thread_attrs_refusal(&ps));
+	ps.securebits = 0x11;		/* and SECBIT_NOROOT */
+	assert_non_null(strstr(xc_thread_attrs_refusal(&ps), "securebits"));
+	ps.securebits = 0x20;		/* SECBIT_KEEP_CAPS_LOCKED */
 	assert_non_null(strstr(xc_thread_attrs_refusal(&ps), "securebits"));
 	ps.securebits = -EPERM;
 	assert_non_null(strstr(xc_thread_attrs_refusal(&ps), "SECUREBITS"));
+}
+
+/* The process-wide answers added with dumpable and mlockall: a KSM
+ * process and an mlockall state that could not be read are refused. */
+static void test_dumpable_mlockall_ksm(void **state)
+{
+	struct xc_parasite_args m = { 0 };
+	struct xc_rec_task_attrs ta;
+
+	(void)state;
+	m.misc.dumpable = 0;
+	m.misc.mcl = 2 | 4;			/* MCL_FUTURE | MCL_ONFAULT */
+	convert(&m, &ta);
+	assert_int_equal(ta.dumpable, 0);
+	assert_int_equal(ta.mlockall, 6);
+	assert_null(xc_attrs_refusal(&m));
+	m.misc.mcl = -EAGAIN;			/* RLIMIT_MEMLOCK used up */
+	assert_non_null(strstr(xc_attrs_refusal(&m), "mlockall"));
+	m.misc.mcl = 0;
+	m.misc.memory_merge = -EINVAL;		/* no KSM here */
+	assert_null(xc_attrs_refusal(&m));
+	m.misc.memory_merge = 1;
+	assert_non_null(strstr(xc_attrs_refusal(&m), "PR_SET_MEMORY_MERGE"));
+	m.misc.memory_merge = 0;
+	m.misc.dumpable = -EPERM;
+	assert_non_null(strstr(xc_attrs_refusal(&m), "DUMPABLE"));
+}
+
+/* The private futex hash: 0 is the global hash, a value the size; a kernel
+ * without PR_FUTEX_HASH leaves the flag clear, so restore asks nothing. */
+static void test_futex_hash(void **state)
+{
+	struct xc_parasite_args m = { 0 };
+	struct xc_rec_task_attrs ta;
+
+	(void)state;
+	convert(&m, &ta);
+	assert_int_equal(ta.flags, XC_TA_FUTEX_HASH);
+	assert_int_equal(ta.futex_hash_slots, 0);
+	m.misc.futex_hash = 64;
+	convert(&m, &ta);
+	assert_int_equal(ta.futex_hash_slots, 64);
+	m.misc.futex_hash = -EINVAL;
+	convert(&m, &ta);
+	assert_int_equal(ta.flags, 0);
+	assert_null(xc_attrs_refusal(&m));
+	m.misc.futex_hash = -EFAULT;
+	assert_non_null(strstr(xc_attrs_refusal(&m), "PR_FUTEX_HASH"));
+}
+
+/* Per thread: the answers into THREAD; a question the kernel does not
+ * know reads as the default, one it refused to answer refuses the dump. */
+static void test_thread_attrs(void **state)
+{
+	struct xc_pthread_state ps = { .securebits = 0x10, .mce_kill = 1, .pdeathsig = 12,
+				       .tsc = 2, .spec = { 1 | 4, 2, 8 } };
+	struct xc_rec_thread t;
+
+	(void)state;
+	memset(&t, 0xee, sizeof(t));
+	xc_thread_attrs_from_ps(&ps, &t);
+	assert_int_equal(t.pdeathsig, 12);
+	assert_int_equal(t.tsc, 2);
+	assert_int_equal(t.mce_kill, 1);
+	assert_int_equal(t.securebits, 0x10);
+	assert_int_equal(t.spec[0], 5);
+	assert_int_equal(t.spec[2], 8);
+	assert_null(xc_thread_attrs_refusal(&ps));
+	ps.tsc = -EINVAL;			/* not x86 */
+	ps.mce_kill = -EINVAL;
+	ps.spec[2] = -ENODEV;			/* no L1D flush control */
+	xc_thread_attrs_from_ps(&ps, &t);
+	assert_int_equal(t.tsc, 0);
+	assert_int_equal(t.mce_kill, 2);	/* the default */
+	assert_int_equal(t.spec[2], 0);
+	assert_null(xc_thread_attrs_refusal(&ps));
+	ps.spec[1] = -EPERM;
+	assert_non_null(strstr(xc_thread_attrs_refusal(&ps), "SPECULATION"));
+	ps.spec[1] = 0;
+	ps.pdeathsig = -EFAULT;
+	assert_non_null(strstr(xc_thread_attrs_refusal(&ps), "PDEATHSIG"));
+	ps.pdeathsig = 0;
+	ps.mce_kill = -EPERM;
+	assert_non_null(strstr(xc_thread_attrs_refusal(&ps), "MCE"));
+}
+
+/* The NUMA policy: mode and flags with their nodes; a kernel without NUMA
+ * reads as the default, more than 64 nodes is refused. */
+static void test_mempolicy(void **state)
+{
+	struct xc_pthread_state ps = { .mempolicy = (1 << 15) | 2, .mempolicy_nodes = 5 };
+	struct xc_rec_thread t;
+
+	(void)state;
+	memset(&t, 0xee, sizeof(t));
+	xc_thread_attrs_from_ps(&ps, &t);
+	assert_int_equal(t.mempolicy, (1 << 15) | 2);
+	assert_int_equal(t.mempolicy_nodes, 5);
+	assert_null(xc_thread_attrs_refusal(&ps));
+	ps.mempolicy = -ENOSYS;
+	xc_thread_attrs_from_ps(&ps, &t);
+	assert_int_equal(t.mempolicy, 0);
+	assert_int_equal(t.mempolicy_nodes, 0);
+	assert_null(xc_thread_attrs_refusal(&ps));
+	ps.mempolicy = -EINVAL;
+	assert_non_null(strstr(xc_thread_attrs_refusal(&ps), "64 nodes"));
+	ps.mempolicy = -EFAULT;
+	assert_non_null(strstr(xc_thread_attrs_refusal(&ps), "get_mempolicy"));
+}
+
+/* numa_maps shows a mapping's own policy or, where it has none, the
+ * thread's: which mappings have one of their own. */
+static void test_numa_maps(void **state)
+{
+	const char *dflt = "55d0c0a00000 default file=/usr/bin/x mapped=2 N0=2 kernelpagesize_kB=4\n"
+			   "7f0000000000 default anon=1 dirty=1 N0=1 kernelpagesize_kB=4\n";
+	const char *own = "55d0c0a00000 default file=/usr/bin/x mapped=2 N0=2\n"
+			  "7f0000001000 bind:0 anon=1 dirty=1 N0=1\n"
+			  "7f0000002000 default\n";
+	const char *thread = "55d0c0a00000 bind=static:0 file=/usr/bin/x\n"
+			     "7f0000000000 bind=static:0 anon=1\n";
+	const char *thread_own = "55d0c0a00000 bind=static:0 file=/usr/bin/x\n"
+				 "7f0000003000 interleave:0 anon=1\n";
+
+	(void)state;
+	assert_int_equal(xc_numa_maps_own_policy(dflt, true), 0);
+	assert_int_equal(xc_numa_maps_own_policy(own, true), 0x7f0000001000ull);
+	assert_int_equal(xc_numa_maps_own_policy(thread, false), 0);
+	assert_int_equal(xc_numa_maps_own_policy(thread_own, false), 0x7f0000003000ull);
+	assert_int_equal(xc_numa_maps_own_policy("", true), 0);		/* no mappings */
+	assert_int_equal(xc_numa_maps_own_policy("garbage\n\n", true), 0);
+}
+
+/* PR_SET_IO_FLUSHER sets both flags; either alone is the kernel's own. */
+static void test_io_flusher(void **state)
+{
+	(void)state;
+	assert_false(xc_io_flusher(0x00400040));
+	assert_false(xc_io_flusher(0x00080000));
+	assert_false(xc_io_flusher(0x00100000));
+	assert_true(xc_io_flusher(0x00580140));
+}
+
+/* Only a control the thread could change is set again, to the state it
+ * had; the system's mitigation mode is left to the kernel. */
+static void test_spec_state(void **state)
+{
+	(void)state;
+	assert_int_equal(rst_spec_state(0), 0);		/* not affected */
+	assert_int_equal(rst_spec_state(2), 0);		/* enabled, not controllable */
+	assert_int_equal(rst_spec_state(8), 0);		/* forced by the system */
+	assert_int_equal(rst_spec_state(1 | 2), 2);	/* PR_SPEC_PRCTL | ENABLE */
+	assert_int_equal(rst_spec_state(1 | 4), 4);	/* DISABLE */
+	assert_int_equal(rst_spec_state(1 | 8), 8);	/* FORCE_DISABLE */
+	assert_int_equal(rst_spec_state(1 | 4 | 8), 8);
+	assert_int_equal(rst_spec_state(1 | 16), 16);	/* DISABLE_NOEXEC */
 }
 
 #define ALL 0x1ffffffffffull	/* capabilities 0-40 */
@@ -146,6 +308,13 @@ int main(void)
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_unknown_and_refused),
 		cmocka_unit_test(test_securebits),
+		cmocka_unit_test(test_dumpable_mlockall_ksm),
+		cmocka_unit_test(test_futex_hash),
+		cmocka_unit_test(test_thread_attrs),
+		cmocka_unit_test(test_mempolicy),
+		cmocka_unit_test(test_io_flusher),
+		cmocka_unit_test(test_numa_maps),
+		cmocka_unit_test(test_spec_state),
 		cmocka_unit_test(test_caps_root),
 		cmocka_unit_test(test_caps_root_without_setpcap),
 		cmocka_unit_test(test_caps_user),

@@ -108,7 +108,51 @@ t_attr_all() {	# every attribute at once
 	attrs_case all
 	pass
 }
-t_attr_vmflags() { attrs_case vmflags; pass; }	# every VmFlag user space sets, MAP_NORESERVE and lock-on-fault included
+t_attr_vmflags() { attrs_case vmflags; pass; }	# every VmFlag user space sets, MAP_NORESERVE, lock-on-fault and KSM included
+t_attr_ioprio() { attrs_case ioprio; pass; }	# best effort level 5, not xckpt's
+t_attr_tsc() { attrs_case tsc; pass; }	# rdtsc still faults
+t_attr_mce() { attrs_case mce; pass; }	# early machine-check kill
+t_attr_coredump_filter() { attrs_case coredump; pass; }
+t_attr_dumpable() { attrs_case dumpable; pass; }	# not dumpable, set by the process itself
+t_attr_keepcaps() { attrs_case keepcaps; pass; }	# SECBIT_KEEP_CAPS, the one securebit restored
+t_attr_sched() { attrs_case sched; pass; }	# SCHED_BATCH with SCHED_RESET_ON_FORK
+t_attr_futex_hash() { attrs_case futexhash; pass; }	# 64 slots of its own choosing
+t_attr_mempolicy() { attrs_case mempolicy; pass; }	# MPOL_BIND with MPOL_F_STATIC_NODES
+t_attr_mlockall() { attrs_case mlockall; pass; }	# MCL_FUTURE | MCL_ONFAULT: new mappings locked on fault
+t_attr_mlockall_now() { attrs_case mlockall_now; pass; }	# MCL_FUTURE alone: new mappings locked and populated
+t_attr_pdeathsig() {	# its parent's death still signals it; restored, xckpt restore is that parent
+	attrs_ignore pdeathsig
+	start "$VICTIMS/attrs" "$T" pdeathsig
+	dump_kill
+	restore_bg
+	kill -9 "$RPID"
+	for ((i = 0; i < 100; i++)); do grep -q '^PASS\|^FAIL' "$T/out" && break; sleep 0.05; done
+	grep -q '^PASS' "$T/out" || fail "victim did not pass when its parent died: $(cat "$T/out")"
+	pass
+}
+t_attr_mbind_refused() {	# a mapping's own NUMA policy would be lost: refused by name, left running
+	local out
+	start "$VICTIMS/attrs" "$T" mbind
+	grep -q '^SETUP' "$T/out" && fail "victim could not set up: $(cat "$T/out")"
+	snap_before
+	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1) && fail "dumped: $out"
+	echo "$out" | grep -q "dump pid $VPID: mapping at 0x[0-9a-f]*: a NUMA memory policy of the mapping's own (mbind) is not restored yet" ||
+		fail "unclear error: $out"
+	snap_check "after the refused dump"
+	kill -USR2 "$VPID"
+	wait "$VPID" || fail "victim failed after the refused dump: $(cat "$T/out")"
+	pass
+}
+t_attr_pdeathsig_detach() {	# with --detach it would fire at once: refused, nothing created
+	local out
+	start "$VICTIMS/attrs" "$T" pdeathsig
+	dump_kill
+	out=$("$XCKPT" restore -D "$T/img" --detach 2>&1) && fail "restored: $out"
+	echo "$out" | grep -q "restore pid $VPID: parent-death signal 12 of thread $VPID: it would fire when xckpt exits: restore without --detach" ||
+		fail "unclear error: $out"
+	kill -0 "$VPID" 2>/dev/null && fail "a process was created"
+	pass
+}
 
 # Capabilities. A python victim that, on SIGUSR2, binds a port below 1024
 # (which needs CAP_NET_BIND_SERVICE), prints PASS when it could exactly as

@@ -1,5 +1,6 @@
 /* Victim: N threads, each with its own TLS value, signal mask, name, CPU
- * affinity and nice value, each blocked in a system call when dumped:
+ * affinity, nice value, I/O priority, machine-check policy, parent-death
+ * signal and keep-caps, each blocked in a system call when dumped:
  * kind 0 waits for a mutex the main thread holds across the checkpoint,
  * kind 1 sleeps in nanosleep() with a remainder pointer, kind 2 reads one
  * byte from stdin (a FIFO), kind 3 sleeps in poll() without descriptors.
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -56,6 +58,13 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Per-thread attributes of the kernel's that differ between threads: best
+ * effort I/O at the thread's level, early or late machine-check kill, a
+ * parent-death signal that does no harm (SIGWINCH is ignored by default)
+ * and keep-caps on every other thread. */
+#define IOPRIO(t) ((2 << 13) | (t)->idx % 8)
+#define PDEATHSIG(t) ((t)->idx % 2 ? SIGWINCH : 0)
+
 /* What the thread set up before it blocked, checked after it woke. */
 static void check_self(struct thr *t)
 {
@@ -82,6 +91,14 @@ static void check_self(struct thr *t)
 		snprintf(t->bad, sizeof(t->bad), "affinity: %d cpus", CPU_COUNT(&cpus));
 	else if (nice != t->nice)
 		snprintf(t->bad, sizeof(t->bad), "nice %d", nice);
+	else if (syscall(SYS_ioprio_get, 1, 0) != IOPRIO(t))
+		snprintf(t->bad, sizeof(t->bad), "ioprio %#lx", syscall(SYS_ioprio_get, 1, 0));
+	else if (prctl(PR_MCE_KILL_GET, 0, 0, 0, 0) != t->idx % 2)
+		snprintf(t->bad, sizeof(t->bad), "MCE_KILL %d", prctl(PR_MCE_KILL_GET, 0, 0, 0, 0));
+	else if (prctl(PR_GET_PDEATHSIG, &nice) || nice != PDEATHSIG(t))
+		snprintf(t->bad, sizeof(t->bad), "PDEATHSIG %d", nice);
+	else if (prctl(PR_GET_KEEPCAPS) != t->idx % 2)
+		snprintf(t->bad, sizeof(t->bad), "KEEPCAPS %d", prctl(PR_GET_KEEPCAPS));
 }
 
 static void *run(void *arg)
@@ -97,6 +114,10 @@ static void *run(void *arg)
 	CPU_SET(t->cpu, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
 	setpriority(PRIO_PROCESS, 0, t->nice);
+	syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, IOPRIO(t));
+	prctl(PR_MCE_KILL, PR_MCE_KILL_SET, t->idx % 2, 0, 0);
+	prctl(PR_SET_PDEATHSIG, PDEATHSIG(t));
+	prctl(PR_SET_KEEPCAPS, t->idx % 2);
 	pthread_sigmask(SIG_BLOCK, NULL, &t->mask);
 	sigaddset(&t->mask, SIGRTMIN + t->idx % 8);
 	if (t->idx % 3 == 0)

@@ -26,6 +26,8 @@ struct xc_pthread_state {
 	int64_t securebits, mce_kill;
 	int64_t spec[3];	/* PR_GET_SPECULATION_CTRL: store bypass, indirect branch, L1D flush */
 	int32_t pdeathsig, tsc;
+	int64_t mempolicy;	/* get_mempolicy: mode and flags, or -errno */
+	uint64_t mempolicy_nodes;
 };
 
 struct xc_pksigaction {
@@ -61,8 +63,15 @@ struct xc_parasite_args {
 			int64_t mdwe;	/* prctl(PR_GET_MDWE): flags, or -errno */
 			/* prctl(PR_GET_*) and membarrier(): the value, or
 			 * -errno where the kernel refuses the question */
-			int64_t thp_disable, membarrier;
-			int32_t child_subreaper, pad2;
+			int64_t thp_disable, membarrier, dumpable, memory_merge, futex_hash;
+			/* the first mapping with a NUMA policy of its own
+			 * (mbind): its start, 0: none, or -errno */
+			int64_t vma_policy;
+			int32_t child_subreaper;
+			/* what a new mapping gets: mlockall(MCL_FUTURE) makes it
+			 * locked (MADV_DONTNEED refused), MCL_ONFAULT leaves it
+			 * unpopulated; -errno where a fresh mapping failed */
+			int32_t mcl;
 		} misc;
 		struct {
 			uint32_t nr;
