@@ -118,22 +118,50 @@ t_bad_events() {	# what the event objects cannot bring back: refused, named
 	pass
 }
 
-t_bad_io_uring() {	# refused, naming pid, fd and kind; the target left running
-	start /usr/bin/python3 -c '
+t_bad_anon_kinds() {	# io_uring, fanotify, userfaultfd, perf events, bpf, pidfds: refused, named; left running
+	local kind want out
+	for kind in io_uring fanotify userfaultfd perf bpf pidfd; do
+		case $kind in
+		io_uring) want="\[io_uring\]): io_uring is not supported" ;;
+		fanotify) want="\[fanotify\]): fanotify is not supported" ;;
+		userfaultfd) want="\[userfaultfd\]): userfaultfd is not supported" ;;
+		perf) want="\[perf_event\]): perf events are not supported" ;;
+		bpf) want="bpf-map): bpf objects are not supported" ;;
+		pidfd) want="\[pidfd\]): pidfds are not supported" ;;
+		esac
+		start /usr/bin/python3 -c '
 import ctypes, os, sys, time
 os.closerange(3, 4096)
-params = ctypes.create_string_buffer(120)
-fd = ctypes.CDLL(None, use_errno=True).syscall(425, 4, params)
-assert fd == 3, ctypes.get_errno()
+libc = ctypes.CDLL(None, use_errno=True)
+kind = sys.argv[2]
+if kind == "io_uring":
+    fd = libc.syscall(425, 4, ctypes.create_string_buffer(120))
+elif kind == "fanotify":
+    fd = libc.syscall(300, 0, 0)
+elif kind == "userfaultfd":
+    fd = libc.syscall(323, os.O_CLOEXEC)
+elif kind == "perf":	# PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK, this process
+    attr = ctypes.create_string_buffer(128)
+    ctypes.memmove(attr, (1).to_bytes(4, "little") + (128).to_bytes(4, "little") +
+                   (1).to_bytes(8, "little"), 16)
+    fd = libc.syscall(298, attr, 0, -1, -1, 0)
+elif kind == "bpf":	# BPF_MAP_CREATE: an array of one u32
+    attr = ctypes.create_string_buffer(128)
+    ctypes.memmove(attr, b"".join(v.to_bytes(4, "little") for v in (2, 4, 4, 1)), 16)
+    fd = libc.syscall(321, 0, attr, 128)
+else:
+    fd = libc.syscall(434, os.getpid(), 0)
+assert fd == 3, (kind, fd, ctypes.get_errno())
 open(sys.argv[1] + "/ready", "w").write(str(os.getpid()))
-time.sleep(600)' "$T"
-	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
-	[ $? = 4 ] || fail "expected exit 4: $out"
-	echo "$out" | grep -q "pid $VPID: fd 3 (anon_inode:\[io_uring\]): io_uring is not supported" ||
-		fail "unclear error: $out"
-	[ "$(echo "$out" | wc -l)" = 1 ] || fail "more than one error line: $out"
-	kill -0 "$VPID" || fail "target died"
-	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "target still traced"
-	[ -e "$T/img" ] && fail "image directory created"
+time.sleep(600)' "$T" $kind
+		out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
+		[ $? = 4 ] || fail "$kind: expected exit 4: $out"
+		echo "$out" | grep -q "pid $VPID: fd 3 (anon_inode:$want" || fail "$kind: unclear error: $out"
+		[ "$(echo "$out" | wc -l)" = 1 ] || fail "$kind: more than one error line: $out"
+		kill -0 "$VPID" || fail "$kind: target died"
+		grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "$kind: target still traced"
+		[ -e "$T/img" ] && fail "$kind: image directory created"
+		kill -9 "$VPID"
+	done
 	pass
 }
