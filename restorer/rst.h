@@ -219,6 +219,10 @@ int rst_unix_sockets(struct xc_rsk *k);
 int rst_unix_check(struct xc_rsk *k, const struct xc_rtree *t);
 int rst_inet_sockets(struct xc_rsk *k);
 ssize_t rst_inet_find(const struct xc_rsk *k, uint64_t ino);
+const struct xc_rec_skqueue *rst_inet_queue(const struct xc_rsk *r, uint64_t ino, uint32_t q);
+/* sk-udp.c: a UDP socket's unread datagrams sent again from their senders. */
+bool rst_udp_queue_ok(const struct xc_rec_inetsk *k, const struct xc_rec_skqueue *q);
+int rst_udp_queue(struct xc_rsk *r, const struct xc_rec_inetsk *k, int sk, const char **step);
 /* sk-cred.c: a socket call made by a process born with the pid (and, as
  * root, the euid and egid) SO_PEERCRED should name; c->pid says whose it
  * was (xckpt's where that pid is taken). -errno when the helper failed;

@@ -132,6 +132,20 @@ static int late_opts(int sk, const struct xc_rec_inetsk *k)
 	return err;
 }
 
+/* net.core.rmem_default: a new UDP socket's receive buffer. */
+static int sysctl_rmem_default(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/rmem_default", "re");
+	int v = 212992;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 212992;
+		fclose(f);
+	}
+	return v;
+}
+
 /* A TCP listener or closed socket, or a UDP socket. A listener binds with
  * SO_REUSEADDR whatever it had (connections of its own left in TIME_WAIT
  * must not keep it from its port; a live listener there still does), then
@@ -161,6 +175,18 @@ static int make_plain(struct xc_rsk *r, const struct xc_rec_inetsk *k, int *out)
 			return fail(r, k, "listen", -errno);
 		err = setint(sk, SOL_SOCKET, SO_REUSEADDR, !!(k->flags & XC_ISK_F_REUSEADDR));
 	}
+	/* Unread datagrams, before a connect would let only the peer's in;
+	 * then the receive buffer back to the default unless it was set. */
+	if (!err && k->protocol == IPPROTO_UDP && rst_inet_queue(r, k->ino, 0)) {
+		const char *step;
+
+		err = rst_udp_queue(r, k, sk, &step);
+		if (err)
+			return fail(r, k, step, err);
+		if (!k->rcvbuf && (err = setint(sk, SOL_SOCKET, SO_RCVBUFFORCE,
+						sysctl_rmem_default() / 2)))
+			return fail(r, k, "setsockopt SO_RCVBUFFORCE", err);
+	}
 	if (!err && (k->flags & XC_ISK_F_CONNECTED)) {
 		sl = mkaddr(&ss, k->family, k->dst, k->dport, 0);
 		if (connect(sk, (struct sockaddr *)&ss, sl))
@@ -171,7 +197,7 @@ static int make_plain(struct xc_rsk *r, const struct xc_rec_inetsk *k, int *out)
 	return err ? fail(r, k, "setsockopt", err) : 0;
 }
 
-static const struct xc_rec_skqueue *queue_of(const struct xc_rsk *r, uint64_t ino, uint32_t q)
+const struct xc_rec_skqueue *rst_inet_queue(const struct xc_rsk *r, uint64_t ino, uint32_t q)
 {
 	for (size_t i = 0; i < r->nr_skqs; i++)
 		if (r->skqs[i]->ino == ino && r->skqs[i]->queue == q)
@@ -240,7 +266,7 @@ static int repair_opts(int sk, const struct xc_rec_inetsk *k)
  * off, as new data (the lock still holds it back). */
 static int fill_send(struct xc_rsk *r, const struct xc_rec_inetsk *k, int sk)
 {
-	const struct xc_rec_skqueue *q = queue_of(r, k->ino, 1);
+	const struct xc_rec_skqueue *q = rst_inet_queue(r, k->ino, 1);
 	uint32_t sent = k->outq_len - k->unsent_len;
 	int err = 0;
 
@@ -268,7 +294,7 @@ static int room(int32_t recorded, uint32_t queued)
 
 static int make_repaired(struct xc_rsk *r, const struct xc_rec_inetsk *k, int *out)
 {
-	const struct xc_rec_skqueue *rq = queue_of(r, k->ino, 0), *sq = queue_of(r, k->ino, 1);
+	const struct xc_rec_skqueue *rq = rst_inet_queue(r, k->ino, 0), *sq = rst_inet_queue(r, k->ino, 1);
 	struct tcp_repair_window w = { k->snd_wl1, k->snd_wnd, k->max_window, k->rcv_wnd,
 				       k->rcv_wup };
 	struct sockaddr_storage ss;
@@ -395,10 +421,13 @@ int rst_inet_check(struct xc_rsk *r)
 		if (ok && (k->flags & XC_ISK_F_REPAIR))
 			ok = k->protocol == IPPROTO_TCP && k->state == TCP_ESTABLISHED &&
 			     k->netlock[0] && k->unsent_len <= k->outq_len &&
-			     queue_len(queue_of(r, k->ino, 0)) == k->inq_len &&
-			     queue_len(queue_of(r, k->ino, 1)) == k->outq_len;
+			     queue_len(rst_inet_queue(r, k->ino, 0)) == k->inq_len &&
+			     queue_len(rst_inet_queue(r, k->ino, 1)) == k->outq_len;
 		else if (ok)
-			ok = k->state == TCP_LISTEN || k->state == TCP_CLOSE;
+			ok = (k->state == TCP_LISTEN || k->state == TCP_CLOSE) &&
+			     (!rst_inet_queue(r, k->ino, 0) ||
+			      (k->protocol == IPPROTO_UDP &&
+			       rst_udp_queue_ok(k, rst_inet_queue(r, k->ino, 0))));
 		if (!ok) {
 			r->ctx->exit_hint = XC_EXIT_IMAGE;
 			return xc_failf(r->ctx, r->pid, "bad inet socket record", -EBADMSG, "%s", name);

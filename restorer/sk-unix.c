@@ -8,6 +8,7 @@
  * socket kept is moved above svc_base at once. */
 #define LOG_PREFIX "sk-unix: "
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -579,11 +580,13 @@ int rst_unix_check(struct xc_rsk *r, const struct xc_rtree *t)
 			return xc_failf(r->ctx, r->pid, "socket file without a socket record", -EBADMSG,
 					"%s", name);
 	/* A queue belongs to a unix socket that can hold data (receive
-	 * queue only), or to a repaired TCP connection (rst_inet_check). */
+	 * queue only), to a repaired TCP connection or a UDP socket
+	 * (rst_inet_check). */
 	for (size_t i = 0; i < r->nr_skqs; i++) {
 		ssize_t u = find(r, r->skqs[i]->ino), k = rst_inet_find(r, r->skqs[i]->ino);
 		if (u >= 0 ? r->usks[u]->state == XC_USK_LISTEN || r->skqs[i]->queue :
-			     k < 0 || !(r->isks[k]->flags & XC_ISK_F_REPAIR))
+			     k < 0 || !((r->isks[k]->flags & XC_ISK_F_REPAIR) ||
+					 (r->isks[k]->protocol == IPPROTO_UDP && !r->skqs[i]->queue)))
 			return xc_failf(r->ctx, r->pid, "socket queue without a socket", -EBADMSG, "%s",
 					name);
 	}

@@ -251,15 +251,10 @@ int dump_inet_sk(struct xc_dump *d, int fd, int sk, int family, uint64_t ino)
 		if (err)
 			return err;
 	} else {
-		char c;
 		s->rec.state = TCP_CLOSE;
-		/* Each datagram would have to come back from its sender's
-		 * address and port, which may be another host's or another
-		 * live socket's, with its arrival metadata (interface,
-		 * timestamp, TTL): not something a restore can do exactly. */
-		if (recv(sk, &c, 1, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) >= 0)
-			return refuse(d, s, "unread UDP datagrams are not supported (they could "
-				      "not come back from their senders' addresses)");
+		err = dump_udp_queue(d, s, sk);
+		if (err)
+			return err;
 	}
 	read_opts(s, sk);
 	if (s->rec.flags & XC_ISK_F_REPAIR) {
@@ -452,7 +447,9 @@ int dump_inet_put(struct xc_dump *d)
 	for (size_t i = 0; !err && i < s->nr_isk; i++) {
 		struct xc_isk *k = &s->isk[i];
 		err = xc_imgw_put(d->ctx, &d->img, XC_REC_INETSK, &k->rec, sizeof(k->rec));
-		if (!err)
+		if (!err && k->rec.protocol == IPPROTO_UDP)
+			err = xc_skq_put(d, k->rec.ino, &k->q);	/* datagrams, each with its sender */
+		else if (!err)
 			err = put_queue(d, k->rec.ino, 0, &k->q);
 		if (!err)
 			err = put_queue(d, k->rec.ino, 1, &k->sq);

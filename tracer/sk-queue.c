@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "common/log.h"
 #include "tracer/sockets.h"
 
 #define CHUNK (64 * 1024)
@@ -110,6 +111,41 @@ static int peek_packets(int sk, struct xc_skq *q, const char **step)
 	}
 }
 
+/* UDP datagrams, one peek each into a buffer any datagram fits: a UDP
+ * peek moves the offset past the whole datagram, even one truncated to
+ * learn its size. */
+static int peek_udp(int sk, struct xc_skq *q, const char **step)
+{
+	for (;;) {
+		struct sockaddr_un from;	/* room for any sockaddr_in6 */
+		struct iovec iov;
+		struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from),
+				     .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t n;
+
+		if (grow(q, CHUNK))
+			return -ENOMEM;
+		iov.iov_base = q->data + q->len;
+		iov.iov_len = CHUNK;
+		n = recvmsg(sk, &mh, MSG_PEEK | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n < 0 || (mh.msg_flags & MSG_TRUNC)) {
+			*step = "peek queued datagram";
+			return n < 0 ? -errno : -EMSGSIZE;
+		}
+		if (!n) {
+			*step = "zero-length datagrams queued are not supported";
+			return -ENOTSUP;
+		}
+		q->len += n;
+		if (add_packet(q, n, &from, mh.msg_namelen))
+			return -ENOMEM;
+	}
+}
+
 int xc_skq_peek(int sk, int type, struct xc_skq *q, const char **step)
 {
 	int old, zero = 0, err;
@@ -123,13 +159,34 @@ int xc_skq_peek(int sk, int type, struct xc_skq *q, const char **step)
 	if (setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)))
 		return -errno;
 	*step = "allocate";
-	err = type == SOCK_STREAM ? peek_stream(sk, q, step) : peek_packets(sk, q, step);
+	err = type == SOCK_STREAM ? peek_stream(sk, q, step) :
+	      type == XC_SKQ_UDP ? peek_udp(sk, q, step) : peek_packets(sk, q, step);
 	if (setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &old, sizeof(old)) && !err) {
 		*step = "put SO_PEEK_OFF back";
 		err = -errno;
 	}
 	if (err)
 		xc_skq_free(q);
+	return err;
+}
+
+/* The receive queue's SKQUEUE record: its packets, then their bytes. */
+int xc_skq_put(struct xc_dump *d, uint64_t ino, const struct xc_skq *q)
+{
+	struct xc_rec_skqueue qh = { .ino = ino, .nr_packets = q->nr };
+	size_t hl = sizeof(qh) + q->nr * sizeof(*q->pk);
+	uint8_t *hdr;
+	int err;
+
+	if (!q->nr)
+		return 0;
+	hdr = malloc(hl);
+	if (!hdr)
+		return xc_fail(d->ctx, d->pid, "socket queue", "allocate", -ENOMEM);
+	memcpy(hdr, &qh, sizeof(qh));
+	memcpy(hdr + sizeof(qh), q->pk, q->nr * sizeof(*q->pk));
+	err = xc_imgw_put2(d->ctx, &d->img, XC_REC_SKQUEUE, hdr, hl, q->data, q->len);
+	free(hdr);
 	return err;
 }
 

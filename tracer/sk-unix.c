@@ -459,20 +459,10 @@ int dump_unix_put(struct xc_dump *d)
 
 	for (size_t i = 0; !err && i < s->nr_usk; i++) {
 		struct xc_usk *u = &s->usk[i];
-		struct xc_rec_skqueue qh = { .ino = u->rec.ino, .nr_packets = u->q.nr };
-		size_t hl = sizeof(qh) + u->q.nr * sizeof(*u->q.pk);
-		uint8_t *hdr;
 
 		err = xc_imgw_put(d->ctx, &d->img, XC_REC_UNIXSK, &u->rec, sizeof(u->rec));
-		if (err || !u->q.nr)
-			continue;
-		hdr = malloc(hl);
-		if (!hdr)
-			return xc_fail(d->ctx, d->pid, "socket queue", "allocate", -ENOMEM);
-		memcpy(hdr, &qh, sizeof(qh));
-		memcpy(hdr + sizeof(qh), u->q.pk, u->q.nr * sizeof(*u->q.pk));
-		err = xc_imgw_put2(d->ctx, &d->img, XC_REC_SKQUEUE, hdr, hl, u->q.data, u->q.len);
-		free(hdr);
+		if (!err)
+			err = xc_skq_put(d, u->rec.ino, &u->q);
 	}
 	return err;
 }

@@ -52,7 +52,11 @@ void dump_inet_free(struct xc_sk *s);
 /* sk-queue.c: packets queued on sk (a copy of the target's socket), read
  * with MSG_PEEK from SO_PEEK_OFF 0; the socket's own peek offset is put
  * back. *step names what failed. */
+#define XC_SKQ_UDP (-1)	/* xc_skq_peek type: UDP datagrams */
 int xc_skq_peek(int sk, int type, struct xc_skq *q, const char **step);
 void xc_skq_free(struct xc_skq *q);
+int xc_skq_put(struct xc_dump *d, uint64_t ino, const struct xc_skq *q);
+/* sk-udp.c: a UDP socket's unread datagrams, or a refusal naming why. */
+int dump_udp_queue(struct xc_dump *d, struct xc_isk *s, int sk);
 
 #endif
