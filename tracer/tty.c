@@ -175,8 +175,9 @@ static int ctty(struct xc_dump *d, struct xc_rec_tty *t, size_t n, const uint32_
 	m = index < 0 ? NULL : find(t, n, XC_FD_PTY_MASTER, d, index);
 	d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
 	/* A pty another process of the tree made comes back in that process
-	 * only after this one exists: it could not be this one's terminal. */
-	if (!m && index >= 0 && d->shared_pty)
+	 * only after this one exists: it could not be this one's terminal.
+	 * (Another process of a session has the terminal its leader has.) */
+	if (!m && index >= 0 && d->shared_pty && d->pstat.sid == d->pid)
 		return xc_failf(d->ctx, d->pid, "a controlling terminal that another process of the "
 				"tree made is not supported", -ENOTSUP, "pty %d", index);
 	d->ctx->exit_hint = 0;

@@ -99,8 +99,9 @@ t_seccomp() {	# the filters come back, after the restore's own calls, and still 
 
 t_bad_events() {	# what the event objects cannot bring back: refused, named
 	local mode want
-	for mode in inotify_queued inotify_deleted epoll_stale; do
+	for mode in inotify_queued inotify_deleted epoll_stale pty_session; do
 		case $mode in
+		pty_session) want="pty [0-9]* (terminal of pid [0-9]* too): a pty that is the controlling terminal of other processes of its session is not supported yet" ;;
 		inotify_deleted) want="fd 3 (anon_inode:inotify): watch 1: the watched file has no path any more" ;;
 		inotify_queued) want="fd 3 (anon_inode:inotify): inotify with events not read yet" ;;
 		epoll_stale) want="fd 3 (anon_inode:\[eventpoll\]): watches a file the process no longer holds at fd 4" ;;

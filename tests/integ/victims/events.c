@@ -36,12 +36,15 @@
  * makes and writes a line to the master that the parent reads on the slave.
  *
  * Refused (the dump must name them): inotify_queued, an inotify with an
- * event not read yet; inotify_deleted, an inotify watching a file deleted
+ * event not read yet; pty_session, a session leader whose pty is the
+ * terminal of a child in its session too (which restore would make before
+ * the terminal); inotify_deleted, an inotify watching a file deleted
  * since (still open); epoll_stale, an epoll watching a file the process
  * holds only under another fd than the watched one.
  *
  *   MODE: eventfd | timerfd | signalfd | epoll | posix_timer | seccomp | inotify
- *         | ttyuser | pty | shared | inotify_queued | inotify_deleted | epoll_stale */
+ *         | ttyuser | pty | shared | inotify_queued | inotify_deleted | epoll_stale
+ *         | pty_session */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -484,6 +487,18 @@ int main(int argc, char **argv)
 		CHECK(!mkdir(path, 0700), "mkdir");
 	} else if (!strcmp(mode, "shared")) {
 		shared_setup(dir);
+	} else if (!strcmp(mode, "pty_session")) {
+		CHECK(setsid() == getpid(), "setsid");
+		a = high_pty();
+		CHECK(a == 3 && !grantpt(a) && !unlockpt(a), "posix_openpt");
+		b = open(ptsname(a), O_RDWR);	/* the session's terminal */
+		CHECK(b == 4 && tcgetsid(b) == getpid(), "controlling terminal");
+		if (!fork()) {	/* in the session, without the pty's fds */
+			close_range(3, ~0U, 0);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				pause();
+		}
 	} else if (!strcmp(mode, "inotify_deleted")) {
 		char path[4096];
 
