@@ -19,9 +19,14 @@ struct xc_coder {
 int xc_code_choose(const struct xc_probe *p)
 {
 	double z = p->ratio[XC_CODEC_ZSTD], sh = p->ratio[XC_CODEC_SHUF8_ZSTD];
+	int shuf = XC_CODEC_SHUF8_ZSTD;
 
+	if (p->ratio[XC_CODEC_XOR8_ZSTD] < sh) {
+		sh = p->ratio[XC_CODEC_XOR8_ZSTD];
+		shuf = XC_CODEC_XOR8_ZSTD;
+	}
 	if (sh <= z - XC_CODE_SHUF_GAIN && sh <= 1.0 - XC_CODE_MIN_GAIN)
-		return XC_CODEC_SHUF8_ZSTD;
+		return shuf;
 	if (z <= 1.0 - XC_CODE_MIN_GAIN)
 		return XC_CODEC_ZSTD;
 	return XC_CODEC_NONE;
@@ -72,6 +77,47 @@ void xc_unshuffle8(uint8_t *dst, const uint8_t *src, size_t len)
 		for (int j = 0; j < 8; j++)
 			memcpy(&x[j], src + j * m + i, 8);
 		transpose8(x);
+		memcpy(dst + i * 8, x, 64);
+	}
+}
+
+/* The shuffles with the XOR of neighbours folded in, 64 bytes at a time. */
+void xc_xshuffle8(uint8_t *dst, const uint8_t *src, size_t len)
+{
+	size_t m = len / 8;
+	uint64_t prev = 0;
+
+	for (size_t i = 0; i < m; i += 8) {
+		uint64_t x[8];
+
+		memcpy(x, src + i * 8, 64);
+		for (int k = 0; k < 8; k++) {
+			uint64_t v = x[k];
+
+			x[k] = v ^ prev;
+			prev = v;
+		}
+		transpose8(x);
+		for (int j = 0; j < 8; j++)
+			memcpy(dst + j * m + i, &x[j], 8);
+	}
+}
+
+void xc_unxshuffle8(uint8_t *dst, const uint8_t *src, size_t len)
+{
+	size_t m = len / 8;
+	uint64_t prev = 0;
+
+	for (size_t i = 0; i < m; i += 8) {
+		uint64_t x[8];
+
+		for (int j = 0; j < 8; j++)
+			memcpy(&x[j], src + j * m + i, 8);
+		transpose8(x);
+		for (int k = 0; k < 8; k++) {
+			prev ^= x[k];
+			x[k] = prev;
+		}
 		memcpy(dst + i * 8, x, 64);
 	}
 }
@@ -147,6 +193,7 @@ int xc_code_probe(struct xc_coder *c, const uint8_t *raw, size_t len, struct xc_
 		piece = XC_PROBE_PIECE;
 	p->ratio[XC_CODEC_NONE] = 1.0;
 	p->ratio[XC_CODEC_SHUF8_ZSTD] = 1.0;
+	p->ratio[XC_CODEC_XOR8_ZSTD] = 1.0;
 	if (!piece) {	/* under 256 bytes: nothing worth coding */
 		p->ratio[XC_CODEC_ZSTD] = 1.0;
 		return 0;
@@ -154,12 +201,18 @@ int xc_code_probe(struct xc_coder *c, const uint8_t *raw, size_t len, struct xc_
 	for (int i = 0; i < XC_PROBE_PIECES; i++, n += piece)
 		memcpy(c->sample + n, raw + i * stride, piece);
 	err = probe_one(c, c->sample, n, &p->ratio[XC_CODEC_ZSTD]);
-	if (err || p->ratio[XC_CODEC_ZSTD] <= XC_CODE_GOOD_ENOUGH)
+	if (err || p->ratio[XC_CODEC_ZSTD] <= XC_CODE_GOOD_ENOUGH ||
+	    p->ratio[XC_CODEC_ZSTD] >= XC_CODE_HOPELESS)
 		return err;
 	/* Each piece shuffled on its own, as the block will be as a whole. */
 	for (size_t o = 0; o < n; o += piece)
 		xc_shuffle8(sh + o, c->sample + o, piece);
-	return probe_one(c, sh, n, &p->ratio[XC_CODEC_SHUF8_ZSTD]);
+	err = probe_one(c, sh, n, &p->ratio[XC_CODEC_SHUF8_ZSTD]);
+	for (size_t o = 0; !err && o < n; o += piece)
+		xc_xshuffle8(sh + o, c->sample + o, piece);
+	if (!err)
+		err = probe_one(c, sh, n, &p->ratio[XC_CODEC_XOR8_ZSTD]);
+	return err;
 }
 
 int xc_code_encode(struct xc_coder *c, int *codec, const uint8_t *raw, size_t len, uint8_t *out,
@@ -174,11 +227,16 @@ int xc_code_encode(struct xc_coder *c, int *codec, const uint8_t *raw, size_t le
 	err = need_cctx(c);
 	if (err)
 		return err;
-	if (*codec == XC_CODEC_SHUF8_ZSTD) {
+	if (*codec == XC_CODEC_SHUF8_ZSTD || *codec == XC_CODEC_XOR8_ZSTD) {
 		if (len % 64 || len > c->cap)
 			return -EINVAL;
-		xc_shuffle8(c->scratch, raw, len);
+		if (*codec == XC_CODEC_SHUF8_ZSTD)
+			xc_shuffle8(c->scratch, raw, len);
+		else
+			xc_xshuffle8(c->scratch, raw, len);
 		in = c->scratch;
+	} else if (*codec != XC_CODEC_ZSTD) {
+		return -EINVAL;
 	}
 	z = ZSTD_compress2(c->cctx, out, ZSTD_compressBound(len), in, len);
 	if (ZSTD_isError(z))
@@ -219,6 +277,7 @@ int xc_code_decode(struct xc_coder *c, int codec, const uint8_t *in, size_t in_l
 			memcpy(out, in, out_len);
 		return 0;
 	case XC_CODEC_SHUF8_ZSTD:
+	case XC_CODEC_XOR8_ZSTD:
 		if (out_len % 64 || out_len > c->cap)
 			return -EBADMSG;
 		to = c->scratch;
@@ -229,8 +288,10 @@ int xc_code_decode(struct xc_coder *c, int codec, const uint8_t *in, size_t in_l
 		n = ZSTD_decompressDCtx(c->dctx, to, out_len, in, in_len);
 		if (ZSTD_isError(n) || n != out_len)
 			return -EBADMSG;
-		if (to != out)
+		if (codec == XC_CODEC_SHUF8_ZSTD)
 			xc_unshuffle8(out, to, out_len);
+		else if (codec == XC_CODEC_XOR8_ZSTD)
+			xc_unxshuffle8(out, to, out_len);
 		return 0;
 	default:
 		return -EBADMSG;

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	29
+#define XC_IMG_VERSION	30
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
 	XC_FILE_INVENTORY = 1,	/* inventory.img */
@@ -106,6 +106,7 @@ enum xc_codec {
 	XC_CODEC_NONE = 0,		/* stored raw */
 	XC_CODEC_ZSTD = 1,		/* one zstd frame */
 	XC_CODEC_SHUF8_ZSTD = 2,	/* 8-byte shuffle, then one zstd frame */
+	XC_CODEC_XOR8_ZSTD = 3,	/* each 8-byte word XORed with the one before, shuffled, one zstd frame */
 	XC_CODEC_COUNT
 };
 

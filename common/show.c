@@ -572,9 +572,11 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 		printf(",\"umask\":%u,\"pages\":%llu,\"raw_bytes\":%llu,\"stored_bytes\":%llu",
 		       fs ? fs->umask : 0, (unsigned long long)pages, (unsigned long long)raw,
 		       (unsigned long long)stored);
-		printf(",\"blocks_raw\":%llu,\"blocks_zstd\":%llu,\"blocks_shuffle_zstd\":%llu",
+		printf(",\"blocks_raw\":%llu,\"blocks_zstd\":%llu,\"blocks_shuffle_zstd\":%llu"
+		       ",\"blocks_xor_shuffle_zstd\":%llu",
 		       (unsigned long long)coded[XC_CODEC_NONE], (unsigned long long)coded[XC_CODEC_ZSTD],
-		       (unsigned long long)coded[XC_CODEC_SHUF8_ZSTD]);
+		       (unsigned long long)coded[XC_CODEC_SHUF8_ZSTD],
+		       (unsigned long long)coded[XC_CODEC_XOR8_ZSTD]);
 		printf(",\"pages_in_parent\":%llu,\"parent\":", (unsigned long long)in_parent);
 		jstr(par && iv ? iv->parent : "", 256);
 		printf(",\"depth\":%u", par ? par->depth : 0);
@@ -593,9 +595,10 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 	       (unsigned long long)(pages * (uint64_t)sysconf(_SC_PAGESIZE) >> 20), (unsigned long long)(stored >> 10));
 	if (stored)
 		printf(", ratio %.2f", (double)raw / stored);
-	printf("\nblocks     %llu raw, %llu zstd, %llu shuffle+zstd",
+	printf("\nblocks     %llu raw, %llu zstd, %llu shuffle+zstd, %llu xor+shuffle+zstd",
 	       (unsigned long long)coded[XC_CODEC_NONE], (unsigned long long)coded[XC_CODEC_ZSTD],
-	       (unsigned long long)coded[XC_CODEC_SHUF8_ZSTD]);
+	       (unsigned long long)coded[XC_CODEC_SHUF8_ZSTD],
+	       (unsigned long long)coded[XC_CODEC_XOR8_ZSTD]);
 	/* An incremental image: where the rest of its pages are. */
 	if (par && iv)
 		printf("\nparent     %.256s (chain of %u images), %llu pages kept there (%llu MiB)",

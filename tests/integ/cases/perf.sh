@@ -104,9 +104,11 @@ t_block_coding() {	# random blocks raw, doubles shuffled; restored intact
 	start "$VICTIMS/pagegen" "$T" 16
 	dump_kill
 	"$XCKPT" show -D "$T/img" >"$T/show" || fail "show"
-	grep -Eq "^blocks +[0-9]+ raw, [0-9]+ zstd, [0-9]+ shuffle\+zstd" "$T/show" || fail "$(cat "$T/show")"
-	read -r raw zst shuf <<<"$(sed -nE 's/^blocks +([0-9]+) raw, ([0-9]+) zstd, ([0-9]+) shuffle.*/\1 \2 \3/p' "$T/show")"
-	[ "$raw" -ge 7 ] && [ "$shuf" -ge 7 ] || fail "blocks: $raw raw, $zst zstd, $shuf shuffled"
+	grep -Eq "^blocks +[0-9]+ raw, [0-9]+ zstd, [0-9]+ shuffle\+zstd, [0-9]+ xor\+shuffle\+zstd" "$T/show" ||
+		fail "$(cat "$T/show")"
+	read -r raw zst shuf xor <<<"$(sed -nE 's/^blocks +([0-9]+) raw, ([0-9]+) zstd, ([0-9]+) shuffle\+zstd, ([0-9]+) xor.*/\1 \2 \3 \4/p' "$T/show")"
+	[ "$raw" -ge 7 ] && [ $((shuf + xor)) -ge 7 ] ||
+		fail "blocks: $raw raw, $zst zstd, $shuf shuffled, $xor XORed and shuffled"
 	restore_gen 0
 	pass
 }
