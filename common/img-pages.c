@@ -409,7 +409,7 @@ static int read_record(const struct xc_pager *pr, const struct xc_page_block *bl
  * pass over the data. */
 static int check_record(const struct xc_page_block *blk, const uint8_t *p, struct xc_pager_buf *b)
 {
-	struct xc_rec_hdr h, z;
+	struct xc_rec_hdr h;
 	uint32_t crc;
 
 	memcpy(&h, p, sizeof(h));
@@ -423,9 +423,7 @@ static int check_record(const struct xc_page_block *blk, const uint8_t *p, struc
 		return -EBADMSG;
 	}
 	crc = xc_crc32c(0, p + sizeof(h), h.len);
-	z = h;
-	z.crc = 0;
-	if (xc_crc32c_combine(xc_crc32c(0, &z, sizeof(z)), crc, h.len) != h.crc) {
+	if (xc_rec_crc_of(&h, crc) != h.crc) {
 		b->why = "record checksum mismatch";
 		return -EBADMSG;
 	}

@@ -46,6 +46,14 @@ uint32_t xc_rec_crc(const struct xc_rec_hdr *h, const void *payload)
 	return xc_crc32c(xc_crc32c(0, &z, sizeof(z)), payload, h->len);
 }
 
+uint32_t xc_rec_crc_of(const struct xc_rec_hdr *h, uint32_t payload_crc)
+{
+	struct xc_rec_hdr z = *h;
+
+	z.crc = 0;
+	return xc_crc32c_combine(xc_crc32c(0, &z, sizeof(z)), payload_crc, h->len);
+}
+
 static int write_all(int fd, const void *p, size_t len)
 {
 	const char *c = p;

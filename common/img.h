@@ -54,6 +54,9 @@ int xc_file_hdr_check(const struct xc_file_hdr *fh, uint32_t want_kind, uint64_t
 /* Padding after a payload must be zero: it is outside the checksum. */
 bool xc_pad_is_zero(const void *p, size_t n);
 uint32_t xc_rec_crc(const struct xc_rec_hdr *h, const void *payload);
+/* The same from the payload's own CRC-32C (xc_crc32c(0, payload, h->len)),
+ * without reading the payload again. */
+uint32_t xc_rec_crc_of(const struct xc_rec_hdr *h, uint32_t payload_crc);
 void xc_file_hdr_init(struct xc_file_hdr *h, uint32_t file_kind);
 
 /* Largest inventory or process file a reader accepts (into memory). */

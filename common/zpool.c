@@ -61,7 +61,7 @@ static void compress_slot(struct xc_zpool *zp, struct xc_coder *coder, struct sl
 	data = s->codec == XC_CODEC_NONE ? s->raw : s->out;
 	h.len = (uint32_t)s->out_len;
 	s->crc = xc_crc32c(0, data, s->out_len);
-	s->rec_crc = xc_rec_crc(&h, data);
+	s->rec_crc = xc_rec_crc_of(&h, s->crc);
 }
 
 static void *worker(void *arg)

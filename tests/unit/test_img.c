@@ -722,6 +722,8 @@ static void check_pages(struct tdir *t, const char *name, const struct xc_pagew 
 		unit_eq(l, h.kind, XC_REC_PAGE_DATA);
 		unit_eq(l, h.len, b->comp_len);
 		unit_eq(l, b->crc, xc_crc32c(0, file + b->file_off + sizeof(h), h.len));
+		/* The writer derives it from b->crc (xc_rec_crc_of()). */
+		unit_eq(l, h.crc, xc_rec_crc(&h, file + b->file_off + sizeof(h)));
 	}
 	free(file);
 	assert_int_equal(xc_page_index_check(pw->runs, pw->nr_runs, pw->blocks, pw->nr_blocks,

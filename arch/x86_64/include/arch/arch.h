@@ -20,6 +20,9 @@
 
 bool arch_has_crc32c(void);
 uint32_t arch_crc32c(uint32_t crc, const void *buf, size_t len);
+/* Three CRCs at once, interleaved for the instruction's latency:
+ * crc[k] = arch_crc32c(crc[k], buf + k * n, n); n a multiple of 8. */
+void arch_crc32c_x3(uint32_t crc[3], const void *buf, size_t n);
 
 /* ptrace access; -errno on failure. */
 int arch_get_regs(pid_t tid, struct xc_rec_regs *r);
