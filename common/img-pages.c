@@ -469,13 +469,6 @@ int xc_pager_open(struct xc_ctx *ctx, struct xc_pager *pr, int dirfd, const char
 		return err;
 	}
 	pr->size = (uint64_t)st.st_size;
-	/* Without O_DIRECT (a file system that refuses it), buffered reads. */
-	pr->dfd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_DIRECT);
-	if (pr->size) {
-		pr->map = mmap(NULL, pr->size, PROT_READ, MAP_SHARED, pr->fd, 0);
-		if (pr->map == MAP_FAILED)
-			pr->map = NULL;
-	}
 	err = pager_frame(pr, &bad_off, &why);
 	if (err == -EBADMSG || err == -EPROTO) {
 		char step[sizeof(ctx->first_err.step)];
@@ -489,6 +482,33 @@ int xc_pager_open(struct xc_ctx *ctx, struct xc_pager *pr, int dirfd, const char
 	if (err)
 		xc_pager_close(pr);
 	return err;
+}
+
+void xc_pager_direct_begin(struct xc_pager *pr)
+{
+	char path[64];
+
+	if (pr->dfd >= 0 || pr->fd < 0)
+		return;
+	/* The same file again, not the same path: /proc/self/fd. Without
+	 * O_DIRECT (a file system that refuses it), buffered reads. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", pr->fd);
+	pr->dfd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECT);
+	if (pr->dfd >= 0 && pr->size) {
+		pr->map = mmap(NULL, pr->size, PROT_READ, MAP_SHARED, pr->fd, 0);
+		if (pr->map == MAP_FAILED)
+			pr->map = NULL;
+	}
+}
+
+void xc_pager_direct_end(struct xc_pager *pr)
+{
+	if (pr->map)
+		munmap(pr->map, pr->size);
+	if (pr->dfd >= 0)
+		close(pr->dfd);
+	pr->map = NULL;
+	pr->dfd = -1;
 }
 
 const void *xc_pager_get(const struct xc_pager *pr, size_t i, struct xc_pager_buf *b, void *out)
@@ -554,14 +574,10 @@ int xc_pager_block(struct xc_ctx *ctx, struct xc_pager *pr, size_t i, void *out)
 
 void xc_pager_close(struct xc_pager *pr)
 {
-	if (pr->map)
-		munmap(pr->map, pr->size);
-	if (pr->dfd >= 0)
-		close(pr->dfd);
+	xc_pager_direct_end(pr);
 	if (pr->fd >= 0)
 		close(pr->fd);
 	xc_pager_buf_free(pr->own);
 	pr->own = NULL;
-	pr->map = NULL;
-	pr->fd = pr->dfd = -1;
+	pr->fd = -1;
 }

@@ -59,9 +59,11 @@ void xc_pagew_free(struct xc_pagew *pw);
 
 struct xc_pager {
 	int fd;
-	int dfd;	/* the same file opened with O_DIRECT, or -1 */
+	int dfd;	/* between xc_pager_direct_begin() and _end(): the file
+			 * with O_DIRECT, or -1 */
 	uint64_t size;
-	void *map;	/* the file mapped, only to ask mincore() what is cached */
+	void *map;	/* the same: the file mapped, only to ask mincore()
+			 * what is cached */
 	char name[320];	/* as errors name it: a path for a parent's file */
 	size_t page;
 	const struct xc_page_run *runs;
@@ -91,6 +93,14 @@ int xc_pager_block(struct xc_ctx *ctx, struct xc_pager *pr, size_t i, void *out)
 /* The same without touching ctx or pr, safe from several threads each with
  * its own buffer; returns 0 or -errno (-EBADMSG: data does not decompress). */
 int xc_pager_read(const struct xc_pager *pr, size_t i, void *out, struct xc_pager_buf *b);
+/* From begin to end, blocks that are not all in the page cache are read
+ * with O_DIRECT where the file system takes it: a restore neither waits
+ * for the page cache to fill nor leaves a second copy of the memory there.
+ * Two more descriptors and a mapping while it lasts, so a restore holds
+ * them only for the process it is filling. Not thread-safe: call them
+ * around the readers. */
+void xc_pager_direct_begin(struct xc_pager *pr);
+void xc_pager_direct_end(struct xc_pager *pr);
 /* The same without a copy for a block stored raw: its pages, either in b
  * (valid until b's next use) or decoded into out; NULL with errno set. */
 const void *xc_pager_get(const struct xc_pager *pr, size_t i, struct xc_pager_buf *b, void *out);

@@ -503,6 +503,9 @@ int rst_mm_fill(struct xc_rst *r, pid_t pid)
 	if (n > FILL_MAX_THREADS)
 		n = FILL_MAX_THREADS;
 	f.nthreads = n;
+	xc_pager_direct_begin(&r->pager);
+	for (size_t i = 0; i < r->nr_chain; i++)
+		xc_pager_direct_begin(&r->chain[i].pager);
 	for (int i = 0; i < n; i++)
 		w[i] = (struct filler){ .f = &f, .idx = i };
 	for (int i = 1; i < n; i++)
@@ -515,6 +518,9 @@ int rst_mm_fill(struct xc_rst *r, pid_t pid)
 	for (int i = 1; i < n; i++)
 		if (started[i])
 			pthread_join(w[i].th, NULL);
+	xc_pager_direct_end(&r->pager);
+	for (size_t i = 0; i < r->nr_chain; i++)
+		xc_pager_direct_end(&r->chain[i].pager);
 	for (int i = 0; i < n && !err; i++) {
 		if (!w[i].err)
 			continue;

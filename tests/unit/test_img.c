@@ -735,6 +735,7 @@ static void check_pages(struct tdir *t, const char *name, const struct xc_pagew 
 	drop_cache(t, name);
 	assert_int_equal(xc_pager_open(&t->ctx, &pr, t->fd, name, pw->runs, pw->nr_runs,
 				       pw->blocks, pw->nr_blocks), 0);
+	xc_pager_direct_begin(&pr);
 	assert_int_equal(pr.nr_pages, NR_PAGES);
 	for (size_t i = 0; i < pw->nr_blocks; i++) {
 		memset(out, 0xee, XC_PAGE_BLOCK_PAGES * PAGE);
