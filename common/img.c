@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -430,6 +431,18 @@ int xc_imgr_next(struct xc_imgr *r, uint32_t *kind, const void **payload, uint32
 void xc_imgr_rewind(struct xc_imgr *r)
 {
 	r->pos = sizeof(struct xc_file_hdr);
+}
+
+void xc_imgr_forget(struct xc_imgr *r, const void *payload, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), p = (uintptr_t)payload;
+	uintptr_t a = (p + page - 1) & ~(page - 1), b = (p + len) & ~(page - 1);
+
+	if (p < (uintptr_t)r->buf || p + len > (uintptr_t)r->buf + r->len || b <= a)
+		return;
+	/* The buffer is malloc's: the pages stay mapped and come back as
+	 * zeros if touched, as for any memory that malloc hands out. */
+	madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
 void xc_imgr_close(struct xc_imgr *r)

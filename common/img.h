@@ -76,6 +76,11 @@ int xc_imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, int dirfd, const char *n
 /* Next record: 1 with kind/payload/len set, 0 at END. */
 int xc_imgr_next(struct xc_imgr *r, uint32_t *kind, const void **payload, uint32_t *len);
 void xc_imgr_rewind(struct xc_imgr *r);
+/* Gives back the memory behind a payload that xc_imgr_next() returned,
+ * checked with its record and never read again (PAGE_HASHES in a restore:
+ * 8 bytes per page of the target). Only whole pages inside it: they read
+ * as zeros afterwards. */
+void xc_imgr_forget(struct xc_imgr *r, const void *payload, size_t len);
 void xc_imgr_close(struct xc_imgr *r);
 
 #endif

@@ -363,6 +363,9 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 	case XC_REC_PAGE_HASHES:	/* for a later incremental dump: not needed here */
 		if (len % sizeof(xc_page_hash))
 			return bad(r, name, "bad page hashes record");
+		/* 2 MiB per GiB of the target, most of xckpt's memory in a
+		 * large restore otherwise. */
+		xc_imgr_forget(&r->proc, p, len);
 		break;
 	default:
 		if (xc_plugin_kind(kind))

@@ -220,6 +220,53 @@ static void test_empty_file(void **state)
 	xc_imgr_close(&r);
 }
 
+/* A payload forgotten after reading: its whole pages read as zeros, the
+ * bytes around them and the records after it are intact. */
+static void test_imgr_forget(void **state)
+{
+	enum { BIG = 5 * PAGE + 123 };
+	struct tdir *t = *state;
+	uint8_t *big = malloc(BIG), tail[40];
+	const uint8_t *p;
+	const void *payload;
+	uint32_t kind, len;
+	struct xc_imgw w;
+	struct xc_imgr r;
+	size_t zero = 0, pages = 0;
+
+	assert_non_null(big);
+	unit_fill_random(big, BIG, 5);
+	unit_fill_random(tail, sizeof(tail), 6);
+	assert_int_equal(xc_imgw_open(&t->ctx, &w, t->fd, "f.img", XC_FILE_PROC), 0);
+	assert_int_equal(xc_imgw_put(&t->ctx, &w, XC_REC_PAGE_HASHES, big, BIG), 0);
+	assert_int_equal(xc_imgw_put(&t->ctx, &w, XC_REC_REGS, tail, sizeof(tail)), 0);
+	assert_int_equal(xc_imgw_close(&t->ctx, &w), 0);
+	assert_int_equal(xc_imgr_open(&t->ctx, &r, t->fd, "f.img", XC_FILE_PROC), 0);
+	assert_int_equal(xc_imgr_next(&r, &kind, &payload, &len), 1);
+	assert_int_equal(len, BIG);
+	xc_imgr_forget(&r, payload, len);
+	p = payload;
+	for (size_t i = 0; i < BIG; i++) {
+		uintptr_t a = (uintptr_t)(p + i);
+		bool inside = ((uintptr_t)p + PAGE - 1) / PAGE * PAGE <= a &&
+			      a < ((uintptr_t)p + BIG) / PAGE * PAGE;
+
+		pages += inside;
+		if (inside)
+			zero += !p[i];
+		else if (p[i] != big[i])
+			fail_msg("byte %zu outside the whole pages changed", i);
+	}
+	assert_true(pages >= 4 * PAGE);		/* 4 or 5 whole pages inside */
+	assert_int_equal(zero, pages);
+	assert_int_equal(xc_imgr_next(&r, &kind, &payload, &len), 1);
+	assert_int_equal(kind, XC_REC_REGS);
+	assert_memory_equal(payload, tail, sizeof(tail));
+	assert_int_equal(xc_imgr_next(&r, &kind, &payload, &len), 0);
+	xc_imgr_close(&r);
+	free(big);
+}
+
 /* put2 is one record checksummed as one: same bytes as put of the
  * concatenation. */
 static void test_put2_is_put(void **state)
@@ -1106,6 +1153,7 @@ int main(void)
 		T(test_roundtrip),
 		T(test_empty_file),
 		T(test_put2_is_put),
+		T(test_imgr_forget),
 		T(test_writer_errors),
 		T(test_reader_missing_file),
 		T(test_truncated_every_length),
