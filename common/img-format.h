@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	30
+#define XC_IMG_VERSION	31
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
 	XC_FILE_INVENTORY = 1,	/* inventory.img */
@@ -123,6 +123,7 @@ struct xc_rec_inventory {
 };
 static_assert(sizeof(struct xc_rec_inventory) == 376, "doc: inventory");
 #define XC_INV_TARGET_KILLED	0x1u	/* dumped to be killed (no --leave-running) */
+#define XC_INV_LIVE		0x2u	/* pages copied while the processes ran: a parent only */
 
 struct xc_rec_process {
 	uint32_t pid;

@@ -82,11 +82,12 @@ static const char usage_predump[] =
 	"usage: xckpt pre-dump (--pid PID... | --cgroup PATH) -D DIR [--parent PARENT]\n"
 	"                      [--compress zstd[:LEVEL]|none] [--threads N]\n"
 	"\n"
-	"Save the processes into DIR and leave them running: an image restorable on\n"
-	"its own, meant as the parent of a later 'xckpt dump --parent DIR', which then\n"
-	"stores (and compresses and writes while the process is stopped) only the\n"
-	"pages changed since. Writes are tracked from then on (as dump --track), so\n"
-	"that dump reads only the pages written since. Options as for dump.\n";
+	"Save the processes into DIR and leave them running, as the parent of a later\n"
+	"'xckpt dump --parent DIR', which then reads, compresses and writes while the\n"
+	"process is stopped only the pages written since. Writes are tracked from\n"
+	"then on (as dump --track), and memory is copied while the processes run;\n"
+	"such an image is only a parent (restore refuses it). Where writes cannot be\n"
+	"tracked, memory is copied while they are stopped. Options as for dump.\n";
 
 static const char usage_restore[] =
 	"usage: xckpt restore -D DIR [--detach] [--pidfile FILE] [--threads N] [--pidns]\n"

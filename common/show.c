@@ -580,6 +580,7 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 		printf(",\"pages_in_parent\":%llu,\"parent\":", (unsigned long long)in_parent);
 		jstr(par && iv ? iv->parent : "", 256);
 		printf(",\"depth\":%u", par ? par->depth : 0);
+		printf(",\"live\":%s", iv && (iv->flags & XC_INV_LIVE) ? "true" : "false");
 		return;
 	}
 	printf("image      version %d, made %s by xckpt %.32s on Linux %.64s\n", XC_IMG_VERSION, when,
@@ -604,6 +605,9 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 		printf("\nparent     %.256s (chain of %u images), %llu pages kept there (%llu MiB)",
 		       iv->parent, par->depth + 1, (unsigned long long)in_parent,
 		       (unsigned long long)(in_parent * (uint64_t)sysconf(_SC_PAGESIZE) >> 20));
+	if (iv && (iv->flags & XC_INV_LIVE))
+		printf("\nlive       memory copied while the processes ran: only the parent of a "
+		       "dump --parent, not restorable");
 	printf("\nfiles      %llu descriptors\n", (unsigned long long)fds);
 }
 

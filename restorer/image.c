@@ -776,6 +776,10 @@ static int load_inventory(struct xc_rtree *t)
 	}
 	if (!inv || n != inv->nr_processes)
 		return bad_inv(t, "bad inventory");
+	/* Its memory is from later than the rest: good only as a parent. */
+	if (inv->flags & XC_INV_LIVE)
+		return bad_inv(t, "a pre-dump whose memory was copied while the processes ran: "
+			       "only the parent of a dump --parent");
 	t->inv_rec = inv;
 	t->nr = n;
 	if (!memchr(inv->parent, 0, sizeof(inv->parent)) || !!inv->parent[0] != !!t->parent_rec ||

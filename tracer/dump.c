@@ -147,7 +147,8 @@ static int page_threads(const struct xc_dump *d)
 	return bytes < (64ull << 20) ? 0 : d->ctx->jobs;
 }
 
-static int write_proc(struct xc_dump *d)
+/* The process file up to its pages; it stays open for write_pages(). */
+static int write_records(struct xc_dump *d)
 {
 	char name[64];
 	int err;
@@ -182,8 +183,22 @@ static int write_proc(struct xc_dump *d)
 		err = dump_threads(d);
 	if (!err)
 		err = dump_backtrace(d);
+	/* Copied live, the pages come once the process runs again: a
+	 * plugin's state is saved now, while it is stopped. */
+	if (!err && d->tree && d->tree->live) {
+		xc_step_begin(d->ctx, "plugins");
+		err = xc_plugins_dump(&d->plugins, d->pid, &d->img);
+	}
 	if (err)
-		goto fail;
+		xc_imgw_abort(&d->img);
+	return err;
+}
+
+static int write_pages(struct xc_dump *d)
+{
+	char name[64];
+	int err;
+
 	xc_step_begin(d->ctx, "pages");
 	snprintf(name, sizeof(name), "pages-%d.img", d->pid);
 	err = xc_pagew_open(d->ctx, &d->pages, d->dirfd, name, d->ctx->codec, d->ctx->level,
@@ -201,16 +216,26 @@ static int write_proc(struct xc_dump *d)
 	if (!err)
 		err = xc_imgw_put(d->ctx, &d->img, XC_REC_PAGE_HASHES, d->pages.hashes,
 				  d->pages.nr_hashes * sizeof(*d->pages.hashes));
-	if (!err) {
+	if (!err && !d->live) {
 		xc_step_begin(d->ctx, "plugins");
 		err = xc_plugins_dump(&d->plugins, d->pid, &d->img);
 	}
-	if (err)
-		goto fail;
+	if (err) {
+		xc_imgw_abort(&d->img);
+		return err;
+	}
 	return xc_imgw_close(d->ctx, &d->img);
-fail:
-	xc_imgw_abort(&d->img);
-	return err;
+}
+
+static void page_summary(struct xc_dump *d)
+{
+	xc_info("pid %d: %llu pages scanned, %llu zero, %llu unchanged since the parent "
+		"(%llu of them not read: write tracking), %llu MiB raw -> %llu MiB stored%s",
+		d->pid, (unsigned long long)d->pages_scanned, (unsigned long long)d->pages_zero,
+		(unsigned long long)d->pages_in_parent, (unsigned long long)d->track.pages_unread,
+		(unsigned long long)(d->pages.raw_bytes >> 20),
+		(unsigned long long)(d->pages.stored_bytes >> 20),
+		d->live ? ", copied while it ran" : "");
 }
 
 /* Did the target die (SIGKILL from elsewhere) while we held it? It may be
@@ -310,15 +335,62 @@ static int write_one(struct xc_tree *t, struct xc_dump *d)
 	if (!err)
 		err = dump_track_plan(d, t);
 	if (!err)
-		err = write_proc(d);
-	if (!err)
-		xc_info("pid %d: %llu pages scanned, %llu zero, %llu unchanged since the parent "
-			"(%llu of them not read: write tracking), %llu MiB raw -> %llu MiB stored",
-			d->pid, (unsigned long long)d->pages_scanned,
-			(unsigned long long)d->pages_zero, (unsigned long long)d->pages_in_parent,
-			(unsigned long long)d->track.pages_unread,
-			(unsigned long long)(d->pages.raw_bytes >> 20),
-			(unsigned long long)(d->pages.stored_bytes >> 20));
+		err = write_records(d);
+	if (!err && !t->live) {
+		err = write_pages(d);
+		if (!err)
+			page_summary(d);
+	}
+	return err;
+}
+
+/* A pre-dump whose every process can be tracked copies memory while the
+ * processes run: armed while they are stopped, every page written from
+ * then on reads as written at the final dump, which reads it again. Not
+ * with a device mapping: a device may write memory unseen by the tracking
+ * (plugins save their own state with the records, while stopped). */
+static bool can_copy_live(const struct xc_tree *t)
+{
+	if (t->ctx->cmd != XC_CMD_PREDUMP || !t->track_kernel_ok)
+		return false;
+	for (size_t i = 0; i < t->nr; i++) {
+		const struct xc_dump *d = t->p[i].d;
+
+		if (!d)
+			continue;
+		if (d->track.in.device) {
+			xc_info("pid %d: a device mapping: memory is copied while stopped", d->pid);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Live pre-dump: records are written (stopped); arm, resume, then pages. */
+static int copy_live(struct xc_tree *t, double *frozen)
+{
+	int err = 0;
+
+	xc_step_begin(t->ctx, "track");
+	for (size_t i = 0; !err && i < t->nr; i++)
+		if (t->p[i].d)
+			err = dump_track_live_ranges(t->p[i].d);
+	if (err)
+		return err;
+	dump_track_arm(t);
+	xc_step_begin(t->ctx, "resume");
+	err = xc_tree_resume(t);
+	*frozen = xc_now() - *frozen;
+	for (size_t i = 0; !err && i < t->nr; i++) {
+		struct xc_dump *d = t->p[i].d;
+
+		if (!d)
+			continue;
+		d->live = true;
+		err = write_pages(d);
+		if (!err)
+			page_summary(d);
+	}
 	return err;
 }
 
@@ -357,11 +429,15 @@ int xc_dump(struct xc_ctx *ctx)
 	/* What spans processes, once all are known. */
 	if (!err)
 		err = xc_tree_pipes(&t);
+	if (!err)
+		t.live = can_copy_live(&t);
 	for (size_t i = 0; !err && i < t.nr; i++)
 		if (t.p[i].d) {
 			t.p[i].d->dirfd = dir.fd;
 			err = write_one(&t, t.p[i].d);
 		}
+	if (!err && t.live)
+		err = copy_live(&t, &frozen);
 	if (!err)
 		err = xc_tree_write_inventory(&t, dir.fd);
 	if (!err)
@@ -369,17 +445,20 @@ int xc_dump(struct xc_ctx *ctx)
 	if (!err) {
 		xc_step_begin(ctx, "commit");
 		err = xc_imgdir_commit(ctx, &dir);
+		t.committed = !err;
 	}
 	if (err)
 		goto out;
-	if (ctx->leave_running) {
+	if (ctx->leave_running && !t.live) {
 		xc_step_begin(ctx, "track");
 		dump_track_arm(&t);
 	}
 	xc_step_begin(ctx, ctx->leave_running ? "resume" : "kill");
 	/* Stopped: from the seize until the processes run again, or, killed,
 	 * until the image was on disk (their teardown is not a pause). */
-	if (ctx->leave_running) {
+	if (t.live) {
+		/* resumed before the pages */
+	} else if (ctx->leave_running) {
 		err = xc_tree_resume(&t);
 		frozen = xc_now() - frozen;
 	} else {

@@ -420,6 +420,8 @@ static int dump_shanon_pages(struct xc_dump *d, size_t i, uint64_t *done, uint64
 	snprintf(link, sizeof(link), "map_files/%llx-%llx", (unsigned long long)v->start,
 		 (unsigned long long)v->end);
 	fd = openat(d->procfd, link, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && d->live && errno == ENOENT)
+		return 0;	/* unmapped since: nothing of it to keep */
 	if (fd < 0)
 		return xc_failf(d->ctx, d->pid, "open shared memory", -errno, "mapping %llx-%llx",
 				(unsigned long long)v->start, (unsigned long long)v->end);
@@ -452,6 +454,29 @@ static int dump_shanon_pages(struct xc_dump *d, size_t i, uint64_t *done, uint64
 }
 
 /* Read run pages at addr into the page writer's blocks, room by room. */
+/* Page by page, for a process that runs while it is read (a live
+ * pre-dump): a page unmapped since the pagemap was read is left out, as if
+ * absent; the final dump finds whatever is there by then. */
+static int read_live(struct xc_dump *d, size_t i, uint64_t addr, size_t run)
+{
+	size_t page = d->pages.page;
+
+	for (; run; run--, addr += page) {
+		size_t one;
+		uint8_t *buf = room(d, 1, &one);
+		int err;
+
+		if (read_mem(d, &d->vmas[i], buf, page, addr) != (ssize_t)page) {
+			d->pages_gone++;
+			continue;
+		}
+		err = add_pages(d, i, buf, addr, 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int read_run(struct xc_dump *d, size_t i, uint64_t addr, size_t run)
 {
 	const struct xc_vma *v = &d->vmas[i];
@@ -463,6 +488,8 @@ static int read_run(struct xc_dump *d, size_t i, uint64_t addr, size_t run)
 		ssize_t r = read_mem(d, v, buf, n * page, addr);
 		int err;
 
+		if (r != (ssize_t)(n * page) && d->live)
+			return read_live(d, i, addr, run);
 		if (r != (ssize_t)(n * page))
 			return xc_failf(d->ctx, d->pid, "read memory", r < 0 ? -errno : -EIO,
 					"mapping %llx-%llx at %llx", (unsigned long long)v->start,

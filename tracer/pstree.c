@@ -484,6 +484,8 @@ int xc_tree_write_inventory(struct xc_tree *t, int dirfd)
 	inv.nr_processes = (uint32_t)t->nr;
 	inv.root_pid = (uint32_t)t->roots[0];
 	inv.flags = t->ctx->leave_running ? 0 : XC_INV_TARGET_KILLED;
+	if (t->live)
+		inv.flags |= XC_INV_LIVE;
 	snprintf(inv.xckpt_version, sizeof(inv.xckpt_version), "%s", XC_VERSION);
 	snprintf(inv.kernel_release, sizeof(inv.kernel_release), "%.63s", u.release);
 	memcpy(inv.parent, t->parent_path, sizeof(inv.parent));

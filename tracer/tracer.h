@@ -144,6 +144,8 @@ struct xc_dump {
 	 * parent does not hold the process (mm.c) */
 	struct xc_pview *parent;
 	struct xc_track track;		/* write tracking since the parent (track.c) */
+	bool live;			/* running while its pages are read: what is gone is skipped */
+	uint64_t pages_gone;		/* unmapped while being read (live) */
 };
 
 /* One process of the dumped tree, live or zombie, as the last look at /proc
@@ -187,6 +189,8 @@ struct xc_tree {
 	struct xc_rec_parent parent;
 	uint64_t created_ns;		/* this image's INVENTORY.created_ns */
 	bool track_kernel_ok;		/* async write-protect and PAGEMAP_SCAN here */
+	bool live;			/* pre-dump: pages copied while the processes run */
+	bool committed;			/* the image is on disk */
 	struct xc_sk_tree *sockets;	/* sockets.c: every socket inode of the tree */
 };
 
@@ -265,6 +269,8 @@ int dump_track_take(struct xc_dump *d, uint64_t addr, size_t max, size_t *n);
 size_t dump_track_parent_gap(struct xc_dump *d, uint64_t addr, size_t max);
 int dump_track_note_read(struct xc_dump *d, uint64_t addr, size_t n);
 void dump_track_arm(struct xc_tree *t);
+/* Live pre-dump, still stopped: the pages to write-protect before any is read. */
+int dump_track_live_ranges(struct xc_dump *d);
 void dump_track_end(struct xc_tree *t, int err);
 void dump_track_free(struct xc_dump *d);
 int dump_files_collect(struct xc_dump *d);	/* before any change to the target */

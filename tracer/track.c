@@ -213,6 +213,7 @@ int dump_track_attach(struct xc_dump *d)
 	socklen_t crlen = sizeof(cr);
 	struct cmsghdr *c;
 	int s, fd = -1, err;
+	char eof;
 	ssize_t n;
 
 	err = read_starttime(d, &d->track.starttime);
@@ -234,6 +235,9 @@ int dump_track_attach(struct xc_dump *d)
 		return 0;
 	}
 	n = recvmsg(s, &mh, MSG_CMSG_CLOEXEC);
+	/* The end of the connection: the keeper holds no copy any more. */
+	if (n > 0 && recv(s, &eof, 1, 0) != 0)
+		xc_debug("pid %d: the tracking keeper did not close", d->pid);
 	close(s);
 	c = n == (ssize_t)sizeof(m) ? CMSG_FIRSTHDR(&mh) : NULL;
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
@@ -362,6 +366,9 @@ int dump_track_plan(struct xc_dump *d, const struct xc_tree *t)
 	xc_track_plan(in, &d->track.plan);
 	if (d->track.plan.use && !proven)
 		d->track.plan.use = false;	/* nothing present to take unread anyway */
+	/* A live pre-dump arms before it reads: the bits would say nothing. */
+	if (t->live)
+		d->track.plan.use = false;
 	if (d->track.plan.why)
 		xc_info("pid %d: %s: comparing page hashes", d->pid, d->track.plan.why);
 	return 0;
@@ -497,7 +504,7 @@ size_t dump_track_parent_gap(struct xc_dump *d, uint64_t addr, size_t max)
 /* Pages read by this dump: write-protected again when it arms. */
 int dump_track_note_read(struct xc_dump *d, uint64_t addr, size_t n)
 {
-	if (!d->ctx->track || !d->ctx->leave_running)
+	if (!d->ctx->track || !d->ctx->leave_running || d->track.armed)
 		return 0;
 	if (xc_track_ranges_add(&d->track.read, addr, addr + n * d->pages.page))
 		return xc_fail(d->ctx, d->pid, "write tracking", "allocate", -ENOMEM);
@@ -592,11 +599,57 @@ static void arm(struct xc_dump *d)
 				 (unsigned long long)wp.range.start, (unsigned long long)wp.range.len,
 				 strerror(errno));
 		else
-			pages += wp.range.len / d->pages.page;
+			pages += wp.range.len / (uint64_t)sysconf(_SC_PAGESIZE);
 	}
 	d->track.armed = true;
 	xc_info("pid %d: write tracking armed: %zu mappings, %llu pages protected again", d->pid,
 		registered, (unsigned long long)pages);
+}
+
+/* Live pre-dump, still stopped: every present or swapped page of what will
+ * be tracked is write-protected before any is read, so that each page the
+ * process writes while it is read reads as written at the final dump. */
+int dump_track_live_ranges(struct xc_dump *d)
+{
+	int pmfd;
+
+	if (d->track.plan.end != XC_TRACK_ARM)
+		return 0;
+	pmfd = openat(d->procfd, "pagemap", O_RDONLY | O_CLOEXEC);
+	if (pmfd < 0)
+		return xc_fail(d->ctx, d->pid, "pagemap", "open", -errno);
+	for (size_t i = 0; i < d->nr_vmas; i++) {
+		struct xc_track_region vec[512];
+		struct xc_pm_scan_arg a = {
+			.size = sizeof(a), .start = d->vmas[i].start, .end = d->vmas[i].end,
+			.vec = (uint64_t)(uintptr_t)vec, .vec_len = 512,
+			.category_anyof_mask = XC_PAGE_IS_PRESENT | XC_PAGE_IS_SWAPPED,
+			.return_mask = XC_PAGE_IS_PRESENT | XC_PAGE_IS_SWAPPED,
+		};
+
+		if (!trackable(d, i))
+			continue;
+		for (;;) {
+			long n = ioctl(pmfd, XC_PAGEMAP_SCAN, &a);
+
+			if (n < 0) {
+				/* Unprotected: it reads as written, never wrong. */
+				xc_debug("pid %d: PAGEMAP_SCAN: %s", d->pid, strerror(errno));
+				break;
+			}
+			for (long k = 0; k < n; k++)
+				if (xc_track_ranges_add(&d->track.read, vec[k].start, vec[k].end)) {
+					close(pmfd);
+					return xc_fail(d->ctx, d->pid, "write tracking", "allocate",
+						       -ENOMEM);
+				}
+			if (a.walk_end >= d->vmas[i].end || (!n && a.walk_end <= a.start))
+				break;
+			a.start = a.walk_end;
+		}
+	}
+	close(pmfd);
+	return 0;
 }
 
 void dump_track_arm(struct xc_tree *t)
@@ -688,6 +741,10 @@ void dump_track_end(struct xc_tree *t, int err)
 		if (!d || d->track.fd < 0)
 			continue;
 		end = err ? XC_TRACK_KEEP : d->track.plan.end;
+		/* Armed against an image that never made it to disk (a live
+		 * pre-dump that failed while copying): worth nothing. */
+		if (d->track.armed && !t->committed)
+			end = XC_TRACK_CLOSE;
 		/* Once armed, the bits are against the new image, whatever
 		 * fails afterwards (it is on disk). */
 		base = d->track.armed ? t->created_ns : d->track.in.base_ns;
@@ -783,8 +840,10 @@ static void kent_hand(struct kent *e)
 	close(e->lfd);
 	e->lfd = -1;
 	sendmsg(s, &mh, MSG_NOSIGNAL);
-	close(s);
+	/* Ours gone before the end of the connection, which the dump waits
+	 * for: once it drops the fd, the process is unregistered at once. */
 	kent_drop(e);
+	close(s);
 }
 
 static int cmp_int(const void *a, const void *b)

@@ -12,3 +12,5 @@ set_target_properties(naive_dump PROPERTIES OUTPUT_NAME naive_dump RUNTIME_OUTPU
 add_executable(victim_trackw integ/victims/trackw.c)
 set_target_properties(victim_trackw PROPERTIES OUTPUT_NAME trackw RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/victims)
 target_link_libraries(victim_trackw PRIVATE pthread)
+add_executable(victim_busyw integ/victims/busyw.c)
+set_target_properties(victim_busyw PROPERTIES OUTPUT_NAME busyw RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/victims)

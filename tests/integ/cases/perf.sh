@@ -176,6 +176,15 @@ unread() {	# pages the last dump took from its parent without reading them
 keeper_of() {	# PID: the keeper holding PID's tracking, if any
 	pgrep -f "^xckpt __track-keeper $1:"
 }
+# The keeper is started detached: it may take a moment to show, or to go.
+keeper_shows() {	# PID
+	for ((i = 0; i < 100; i++)); do keeper_of "$1" >/dev/null && return 0; sleep 0.05; done
+	return 1
+}
+keeper_gone() {	# PID
+	for ((i = 0; i < 100; i++)); do keeper_of "$1" >/dev/null || return 0; sleep 0.05; done
+	return 1
+}
 
 t_track_every_mapping() {	# a write in anon, file, heap, stack and thread stack memory is caught
 	start "$VICTIMS/trackw" "$T"
@@ -205,17 +214,16 @@ t_track_every_mapping() {	# a write in anon, file, heap, stack and thread stack 
 t_track_handover() {	# a dump in between keeps the tracking for its image; a last one drops it
 	start "$VICTIMS/trackw" "$T"
 	"$XCKPT" pre-dump --pid "$VPID" -D "$T/d0" 2>"$T/dump.err" || fail "pre-dump: $(cat "$T/dump.err")"
-	keeper=$(keeper_of "$VPID")
-	[ -n "$keeper" ] || fail "no keeper holds the tracking"
+	keeper_shows "$VPID" || fail "no keeper holds the tracking"
 	"$XCKPT" dump --pid "$VPID" -D "$T/other" -R 2>"$T/dump.err" || fail "dump: $(cat "$T/dump.err")"
 	tracked "$VPID" || fail "a dump without --parent dropped the tracking of the pre-dump"
-	[ -n "$(keeper_of "$VPID")" ] || fail "no keeper after the dump in between"
+	keeper_shows "$VPID" || fail "no keeper after the dump in between"
 	next_gen 1
 	# Uses it, arms none: the process ends up without any registration.
 	dump_leave_running --parent "$T/d0" -v
 	[ "$(unread)" -gt 200 ] 2>/dev/null || fail "pages read: $(grep 'pages scanned' "$T/dump.err")"
 	tracked "$VPID" && fail "still registered after a dump without --track"
-	[ -z "$(keeper_of "$VPID")" ] || fail "a keeper still holds the tracking"
+	keeper_gone "$VPID" || fail "a keeper still holds the tracking"
 	mv "$T/img" "$T/d1"
 	next_gen 2
 	dump_kill --parent "$T/d1" -v
@@ -228,9 +236,8 @@ t_track_handover() {	# a dump in between keeps the tracking for its image; a las
 t_track_keeper_gone() {	# tracking lost between generations: page hashes, the right state
 	start "$VICTIMS/trackw" "$T"
 	"$XCKPT" pre-dump --pid "$VPID" -D "$T/d0" 2>"$T/dump.err" || fail "pre-dump: $(cat "$T/dump.err")"
-	keeper=$(keeper_of "$VPID")
-	[ -n "$keeper" ] || fail "no keeper holds the tracking"
-	kill "$keeper"
+	keeper_shows "$VPID" || fail "no keeper holds the tracking"
+	kill "$(keeper_of "$VPID")"
 	for ((i = 0; i < 100; i++)); do tracked "$VPID" || break; sleep 0.05; done
 	tracked "$VPID" && fail "still registered once its keeper is gone"
 	next_gen 1
@@ -239,5 +246,26 @@ t_track_keeper_gone() {	# tracking lost between generations: page hashes, the ri
 		fail "fallback not reported: $(cat "$T/dump.err")"
 	[ "$(unread)" = 0 ] || fail "pages taken unread without tracking"
 	restore_gen 1
+	pass
+}
+
+t_predump_live() {	# a pre-dump copies memory while the process rewrites it; the dump after it is exact
+	start "$VICTIMS/busyw" "$T" 64
+	"$XCKPT" -v pre-dump --pid "$VPID" -D "$T/pre" 2>"$T/dump.err" || fail "pre-dump: $(cat "$T/dump.err")"
+	grep -q "copied while it ran" "$T/dump.err" || fail "not copied while running: $(cat "$T/dump.err")"
+	"$XCKPT" show -D "$T/pre" | grep -q "^live " || fail "show does not say it is live"
+	"$XCKPT" restore -D "$T/pre" 2>"$T/restore.err"
+	[ $? = 3 ] || fail "a live pre-dump was restored: $(cat "$T/restore.err")"
+	grep -q "only the parent of a dump --parent" "$T/restore.err" ||
+		fail "unclear refusal: $(cat "$T/restore.err")"
+	kill -0 "$VPID" || fail "the victim is gone"
+	kill -USR1 "$VPID"
+	wait_for "$T/stopped"
+	dump_kill --parent "$T/pre" -v
+	[ "$(unread)" -gt 0 ] 2>/dev/null || fail "nothing taken from the pre-dump: $(grep 'pages scanned' "$T/dump.err")"
+	restore_bg
+	kill -USR2 "$VPID"
+	wait "$RPID"
+	grep -qx "PASS writes $(cat "$T/stopped")" "$T/out" || fail "memory after restore: $(tail -1 "$T/out")"
 	pass
 }
