@@ -157,10 +157,54 @@ static int numa_check(struct xc_dump *d)
 			"restored yet", -ENOTSUP, "mapping at %#llx", (unsigned long long)at);
 }
 
+/* The nice value of the process's autogroup ("/autogroup-25 nice 0",
+ * /proc/PID/autogroup): 0 or -EINVAL. Pure. */
+int xc_autogroup_nice(const char *buf, int *nice)
+{
+	const char *p = strstr(buf, " nice ");
+	char *end;
+	long v;
+
+	if (!p)
+		return -EINVAL;
+	v = strtol(p + 6, &end, 10);
+	if (end == p + 6 || v < -20 || v > 19)
+		return -EINVAL;
+	*nice = (int)v;
+	return 0;
+}
+
+/* The autogroup's nice value is not restored yet: the restored process
+ * joins an autogroup that others share (its session's, or xckpt's), whose
+ * value it must not change for them. A kernel without autogroups has no
+ * file. */
+static int autogroup_check(struct xc_dump *d)
+{
+	size_t len;
+	char *buf;
+	int nice, err;
+
+	if (faccessat(d->procfd, "autogroup", F_OK, 0))
+		return 0;
+	err = xc_proc_read(d, "autogroup", &buf, &len);
+	if (err)
+		return err;
+	err = xc_autogroup_nice(buf, &nice);
+	free(buf);
+	if (err)
+		return xc_fail(d->ctx, d->pid, "autogroup", "parse", err);
+	if (!nice)
+		return 0;
+	d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+	return xc_failf(d->ctx, d->pid, "an autogroup nice value is not restored yet", -ENOTSUP,
+			"autogroup (nice %d)", nice);
+}
+
 /* Right after the parasite's answers, before anything is written. */
 int dump_attrs_check(struct xc_dump *d)
 {
 	const char *why = xc_attrs_refusal(&d->misc);
+	int err;
 
 	d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
 	if (why)
@@ -174,7 +218,8 @@ int dump_attrs_check(struct xc_dump *d)
 					d->thr[i].tid, (unsigned long long)ps->securebits);
 	}
 	d->ctx->exit_hint = 0;
-	return numa_check(d);
+	err = numa_check(d);
+	return err ? err : autogroup_check(d);
 }
 
 /* A single number from /proc/PID/<name>. */

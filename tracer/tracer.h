@@ -338,6 +338,7 @@ void xc_thread_attrs_from_ps(const struct xc_pthread_state *ps, struct xc_rec_th
 const char *xc_thread_attrs_refusal(const struct xc_pthread_state *ps);
 bool xc_io_flusher(uint32_t stat_flags);
 uint64_t xc_numa_maps_own_policy(const char *buf, bool thread_default);
+int xc_autogroup_nice(const char *buf, int *nice);
 int dump_attrs_check(struct xc_dump *d);	/* after the parasite's answers */
 int dump_rseq_fixup(struct xc_dump *d);	/* right after seize */
 int dump_threads_check(struct xc_dump *d);	/* after seize: per-thread refusals */

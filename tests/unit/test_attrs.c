@@ -218,6 +218,21 @@ static void test_numa_maps(void **state)
 	assert_int_equal(xc_numa_maps_own_policy("garbage\n\n", true), 0);
 }
 
+/* /proc/PID/autogroup: its nice value, or a malformed file. */
+static void test_autogroup(void **state)
+{
+	int nice = 99;
+
+	(void)state;
+	assert_int_equal(xc_autogroup_nice("/autogroup-1683 nice 0\n", &nice), 0);
+	assert_int_equal(nice, 0);
+	assert_int_equal(xc_autogroup_nice("/autogroup-7 nice -5\n", &nice), 0);
+	assert_int_equal(nice, -5);
+	assert_int_equal(xc_autogroup_nice("/autogroup-7 nice \n", &nice), -EINVAL);
+	assert_int_equal(xc_autogroup_nice("/autogroup-7\n", &nice), -EINVAL);
+	assert_int_equal(xc_autogroup_nice("/autogroup-7 nice 40\n", &nice), -EINVAL);
+}
+
 /* PR_SET_IO_FLUSHER sets both flags; either alone is the kernel's own. */
 static void test_io_flusher(void **state)
 {
@@ -314,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_mempolicy),
 		cmocka_unit_test(test_io_flusher),
 		cmocka_unit_test(test_numa_maps),
+		cmocka_unit_test(test_autogroup),
 		cmocka_unit_test(test_spec_state),
 		cmocka_unit_test(test_caps_root),
 		cmocka_unit_test(test_caps_root_without_setpcap),

@@ -130,17 +130,27 @@ t_attr_pdeathsig() {	# its parent's death still signals it; restored, xckpt rest
 	grep -q '^PASS' "$T/out" || fail "victim did not pass when its parent died: $(cat "$T/out")"
 	pass
 }
-t_attr_mbind_refused() {	# a mapping's own NUMA policy would be lost: refused by name, left running
+# The dump fails naming what it refuses, and leaves the target as it was.
+dump_refused() {	# ERROR-REGEX
 	local out
-	start "$VICTIMS/attrs" "$T" mbind
-	grep -q '^SETUP' "$T/out" && fail "victim could not set up: $(cat "$T/out")"
 	snap_before
 	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1) && fail "dumped: $out"
-	echo "$out" | grep -q "dump pid $VPID: mapping at 0x[0-9a-f]*: a NUMA memory policy of the mapping's own (mbind) is not restored yet" ||
-		fail "unclear error: $out"
+	echo "$out" | grep -q "$1" || fail "unclear error: $out"
 	snap_check "after the refused dump"
+}
+t_attr_mbind_refused() {	# a mapping's own NUMA policy would be lost: refused by name, left running
+	start "$VICTIMS/attrs" "$T" mbind
+	grep -q '^SETUP' "$T/out" && fail "victim could not set up: $(cat "$T/out")"
+	dump_refused "dump pid $VPID: mapping at 0x[0-9a-f]*: a NUMA memory policy of the mapping's own (mbind) is not restored yet"
 	kill -USR2 "$VPID"
 	wait "$VPID" || fail "victim failed after the refused dump: $(cat "$T/out")"
+	pass
+}
+t_attr_autogroup_refused() {	# an autogroup nice value would be lost: refused by name, left running
+	# A session of its own, so that the nice value is its autogroup's alone.
+	start setsid "$VICTIMS/attrs" "$T" timerslack
+	echo 5 >"/proc/$VPID/autogroup" || fail "setup: autogroup"
+	dump_refused "dump pid $VPID: autogroup (nice 5): an autogroup nice value is not restored yet"
 	pass
 }
 t_attr_pdeathsig_detach() {	# with --detach it would fire at once: refused, nothing created
@@ -236,12 +246,7 @@ t_caps_user_image_refused() {
 	pass
 }
 t_caps_securebits_refused() {	# securebits would be lost: refused by name, the target left running
-	local out
 	caps_start yes securebits env
-	snap_before
-	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1) && fail "dumped: $out"
-	echo "$out" | grep -q "dump pid $VPID: thread $VPID (securebits 0x1): securebits (PR_SET_SECUREBITS) are not restored yet" ||
-		fail "unclear error: $out"
-	snap_check "after the refused dump"
+	dump_refused "dump pid $VPID: thread $VPID (securebits 0x1): securebits (PR_SET_SECUREBITS) are not restored yet"
 	pass
 }
