@@ -249,8 +249,9 @@ time.sleep(600)' "$T"
 	pass
 }
 
-t_udp_queued() {	# unread datagrams, each from its sender (v4, v6, v4-mapped, another host's)
-	start python3 -c '
+# Unread datagrams, each from its sender (v4, v6, v4-mapped, another host's,
+# one queued before a connect); on SIGUSR1 the victim reads them and talks.
+SK_UDP_VICTIM='
 import os, signal, socket, struct, sys, time
 os.closerange(3, 4096)
 signal.signal(signal.SIGUSR1, lambda *a: None)
@@ -300,9 +301,21 @@ ok = r4.recvfrom(100)[0] == b"again"
 rc.send(b"to the peer"); w1.settimeout(5)
 ok = ok and w1.recvfrom(100) == (b"to the peer", rc.getsockname())
 print("PASS" if not bad and ok else "FAIL %s %s" % (bad, ok))
-' "$T"
+'
+
+t_udp_queued() {	# unread datagrams come back, each from its sender
+	start python3 -c "$SK_UDP_VICTIM" "$T"
 	dump_kill
 	sk_restore_check
+	pass
+}
+
+t_udp_queued_leave_running() {	# reading them at dump leaves them all in place
+	start python3 -c "$SK_UDP_VICTIM" "$T"
+	dump_leave_running
+	kill -USR1 "$VPID"
+	wait "$VPID"
+	grep -q '^PASS' "$T/out" || fail "victim failed after a --leave-running dump: $(cat "$T/out")"
 	pass
 }
 
