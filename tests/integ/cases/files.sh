@@ -155,6 +155,12 @@ t_files_tty_leader() {	# a session leader on the user's terminal, with a job in 
 	VPID=$(cat "$T/ready")
 	PIDS+=("$VPID" $(cat "/proc/$VPID/task/$VPID/children"))
 	dump_kill
+	# An xckpt that does not lead its terminal's session (its shell
+	# does) cannot give the terminal away: refused before anything is made.
+	script -qec "'$XCKPT' restore -D '$T/img'; echo status \$?" /dev/null >"$T/out1" 2>&1 </dev/null
+	grep -q "restore pid $VPID: controlling terminal (session [0-9]*): it led a session on its terminal, and this terminal belongs to another session" "$T/out1" &&
+		grep -q "status 4" "$T/out1" || fail "restore under a shell: $(cat "$T/out1")"
+	kill -0 "$VPID" 2>/dev/null && fail "a process was created"
 	script -qec "exec '$XCKPT' restore -D '$T/img' --pidfile '$T/pidfile'" /dev/null \
 		>"$T/out2" 2>&1 </dev/null &
 	RPID=$!
