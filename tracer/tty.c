@@ -9,6 +9,7 @@
  * set on it; a slave elsewhere whose master the process lacks is refused. Unread data in either direction would
  * be lost: refused. */
 #define LOG_PREFIX "tty: "
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -50,6 +51,16 @@ static int slave_index(dev_t rdev)
 	if (major(rdev) < PTY_SLAVE_MAJOR_FIRST || major(rdev) > PTY_SLAVE_MAJOR_LAST)
 		return -1;
 	return (int)((major(rdev) - PTY_SLAVE_MAJOR_FIRST) * 256 + minor(rdev));
+}
+
+/* The open file of id, first seen in this process: ids run across the
+ * whole tree, so they are no index into ofiles. */
+static struct xc_rec_file *ofile(const struct xc_dump *d, uint32_t id)
+{
+	for (size_t i = 0; i < d->nr_ofiles; i++)
+		if (d->ofiles[i].id == id)
+			return &d->ofiles[i];
+	return NULL;	/* not reached: every record is of an ofile */
 }
 
 /* The first fd of open file id. */
@@ -134,9 +145,51 @@ static struct xc_rec_tty *find(struct xc_rec_tty *t, size_t n, uint32_t kind, co
 			       int index)
 {
 	for (size_t i = 0; i < n; i++)
-		if (t[i].index == index && d->ofiles[t[i].file_id - 1].kind == kind)
+		if (t[i].index == index && ofile(d, t[i].file_id)->kind == kind)
 			return &t[i];
 	return NULL;
+}
+
+/* The process of the tree that holds the master of pty index, 0 if none
+ * does (fdinfo of a /dev/ptmx fd names its index). */
+static pid_t master_in_tree(const struct xc_dump *d, int index)
+{
+	char path[64], link[32], line[64];
+	struct dirent *de;
+
+	for (size_t i = 0; d->tree && i < d->tree->nr; i++) {
+		pid_t pid = d->tree->p[i].pid;
+		DIR *dir;
+
+		if (d->tree->p[i].state == 'Z')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+		dir = opendir(path);
+		while (dir && (de = readdir(dir))) {
+			ssize_t n;
+			FILE *f;
+			bool found = false;
+
+			snprintf(path, sizeof(path), "/proc/%d/fd/%.16s", pid, de->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			link[n > 0 ? n : 0] = 0;
+			if (strcmp(link, "/dev/ptmx") && strcmp(link, "/dev/pts/ptmx"))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/fdinfo/%.16s", pid, de->d_name);
+			f = fopen(path, "re");
+			while (f && !found && fgets(line, sizeof(line), f))
+				found = !strncmp(line, "tty-index:", 10) && atoi(line + 10) == index;
+			if (f)
+				fclose(f);
+			if (found) {
+				closedir(dir);
+				return pid;
+			}
+		}
+		if (dir)
+			closedir(dir);
+	}
+	return 0;
 }
 
 /* A session leader on the user's terminal: restore makes the terminal it
@@ -247,11 +300,23 @@ int dump_tty_collect(struct xc_dump *d)
 	}
 	/* A slave is the process's own when its master is here too. */
 	for (size_t i = 0; !err && i < n; i++) {
-		struct xc_rec_file *f = &d->ofiles[t[i].file_id - 1];
+		pid_t holder;
+		struct xc_rec_file *f = ofile(d, t[i].file_id);
 		bool own = find(t, n, XC_FD_PTY_MASTER, d, t[i].index) != NULL;
 
 		if (f->kind == XC_FD_INHERIT && own)
 			f->kind = XC_FD_PTY_SLAVE;
+		/* A terminal whose master the tree holds is no user's: it would
+		 * come back as the terminal xckpt restores on (script, tmux,
+		 * sshd sessions are such trees). */
+		if (user_tty(f) && (holder = master_in_tree(d, slave_index(rdev[i])))) {
+			char why[96];
+
+			snprintf(why, sizeof(why), "a pty whose master another process of the tree "
+				 "(%d) holds is not supported", holder);
+			err = xc_fd_refuse(d, witness(d, f->id), f, why);
+			break;
+		}
 		if (user_tty(f))
 			continue;	/* the user's terminal */
 		if (f->kind == XC_FD_PTY_SLAVE && !own)
@@ -265,7 +330,7 @@ int dump_tty_collect(struct xc_dump *d)
 	if (!err)
 		err = ctty(d, t, n, rdev);
 	for (size_t i = 0; !err && i < n; i++) {
-		if (!user_tty(&d->ofiles[t[i].file_id - 1]))
+		if (!user_tty(ofile(d, t[i].file_id)))
 			t[i].flags &= ~XC_TTY_USER;	/* its own pty after all */
 		err = xc_obj_add(d, XC_REC_TTY, &t[i], sizeof(t[i]));
 	}

@@ -100,9 +100,11 @@ t_seccomp() {	# the filters come back, after the restore's own calls, and still 
 }
 
 t_bad_events() {	# what the event objects cannot bring back: refused, named
-	local mode want
-	for mode in inotify_queued inotify_deleted epoll_stale pty_session; do
+	local mode want who
+	for mode in inotify_queued inotify_deleted epoll_stale pty_session pty_child; do
+		who=
 		case $mode in
+		pty_child) who='[0-9]*' want="fd 0 (/dev/pts/[0-9]*): a pty whose master another process of the tree ([0-9]*) holds is not supported" ;;
 		pty_session) want="pty [0-9]* (terminal of pid [0-9]* too): a pty that is the controlling terminal of other processes of its session is not supported yet" ;;
 		inotify_deleted) want="fd 3 (anon_inode:inotify): watch 1: the watched file has no path any more" ;;
 		inotify_queued) want="fd 3 (anon_inode:inotify): inotify with events not read yet" ;;
@@ -111,7 +113,7 @@ t_bad_events() {	# what the event objects cannot bring back: refused, named
 		start "$VICTIMS/events" $mode "$T"
 		out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
 		[ $? = 4 ] || fail "$mode: expected exit 4: $out"
-		echo "$out" | grep -q "pid $VPID: $want" || fail "$mode: unclear error: $out"
+		echo "$out" | grep -q "pid ${who:-$VPID}: $want" || fail "$mode: unclear error: $out"
 		kill -0 "$VPID" || fail "$mode: target died"
 		grep -q '^TracerPid:[[:space:]]*0$' "/proc/$VPID/status" || fail "$mode: still traced"
 		[ -e "$T/img" ] && fail "$mode: image directory created"

@@ -38,13 +38,14 @@
  * Refused (the dump must name them): inotify_queued, an inotify with an
  * event not read yet; pty_session, a session leader whose pty is the
  * terminal of a child in its session too (which restore would make before
- * the terminal); inotify_deleted, an inotify watching a file deleted
+ * the terminal); pty_child, a pty whose slave is the terminal of a child's
+ * session (the child is named); inotify_deleted, an inotify watching a file deleted
  * since (still open); epoll_stale, an epoll watching a file the process
  * holds only under another fd than the watched one.
  *
  *   MODE: eventfd | timerfd | signalfd | epoll | posix_timer | seccomp | inotify
  *         | ttyuser | pty | shared | inotify_queued | inotify_deleted | epoll_stale
- *         | pty_session */
+ *         | pty_session | pty_child */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -499,6 +500,19 @@ int main(int argc, char **argv)
 			for (;;)
 				pause();
 		}
+	} else if (!strcmp(mode, "pty_child")) {
+		a = high_pty();
+		CHECK(a == 3 && !grantpt(a) && !unlockpt(a), "posix_openpt");
+		if (!fork()) {	/* a session on the slave, as script(1) makes */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			CHECK(setsid() == getpid(), "setsid");
+			b = open(ptsname(a), O_RDWR);
+			CHECK(b >= 0 && dup2(b, 0) == 0 && dup2(b, 1) == 1 && dup2(b, 2) == 2, "slave");
+			close_range(3, ~0U, 0);
+			for (;;)
+				pause();
+		}
+		usleep(100000);
 	} else if (!strcmp(mode, "inotify_deleted")) {
 		char path[4096];
 
