@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	31
+#define XC_IMG_VERSION	32
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
 	XC_FILE_INVENTORY = 1,	/* inventory.img */
@@ -676,7 +676,7 @@ struct xc_rec_inetsk {
 	uint32_t snd_wscale, rcv_wscale;
 	uint32_t timestamp;	/* TCP_TIMESTAMP */
 	uint32_t snd_wl1, snd_wnd, max_window, rcv_wnd, rcv_wup;	/* TCP_REPAIR_WINDOW */
-	uint32_t reserved;
+	int32_t peek_off;	/* SO_PEEK_OFF, -1: off */
 	char netlock[32];	/* REPAIR: the nftables table that blocks its traffic */
 };
 static_assert(sizeof(struct xc_rec_inetsk) == 208, "doc: inetsk");

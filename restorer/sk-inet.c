@@ -129,6 +129,8 @@ static int late_opts(int sk, const struct xc_rec_inetsk *k)
 		err = set_timeo(sk, SO_RCVTIMEO, k->rcvtimeo_us);
 	if (!err && k->sndtimeo_us)
 		err = set_timeo(sk, SO_SNDTIMEO, k->sndtimeo_us);
+	if (!err && k->peek_off >= 0)
+		err = setint(sk, SOL_SOCKET, SO_PEEK_OFF, k->peek_off);
 	return err;
 }
 

@@ -120,6 +120,8 @@ static void read_opts(struct xc_isk *s, int sk)
 		r->ifindex = v;
 	r->rcvtimeo_us = timeo_us(sk, SO_RCVTIMEO);
 	r->sndtimeo_us = timeo_us(sk, SO_SNDTIMEO);
+	if (getint(sk, SOL_SOCKET, SO_PEEK_OFF, &r->peek_off))
+		r->peek_off = -1;
 	if (tcp) {
 		if (!getint(sk, IPPROTO_TCP, TCP_NODELAY, &v) && v)
 			r->flags |= XC_ISK_F_NODELAY;

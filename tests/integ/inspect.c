@@ -533,6 +533,11 @@ static void sock_opts(int pidfd, int fd)
 		snprintf(key, sizeof(key), "fd.%d.so_rcvbuf", fd);
 		out(key, "%d", v);
 	}
+	sl = sizeof(v);
+	if (!getsockopt(copy, SOL_SOCKET, SO_PEEK_OFF, &v, &sl)) {
+		snprintf(key, sizeof(key), "fd.%d.so_peek_off", fd);
+		out(key, "%d", v);
+	}
 	sl = sizeof(cr);
 	if (!getsockopt(copy, SOL_SOCKET, SO_PEERCRED, &cr, &sl)) {
 		snprintf(key, sizeof(key), "fd.%d.so_peercred", fd);

@@ -280,6 +280,7 @@ spoof("10.77.0.9", 4444, "127.0.0.1", r4.getsockname()[1], b"another host")
 w6.sendto(b"six", ("::1", p6)); w1.sendto(b"mapped", ("127.0.0.1", p6))
 gone.sendto(b"before connect", rc.getsockname())
 rc.connect(w1.getsockname()); w1.sendto(b"from the peer", rc.getsockname())
+rc.setsockopt(socket.SOL_SOCKET, 42, 0)	# SO_PEEK_OFF: peeks go on from 0
 gone.close()
 time.sleep(0.2)
 socks = {"r4": r4, "r6": r6, "rc": rc}
