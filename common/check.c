@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -169,6 +170,45 @@ static int p_pagemap_scan(char *note, size_t len)
 	return r;
 }
 
+/* Names given with PR_SET_VMA_ANON_NAME come back only where the kernel
+ * has CONFIG_ANON_VMA_NAME. */
+static int p_anon_names(char *note, size_t len)
+{
+	void *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int r = 0;
+
+	if (p == MAP_FAILED)
+		return -errno;
+	if (prctl(0x53564d41 /* PR_SET_VMA */, 0 /* PR_SET_VMA_ANON_NAME */, (unsigned long)p,
+		  4096, "xckpt-check"))
+		r = -errno;
+	munmap(p, 4096);
+	if (r == -EINVAL)
+		snprintf(note, len, "no CONFIG_ANON_VMA_NAME: images with names are refused");
+	return r;
+}
+
+/* What a restore of MAP_HUGETLB memory takes from: the default size's pool. */
+static int p_hugetlb(char *note, size_t len)
+{
+	unsigned long total = 0, free = 0, kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "HugePages_Total: %lu", &total);
+		sscanf(line, "HugePages_Free: %lu", &free);
+		sscanf(line, "Hugepagesize: %lu", &kb);
+	}
+	fclose(f);
+	if (!kb)
+		return -ENOENT;
+	snprintf(note, len, "%lu of %lu pages of %lu kB free (vm.nr_hugepages)", free, total, kb);
+	return 0;
+}
+
 static int p_vdso(char *note, size_t len)
 {
 	FILE *f = fopen("/proc/self/maps", "re");
@@ -234,6 +274,8 @@ int xc_check(struct xc_ctx *ctx)
 		{ "pidfd_getfd", false, p_pidfd_getfd },
 		{ "userfaultfd", false, p_uffd },
 		{ "PAGEMAP_SCAN", false, p_pagemap_scan },
+		{ "named anonymous mappings", false, p_anon_names },
+		{ "hugetlb pool", false, p_hugetlb },
 	};
 	int bad = 0;
 

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	32
+#define XC_IMG_VERSION	33
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
 	XC_FILE_INVENTORY = 1,	/* inventory.img */
@@ -214,6 +214,9 @@ enum xc_vma_kind {
 #define XC_VMF_NORESERVE	0x200u	/* nr: MAP_NORESERVE */
 #define XC_VMF_LOCKONFAULT	0x400u	/* lf: mlock2(MLOCK_ONFAULT), with lo */
 
+/* The kernel's ANON_VMA_NAME_MAX_LEN, the NUL included. */
+#define XC_VMA_NAME_MAX	80
+
 struct xc_rec_vma {
 	uint64_t start, end;
 	uint64_t pgoff;		/* file offset in bytes */
@@ -223,8 +226,11 @@ struct xc_rec_vma {
 	uint32_t vmflags;	/* XC_VMF_* */
 	uint32_t file_id;	/* MAPFILE id, 0 for none */
 	uint32_t shm_ino;	/* XC_VMA_SHANON: inode of its shared memory object */
+	uint32_t hpage_shift;	/* hugetlb (MAP_HUGETLB): log2 of its page size; else 0 */
+	uint32_t reserved;	/* zero */
+	char name[XC_VMA_NAME_MAX];	/* PR_SET_VMA_ANON_NAME, NUL-terminated; "": none */
 };
-static_assert(sizeof(struct xc_rec_vma) == 48, "doc: vma");
+static_assert(sizeof(struct xc_rec_vma) == 136, "doc: vma");
 
 /* Kinds of open file (xc_rec_file.kind). */
 enum xc_fd_kind {

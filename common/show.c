@@ -270,7 +270,16 @@ static void show_vma(struct show *s, struct xc_imgr *r, const struct xc_rec_vma 
 	const char *path = f ? f->path : (v->flags & XC_VMA_F_HEAP) ? "[heap]" :
 			   (v->flags & XC_VMA_F_STACK) ? "[stack]" : "";
 	uint64_t saved = saved_pages(r, v->start, v->end);
-	char prot[4];
+	char prot[4], named[128];
+
+	/* As /proc/PID/maps names them. */
+	if (v->hpage_shift)
+		path = "/anon_hugepage (deleted)";
+	if (memchr(v->name, 0, sizeof(v->name)) && v->name[0]) {
+		snprintf(named, sizeof(named), "[%s:%s]",
+			 v->kind == XC_VMA_SHANON ? "anon_shmem" : "anon", v->name);
+		path = named;
+	}
 
 	prot_str(v->prot, prot);
 	if (s->json) {

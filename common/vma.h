@@ -21,7 +21,9 @@ struct xc_vma {
 	bool vm_uffd;		/* "um", "uw" or "ui": registered with a userfaultfd */
 	bool vm_shstk;		/* "ss": shadow stack */
 	bool vm_droppable;	/* "dp": MAP_DROPPABLE */
+	bool vm_hugetlb;	/* "ht": hugetlb pages (MAP_HUGETLB, hugetlbfs) */
 	uint32_t pkey;		/* ProtectionKey, 0: none */
+	uint32_t kpage_kb;	/* KernelPageSize: 4, or the huge page size of hugetlb */
 	char path[PATH_MAX];	/* "" for anonymous; "[heap]", "[stack]", ... */
 };
 

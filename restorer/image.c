@@ -12,6 +12,7 @@
 #include <sys/auxv.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/buildid.h"
@@ -393,6 +394,15 @@ static int check_vmas(struct xc_rst *r, const char *name)
 			return bad(r, name, "bad vma");
 		if ((m->kind == XC_VMA_VDSO || m->kind == XC_VMA_VVAR) && !r->vdso)
 			return bad(r, name, "vDSO mapping without a VDSO record");
+		/* hugetlb and names: anonymous memory only; huge pages of 8 KiB
+		 * to 1 TiB, the mapping aligned to them. */
+		if (m->hpage_shift && (m->hpage_shift <= 12 || m->hpage_shift > 40 ||
+				       (m->kind != XC_VMA_ANON && m->kind != XC_VMA_SHANON) ||
+				       ((m->start | m->end) & ((1ull << m->hpage_shift) - 1))))
+			return bad(r, name, "bad hugetlb vma");
+		if (m->reserved || !memchr(m->name, 0, sizeof(m->name)) ||
+		    (m->name[0] && m->kind != XC_VMA_ANON && m->kind != XC_VMA_SHANON))
+			return bad(r, name, "bad vma name");
 	}
 	/* Every page run must lie inside a mapping that takes page data. */
 	for (size_t i = 0; i < r->nr_runs; i++) {
@@ -436,8 +446,13 @@ static int check_files(struct xc_rst *r)
 		if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT))
 			return xc_failf(r->ctx, r->pid, "file changed its type since the dump",
 					-ESTALE, "%s", path);
-		if ((uint64_t)st.st_size != f->size || st.st_mtim.tv_sec != f->mtime_sec ||
-		    st.st_mtim.tv_nsec != f->mtime_nsec)
+		if (S_ISCHR(st.st_mode) && st.st_rdev != f->size)
+			return xc_failf(r->ctx, r->pid, "another device than at the dump", -ESTALE,
+					"%s (device %u:%u, was %u:%u)", path, major(st.st_rdev),
+					minor(st.st_rdev), major(f->size), minor(f->size));
+		if (!S_ISCHR(st.st_mode) &&
+		    ((uint64_t)st.st_size != f->size || st.st_mtim.tv_sec != f->mtime_sec ||
+		     st.st_mtim.tv_nsec != f->mtime_nsec))
 			return xc_failf(r->ctx, r->pid, "file changed since the dump (size or mtime)",
 					-ESTALE, "%s", path);
 		if (n != (int)f->build_id_len || memcmp(id, f->build_id, f->build_id_len))
@@ -848,6 +863,10 @@ int rst_image_load(struct xc_rtree *t)
 	/* Inside a new namespace every pid is free. */
 	if (!err && !t->ctx->pidns)
 		err = pids_free(t);
+	if (!err)
+		err = rst_hugetlb_check(t);
+	if (!err)
+		err = rst_mm_check_names(t);
 	if (!err)
 		err = files_used(t);
 	if (!err)

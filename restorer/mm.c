@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -22,6 +23,11 @@
 extern const char xc_restorer_elf[], xc_restorer_elf_end[];
 
 #define RST_STACK (64u << 10)
+
+#ifndef PR_SET_VMA		/* Linux 5.17; older headers */
+#define PR_SET_VMA 0x53564d41
+#define PR_SET_VMA_ANON_NAME 0
+#endif
 
 struct layout {
 	size_t args, vmas, groups, sigs, fds, locks, auxv, filters, threads, frames, tstacks, stack,
@@ -134,6 +140,11 @@ static void fill_vmas(struct xc_rst *r, struct rst_vma *out, uint32_t *n)
 		}
 		if (v->vmflags & XC_VMF_NORESERVE)
 			o->mflags |= MAP_NORESERVE;
+		/* One fd of an object made by xckpt is on hugetlbfs already. */
+		if (v->hpage_shift && o->fd < 0)
+			o->mflags |= MAP_HUGETLB | v->hpage_shift << MAP_HUGE_SHIFT;
+		static_assert(sizeof(o->name) == sizeof(v->name), "VMA name sizes");
+		memcpy(o->name, v->name, sizeof(o->name));
 		while (run < r->nr_runs && r->runs[run].vaddr + r->runs[run].nr_pages * page <= v->start)
 			run++;
 		o->fill = run < r->nr_runs && r->runs[run].vaddr < v->end;
@@ -529,6 +540,37 @@ int rst_mm_fill(struct xc_rst *r, pid_t pid)
 		err = xc_fail(r->ctx, pid, w[i].what, w[i].step, w[i].err);
 	}
 	return err;
+}
+
+/* PR_SET_VMA_ANON_NAME needs CONFIG_ANON_VMA_NAME: without it the blob's
+ * prctl would fail after the processes were made. Tried on a mapping of
+ * our own first. */
+int rst_mm_check_names(struct xc_rtree *t)
+{
+	const char *name = NULL;
+	void *p;
+	int err = 0;
+
+	for (size_t i = 0; i < t->nr && !name; i++)
+		for (size_t k = 0; k < t->procs[i].nr_vmas && !name; k++)
+			if (t->procs[i].vmas[k]->name[0])
+				name = t->procs[i].vmas[k]->name;
+	if (!name)
+		return 0;
+	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return xc_fail(t->ctx, 0, "named anonymous mapping", "mmap", -errno);
+	if (prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)p, 4096, name))
+		err = -errno;
+	munmap(p, 4096);
+	if (err) {
+		t->ctx->exit_hint = XC_EXIT_IMAGE;
+		return xc_failf(t->ctx, 0, err == -EINVAL ?
+				"this kernel cannot name anonymous mappings (CONFIG_ANON_VMA_NAME)" :
+				"prctl PR_SET_VMA_ANON_NAME", err, "anonymous mapping named \"%s\"",
+				name);
+	}
+	return 0;
 }
 
 int rst_mm_check_vdso(struct xc_rst *r, pid_t pid)

@@ -84,7 +84,7 @@ static const char *const step_names[] = {
 	"sched_setscheduler", "prctl PR_SET_TIMERSLACK", "set capabilities",
 	"sched_setattr (utilization clamps)", "ioprio_set", "prctl PR_SET_TSC", "prctl PR_MCE_KILL",
 	"prctl PR_SET_SPECULATION_CTRL", "mlockall", "prctl PR_SET_DUMPABLE",
-	"prctl PR_FUTEX_HASH_SET_SLOTS", "set_mempolicy",
+	"prctl PR_FUTEX_HASH_SET_SLOTS", "set_mempolicy", "prctl PR_SET_VMA_ANON_NAME",
 };
 
 /* At a stop of the blob: read its args to learn how it fares. */

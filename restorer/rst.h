@@ -54,6 +54,7 @@ struct rst_shm {
 	uint32_t ino;			/* VMA.shm_ino */
 	uint32_t users;			/* mappings of it in the image */
 	uint64_t size;			/* the highest pgoff + length */
+	uint32_t hpage_shift;		/* VMA.hpage_shift: hugetlb, else 0 */
 	int fd;				/* made by xckpt when users > 1, else -1 */
 };
 
@@ -362,6 +363,14 @@ int rst_mm_fill(struct xc_rst *r, pid_t pid);
  * before anything is created. */
 int rst_mm_chain(struct xc_rst *r, const char *parent_dir, const struct xc_rec_parent *par);
 void rst_mm_chain_close(struct xc_rst *r);
+/* hugetlb.c: the restoring machine's huge page pool, checked before
+ * anything is created. */
+uint64_t rst_hugetlb_need(const struct xc_rec_vma *const *vmas, size_t nr_vmas,
+			  const struct xc_page_run *runs, size_t nr_runs, size_t page,
+			  uint32_t shift, uint32_t *seen, size_t *nr_seen);
+int rst_hugetlb_check(struct xc_rtree *t);
+/* Whether this kernel names anonymous mappings, where the image has names. */
+int rst_mm_check_names(struct xc_rtree *t);
 int rst_mm_check_vdso(struct xc_rst *r, pid_t pid);
 
 #endif

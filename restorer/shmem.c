@@ -6,7 +6,9 @@
  * the original); every process inherits the fd and maps it at the recorded
  * offset, and the pages written into one mapping are the object's. A
  * shared anonymous mapping alone on its object is made by the blob with
- * mmap(MAP_SHARED | MAP_ANONYMOUS), as before. */
+ * mmap(MAP_SHARED | MAP_ANONYMOUS), as before. Shared hugetlb memory
+ * (MAP_HUGETLB) is such an object too, on hugetlbfs: made in pages of its
+ * recorded size. */
 #define LOG_PREFIX "shmem: "
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +47,13 @@ int rst_shmem_create(struct xc_rtree *t)
 					return xc_fail(t->ctx, 0, "shared memory", "allocate", -ENOMEM);
 				t->shms = s;
 				s = &t->shms[t->nr_shms++];
-				*s = (struct rst_shm){ .ino = v->shm_ino, .fd = -1 };
+				*s = (struct rst_shm){ .ino = v->shm_ino, .fd = -1,
+						       .hpage_shift = v->hpage_shift };
+			}
+			if (s->hpage_shift != v->hpage_shift) {
+				t->ctx->exit_hint = XC_EXIT_IMAGE;
+				return xc_failf(t->ctx, r->pid, "mapped with two page sizes", -EBADMSG,
+						"shared memory object %u", s->ino);
 			}
 			s->users++;
 			if (v->pgoff + (v->end - v->start) > s->size)
@@ -59,7 +67,8 @@ int rst_shmem_create(struct xc_rtree *t)
 
 		if (s->users < 2)
 			continue;
-		p = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		p = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS |
+			 (s->hpage_shift ? MAP_HUGETLB | s->hpage_shift << MAP_HUGE_SHIFT : 0), -1, 0);
 		if (p == MAP_FAILED)
 			return xc_failf(t->ctx, 0, "mmap", -errno, "shared memory object %u (%llu bytes)",
 					s->ino, (unsigned long long)s->size);

@@ -78,6 +78,15 @@ static int add_mapfile(struct xc_dump *d, const struct xc_vma *v, uint32_t *id)
 		return xc_failf(d->ctx, d->pid, "file was replaced or renamed since it was mapped",
 				-ENOTSUP, "mapping %s", v->path);
 	}
+	/* /dev/zero's private mappings are anonymous memory under its name;
+	 * another device's pages are the driver's, which no image holds. */
+	if (S_ISCHR(st.st_mode) && st.st_rdev != makedev(1, 5)) {
+		close(fd);
+		d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+		return xc_failf(d->ctx, d->pid, "mappings of character devices other than /dev/zero "
+				"are not supported", -ENOTSUP, "mapping %s (device %u:%u)", v->path,
+				major(st.st_rdev), minor(st.st_rdev));
+	}
 	nf = realloc(d->files, (d->nr_files + 1) * sizeof(*d->files));
 	if (!nf) {
 		close(fd);
@@ -90,9 +99,11 @@ static int add_mapfile(struct xc_dump *d, const struct xc_vma *v, uint32_t *id)
 	f->mode = st.st_mode;
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
-	f->size = st.st_size;
-	f->mtime_sec = st.st_mtim.tv_sec;
-	f->mtime_nsec = st.st_mtim.tv_nsec;
+	/* A device node's size and mtime say nothing of what it maps: its
+	 * number does. */
+	f->size = S_ISCHR(st.st_mode) ? st.st_rdev : (uint64_t)st.st_size;
+	f->mtime_sec = S_ISCHR(st.st_mode) ? 0 : st.st_mtim.tv_sec;
+	f->mtime_nsec = S_ISCHR(st.st_mode) ? 0 : st.st_mtim.tv_nsec;
 	snprintf(f->path, sizeof(f->path), "%s", v->path);
 	f->ghost_id = ghost_id;
 	n = S_ISREG(st.st_mode) ? xc_elf_build_id(fd, f->build_id, sizeof(f->build_id)) : 0;
@@ -139,6 +150,12 @@ int xc_vma_classify(const struct xc_vma *v, uint32_t *kind, const char **why)
 		*why = "droppable mappings (MAP_DROPPABLE) are not supported yet";
 	else if (v->pkey)
 		*why = "memory protection keys (pkey_mprotect) are not supported yet";
+	else if (v->vm_hugetlb && !strncmp(p, "/SYSV", 5))
+		*why = "System V shared memory (SHM_HUGETLB) is not supported yet";
+	else if (v->vm_hugetlb && strcmp(p, "/anon_hugepage (deleted)"))
+		*why = "files on hugetlbfs (and MFD_HUGETLB memfds) are not supported yet";
+	else if (v->vm_hugetlb)	/* MAP_HUGETLB: anonymous memory in huge pages */
+		*kind = v->shared ? XC_VMA_SHANON : XC_VMA_ANON;
 	else if (!*p || !strcmp(p, "[heap]") || !strcmp(p, "[stack]") || !strncmp(p, "[anon:", 6))
 		*kind = v->shared ? XC_VMA_SHANON : XC_VMA_ANON;
 	else if (!strncmp(p, "[anon_shmem:", 12) || (v->shared && !strcmp(p, "/dev/zero (deleted)")))
@@ -148,16 +165,49 @@ int xc_vma_classify(const struct xc_vma *v, uint32_t *kind, const char **why)
 	else if (!strncmp(p, "/SYSV", 5))
 		*why = "System V shared memory is not supported yet";
 	else if (!strncmp(p, "/[aio]", 6))
-		*why = "AIO ring (io_setup) is not supported yet";
-	else if (!strncmp(p, "/anon_hugepage", 14))
+		*why = "AIO rings (io_setup) are not supported yet";
+	else if (!strncmp(p, "/anon_hugepage", 14))	/* without "ht": not expected */
 		*why = "hugetlbfs mapping is not supported yet";
-	else if (!strcmp(p, "/dev/zero (deleted)"))
-		*why = "private mapping of /dev/zero is not supported yet";
+	else if (!strcmp(p, "/dev/zero (deleted)"))	/* its unwritten pages are the object's */
+		*why = "a private mapping of shared anonymous memory is not supported yet";
 	else if (p[0] != '/')
 		*why = "mapping of an unknown kind";
 	else
 		*kind = v->shared ? XC_VMA_FILE_SHARED : XC_VMA_FILE_PRIV;
 	return *why ? -ENOTSUP : 0;
+}
+
+/* The name PR_SET_VMA_ANON_NAME gave an anonymous mapping: "[anon:NAME]"
+ * (private) or "[anon_shmem:NAME]" (shared) in smaps, with *named; any
+ * other path leaves *named false; -ENAMETOOLONG where the name does not fit
+ * out. Pure. */
+int xc_vma_anon_name(const char *path, char *out, size_t len, bool *named)
+{
+	size_t skip = !strncmp(path, "[anon:", 6) ? 6 : !strncmp(path, "[anon_shmem:", 12) ? 12 : 0;
+	size_t n = strlen(path);
+
+	*named = false;
+	out[0] = 0;
+	if (!skip || n < skip + 2 || path[n - 1] != ']')
+		return 0;
+	n -= skip + 1;
+	if (n >= len)
+		return -ENAMETOOLONG;
+	memcpy(out, path + skip, n);
+	out[n] = 0;
+	*named = true;
+	return 0;
+}
+
+/* log2 of a hugetlb mapping's page size (KernelPageSize), 0 when that is
+ * not a power of two above the base page. Pure. */
+uint32_t xc_vma_hpage_shift(const struct xc_vma *v)
+{
+	uint64_t sz = (uint64_t)v->kpage_kb << 10;
+
+	if (!v->vm_hugetlb || sz <= 4096 || (sz & (sz - 1)))
+		return 0;
+	return (uint32_t)__builtin_ctzll(sz);
 }
 
 static int classify(struct xc_dump *d, size_t i)
@@ -178,6 +228,12 @@ static int classify(struct xc_dump *d, size_t i)
 		d->vmas[i].vm_uffd = false;
 	if (xc_vma_classify(v, &d->vma_kind[i], &why))
 		return unsupported(d, v, why);
+	if (v->vm_hugetlb && !xc_vma_hpage_shift(v)) {
+		d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+		return xc_failf(d->ctx, d->pid, "hugetlb page size not understood", -ENOTSUP,
+				"mapping %llx-%llx (KernelPageSize %u kB)", (unsigned long long)v->start,
+				(unsigned long long)v->end, v->kpage_kb);
+	}
 	if (d->vma_kind[i] == XC_VMA_FILE_PRIV || d->vma_kind[i] == XC_VMA_FILE_SHARED)
 		return add_mapfile(d, v, &d->vma_file[i]);
 	return 0;
@@ -281,6 +337,7 @@ int dump_mm(struct xc_dump *d)
 	for (size_t i = 0; !err && i < d->nr_vmas; i++) {
 		const struct xc_vma *v = &d->vmas[i];
 		struct xc_rec_vma r = { 0 };
+		bool named;
 
 		if (!d->vma_kind[i])
 			continue;
@@ -291,6 +348,11 @@ int dump_mm(struct xc_dump *d)
 		r.prot = v->prot;
 		r.vmflags = v->vmflags;
 		r.file_id = d->vma_file[i];
+		r.hpage_shift = xc_vma_hpage_shift(v);
+		if (xc_vma_anon_name(v->path, r.name, sizeof(r.name), &named))
+			return xc_failf(d->ctx, d->pid, "name of an anonymous mapping too long",
+					-ENAMETOOLONG, "mapping %llx-%llx",
+					(unsigned long long)v->start, (unsigned long long)v->end);
 		/* The kernel numbers its shared memory objects with 32 bits
 		 * (get_next_ino()); mappings of one object, in one process or
 		 * several, come back mapping one object. */

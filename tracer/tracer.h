@@ -358,6 +358,8 @@ int xc_kcmp_same_file(pid_t pid1, int fd1, pid_t pid2, int fd2);
 
 /* Pure decisions (unit-tested). */
 int xc_vma_classify(const struct xc_vma *v, uint32_t *kind, const char **why);
+int xc_vma_anon_name(const char *path, char *out, size_t len, bool *named);
+uint32_t xc_vma_hpage_shift(const struct xc_vma *v);
 bool xc_page_wanted(uint32_t kind, uint64_t pagemap_entry);
 int xc_fd_classify(int fd, mode_t mode, const char *path, uint32_t *kind, const char **why);
 int xc_fd_classify_anon(const char *name, uint32_t *kind, const char **why);

@@ -14,6 +14,7 @@ struct rst_vma {
 	uint32_t vmflags;	/* XC_VMF_* */
 	uint32_t fill;		/* pages are written by the parent: map writable first */
 	uint32_t pad;
+	char name[80];		/* PR_SET_VMA_ANON_NAME after the mmap; "": none */
 };
 
 /* The kernel's struct prctl_mm_map. */
@@ -45,7 +46,7 @@ enum rst_step {
 	RST_STEP_ROBUST_LIST, RST_STEP_NAME, RST_STEP_AFFINITY, RST_STEP_NICE, RST_STEP_SCHED,
 	RST_STEP_TIMERSLACK, RST_STEP_CAPS, RST_STEP_UCLAMP, RST_STEP_IOPRIO, RST_STEP_TSC,
 	RST_STEP_MCE, RST_STEP_SPEC, RST_STEP_MLOCKALL, RST_STEP_DUMPABLE, RST_STEP_FUTEX_HASH,
-	RST_STEP_MEMPOLICY,
+	RST_STEP_MEMPOLICY, RST_STEP_VMA_NAME,
 };
 
 /* One thread; threads[0] is the leader, which creates the others with

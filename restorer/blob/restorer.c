@@ -28,6 +28,10 @@
 #define MADV_SEQUENTIAL_ 2
 #define MADV_RANDOM_ 1
 #define MLOCK_ONFAULT_ 1
+#ifndef PR_SET_VMA		/* Linux 5.17; older headers */
+#define PR_SET_VMA 0x53564d41
+#define PR_SET_VMA_ANON_NAME 0
+#endif
 
 static __attribute__((noreturn)) void fail(struct rst_args *a, long err, enum rst_step step,
 					   uint32_t index)
@@ -71,6 +75,12 @@ static void map_vmas(struct rst_args *a)
 				 v[i].mflags | MAP_FIXED_, v[i].fd, v[i].pgoff);
 		if ((unsigned long)r != v[i].start)
 			fail(a, r < 0 ? r : -17, RST_STEP_MMAP, i);
+		if (v[i].name[0]) {
+			r = xc_sys5(__NR_prctl, PR_SET_VMA, PR_SET_VMA_ANON_NAME, v[i].start,
+				    v[i].end - v[i].start, (long)v[i].name);
+			if (r)
+				fail(a, r, RST_STEP_VMA_NAME, i);
+		}
 		/* Before the pages arrive, so that they are faulted in as huge
 		 * pages where the target had them. */
 		if (v[i].vmflags & XC_VMF_HUGEPAGE)

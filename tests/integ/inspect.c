@@ -179,6 +179,8 @@ static void status(const char *pfx, const char *dir)
 	 *  VmPeak VmHWM: peaks, which the restoring xckpt raised
 	 *  VmRSS RssAnon RssFile RssShmem VmPTE VmSwap: residency; all-zero
 	 *    and clean file pages are not brought back, page tables are new
+	 *  HugetlbPages: residency too, of hugetlb pages: the restore maps
+	 *    those it writes, through every mapping of a shared object
 	 *  voluntary/nonvoluntary_ctxt_switches: counters
 	 *  PPid: the restored process is a child of xckpt restore
 	 *  FDSize: capacity of the fd table, grown by the restorer's own
@@ -186,7 +188,7 @@ static void status(const char *pfx, const char *dir)
 	 *  State: compared as the job-control state only (see below) */
 	static const char *const skip[] = {
 		"VmPeak", "VmHWM", "VmRSS", "RssAnon", "RssFile", "RssShmem", "VmPTE", "VmSwap",
-		"voluntary_ctxt_switches", "nonvoluntary_ctxt_switches", "PPid", "FDSize", "State",
+		"HugetlbPages", "voluntary_ctxt_switches", "nonvoluntary_ctxt_switches", "PPid", "FDSize", "State",
 		NULL,
 	};
 	char path[300], key[192], *b, *p;
@@ -371,7 +373,8 @@ static void limits(const char *dir)
  * Private_*, Referenced, Anonymous, LazyFree, Swap, SwapPss, Locked and
  * the huge page and PMD-mapped counts are residency, which a restore does
  * not reproduce page for page (see status). The inode of shared anonymous
- * memory is that of a new shmem object holding the same data.
+ * memory is that of a new shmem object holding the same data; so is that of
+ * hugetlb memory (MAP_HUGETLB), private or shared, a new hugetlbfs file.
  *
  * Neighbours that differ in nothing but the boundary between them are
  * printed as one mapping: whether the kernel merged them depends on its
@@ -457,7 +460,8 @@ static void smaps(const char *dir)
 			snprintf(cur.name, sizeof(cur.name), "%s", n ? p + n : "");
 			cur.shanon = !strcmp(cur.name, "/dev/zero (deleted)") ||
 				     !strncmp(cur.name, "[anon_shmem:", 12) ||
-				     !strncmp(cur.name, "/SYSV", 5);
+				     !strncmp(cur.name, "/SYSV", 5) ||
+				     !strcmp(cur.name, "/anon_hugepage (deleted)");
 			cur.attrs[0] = 0;
 			cur_done = cur;
 			in = true;

@@ -26,6 +26,8 @@ struct vma_case {
 	int ret;
 	uint32_t kind;
 	const char *why;		/* refusals: a word the reason must contain */
+	bool hugetlb, uffd, shstk;
+	uint32_t pkey;
 };
 
 static const struct vma_case vma_cases[] = {
@@ -47,6 +49,12 @@ static const struct vma_case vma_cases[] = {
 	{ "anon:name shared", "[anon:my arena]", 1, 0, 0, 0, 0, XC_VMA_SHANON },
 	{ "anon_shmem:name", "[anon_shmem:ring]", 1, 0, 0, 0, 0, XC_VMA_SHANON },
 	{ "shared /dev/zero (deleted)", "/dev/zero (deleted)", 1, 0, 0, 0, 0, XC_VMA_SHANON },
+	/* MAP_PRIVATE of /dev/zero is anonymous memory in a mapping of the
+	 * device: mapped from it again (the MAPFILE holds its number). */
+	{ "private /dev/zero", "/dev/zero", 0, 0, 0, 0, 0, XC_VMA_FILE_PRIV },
+	/* MAP_HUGETLB: anonymous memory in huge pages. */
+	{ "hugetlb private", "/anon_hugepage (deleted)", 0, 0, 0, 0, 0, XC_VMA_ANON, .hugetlb = true },
+	{ "hugetlb shared", "/anon_hugepage (deleted)", 1, 0, 0, 0, 0, XC_VMA_SHANON, .hugetlb = true },
 	/* The last page below TASK_SIZE is still a user page. */
 	{ "anon ending at TASK_SIZE", "", 0, 0, TOP - 0x2000, TOP, 0, XC_VMA_ANON },
 
@@ -68,10 +76,26 @@ static const struct vma_case vma_cases[] = {
 	{ "unknown special", "[uprobes]", 0, 0, 0, 0, -ENOTSUP, 0, "special" },
 	{ "unknown special 2", "[vectors]", 0, 0, 0, 0, -ENOTSUP, 0, "special" },
 	{ "SysV shm", "/SYSV0000abcd (deleted)", 1, 0, 0, 0, -ENOTSUP, 0, "System V" },
-	{ "AIO ring", "/[aio] (deleted)", 1, 0, 0, 0, -ENOTSUP, 0, "AIO" },
-	{ "hugetlb", "/anon_hugepage (deleted)", 1, 0, 0, 0, -ENOTSUP, 0, "hugetlbfs" },
+	{ "AIO ring", "/[aio] (deleted)", 1, 0, 0, 0, -ENOTSUP, 0, "AIO rings (io_setup)" },
+	{ "anon_hugepage without ht", "/anon_hugepage (deleted)", 1, 0, 0, 0, -ENOTSUP, 0,
+	  "hugetlbfs" },
 	{ "private /dev/zero (deleted)", "/dev/zero (deleted)", 0, 0, 0, 0, -ENOTSUP, 0,
-	  "/dev/zero" },
+	  "private mapping of shared anonymous memory" },
+	{ "hugetlbfs file", "/dev/hugepages/buf", 1, 0, 0, 0, -ENOTSUP, 0, "files on hugetlbfs",
+	  .hugetlb = true },
+	{ "hugetlbfs file private", "/mnt/huge/buf", 0, 0, 0, 0, -ENOTSUP, 0, "files on hugetlbfs",
+	  .hugetlb = true },
+	{ "deleted hugetlbfs file", "/mnt/huge/anon_hugepage (deleted)", 1, 0, 0, 0, -ENOTSUP, 0,
+	  "files on hugetlbfs", .hugetlb = true },
+	{ "MFD_HUGETLB memfd", "/memfd:huge (deleted)", 1, 0, 0, 0, -ENOTSUP, 0, "MFD_HUGETLB",
+	  .hugetlb = true },
+	{ "SHM_HUGETLB", "/SYSV00000000 (deleted)", 1, 0, 0, 0, -ENOTSUP, 0, "SHM_HUGETLB",
+	  .hugetlb = true },
+	{ "uffd", "", 0, 0, 0, 0, -ENOTSUP, 0, "userfaultfd", .uffd = true },
+	{ "uffd hugetlb", "/anon_hugepage (deleted)", 0, 0, 0, 0, -ENOTSUP, 0, "userfaultfd",
+	  .hugetlb = true, .uffd = true },
+	{ "shadow stack", "", 0, 0, 0, 0, -ENOTSUP, 0, "shadow stack", .shstk = true },
+	{ "pkey", "", 0, 0, 0, 0, -ENOTSUP, 0, "protection keys", .pkey = 2 },
 	{ "relative path", "lib/x.so", 0, 0, 0, 0, -ENOTSUP, 0, "unknown" },
 	{ "anon_inode", "anon_inode:[perf_event]", 1, 0, 0, 0, -ENOTSUP, 0, "unknown" },
 	{ "anon above TASK_SIZE", "", 0, 0, TOP, TOP + 0x1000, -ENOTSUP, 0, "address" },
@@ -88,6 +112,10 @@ static void vma_from_case(struct xc_vma *v, const struct vma_case *c)
 	v->prot = PROT_READ | PROT_WRITE;
 	v->shared = c->shared;
 	v->vm_io = c->io;
+	v->vm_hugetlb = c->hugetlb;
+	v->vm_uffd = c->uffd;
+	v->vm_shstk = c->shstk;
+	v->pkey = c->pkey;
 	snprintf(v->path, sizeof(v->path), "%s", c->path);
 }
 
@@ -142,6 +170,65 @@ static void test_vma_classify_ignores_rest(void **state)
 		v.vm_growsdown = true;
 		unit_eq(base[i].label, xc_vma_classify(&v, &kind, &why), 0);
 		unit_eq(base[i].label, kind, base[i].kind);
+	}
+}
+
+/* ---- xc_vma_anon_name, xc_vma_hpage_shift ------------------------------- */
+
+static void test_vma_anon_name(void **state)
+{
+	static const struct {
+		const char *path;
+		int ret;
+		bool named;
+		const char *name;
+	} t[] = {
+		{ "[anon:solver arena 1]", 0, true, "solver arena 1" },
+		{ "[anon_shmem:halo:exchange]", 0, true, "halo:exchange" },
+		{ "[anon:x]", 0, true, "x" },
+		/* 79 characters, the most the kernel takes */
+		{ "[anon:0123456789012345678901234567890123456789012345678901234567890123456789012345678]",
+		  0, true, "0123456789012345678901234567890123456789012345678901234567890123456789012345678" },
+		{ "[anon:01234567890123456789012345678901234567890123456789012345678901234567890123456789]",
+		  -ENAMETOOLONG, false, "" },
+		{ "", 0, false, "" },
+		{ "[heap]", 0, false, "" },
+		{ "[anon:]", 0, false, "" },
+		{ "[anon:unterminated", 0, false, "" },
+		{ "/tmp/[anon:x]", 0, false, "" },
+		{ "[anon_shmem:]", 0, false, "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char name[XC_VMA_NAME_MAX];
+		bool named = !t[i].named;
+
+		unit_eq(t[i].path, xc_vma_anon_name(t[i].path, name, sizeof(name), &named), t[i].ret);
+		unit_eq(t[i].path, named, t[i].named);
+		if (strcmp(name, t[i].name))
+			fail_msg("%s: name \"%s\", want \"%s\"", t[i].path, name, t[i].name);
+	}
+}
+
+static void test_vma_hpage_shift(void **state)
+{
+	static const struct { bool ht; uint32_t kb, shift; } t[] = {
+		{ true, 2048, 21 }, { true, 1048576, 30 }, { true, 64, 16 },
+		{ false, 2048, 0 },	/* not hugetlb: THP does not change KernelPageSize anyway */
+		{ true, 4, 0 }, { true, 0, 0 }, { true, 3072, 0 },
+	};
+	static struct xc_vma v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char label[32];
+
+		memset(&v, 0, sizeof(v));
+		v.vm_hugetlb = t[i].ht;
+		v.kpage_kb = t[i].kb;
+		snprintf(label, sizeof(label), "%u kB%s", t[i].kb, t[i].ht ? " ht" : "");
+		unit_eq(label, xc_vma_hpage_shift(&v), t[i].shift);
 	}
 }
 
@@ -215,6 +302,8 @@ struct fd_case {
 	int ret;
 	uint32_t kind;
 	const char *why;		/* refusals: a word the reason must contain */
+	bool hugetlb, uffd, shstk;
+	uint32_t pkey;
 };
 
 static const struct fd_case fd_cases[] = {
@@ -342,6 +431,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vma_classify),
 		cmocka_unit_test(test_vma_classify_ignores_rest),
+		cmocka_unit_test(test_vma_anon_name),
+		cmocka_unit_test(test_vma_hpage_shift),
 		cmocka_unit_test(test_page_wanted),
 		cmocka_unit_test(test_fd_classify),
 		cmocka_unit_test(test_pipe_decide),

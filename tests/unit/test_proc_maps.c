@@ -154,7 +154,7 @@ static void test_maps_edges(void **state)
 /* Each VmFlags mnemonic sets exactly its own bit; unknown ones are ignored. */
 static void test_vmflags_each(void **state)
 {
-	static const struct { const char *f; uint32_t bit; bool gd, io, mw, uffd, ss, dp; } m[] = {
+	static const struct { const char *f; uint32_t bit; bool gd, io, mw, uffd, ss, dp, ht; } m[] = {
 		{ "lo", XC_VMF_LOCKED }, { "dd", XC_VMF_DONTDUMP }, { "hg", XC_VMF_HUGEPAGE },
 		{ "nh", XC_VMF_NOHUGEPAGE }, { "dc", XC_VMF_DONTFORK }, { "wf", XC_VMF_WIPEONFORK },
 		{ "mg", XC_VMF_MERGEABLE }, { "sr", XC_VMF_SEQ_READ }, { "rr", XC_VMF_RAND_READ },
@@ -163,7 +163,7 @@ static void test_vmflags_each(void **state)
 		{ "rd", 0 }, { "sh", 0 }, { "ms", 0 }, { "de", 0 }, { "sl", 0 },
 		{ "nr", XC_VMF_NORESERVE }, { "lf", XC_VMF_LOCKONFAULT }, { "dp", 0, .dp = true },
 		{ "um", 0, .uffd = true }, { "uw", 0, .uffd = true }, { "ui", 0, .uffd = true },
-		{ "ss", 0, .ss = true },
+		{ "ss", 0, .ss = true }, { "ht", 0, .ht = true },
 	};
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
@@ -184,16 +184,19 @@ static void test_vmflags_each(void **state)
 		unit_eq(m[i].f, v[0].vm_uffd, m[i].uffd);
 		unit_eq(m[i].f, v[0].vm_shstk, m[i].ss);
 		unit_eq(m[i].f, v[0].vm_droppable, m[i].dp);
+		unit_eq(m[i].f, v[0].vm_hugetlb, m[i].ht);
 		free(v);
 	}
 }
 
-/* ProtectionKey belongs to the mapping above it. */
+/* ProtectionKey and KernelPageSize belong to the mapping above them. */
 static void test_pkey(void **state)
 {
 	const char *text = "00400000-00401000 rw-p 00000000 00:00 0 \n"
-			   "ProtectionKey:         3\nVmFlags: rd wr \n"
+			   "KernelPageSize:     2048 kB\n"
+			   "ProtectionKey:         3\nVmFlags: rd wr ht \n"
 			   "00401000-00402000 rw-p 00000000 00:00 0 \n"
+			   "KernelPageSize:        4 kB\n"
 			   "ProtectionKey:         0\n";
 	struct xc_vma *v;
 	size_t nr;
@@ -203,7 +206,11 @@ static void test_pkey(void **state)
 	assert_int_equal(xc_parse_maps(text, strlen(text), &v, &nr, &bad), 0);
 	assert_int_equal(nr, 2);
 	assert_int_equal(v[0].pkey, 3);
+	assert_int_equal(v[0].kpage_kb, 2048);
+	assert_true(v[0].vm_hugetlb);
 	assert_int_equal(v[1].pkey, 0);
+	assert_int_equal(v[1].kpage_kb, 4);
+	assert_false(v[1].vm_hugetlb);
 	free(v);
 }
 

@@ -1,6 +1,7 @@
 /* /proc/PID/maps and smaps. A header line per VMA:
  *   start-end perms offset major:minor inode   path
- * smaps adds "Key: value" lines; only VmFlags matters here. */
+ * smaps adds "Key: value" lines; only VmFlags, KernelPageSize and
+ * ProtectionKey matter here. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,8 @@ static void parse_vmflags(const char *p, const char *e, struct xc_vma *v)
 			v->vm_shstk = true;
 		if (p[0] == 'd' && p[1] == 'p')
 			v->vm_droppable = true;
+		if (p[0] == 'h' && p[1] == 't')
+			v->vm_hugetlb = true;
 		p++;
 	}
 }
@@ -143,6 +146,12 @@ int xc_parse_maps(const char *buf, size_t len, struct xc_vma **vmas, size_t *nr,
 				break;
 			}
 			parse_vmflags(p + 8, e, &v[n - 1]);
+		} else if (e - p > 15 && !memcmp(p, "KernelPageSize:", 15)) {
+			if (!n) {
+				err = -EINVAL;
+				break;
+			}
+			v[n - 1].kpage_kb = (uint32_t)strtoul(p + 15, NULL, 10);
 		} else if (e - p > 14 && !memcmp(p, "ProtectionKey:", 14)) {
 			if (!n) {
 				err = -EINVAL;

@@ -2,6 +2,7 @@
  * its appearance says the victim has set up all its state. Written last. */
 #ifndef VICTIM_READY_H
 #define VICTIM_READY_H
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -15,5 +16,20 @@ static inline void victim_ready(const char *dir)
 	f = fopen(path, "w");
 	if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f))
 		exit(4);
+}
+
+/* Ready, then wait until the SIGUSR2 handler sets *flag, with no window
+ * where the signal could come before the wait and be missed. */
+static inline void victim_ready_wait_usr2(const char *dir, volatile sig_atomic_t *flag)
+{
+	sigset_t usr2, old;
+
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &usr2, &old);
+	victim_ready(dir);
+	while (!*flag)
+		sigsuspend(&old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 #endif
