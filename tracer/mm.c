@@ -170,6 +170,8 @@ int xc_vma_classify(const struct xc_vma *v, uint32_t *kind, const char **why)
 		*why = "hugetlbfs mapping is not supported yet";
 	else if (!strcmp(p, "/dev/zero (deleted)"))	/* its unwritten pages are the object's */
 		*why = "a private mapping of shared anonymous memory is not supported yet";
+	else if (!strncmp(p, "anon_inode:", 11))	/* a perf ring, io_uring rings, a bpf map */
+		*why = "mappings of anon_inode objects (perf events, io_uring, bpf) are not supported";
 	else if (p[0] != '/')
 		*why = "mapping of an unknown kind";
 	else
