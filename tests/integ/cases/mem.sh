@@ -60,6 +60,17 @@ t_mem_hugetlb() {	# MAP_HUGETLB memory, private and shared (mapped twice), back 
 	pass
 }
 
+t_mem_hugetlb_leave_running() {	# dumped and left running: the live process's hugetlb memory as it was
+	hugepages 3
+	start "$VICTIMS/mem" "$T" hugetlb
+	grep -q '^SETUP' "$T/out" && fail "victim could not set up: $(cat "$T/out")"
+	dump_leave_running
+	kill -USR2 "$VPID"
+	wait "$VPID"
+	grep -q '^PASS' "$T/out" || fail "victim did not pass after the dump: $(cat "$T/out")"
+	pass
+}
+
 t_mem_hugetlb_no_pool() {	# restore where the pool is short: refused before anything is made
 	hugepages 3
 	start "$VICTIMS/mem" "$T" hugetlb
