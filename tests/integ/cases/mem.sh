@@ -15,7 +15,16 @@ hugepages() {	# N
 	flock -w 300 "$HUGE_LOCK" || fail "huge page pool lock held for 5 minutes"
 	CLEANUP_HOOKS+=(hugepages_release)
 	hugepages_add "$1"
-	[ "$(huge_free)" -ge "$1" ] || skip "the pool of 2 MiB huge pages could not grow by $1"
+	huge_wait_free "$1" || skip "the pool of 2 MiB huge pages could not grow by $1"
+}
+# Pages a killed process held are freed once it is gone, a moment after.
+huge_wait_free() {	# N: until N pages are free, for up to 5 s
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(huge_free)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 hugepages_add() {	# N
 	local old
@@ -81,7 +90,7 @@ t_mem_hugetlb_no_pool() {	# restore where the pool is short: refused before anyt
 	mem_restore_refused "pid $VPID: hugetlb memory: 3 pages of 2048 kB needed, [0-9]* free: not enough free huge pages"
 	# With the pages back, the same image restores.
 	hugepages_add 3
-	[ "$(huge_free)" -ge 3 ] || skip "the pool could not grow again"
+	huge_wait_free 3 || skip "the pool could not grow again"
 	attrs_finish
 	pass
 }
