@@ -385,12 +385,17 @@ static int read_record(const struct xc_pager *pr, const struct xc_page_block *bl
 	uint64_t off = blk->file_off, len = rec_size(blk->comp_len);
 	int err;
 
+	/* The index can claim any length that adds up with the file's size:
+	 * no more than the worst case of coding a block. */
+	if (len > b->cap - 2 * XC_DIO_ALIGN) {
+		b->bad_off = off;
+		b->why = "record larger than any coding of a block";
+		return -EBADMSG;
+	}
 	if (pr->dfd >= 0 && !b->no_direct && !cached(pr, off, len)) {
 		uint64_t a0 = off & ~(uint64_t)(XC_DIO_ALIGN - 1);
 		uint64_t a1 = (off + len + XC_DIO_ALIGN - 1) & ~(uint64_t)(XC_DIO_ALIGN - 1);
 
-		if (a1 - a0 > b->cap)
-			return -EBADMSG;
 		err = pread_min(pr->dfd, b->data, a1 - a0, off + len - a0, a0);
 		if (err != -EINVAL) {
 			*p = b->data + (off - a0);
@@ -398,8 +403,6 @@ static int read_record(const struct xc_pager *pr, const struct xc_page_block *bl
 		}
 		b->no_direct = true;
 	}
-	if (len > b->cap)
-		return -EBADMSG;
 	*p = b->data;
 	return pread_all(pr->fd, b->data, len, off);
 }

@@ -10,6 +10,7 @@
 #include "unit.h"
 
 #include "arch/arch.h"
+#include "common/blockcode.h"
 #include "common/crc32c.h"
 #include "common/ctx.h"
 #include "common/img-format.h"
@@ -922,6 +923,36 @@ static int pager_try(struct tdir *t, const char *name, const struct xc_pagew *pw
 	return err;
 }
 
+/* An index and a file that agree, but on a record longer than any coding
+ * of a block: refused when the block is read, naming where. */
+static void test_pages_record_too_long(void **state)
+{
+	size_t n = xc_code_bound(XC_PAGE_BLOCK_PAGES * PAGE) + 4096;
+	struct tdir *t = *state;
+	struct xc_page_run run = { 0x400000, XC_PAGE_BLOCK_PAGES, 0 };
+	struct xc_page_block blk = { sizeof(struct xc_file_hdr), XC_PAGE_BLOCK_PAGES * PAGE, 0,
+				     XC_CODEC_ZSTD, 0 };
+	uint8_t *payload = malloc(n), *out = malloc(XC_PAGE_BLOCK_PAGES * PAGE);
+	struct xc_pager pr;
+	struct xc_imgw w;
+
+	assert_non_null(payload);
+	assert_non_null(out);
+	unit_fill_random(payload, n, 3);
+	blk.comp_len = (uint32_t)n;
+	blk.crc = xc_crc32c(0, payload, n);
+	assert_int_equal(xc_imgw_open(&t->ctx, &w, t->fd, "long.img", XC_FILE_PAGES), 0);
+	assert_int_equal(xc_imgw_put(&t->ctx, &w, XC_REC_PAGE_DATA, payload, n), 0);
+	assert_int_equal(xc_imgw_close(&t->ctx, &w), 0);
+	assert_int_equal(xc_pager_open(&t->ctx, &pr, t->fd, "long.img", &run, 1, &blk, 1), 0);
+	assert_int_equal(xc_pager_block(&t->ctx, &pr, 0, out), -EBADMSG);
+	assert_int_equal(t->ctx.exit_hint, XC_EXIT_IMAGE);
+	assert_non_null(strstr(t->ctx.first_err.step, "offset 32: record larger"));
+	xc_pager_close(&pr);
+	free(payload);
+	free(out);
+}
+
 /* A flipped byte in a block's data is caught when its block is read, by
  * the record checksum; and if the record were resealed, by the index's own
  * checksum of the block. An index that does not match the file (offset,
@@ -1169,6 +1200,7 @@ int main(void)
 		T(test_pages_threads_same_file),
 		T(test_pages_block_edges),
 		T(test_pages_corrupt),
+		T(test_pages_record_too_long),
 		T(test_pages_every_bit),
 		cmocka_unit_test(test_page_index_check),
 		cmocka_unit_test(test_crc32c_vectors),
