@@ -346,6 +346,90 @@ static int finish(struct xc_rst *r, pid_t pid)
 	return 0;
 }
 
+/* The tid xckpt sees for thread i of a process. */
+static pid_t thread_tid(const struct xc_rst *r, size_t i)
+{
+	return i ? (r->real_tids ? r->real_tids[i] : 0) : r->real_pid;
+}
+
+/* A thread kept inside an interrupted system call (arch_regs_for_image())
+ * leaves the blob's rt_sigreturn with the kernel's error code in its
+ * registers. The kernel itself must end the interruption when the thread
+ * goes on: restart the call, or fail it with EINTR for a signal delivered
+ * to a handler first, exactly as it would have had the dump never
+ * happened. It does that only on the way out of a signal stop: so each
+ * such thread is taken into an interrupt stop (every signal blocked on the
+ * way, so none is delivered before), given the call's number and its own
+ * mask back there, and detached from there. Every thread is sent on its
+ * way before any is waited for: one round trip for the whole tree. */
+static int end_interruptions(struct xc_rtree *t)
+{
+	uint64_t all = ~0ULL, *masks;
+	size_t n = 0, k;
+	int err = 0;
+
+	for (size_t p = 0; p < t->nr; p++)
+		n += t->procs[p].seized ? t->procs[p].nr_thr : 0;
+	masks = calloc(n ? n : 1, sizeof(*masks));
+	if (!masks)
+		return xc_fail(t->ctx, 0, "threads", "allocate", -ENOMEM);
+	k = 0;
+	for (size_t p = 0; p < t->nr && !err; p++) {
+		struct xc_rst *r = &t->procs[p];
+
+		for (size_t i = 0; r->seized && i < r->nr_thr && !err; i++, k++) {
+			pid_t tid = thread_tid(r, i);
+
+			if (!arch_regs_interrupted(r->thr[i].regs))
+				continue;
+			if (ptrace(PTRACE_GETSIGMASK, tid, sizeof(masks[k]), &masks[k]) ||
+			    ptrace(PTRACE_SETSIGMASK, tid, sizeof(all), &all) ||
+			    ptrace(PTRACE_INTERRUPT, tid, 0, 0) || ptrace(PTRACE_CONT, tid, 0, 0))
+				err = xc_failf(t->ctx, r->pid, "ptrace interrupt", -errno,
+					       "interrupted call of thread %u", r->thr[i].rec->tid);
+		}
+	}
+	k = 0;
+	for (size_t p = 0; p < t->nr && !err; p++) {
+		struct xc_rst *r = &t->procs[p];
+
+		for (size_t i = 0; r->seized && i < r->nr_thr && !err; i++, k++) {
+			const struct xc_rec_regs *img = r->thr[i].regs;
+			pid_t tid = thread_tid(r, i);
+			struct xc_rec_regs regs;
+			int status;
+
+			if (!arch_regs_interrupted(img))
+				continue;
+			/* A stop signal (all others are blocked) is let through:
+			 * its group stop is a signal stop too. */
+			while (!(err = wait_child(r, tid, &status)) && WIFSTOPPED(status) &&
+			       status >> 16 != PTRACE_EVENT_STOP)
+				if (ptrace(PTRACE_CONT, tid, 0, WSTOPSIG(status)))
+					err = xc_fail(t->ctx, r->pid, "restored task", "ptrace cont", -errno);
+			if (!err && !WIFSTOPPED(status))
+				err = xc_fail(t->ctx, r->pid, "restored task", "ended before it ran",
+					      -ECHILD);
+			if (!err)
+				err = arch_get_regs(tid, &regs);
+			if (!err) {
+				regs.orig_rax = img->orig_rax;
+				regs.rax = img->rax;
+				arch_regs_set_ip(&regs, arch_regs_ip(img));
+				err = arch_set_regs(tid, &regs);
+			}
+			if (err && !t->ctx->first_err.code)
+				err = xc_failf(t->ctx, r->pid, "ptrace setregs", err,
+					       "interrupted call of thread %u", r->thr[i].rec->tid);
+			if (!err && ptrace(PTRACE_SETSIGMASK, tid, sizeof(masks[k]), &masks[k]))
+				err = xc_failf(t->ctx, r->pid, "ptrace setsigmask", -errno,
+					       "signal mask of thread %u", r->thr[i].rec->tid);
+		}
+	}
+	free(masks);
+	return err;
+}
+
 /* Let it run: the last step, after the plugins' restore; the detach
  * follows for every process at once. */
 static int release(struct xc_rst *r, pid_t pid)
@@ -447,8 +531,6 @@ static int restore_one(struct xc_rst *r)
 		err = finish(r, pid);
 	if (!err)
 		err = xc_plugins_restore(&r->plugins, pid);
-	if (!err)
-		err = release(r, pid);
 	return err;
 }
 
@@ -480,6 +562,11 @@ int xc_restore(struct xc_ctx *ctx)
 	for (size_t i = 0; !err && i < t.nr; i++)
 		if (t.procs[i].seized)
 			err = restore_one(&t.procs[i]);
+	if (!err)
+		err = end_interruptions(&t);
+	for (size_t i = 0; !err && i < t.nr; i++)
+		if (t.procs[i].seized)
+			err = release(&t.procs[i], t.procs[i].real_pid);
 	/* Nothing ran its own code yet: now all at once. */
 	for (size_t i = 0; !err && i < t.nr; i++) {
 		struct xc_rst *r = &t.procs[i];

@@ -94,6 +94,8 @@ static int collect(struct xc_dump *d)
 	if (!err)
 		err = dump_rseq_fixup(d);
 	if (!err)
+		err = dump_regs_check(d);
+	if (!err)
 		err = dump_track_attach(d);
 	if (!err)
 		err = dump_mm_collect(d);

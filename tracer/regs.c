@@ -1,5 +1,5 @@
-/* The threads: for each, registers (as found at seize, with an interrupted
- * syscall set to be issued again), FP/vector state, signal mask,
+/* The threads: for each, registers (as found at seize, an interrupted
+ * syscall kept interrupted for the kernel to end at restore), FP/vector state, signal mask,
  * sigaltstack, rseq, clear_child_tid, robust futex list, name and
  * scheduling (sched.c). The leader's record comes first. */
 #define LOG_PREFIX "regs: "
@@ -65,6 +65,33 @@ int dump_rseq_fixup(struct xc_dump *d)
 	for (size_t i = 0; i < d->nr_thr && !err; i++)
 		err = rseq_fixup(d, &d->thr[i]);
 	return err;
+}
+
+/* The registers each thread is kept with (arch_regs_for_image()). One
+ * found in restart_syscall restarts a call that its registers do not name:
+ * it is told from the code that loaded the call's number; a restart that
+ * cannot be told is refused (a new task has no restart block, and running
+ * restart_syscall there fails it with EINTR). */
+int dump_regs_check(struct xc_dump *d)
+{
+	for (size_t i = 0; i < d->nr_thr; i++) {
+		struct xc_dthread *t = &d->thr[i];
+		uint8_t code[ARCH_CALL_CODE_LEN];
+		uint64_t at = arch_regs_ip(&t->regs) - sizeof(code);
+		long nr = -1;
+
+		t->img_regs = t->regs;
+		if (arch_regs_in_restart_syscall(&t->regs) &&
+		    pread(d->memfd, code, sizeof(code), (off_t)at) == (ssize_t)sizeof(code))
+			nr = arch_restart_syscall_nr(code);
+		if (arch_regs_for_image(&t->img_regs, nr)) {
+			d->ctx->exit_hint = XC_EXIT_UNSUPPORTED;
+			return xc_failf(d->ctx, d->pid, "in restart_syscall of a call that cannot be "
+					"told from its code: not supported", -ENOTSUP, "thread %d",
+					t->tid);
+		}
+	}
+	return 0;
 }
 
 /* Each thread's own view of the things the kernel keeps per thread but
@@ -148,7 +175,6 @@ static int dump_one(struct xc_dump *d, struct xc_dthread *th, size_t i, void *xs
 	struct xc_rseq_conf rc = { 0 };
 	struct xc_rec_thread t = { 0 };
 	struct xc_rec_xstate_hdr xh = { .tid = (uint32_t)th->tid };
-	struct xc_rec_regs r = th->regs;
 	size_t xlen = ARCH_XSTATE_MAX;
 	long n;
 	int err;
@@ -181,8 +207,7 @@ static int dump_one(struct xc_dump *d, struct xc_dthread *th, size_t i, void *xs
 		err = xc_imgw_put(d->ctx, &d->img, XC_REC_THREAD, &t, sizeof(t));
 	if (err)
 		return err;
-	arch_regs_restart(&r, false);
-	err = xc_imgw_put(d->ctx, &d->img, XC_REC_REGS, &r, sizeof(r));
+	err = xc_imgw_put(d->ctx, &d->img, XC_REC_REGS, &th->img_regs, sizeof(th->img_regs));
 	if (err)
 		return err;
 	err = arch_get_xstate(th->tid, xs, &xlen, &xh.features);

@@ -77,6 +77,7 @@ struct xc_dthread {
 	bool borrowed;			/* all signals blocked for a remote call */
 	bool lent;			/* some remote call ran */
 	struct xc_rec_regs regs;	/* as found at seize */
+	struct xc_rec_regs img_regs;	/* as the image keeps them (dump_regs_check) */
 	uint64_t sigmask;		/* as found at seize */
 	struct xc_pthread_state ps;	/* answer of the parasite */
 };
@@ -342,6 +343,7 @@ int xc_autogroup_nice(const char *buf, int *nice);
 int dump_attrs_check(struct xc_dump *d);	/* after the parasite's answers */
 int dump_rseq_fixup(struct xc_dump *d);	/* right after seize */
 int dump_threads_check(struct xc_dump *d);	/* after seize: per-thread refusals */
+int dump_regs_check(struct xc_dump *d);	/* after the rseq fixup: registers for the image */
 int dump_threads(struct xc_dump *d);
 int dump_sched(struct xc_dump *d, pid_t tid, struct xc_rec_thread *t);	/* sched.c */
 int dump_backtrace_collect(struct xc_dump *d);	/* right after seize */

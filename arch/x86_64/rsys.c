@@ -55,6 +55,50 @@ static void sleep_remainder(struct xc_rec_regs *r)
 		r->rdx = r->r10;
 }
 
+static bool has_restart_block(long nr)
+{
+	return nr == SYS_nanosleep || nr == SYS_clock_nanosleep || nr == SYS_poll || nr == SYS_futex;
+}
+
+bool arch_regs_in_restart_syscall(const struct xc_rec_regs *r)
+{
+	return r->orig_rax == SYS_restart_syscall && -r->rax == ERESTART_RESTARTBLOCK;
+}
+
+/* "mov $nr, %eax" right before the syscall instruction, as glibc's and Go's
+ * wrappers have it; and the call one that keeps a restart block. */
+long arch_restart_syscall_nr(const uint8_t code[ARCH_CALL_CODE_LEN])
+{
+	long nr;
+
+	if (code[0] != 0xb8 || !arch_is_syscall_insn(code + 5))
+		return -1;
+	nr = (long)((uint32_t)code[1] | (uint32_t)code[2] << 8 | (uint32_t)code[3] << 16 |
+		    (uint32_t)code[4] << 24);
+	return has_restart_block(nr) ? nr : -1;
+}
+
+int arch_regs_for_image(struct xc_rec_regs *r, long restart_nr)
+{
+	if ((long)r->orig_rax < 0 || -r->rax != ERESTART_RESTARTBLOCK)
+		return 0;
+	if (r->orig_rax == SYS_restart_syscall)
+		r->orig_rax = (uint64_t)restart_nr;
+	if (!has_restart_block((long)r->orig_rax))
+		return -ENOTSUP;
+	r->rax = (uint64_t)-ERESTARTNOHAND;
+	sleep_remainder(r);
+	return 0;
+}
+
+bool arch_regs_interrupted(const struct xc_rec_regs *r)
+{
+	uint64_t err = -r->rax;
+
+	return (long)r->orig_rax >= 0 &&
+	       (err == ERESTARTSYS || err == ERESTARTNOINTR || err == ERESTARTNOHAND);
+}
+
 bool arch_regs_restart(struct xc_rec_regs *r, bool same_task)
 {
 	/* Negated as unsigned: no overflow for any register value. */

@@ -306,6 +306,98 @@ static void test_regs_restart_once(void **state)
 	assert_int_equal(r.rax, SYS_read);
 }
 
+/* The image's registers (arch_regs_for_image()): an interrupted call stays
+ * interrupted, with the kernel's code, for the restore to let the kernel
+ * end it; a restart block becomes ERESTARTNOHAND on the original call, a
+ * relative sleep asking for what it had left; anything else is kept. */
+static void test_regs_for_image(void **state)
+{
+	static const struct {
+		const char *label;
+		uint64_t orig_rax, rax;
+		long restart_nr;
+		int ret;
+		uint64_t want_orig, want_rax;
+		bool interrupted;
+	} t[] = {
+		{ "pause", SYS_pause, -ERESTARTNOHAND, -1, 0, SYS_pause, -ERESTARTNOHAND, true },
+		{ "read", SYS_read, -ERESTARTSYS, -1, 0, SYS_read, -ERESTARTSYS, true },
+		{ "NOINTR", SYS_clone, -ERESTARTNOINTR, -1, 0, SYS_clone, -ERESTARTNOINTR, true },
+		{ "poll", SYS_poll, -ERESTART_RESTARTBLOCK, -1, 0, SYS_poll, -ERESTARTNOHAND, true },
+		{ "futex", SYS_futex, -ERESTART_RESTARTBLOCK, -1, 0, SYS_futex, -ERESTARTNOHAND, true },
+		{ "restart_syscall of poll", SYS_restart_syscall, -ERESTART_RESTARTBLOCK, SYS_poll, 0,
+		  SYS_poll, -ERESTARTNOHAND, true },
+		{ "restart_syscall, unknown", SYS_restart_syscall, -ERESTART_RESTARTBLOCK, -1,
+		  -ENOTSUP, 0, 0, false },
+		{ "restart block of another call", SYS_read, -ERESTART_RESTARTBLOCK, -1, -ENOTSUP,
+		  0, 0, false },
+		{ "finished", SYS_read, 5, -1, 0, SYS_read, 5, false },
+		{ "EINTR", SYS_epoll_pwait, -EINTR, -1, 0, SYS_epoll_pwait, -EINTR, false },
+		{ "not in a call", (uint64_t)-1, -ERESTARTSYS, -1, 0, (uint64_t)-1, -ERESTARTSYS,
+		  false },
+	};
+	struct xc_rec_regs r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct xc_rec_regs want;
+
+		regs_pattern(&r);
+		r.orig_rax = t[i].orig_rax;
+		r.rax = t[i].rax;
+		r.rip = 0x401002;
+		if (r.orig_rax == SYS_restart_syscall)
+			r.rsi = 0;	/* not a sleep with a remainder */
+		want = r;
+		unit_eq(t[i].label, arch_regs_for_image(&r, t[i].restart_nr), t[i].ret);
+		if (t[i].ret)
+			continue;
+		want.orig_rax = t[i].want_orig;
+		want.rax = t[i].want_rax;
+		regs_eq(t[i].label, &r, &want);
+		unit_eq(t[i].label, arch_regs_interrupted(&r), t[i].interrupted);
+	}
+
+	/* nanosleep in restart_syscall: the remainder the kernel wrote at
+	 * this interruption is the new request. */
+	regs_pattern(&r);
+	r.orig_rax = SYS_restart_syscall;
+	r.rax = -ERESTART_RESTARTBLOCK;
+	r.rdi = 0x7ffd1000;
+	r.rsi = 0x7ffd2000;
+	assert_true(arch_regs_in_restart_syscall(&r));
+	assert_int_equal(arch_regs_for_image(&r, SYS_nanosleep), 0);
+	assert_int_equal(r.orig_rax, SYS_nanosleep);
+	assert_int_equal(r.rax, (uint64_t)-ERESTARTNOHAND);
+	assert_int_equal(r.rdi, 0x7ffd2000);
+	assert_false(arch_regs_in_restart_syscall(&r));
+}
+
+/* The call a thread in restart_syscall restarts: "mov $nr, %eax" right
+ * before its syscall instruction, and only a call with a restart block. */
+static void test_restart_syscall_nr(void **state)
+{
+	static const uint8_t glibc_poll[] = { 0xb8, 0x07, 0, 0, 0, 0x0f, 0x05 };
+	static const uint8_t glibc_clock[] = { 0xb8, 0xe6, 0, 0, 0, 0x0f, 0x05 };
+	static const uint8_t futex[] = { 0xb8, 0xca, 0, 0, 0, 0x0f, 0x05 };
+	static const uint8_t nanosleep[] = { 0xb8, 0x23, 0, 0, 0, 0x0f, 0x05 };
+	static const uint8_t read_call[] = { 0xb8, 0x00, 0, 0, 0, 0x0f, 0x05 };
+	/* glibc's syscall(): the number came in a register. */
+	static const uint8_t generic[] = { 0x4c, 0x8b, 0x4c, 0x24, 0x08, 0x0f, 0x05 };
+	static const uint8_t not_syscall[] = { 0xb8, 0x07, 0, 0, 0, 0xcd, 0x80 };
+	static const uint8_t huge[] = { 0xb8, 0x07, 0, 0, 1, 0x0f, 0x05 };
+
+	(void)state;
+	assert_int_equal(arch_restart_syscall_nr(glibc_poll), SYS_poll);
+	assert_int_equal(arch_restart_syscall_nr(glibc_clock), SYS_clock_nanosleep);
+	assert_int_equal(arch_restart_syscall_nr(futex), SYS_futex);
+	assert_int_equal(arch_restart_syscall_nr(nanosleep), SYS_nanosleep);
+	assert_int_equal(arch_restart_syscall_nr(read_call), -1);
+	assert_int_equal(arch_restart_syscall_nr(generic), -1);
+	assert_int_equal(arch_restart_syscall_nr(not_syscall), -1);
+	assert_int_equal(arch_restart_syscall_nr(huge), -1);
+}
+
 static void test_rsys_prepare(void **state)
 {
 	static const struct {
@@ -624,6 +716,8 @@ int main(void)
 		cmocka_unit_test(test_regs_restart),
 		cmocka_unit_test(test_regs_restart_once),
 		cmocka_unit_test(test_sleep_remainder),
+		cmocka_unit_test(test_regs_for_image),
+		cmocka_unit_test(test_restart_syscall_nr),
 		cmocka_unit_test(test_rsys_prepare),
 		cmocka_unit_test(test_is_syscall_insn),
 		cmocka_unit_test(test_blob_call_prepare),

@@ -10,9 +10,10 @@
  *
  * A sleep interrupted twice (say by a tool that stopped the thread before
  * the dump) is in restart_syscall, whose restart block a new task cannot
- * have: it returns EINTR after the restore, and the sleep goes on with what
- * is left (nanosleep's remainder, poll's deadline). With "strict", EINTR is
- * a failure: every sleep must have been interrupted once only, by the dump.
+ * have: the restore issues its original call again, told from its code
+ * (nanosleep with its remainder, poll with its whole timeout). Without
+ * "strict", an EINTR is still let through and the sleep goes on with what
+ * is left; with "strict", EINTR is a failure.
  *
  * usage: threads DIR N [strict] */
 #include <errno.h>

@@ -61,6 +61,28 @@ void arch_blob_call_prepare(struct xc_rec_regs *r, uint64_t entry, uint64_t arg,
  * otherwise the original call is issued again. Returns true if changed. */
 bool arch_regs_restart(struct xc_rec_regs *r, bool same_task);
 
+/* Dump: the registers the image keeps (docs/image-format.md 5.15). A
+ * thread found inside an interrupted system call is kept inside it, with
+ * the code the kernel returned, and the restore lets the kernel end the
+ * interruption when the process goes on: restart the call, or fail it with
+ * EINTR for a signal delivered then, exactly as it would have without the
+ * dump. A restart block cannot move to a new task: ERESTART_RESTARTBLOCK
+ * becomes ERESTARTNOHAND (the same outcome, handler or not) on the
+ * original call, a relative sleep asking for the time it had left.
+ * restart_nr: the original call of a thread found in restart_syscall
+ * (arch_restart_syscall_nr()), or -1. 0, or -ENOTSUP when that call is
+ * unknown. */
+int arch_regs_for_image(struct xc_rec_regs *r, long restart_nr);
+/* Stopped inside restart_syscall: the call it restarts is not in r. */
+bool arch_regs_in_restart_syscall(const struct xc_rec_regs *r);
+/* The call a thread in restart_syscall restarts, from the code that ends
+ * at its rip (the call's number loaded right before the syscall
+ * instruction), if it is one that keeps a restart block; -1 if not. */
+#define ARCH_CALL_CODE_LEN 7
+long arch_restart_syscall_nr(const uint8_t code[ARCH_CALL_CODE_LEN]);
+/* Restore: r (from the image) is inside an interrupted call whose end the
+ * kernel decides as the process goes on. */
+bool arch_regs_interrupted(const struct xc_rec_regs *r);
 /* Restorer side: the rt_sigreturn frame. arch_sigframe_size() bytes at
  * frame_addr (64-byte aligned) are filled; *sp is the stack pointer value
  * with which rt_sigreturn must be called. */
