@@ -462,9 +462,6 @@ int xc_pager_open(struct xc_ctx *ctx, struct xc_pager *pr, int dirfd, const char
 	for (size_t i = 0; i < nr_runs; i++)
 		if (!(runs[i].flags & XC_RUN_PARENT))
 			pr->nr_pages += runs[i].nr_pages;
-	pr->own = xc_pager_buf_new();
-	if (!pr->own)
-		return xc_fail(ctx, 0, name, "allocate", -ENOMEM);
 	pr->fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (pr->fd < 0 || fstat(pr->fd, &st)) {
 		err = xc_fail(ctx, 0, name, "open image file", -errno);
@@ -559,7 +556,14 @@ int xc_pager_read(const struct xc_pager *pr, size_t i, void *out, struct xc_page
 
 int xc_pager_block(struct xc_ctx *ctx, struct xc_pager *pr, size_t i, void *out)
 {
-	int err = xc_pager_read(pr, i, out, pr->own);
+	int err;
+
+	/* Made at the first read rather than at open: a restore opens every
+	 * process's pager before it forks the tree, and each fork would copy
+	 * 2 MiB mappings that only xckpt uses (a ring of 128 forks 128 deep). */
+	if (!pr->own && !(pr->own = xc_pager_buf_new()))
+		return xc_fail(ctx, 0, pr->name, "allocate", -ENOMEM);
+	err = xc_pager_read(pr, i, out, pr->own);
 
 	if (err == -EBADMSG || err == -EPROTO) {
 		char step[sizeof(ctx->first_err.step)];
