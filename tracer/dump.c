@@ -426,8 +426,11 @@ int xc_dump(struct xc_ctx *ctx)
 	if (!err)
 		xc_step_begin(ctx, "collect");
 	for (size_t i = 0; !err && i < t.nr; i++)
-		if (t.p[i].d)
+		if (t.p[i].d) {
 			err = collect(t.p[i].d);
+			if (!err)
+				xc_tree_pipes_prefetch(&t, t.p[i].d);
+		}
 	/* What spans processes, once all are known. */
 	if (!err)
 		err = xc_tree_pipes(&t);

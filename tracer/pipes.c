@@ -5,10 +5,13 @@
  * them, with the ends the dump holds (an end nobody holds stays closed, as
  * make's EOF-only stdin for its jobs). Held outside too, it can only be a
  * process's stdio (fd 0-2), which the restoring xckpt lends as it does for
- * a shell job; elsewhere it is refused. */
+ * a shell job; elsewhere it is refused. Which pipes are held outside is
+ * learnt by a walk of every process's fds, on a thread of its own while
+ * the tree is collected. */
 #define LOG_PREFIX "pipes: "
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,10 +44,39 @@ static bool in_tree(const struct xc_tree *t, pid_t pid)
 	return false;
 }
 
-/* For each pipe, a process outside the dump (xckpt excluded) with an fd on
- * it: one walk of every /proc/PID/fd. */
-static void find_outside(struct xc_tree *t)
+/* The FIFOs that processes outside the dump (xckpt excluded) hold, each with
+ * one such pid: one walk of every /proc/PID/fd of the node, which costs as
+ * much as the rest of a small tree's dump on a busy node. It reads only
+ * /proc, and nothing of the frozen tree moves, so it runs on a thread of
+ * its own while the processes are collected (xc_tree_pipes_prefetch()). */
+struct xc_pipe_scan {
+	pthread_t th;
+	bool started;
+	const struct xc_tree *t;
+	struct xc_held { uint64_t ino; pid_t pid; } *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+static void held_add(struct xc_pipe_scan *sc, uint64_t ino, pid_t pid)
 {
+	if (sc->n == sc->cap) {
+		size_t cap = sc->cap ? 2 * sc->cap : 256;
+		struct xc_held *nv = realloc(sc->v, cap * sizeof(*nv));
+
+		if (!nv) {
+			sc->nomem = true;
+			return;
+		}
+		sc->v = nv;
+		sc->cap = cap;
+	}
+	sc->v[sc->n++] = (struct xc_held){ ino, pid };
+}
+
+static void *scan_outside(void *arg)
+{
+	struct xc_pipe_scan *sc = arg;
 	struct dirent *pe, *fe;
 	DIR *procs = opendir("/proc"), *fds;
 	char path[64];
@@ -53,24 +85,63 @@ static void find_outside(struct xc_tree *t)
 	while (procs && (pe = readdir(procs))) {
 		pid_t pid = (pid_t)atoi(pe->d_name);
 
-		if (pid <= 0 || pid == getpid() || in_tree(t, pid))
+		if (pid <= 0 || pid == getpid() || in_tree(sc->t, pid))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 		fds = opendir(path);
 		if (!fds)
 			continue;	/* gone, or a kernel thread */
-		while ((fe = readdir(fds))) {
-			if (fe->d_name[0] == '.' || fstatat(dirfd(fds), fe->d_name, &st, 0) ||
-			    !S_ISFIFO(st.st_mode))
-				continue;
-			for (size_t i = 0; i < t->nr_pipes; i++)
-				if (t->pipes[i].ino == st.st_ino && !t->pipes[i].outside)
-					t->pipes[i].outside = pid;
-		}
+		while ((fe = readdir(fds)))
+			if (fe->d_name[0] != '.' && !fstatat(dirfd(fds), fe->d_name, &st, 0) &&
+			    S_ISFIFO(st.st_mode))
+				held_add(sc, st.st_ino, pid);
 		closedir(fds);
 	}
 	if (procs)
 		closedir(procs);
+	return NULL;
+}
+
+void xc_tree_pipes_prefetch(struct xc_tree *t, const struct xc_dump *d)
+{
+	bool pipe = false;
+
+	for (size_t k = 0; k < d->nr_ofiles && !pipe; k++)
+		pipe = d->ofiles[k].kind == XC_FD_PIPE;
+	if (!pipe || t->scan)
+		return;
+	t->scan = calloc(1, sizeof(*t->scan));
+	if (!t->scan)
+		return;		/* xc_tree_pipes() tries again */
+	t->scan->t = t;
+	t->scan->started = !pthread_create(&t->scan->th, NULL, scan_outside, t->scan);
+}
+
+/* For each pipe, whether a process outside the dump holds it: the scan's
+ * answer, waited for (or the scan done here, if it could not start). */
+static int find_outside(struct xc_tree *t)
+{
+	struct xc_pipe_scan *sc = t->scan;
+
+	if (!sc) {
+		sc = t->scan = calloc(1, sizeof(*t->scan));
+		if (!sc)
+			return -ENOMEM;
+		sc->t = t;
+	}
+	if (sc->started) {
+		pthread_join(sc->th, NULL);
+		sc->started = false;
+	} else if (!sc->n && !sc->nomem) {
+		scan_outside(sc);
+	}
+	if (sc->nomem)
+		return -ENOMEM;
+	for (size_t k = 0; k < sc->n; k++)
+		for (size_t i = 0; i < t->nr_pipes; i++)
+			if (t->pipes[i].ino == sc->v[k].ino && !t->pipes[i].outside)
+				t->pipes[i].outside = sc->v[k].pid;
+	return 0;
 }
 
 static struct xc_pipe *pipe_of(struct xc_tree *t, uint64_t ino)
@@ -177,8 +248,8 @@ int xc_tree_pipes(struct xc_tree *t)
 	for (uint32_t id = 1; id < n && !err; id++)
 		if (by[id] && by[id]->kind == XC_FD_PIPE && !pipe_of(t, by[id]->ino))
 			err = xc_fail(t->ctx, 0, "pipes", "allocate", -ENOMEM);
-	if (!err && t->nr_pipes)
-		find_outside(t);
+	if (!err && t->nr_pipes && find_outside(t))
+		err = xc_fail(t->ctx, 0, "pipes", "list those held outside the dump", -ENOMEM);
 	for (size_t i = 0; i < t->nr_pipes && !err; i++)
 		err = take_pipe(t, &t->pipes[i], by, n);
 	free(by);
@@ -210,6 +281,12 @@ int xc_tree_write_pipes(struct xc_tree *t, struct xc_imgw *w)
 
 void xc_tree_pipes_free(struct xc_tree *t)
 {
+	if (t->scan && t->scan->started)
+		pthread_join(t->scan->th, NULL);
+	if (t->scan)
+		free(t->scan->v);
+	free(t->scan);
+	t->scan = NULL;
 	for (size_t i = 0; i < t->nr_pipes; i++)
 		free(t->pipes[i].data);
 	free(t->pipes);

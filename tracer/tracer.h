@@ -180,6 +180,7 @@ struct xc_tree {
 	struct xc_file_ids file_ids;	/* open file descriptions of the whole tree */
 	struct xc_pipe *pipes;
 	size_t nr_pipes;
+	struct xc_pipe_scan *scan;	/* pipes.c: FIFOs held outside the dump */
 	struct xc_ghost_owner {		/* ghost.c: which process saved each nameless file */
 		uint64_t dev, ino;
 		pid_t pid;
@@ -209,6 +210,9 @@ int xc_tree_kill(struct xc_tree *t);
 void xc_tree_free(struct xc_tree *t, int err);
 
 /* pipes.c: after every process's files are collected */
+/* After each process is collected: the first that holds a pipe starts the
+ * scan for pipes held outside the dump, on a thread of its own. */
+void xc_tree_pipes_prefetch(struct xc_tree *t, const struct xc_dump *d);
 int xc_tree_pipes(struct xc_tree *t);
 int xc_tree_write_pipes(struct xc_tree *t, struct xc_imgw *w);
 void xc_tree_pipes_free(struct xc_tree *t);
