@@ -513,6 +513,11 @@ int rst_mm_fill(struct xc_rst *r, pid_t pid)
 	}
 	if (n > FILL_MAX_THREADS)
 		n = FILL_MAX_THREADS;
+	/* No more readers than blocks to read: a small process (a tree of
+	 * many) is filled by this thread alone, without starting threads that
+	 * would each map 3 MiB of buffers for nothing. */
+	if ((uint64_t)n > 1 + f.total / (XC_PAGE_BLOCK_PAGES * (uint64_t)sysconf(_SC_PAGESIZE)))
+		n = (int)(1 + f.total / (XC_PAGE_BLOCK_PAGES * (uint64_t)sysconf(_SC_PAGESIZE)));
 	f.nthreads = n;
 	xc_pager_direct_begin(&r->pager);
 	for (size_t i = 0; i < r->nr_chain; i++)

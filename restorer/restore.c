@@ -124,19 +124,31 @@ static int blob_trap(struct xc_rst *r, pid_t pid, uint32_t phase)
 	return err ? err : check_trap(r, pid, status, phase);
 }
 
-static int sys_step(struct xc_rst *r, pid_t pid, const char *what)
+/* A syscall stop, entry or exit, after PTRACE_SYSCALL. */
+static int sys_stopped(struct xc_rst *r, pid_t pid, const char *what)
 {
-	int status, err;
+	int status, err = wait_child(r, pid, &status);
 
-	if (ptrace(PTRACE_SYSCALL, pid, 0, 0))
-		return xc_fail(r->ctx, pid, what, "ptrace syscall", -errno);
-	err = wait_child(r, pid, &status);
 	if (err)
 		return err;
 	if (!WIFSTOPPED(status) || WSTOPSIG(status) != (SIGTRAP | 0x80))
 		return xc_failf(r->ctx, pid, "unexpected stop", -EFAULT, "%s (status %#x)", what,
 				status);
 	return 0;
+}
+
+static int sys_go(struct xc_rst *r, pid_t pid, const char *what)
+{
+	if (ptrace(PTRACE_SYSCALL, pid, 0, 0))
+		return xc_fail(r->ctx, pid, what, "ptrace syscall", -errno);
+	return 0;
+}
+
+static int sys_step(struct xc_rst *r, pid_t pid, const char *what)
+{
+	int err = sys_go(r, pid, what);
+
+	return err ? err : sys_stopped(r, pid, what);
 }
 
 /* The tid of a thread as xckpt sees it: its own with --pidns is that of
@@ -299,51 +311,96 @@ static int not_dumpable(struct xc_rst *r, pid_t pid, const struct xc_rec_regs *r
 	return err;
 }
 
-static int finish(struct xc_rst *r, pid_t pid)
-{
-	struct xc_rec_regs regs;
-	uint64_t a[6] = { r->blob_base, r->blob_size }, mask, all = ~0ULL;
-	uint64_t sa[6] = { SIGTRAP, r->args_addr + offsetof(struct rst_args, trap_sa), 0, 8 };
-	long ret;
-	int err;
+/* The way out of the blob, in steps: each step is taken by every process
+ * before the next step, since each ends waiting for the task to stop
+ * again, and waiting for one task after the other would make the tree
+ * wait for each in turn. */
 
-	err = threads_return(r, pid);
+/* The blob's last trap: its threads return through their own frames,
+ * then the leader goes into its rt_sigreturn. */
+static int out_sigreturn(struct xc_rst *r)
+{
+	int err = blob_trap(r, r->real_pid, 2);
+
 	if (!err)
-		err = sys_step(r, pid, "rt_sigreturn");
+		err = threads_return(r, r->real_pid);
 	if (!err)
-		err = sys_step(r, pid, "rt_sigreturn");
+		err = sys_go(r, r->real_pid, "rt_sigreturn");
+	return err;
+}
+
+static int out_sigreturn_exit(struct xc_rst *r)
+{
+	int err = sys_stopped(r, r->real_pid, "rt_sigreturn");
+
+	return err ? err : sys_go(r, r->real_pid, "rt_sigreturn");
+}
+
+/* Out of rt_sigreturn: the target's registers and mask are in the task.
+ * Keep them aside, block every signal, and go into munmap(blob) at the
+ * blob's syscall instruction: stopped at its exit, the task never returns
+ * into the code just unmapped. */
+static int out_unmap(struct xc_rst *r)
+{
+	pid_t pid = r->real_pid;
+	uint64_t a[6] = { r->blob_base, r->blob_size }, all = ~0ULL;
+	uint64_t sa[6] = { SIGTRAP, r->args_addr + offsetof(struct rst_args, trap_sa), 0, 8 };
+	struct xc_rec_regs call;
+	long ret = 0;
+	int err = sys_stopped(r, pid, "rt_sigreturn");
+
 	if (!err)
-		err = arch_get_regs(pid, &regs);
+		err = arch_get_regs(pid, &r->out_regs);
 	if (err)
 		return err < 0 && !r->ctx->first_err.code ?
 			xc_fail(r->ctx, pid, "registers", "ptrace getregs", err) : err;
-	if (ptrace(PTRACE_GETSIGMASK, pid, sizeof(mask), &mask) ||
+	if (ptrace(PTRACE_GETSIGMASK, pid, sizeof(r->out_mask), &r->out_mask) ||
 	    ptrace(PTRACE_SETSIGMASK, pid, sizeof(all), &all))
 		return xc_fail(r->ctx, pid, "signal mask", "ptrace", -errno);
 	/* The blob's traps, taken with SIGTRAP blocked, reset its
 	 * disposition to SIG_DFL: set the saved one now, when no trap is
 	 * left to come. */
 	if (r->sigactions->sa[SIGTRAP - 1].handler) {
-		err = remote_call(r, pid, &regs, SYS_rt_sigaction, sa, "signal 5", &ret);
+		err = remote_call(r, pid, &r->out_regs, SYS_rt_sigaction, sa, "signal 5", &ret);
 		if (err)
 			return err;
 		if (ret)
 			return xc_fail(r->ctx, pid, "signal 5", "rt_sigaction", (int)ret);
 	}
-	err = not_dumpable(r, pid, &regs);
+	err = not_dumpable(r, pid, &r->out_regs);
 	if (err)
 		return err;
-	err = remote_call(r, pid, &regs, SYS_munmap, a, "munmap restorer", &ret);
-	if (err)
-		return err;
-	if (ret)
-		return xc_fail(r->ctx, pid, "restorer", "munmap", (int)ret);
-	err = arch_set_regs(pid, &regs);
+	call = r->out_regs;
+	arch_rsys_prepare(&call, r->syscall_addr, SYS_munmap, a);
+	err = arch_set_regs(pid, &call);
 	if (err)
 		return xc_fail(r->ctx, pid, "registers", "ptrace setregs", err);
-	if (ptrace(PTRACE_SETSIGMASK, pid, sizeof(mask), &mask))
+	return sys_go(r, pid, "munmap restorer");
+}
+
+static int out_unmap_exit(struct xc_rst *r)
+{
+	int err = sys_stopped(r, r->real_pid, "munmap restorer");
+
+	return err ? err : sys_go(r, r->real_pid, "munmap restorer");
+}
+
+/* Out of munmap: the target's registers and mask back, then the plugins. */
+static int out_done(struct xc_rst *r)
+{
+	pid_t pid = r->real_pid;
+	struct xc_rec_regs call;
+	int err = sys_stopped(r, pid, "munmap restorer");
+
+	if (!err && (err = arch_get_regs(pid, &call)))
+		return xc_fail(r->ctx, pid, "registers", "ptrace getregs", err);
+	if (!err && arch_rsys_ret(&call))
+		return xc_fail(r->ctx, pid, "restorer", "munmap", (int)arch_rsys_ret(&call));
+	if (!err && (err = arch_set_regs(pid, &r->out_regs)))
+		return xc_fail(r->ctx, pid, "registers", "ptrace setregs", err);
+	if (!err && ptrace(PTRACE_SETSIGMASK, pid, sizeof(r->out_mask), &r->out_mask))
 		return xc_fail(r->ctx, pid, "signal mask", "ptrace setsigmask", -errno);
-	return 0;
+	return err ? err : xc_plugins_restore(&r->plugins, pid);
 }
 
 /* The tid xckpt sees for thread i of a process. */
@@ -511,9 +568,9 @@ static int wait_restored(struct xc_ctx *ctx, pid_t pid, pid_t first)
 }
 
 /* Process by process, all of them created and running their own part:
- * pages, then the way out of the blob, up to the point where the process
- * would run its own code. */
-static int restore_one(struct xc_rst *r)
+ * pages, then let its blob go on to its last trap while the next one is
+ * filled. */
+static int fill_one(struct xc_rst *r)
 {
 	pid_t pid = r->real_pid;
 	int err;
@@ -525,12 +582,17 @@ static int restore_one(struct xc_rst *r)
 		err = rst_mm_fill(r, pid);
 	if (!err && ptrace(PTRACE_CONT, pid, 0, 0))
 		err = xc_fail(r->ctx, pid, "process", "ptrace cont", -errno);
-	if (!err)
-		err = blob_trap(r, pid, 2);
-	if (!err)
-		err = finish(r, pid);
-	if (!err)
-		err = xc_plugins_restore(&r->plugins, pid);
+	return err;
+}
+
+/* One step in every live process of the tree, in image order. */
+static int each(struct xc_rtree *t, int (*step)(struct xc_rst *r))
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < t->nr; i++)
+		if (t->procs[i].seized)
+			err = step(&t->procs[i]);
 	return err;
 }
 
@@ -559,9 +621,18 @@ int xc_restore(struct xc_ctx *ctx)
 	err = rst_tree_create(&t);
 	if (!err)
 		xc_step_begin(ctx, "objects");
-	for (size_t i = 0; !err && i < t.nr; i++)
-		if (t.procs[i].seized)
-			err = restore_one(&t.procs[i]);
+	if (!err)
+		err = each(&t, fill_one);
+	if (!err)
+		err = each(&t, out_sigreturn);
+	if (!err)
+		err = each(&t, out_sigreturn_exit);
+	if (!err)
+		err = each(&t, out_unmap);
+	if (!err)
+		err = each(&t, out_unmap_exit);
+	if (!err)
+		err = each(&t, out_done);
 	if (!err)
 		err = end_interruptions(&t);
 	for (size_t i = 0; !err && i < t.nr; i++)

@@ -115,6 +115,8 @@ struct xc_rst {
 	size_t nr_thr;
 	const struct xc_rec_thread *thread;	/* the leader's: thr[0].rec */
 	pid_t *real_tids;		/* parent side: each thread's tid as xckpt sees it */
+	struct xc_rec_regs out_regs;	/* parent side: the target's, out of rt_sigreturn */
+	uint64_t out_mask;		/* and its signal mask */
 	const struct xc_rec_siginfo **sigs;
 	size_t nr_sigs;
 	const struct xc_rec_vdso *vdso;
