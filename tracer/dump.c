@@ -390,6 +390,11 @@ static int copy_live(struct xc_tree *t, double *frozen)
 			continue;
 		d->live = true;
 		err = write_pages(d);
+		/* Pages that went away were left out: fine for a mapping, not
+		 * for the whole process. */
+		if (!err && target_gone(d))
+			err = xc_fail(t->ctx, d->pid, "process", "exited while its memory was copied",
+				      -ESRCH);
 		if (!err)
 			page_summary(d);
 	}
