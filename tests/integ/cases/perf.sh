@@ -207,7 +207,13 @@ t_track_every_mapping() {	# a write in anon, file, heap, stack and thread stack 
 	dump_kill --parent "$T/d2" -v
 	[ "$(unread)" -gt 200 ] 2>/dev/null || fail "the last dump read its pages: $(grep 'pages scanned' "$T/dump.err")"
 	"$XCKPT" show -D "$T/img" | grep -q "^parent .*/d2 (chain of 4 images)" || fail "show: no chain"
-	restore_gen 3
+	restore_bg
+	tracked "$VPID" && fail "the restored process is registered with a userfaultfd"
+	kill -USR2 "$VPID"
+	wait "$RPID"
+	grep -qx "PASS gen 3" "$T/out" || fail "memory after restore: $(tail -1 "$T/out")"
+	"$XCKPT" dump --pid 1 -D "$T/x" --track 2>/dev/null
+	[ $? = 2 ] || fail "--track without --leave-running was not a usage error"
 	pass
 }
 
