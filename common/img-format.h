@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	34
+#define XC_IMG_VERSION	35
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
 	XC_FILE_INVENTORY = 1,	/* inventory.img */
