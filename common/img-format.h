@@ -77,6 +77,7 @@ enum xc_rec_kind {
 	XC_REC_SKQUEUE = 24,
 	XC_REC_LOCK = 25,
 	XC_REC_INETSK = 26,
+	XC_REC_SKOPT = 27,	/* a socket option the program set (common/skopt.c) */
 	XC_REC_PIPE = 28,	/* in inventory.img */
 	XC_REC_GHOST = 29,
 	XC_REC_FIFO = 30,
@@ -633,6 +634,17 @@ struct xc_rec_unixsk {
 	uint32_t holder_uid, holder_gid;
 };
 static_assert(sizeof(struct xc_rec_unixsk) == 328, "doc: unixsk");
+
+/* A socket option the program set: one whose value differed from a new
+ * socket's of the same kind, and one of common/skopt.c's table. */
+struct xc_rec_skopt {
+	uint64_t ino;		/* its UNIXSK or INETSK */
+	int32_t level, name;	/* as for setsockopt() */
+	uint32_t len;		/* bytes of value used, the table's length */
+	uint32_t reserved;	/* zero */
+	uint8_t value[16];
+};
+static_assert(sizeof(struct xc_rec_skopt) == 40, "doc: skopt");
 
 /* Unread data queued on a socket, in queue order: the header, nr packets,
  * then the bytes of each packet in order. A stream socket has one packet. */

@@ -97,6 +97,7 @@ static bool len_ok(uint32_t kind, uint32_t len)
 	case XC_REC_INOTIFY_WATCH: return len == sizeof(struct xc_rec_inotify_watch);
 	case XC_REC_UNIXSK: return len == sizeof(struct xc_rec_unixsk);
 	case XC_REC_INETSK: return len == sizeof(struct xc_rec_inetsk);
+	case XC_REC_SKOPT: return len == sizeof(struct xc_rec_skopt);
 	}
 	return true;
 }

@@ -341,6 +341,10 @@ static int take(struct xc_rst *r, const char *name, uint32_t kind, const void *p
 		if (len != sizeof(struct xc_rec_inetsk))
 			return bad(r, name, "bad inet socket record");
 		return push((const void ***)&r->sk.isks, &r->sk.nr_isks, p);
+	case XC_REC_SKOPT:
+		if (!rst_skopt_ok(p, len))
+			return bad(r, name, "bad socket option record");
+		return push((const void ***)&r->sk.skopts, &r->sk.nr_skopts, p);
 	case XC_REC_SKQUEUE:
 		if (!rst_skqueue_ok(p, len))
 			return bad(r, name, "bad socket queue record");
@@ -899,6 +903,7 @@ void rst_image_close(struct xc_rtree *t)
 		rst_paths_free(r);
 		free(r->sk.usks);
 		free(r->sk.skqs);
+		free(r->sk.skopts);
 		free(r->sk.isks);
 		free(r->sigs);
 		free(r->thr);

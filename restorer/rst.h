@@ -42,6 +42,8 @@ struct xc_rsk {
 	size_t nr_usks;
 	const struct xc_rec_skqueue **skqs;
 	size_t nr_skqs;
+	const struct xc_rec_skopt **skopts;	/* sk-opts.c */
+	size_t nr_skopts;
 	const struct xc_rec_inetsk **isks;
 	size_t nr_isks;
 	int *usk_fds;			/* per unix socket, in usks order */
@@ -223,6 +225,10 @@ int rst_unix_check(struct xc_rsk *k, const struct xc_rtree *t);
 int rst_inet_sockets(struct xc_rsk *k);
 ssize_t rst_inet_find(const struct xc_rsk *k, uint64_t ino);
 const struct xc_rec_skqueue *rst_inet_queue(const struct xc_rsk *r, uint64_t ino, uint32_t q);
+/* sk-opts.c: the options a program set, checked and set again. */
+bool rst_skopt_ok(const void *p, uint32_t len);
+int rst_skopts_check(struct xc_rsk *k);
+int rst_sk_opts_apply(const struct xc_rsk *k, uint64_t ino, int fd, const char **step);
 /* sk-udp.c: a UDP socket's unread datagrams sent again from their senders. */
 bool rst_udp_queue_ok(const struct xc_rec_inetsk *k, const struct xc_rec_skqueue *q);
 int rst_udp_queue(struct xc_rsk *r, const struct xc_rec_inetsk *k, int sk, const char **step);

@@ -134,6 +134,19 @@ static int late_opts(int sk, const struct xc_rec_inetsk *k)
 	return err;
 }
 
+/* The options the program set (SKOPT records), last. */
+static int program_opts(struct xc_rsk *r, const struct xc_rec_inetsk *k, int sk)
+{
+	const char *opt = "";
+	int err = rst_sk_opts_apply(r, k->ino, sk, &opt);
+	char step[64];
+
+	if (!err)
+		return 0;
+	snprintf(step, sizeof(step), "setsockopt %s", opt);
+	return fail(r, k, step, err);
+}
+
 /* net.core.rmem_default: a new UDP socket's receive buffer. */
 static int sysctl_rmem_default(void)
 {
@@ -154,9 +167,16 @@ static int sysctl_rmem_default(void)
  * gets its own value back. */
 static int make_plain(struct xc_rsk *r, const struct xc_rec_inetsk *k, int *out)
 {
+	static const uint8_t any[16];
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	int sk, err;
+	/* A bind to a specific IPv6 address sets IPV6_V6ONLY: a connected
+	 * IPv6 socket that reads 0 got its address from its connect(), and
+	 * gets it so again, bound to the wildcard with its port. */
+	bool wild = k->family == AF_INET6 && !(k->flags & XC_ISK_F_V6ONLY) &&
+		    (k->flags & XC_ISK_F_CONNECTED) && memcmp(k->src, any, 16) &&
+		    !IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)k->src);
 
 	sk = socket(k->family, k->type | SOCK_CLOEXEC, k->protocol);
 	if (sk < 0)
@@ -168,7 +188,7 @@ static int make_plain(struct xc_rsk *r, const struct xc_rec_inetsk *k, int *out)
 	if (err)
 		return fail(r, k, "setsockopt", err);
 	if (k->flags & XC_ISK_F_BOUND) {
-		sl = mkaddr(&ss, k->family, k->src, k->sport, k->scope_id);
+		sl = mkaddr(&ss, k->family, wild ? any : k->src, k->sport, wild ? 0 : k->scope_id);
 		if (bind(sk, (struct sockaddr *)&ss, sl))
 			return fail(r, k, errno == EADDRINUSE ? "address in use" : "bind", -errno);
 	}
@@ -193,10 +213,15 @@ static int make_plain(struct xc_rsk *r, const struct xc_rec_inetsk *k, int *out)
 		sl = mkaddr(&ss, k->family, k->dst, k->dport, 0);
 		if (connect(sk, (struct sockaddr *)&ss, sl))
 			return fail(r, k, "connect", -errno);
+		sl = sizeof(ss);
+		if (wild && (getsockname(sk, (struct sockaddr *)&ss, &sl) ||
+			     memcmp(&((struct sockaddr_in6 *)&ss)->sin6_addr, k->src, 16)))
+			return fail(r, k, "connect: the route gives another source address",
+				    -EADDRNOTAVAIL);
 	}
 	if (!err)
 		err = late_opts(sk, k);
-	return err ? fail(r, k, "setsockopt", err) : 0;
+	return err ? fail(r, k, "setsockopt", err) : program_opts(r, k, sk);
 }
 
 const struct xc_rec_skqueue *rst_inet_queue(const struct xc_rsk *r, uint64_t ino, uint32_t q)
@@ -355,7 +380,7 @@ static int make_repaired(struct xc_rsk *r, const struct xc_rec_inetsk *k, int *o
 			return fail(r, k, "queue the data not sent yet", err);
 	}
 	err = late_opts(sk, k);
-	return err ? fail(r, k, "setsockopt", err) : 0;
+	return err ? fail(r, k, "setsockopt", err) : program_opts(r, k, sk);
 }
 
 int rst_inet_sockets(struct xc_rsk *r)

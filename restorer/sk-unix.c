@@ -446,7 +446,8 @@ static int set_buf(int fd, int opt, int v)
 static int finish_one(struct usk_rst *s, size_t i)
 {
 	const struct xc_rec_unixsk *u = U(s, i);
-	int fd = s->fd[i], how = -1, one = 1, def, locks;
+	int fd = s->fd[i], how = -1, one = 1, def, locks, err;
+	const char *opt = "";
 	ssize_t p = find(s->r, u->peer_ino);
 	bool pair = u->state == XC_USK_CONNECTED && p >= 0 &&
 		    !(u->flags & (XC_USK_F_EXTERNAL | XC_USK_F_BACKLOG));
@@ -477,6 +478,13 @@ static int finish_one(struct usk_rst *s, size_t i)
 			set_buf(fd, SO_SNDBUFFORCE, def);
 		if (f)
 			fclose(f);
+	}
+	err = rst_sk_opts_apply(s->r, u->ino, fd, &opt);
+	if (err) {
+		char step[64];
+
+		snprintf(step, sizeof(step), "setsockopt %s", opt);
+		return fail(s, i, step, err);
 	}
 	/* Setting a size locks it: only those the program set stay locked. */
 	locks = (u->sndbuf ? 1 : 0) | (u->rcvbuf ? 2 : 0);

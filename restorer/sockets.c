@@ -47,6 +47,16 @@ int rst_sockets_load(struct xc_rtree *t)
 		for (size_t j = 0; !err && j < r->sk.nr_isks; j++)
 			if (rst_inet_find(k, r->sk.isks[j]->ino) < 0)
 				err = add((const void ***)&k->isks, &k->nr_isks, r->sk.isks[j]);
+		/* A socket several processes hold has its options in each. */
+		for (size_t j = 0; !err && j < r->sk.nr_skopts; j++) {
+			const struct xc_rec_skopt *o = r->sk.skopts[j];
+			bool seen = false;
+			for (size_t m = 0; m < k->nr_skopts && !seen; m++)
+				seen = k->skopts[m]->ino == o->ino && k->skopts[m]->level == o->level &&
+				       k->skopts[m]->name == o->name;
+			if (!seen)
+				err = add((const void ***)&k->skopts, &k->nr_skopts, o);
+		}
 		for (size_t j = 0; !err && j < r->sk.nr_skqs; j++) {
 			bool seen = false;
 			for (size_t m = 0; m < k->nr_skqs && !seen; m++)
@@ -61,6 +71,8 @@ int rst_sockets_load(struct xc_rtree *t)
 	err = rst_unix_check(k, t);
 	if (!err)
 		err = rst_inet_check(k);
+	if (!err)
+		err = rst_skopts_check(k);
 	return err;
 }
 
@@ -146,6 +158,7 @@ void rst_sockets_free(struct xc_rtree *t)
 {
 	free(t->sk.usks);
 	free(t->sk.skqs);
+	free(t->sk.skopts);
 	free(t->sk.isks);
 	free(t->sk.usk_fds);
 	free(t->sk.isk_fds);

@@ -259,6 +259,10 @@ int dump_inet_sk(struct xc_dump *d, int fd, int sk, int family, uint64_t ino)
 			return err;
 	}
 	read_opts(s, sk);
+	err = dump_sk_opts(d, fd, sk, ino, family, type, proto,
+			   proto == IPPROTO_TCP && s->rec.state == TCP_ESTABLISHED);
+	if (err)
+		return err;
 	if (s->rec.flags & XC_ISK_F_REPAIR) {
 		s->sk = dup(sk);	/* kept: read under the lock, in dump_inet_check() */
 		if (s->sk < 0)
@@ -449,6 +453,8 @@ int dump_inet_put(struct xc_dump *d)
 	for (size_t i = 0; !err && i < s->nr_isk; i++) {
 		struct xc_isk *k = &s->isk[i];
 		err = xc_imgw_put(d->ctx, &d->img, XC_REC_INETSK, &k->rec, sizeof(k->rec));
+		if (!err)
+			err = dump_sk_opts_put(d, k->rec.ino);
 		if (!err && k->rec.protocol == IPPROTO_UDP)
 			err = xc_skq_put(d, k->rec.ino, &k->q);	/* datagrams, each with its sender */
 		else if (!err)

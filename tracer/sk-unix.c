@@ -110,7 +110,7 @@ static int64_t timeo_us(int sk, int opt)
 static int read_opts(struct xc_dump *d, struct xc_usk *u, int sk)
 {
 	struct xc_rec_unixsk *r = &u->rec;
-	int v, sndbuf, rcvbuf;
+	int v, sndbuf, rcvbuf, err;
 	struct ucred cr;
 	socklen_t sl;
 
@@ -143,6 +143,9 @@ static int read_opts(struct xc_dump *d, struct xc_usk *u, int sk)
 	r->holder_pid = d->pid;
 	r->holder_uid = d->st.uid[1];
 	r->holder_gid = d->st.gid[1];
+	err = dump_sk_opts(d, u->fd, sk, r->ino, AF_UNIX, (int)r->type, 0, false);
+	if (err)
+		return err;
 	sl = sizeof(v);
 	if (!getsockopt(sk, SOL_SOCKET, SO_PASSCRED, &v, &sl) && v)
 		r->flags |= XC_USK_F_PASSCRED;
@@ -461,6 +464,8 @@ int dump_unix_put(struct xc_dump *d)
 		struct xc_usk *u = &s->usk[i];
 
 		err = xc_imgw_put(d->ctx, &d->img, XC_REC_UNIXSK, &u->rec, sizeof(u->rec));
+		if (!err)
+			err = dump_sk_opts_put(d, u->rec.ino);
 		if (!err)
 			err = xc_skq_put(d, u->rec.ino, &u->q);
 	}

@@ -173,6 +173,7 @@ void dump_sockets_free(struct xc_dump *d)
 	for (size_t i = 0; i < s->nr_usk; i++)
 		xc_skq_free(&s->usk[i].q);
 	free(s->usk);
+	free(s->opts);
 	xc_unix_diag_free(&s->unix_tab);
 	dump_inet_free(s);
 	if (s->pidfd >= 0)

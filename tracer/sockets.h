@@ -38,8 +38,14 @@ struct xc_sk {
 	struct xc_isk *isk;
 	size_t nr_isk, cap_isk;
 	char netlock[32];		/* the table blocking established connections */
+	struct xc_rec_skopt *opts;	/* sk-opts.c: options the program set */
+	size_t nr_opts;
 };
 
+/* sk-opts.c: options of socket ino that differ from a new socket's. */
+int dump_sk_opts(struct xc_dump *d, int fd, int sk, uint64_t ino, int family, int type,
+		 int protocol, bool established);
+int dump_sk_opts_put(struct xc_dump *d, uint64_t ino);
 /* sk-unix.c */
 int dump_unix_sk(struct xc_dump *d, int fd, int sk, uint64_t ino, uint32_t scm_fds);
 int dump_unix_check(struct xc_dump *d);

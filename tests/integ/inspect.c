@@ -516,7 +516,7 @@ static void numa_maps(const char *dir)
  * of the target's fd. */
 static void sock_opts(int pidfd, int fd)
 {
-	int copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0), locks = 0, v;
+	int copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0), locks = 0, v, type;
 	socklen_t sl = sizeof(locks);
 	struct ucred cr;
 	char key[64];
@@ -536,6 +536,48 @@ static void sock_opts(int pidfd, int fd)
 	if ((locks & 2) && !getsockopt(copy, SOL_SOCKET, SO_RCVBUF, &v, &sl)) {
 		snprintf(key, sizeof(key), "fd.%d.so_rcvbuf", fd);
 		out(key, "%d", v);
+	}
+	/* Settings a program may change (not TCP_MAXSEG, which on a
+	 * connection is its current segment size). */
+	static const int settings[][3] = {
+		{ SOL_SOCKET, SO_PRIORITY, 4 }, { SOL_SOCKET, SO_MARK, 4 },
+		{ SOL_SOCKET, SO_RCVLOWAT, 4 }, { SOL_SOCKET, SO_OOBINLINE, 4 },
+		{ SOL_SOCKET, SO_DONTROUTE, 4 }, { SOL_SOCKET, SO_LINGER, 8 },
+		{ SOL_SOCKET, SO_KEEPALIVE, 4 }, { SOL_SOCKET, SO_REUSEADDR, 4 },
+		{ SOL_SOCKET, SO_REUSEPORT, 4 }, { SOL_SOCKET, SO_BROADCAST, 4 },
+		{ 0 /* IP */, 1 /* IP_TOS */, 4 }, { 0, 2 /* IP_TTL */, 4 },
+		{ 0, 10 /* IP_MTU_DISCOVER */, 4 }, { 0, 33 /* IP_MULTICAST_TTL */, 4 },
+		{ 0, 34 /* IP_MULTICAST_LOOP */, 4 }, { 41 /* IPV6 */, 16 /* UNICAST_HOPS */, 4 },
+		{ 41, 18 /* IPV6_MULTICAST_HOPS */, 4 },
+		{ 41, 67 /* IPV6_TCLASS */, 4 }, { 41, 23 /* IPV6_MTU_DISCOVER */, 4 },
+		{ 41, 26 /* IPV6_V6ONLY */, 4 }, { 6 /* TCP */, 1 /* TCP_NODELAY */, 4 },
+		{ 6, 7 /* TCP_SYNCNT */, 4 }, { 6, 8 /* TCP_LINGER2 */, 4 },
+		{ 6, 9 /* TCP_DEFER_ACCEPT */, 4 }, { 6, 10 /* TCP_WINDOW_CLAMP */, 4 },
+		{ 6, 13 /* TCP_CONGESTION */, 16 }, { 6, 18 /* TCP_USER_TIMEOUT */, 4 },
+		{ 6, 23 /* TCP_FASTOPEN */, 4 }, { 6, 25 /* TCP_NOTSENT_LOWAT */, 4 },
+		{ 6, 4 /* TCP_KEEPIDLE */, 4 }, { 6, 5 /* TCP_KEEPINTVL */, 4 },
+		{ 6, 6 /* TCP_KEEPCNT */, 4 },
+	};
+	sl = sizeof(type);
+	if (getsockopt(copy, SOL_SOCKET, SO_TYPE, &type, &sl))
+		type = 0;
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		unsigned char val[16] = { 0 };
+		char hex[40];
+		socklen_t vl = (socklen_t)settings[i][2];
+
+		/* The multicast TTL of a TCP connection made by accept() is
+		 * its SYN's TTL; no call sets it on TCP. */
+		if (type == SOCK_STREAM && ((settings[i][0] == 0 && settings[i][1] == 33) ||
+					    (settings[i][0] == 41 && settings[i][1] == 18)))
+			continue;
+		if (getsockopt(copy, settings[i][0], settings[i][1], val, &vl))
+			continue;	/* not one of this socket's */
+		for (socklen_t b = 0; b < vl; b++)
+			snprintf(hex + 2 * b, 3, "%02x", val[b]);
+		hex[2 * vl] = 0;
+		snprintf(key, sizeof(key), "fd.%d.sockopt.%d.%d", fd, settings[i][0], settings[i][1]);
+		out(key, "%s", hex);
 	}
 	sl = sizeof(v);
 	if (!getsockopt(copy, SOL_SOCKET, SO_PEEK_OFF, &v, &sl)) {

@@ -80,7 +80,7 @@ static const struct {
 	{ XC_REC_FD, 8 },	{ XC_REC_AUXV, 13 },	  { XC_REC_XSTATE, 16, 4099 },
 	{ XC_REC_PROCESS, 5, 3 }, { XC_REC_BACKTRACE, 3 },  { XC_REC_FILE, 11 },
 	{ XC_REC_UNIXSK, sizeof(struct xc_rec_unixsk) }, { XC_REC_SKQUEUE, 16 + 116, 9 },
-	{ XC_REC_INETSK, sizeof(struct xc_rec_inetsk) },
+	{ XC_REC_INETSK, sizeof(struct xc_rec_inetsk) }, { XC_REC_SKOPT, sizeof(struct xc_rec_skopt) },
 };
 #define NR_SAMPLE (sizeof(sample) / sizeof(sample[0]))
 
