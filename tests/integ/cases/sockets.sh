@@ -31,12 +31,14 @@ t_unix_sockets_leave_running() {	# reading the queues leaves them as they were
 # A unix stream server outside the dump (python), printing what it gets.
 sk_outside_server() {	# PATH
 	python3 -c '
-import os, socket, sys
+import os, socket, struct, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(sys.argv[1]); s.listen(4)
 open(sys.argv[1] + ".ready", "w").write("1")
 while True:
     c, _ = s.accept()
+    pid = struct.unpack("3i", c.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0]
+    open(sys.argv[1] + ".peers", "a").write("%d\n" % pid)	# who connected
     f = c.makefile("rb")
     for line in f:
         open(sys.argv[1] + ".log", "a").write(line.decode())
@@ -87,6 +89,10 @@ t_unix_ext_peer() {	# --ext-unix-sk: connected again to the outside server's nam
 	dump_kill --ext-unix-sk
 	sk_restore_check
 	[ "$(cat "$T/srv.sock.log")" = "$(printf 'before\nafter')" ] || fail "server got: $(cat "$T/srv.sock.log")"
+	# The connection made again at restore is the restored process's,
+	# as SO_PEERCRED tells the server, not xckpt's.
+	[ "$(cat "$T/srv.sock.peers")" = "$(printf '%s\n%s' "$VPID" "$VPID")" ] ||
+		fail "the server's peers: $(cat "$T/srv.sock.peers"), not $VPID twice"
 	pass
 }
 
