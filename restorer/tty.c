@@ -173,14 +173,15 @@ static int lowest_fd(const struct xc_rst *r, uint32_t id)
 	return fd;
 }
 
-/* The terminal process i is restored on, as an fd of xckpt's (the lent
- * stdio of that number, or /dev/tty); -1 when it is no terminal (a
- * restore without one: nothing to control). */
-static int user_terminal(struct xc_rtree *t, struct xc_rst *r, const struct xc_rec_tty *u)
+/* The terminal process r is restored on, as an fd of xckpt's in *out (the
+ * lent stdio of that number, or /dev/tty); -1 there when it is no terminal
+ * (a restore without one: nothing to control). */
+static int user_terminal(struct xc_rtree *t, struct xc_rst *r, const struct xc_rec_tty *u, int *out)
 {
 	const struct xc_rec_file *f = t->files[u->file_id - 1];
 	int fd;
 
+	*out = -1;
 	if (f->kind == XC_FD_CHR) {
 		fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
@@ -188,15 +189,16 @@ static int user_terminal(struct xc_rtree *t, struct xc_rst *r, const struct xc_r
 	} else {
 		fd = lowest_fd(r, f->id);
 		if (fd < 0 || fd > 2 || !isatty(fd))
-			return -1;
+			return 0;
 		fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 		if (fd < 0)
 			return xc_fail(t->ctx, r->pid, "controlling terminal", "dup", -errno);
 	}
 	if (isatty(fd))
-		return fd;
-	close(fd);
-	return -1;
+		*out = fd;
+	else
+		close(fd);
+	return 0;
 }
 
 /* xckpt gives up the terminal whose session it leads, so that a restored
@@ -245,9 +247,9 @@ int rst_tty_user_ctty_prepare(struct xc_rtree *t)
 				return xc_fail(t->ctx, r->pid, "controlling terminal",
 					       "a second session leader on the user's terminal", -EBADMSG);
 			}
-			fd = user_terminal(t, r, u);
-			if (fd < -1)
-				return fd;
+			err = user_terminal(t, r, u, &fd);
+			if (err)
+				return err;
 			if (fd < 0)
 				continue;
 			err = free_terminal(t, r, fd);
