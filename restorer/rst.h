@@ -49,6 +49,8 @@ struct xc_rsk {
 	int *usk_fds;			/* per unix socket, in usks order */
 	int *isk_fds;			/* per inet socket, in isks order */
 	int svc_base;			/* every socket made stays at or above this fd */
+	struct rst_sk_helper *helpers;	/* sk-cred.c */
+	size_t nr_helpers;
 };
 
 /* A shared memory object several mappings share (shmem.c). */
@@ -247,6 +249,13 @@ struct rst_sk_call {
 };
 int rst_sk_call_as(struct xc_rsk *k, pid_t pid, uint32_t uid, uint32_t gid, struct rst_sk_call *c,
 		   const char *obj);
+struct rst_sk_helper {
+	pid_t pid;			/* as recorded */
+	uint32_t uid, gid;
+	pid_t real;			/* 0 once reaped */
+	int req[2], resp[2];		/* xckpt writes req[1], reads resp[0] */
+};
+void rst_sk_helpers_end(struct xc_rsk *k);
 int rst_inet_check(struct xc_rsk *k);
 
 /* child side: each returns 0 or -errno with the failure reported through

@@ -530,6 +530,7 @@ int rst_unix_sockets(struct xc_rsk *r)
 	for (size_t i = 0; !err && i < r->nr_usks; i++)
 		err = finish_one(&s, i);
 	free(s.partner);
+	rst_sk_helpers_end(r);
 	return err;
 }
 
