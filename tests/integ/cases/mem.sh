@@ -69,6 +69,20 @@ t_mem_hugetlb() {	# MAP_HUGETLB memory, private and shared (mapped twice), back 
 	pass
 }
 
+t_mem_hugetlb_tree() {	# shared hugetlb memory of a parent and its child: one object again, counted once
+	hugepages 1	# the pool check must not count the object twice
+	start "$VICTIMS/mem" "$T" hugefork
+	grep -q '^SETUP' "$T/out" && fail "victim could not set up: $(cat "$T/out")"
+	pids=$(tree_pids "$VPID")	# cases/trees.sh
+	PIDS+=($pids)
+	[ "$(echo $pids | wc -w)" = 2 ] || fail "victim tree: $pids"
+	dump_restore_tree
+	kill -USR2 "$VPID"
+	wait "$rpid"
+	grep -q '^PASS' "$T/out" || fail "victim did not pass after restore: $(cat "$T/out")"
+	pass
+}
+
 t_mem_hugetlb_leave_running() {	# dumped and left running: the live process's hugetlb memory as it was
 	hugepages 3
 	start "$VICTIMS/mem" "$T" hugetlb

@@ -8,6 +8,8 @@
  *             written all over, one left unfaulted), shared, and a second
  *             mapping of the shared object (made through map_files, as
  *             after fork), which must share it again after restore
+ *   hugefork  shared MAP_HUGETLB memory, and a child that shares it (fork):
+ *             after restore each sees what the other writes
  *   devzero   MAP_PRIVATE of /dev/zero (one page written, one read, the
  *             rest untouched), and a MAP_SHARED one
  *   names     named anonymous memory (PR_SET_VMA_ANON_NAME), private and
@@ -31,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -169,6 +172,55 @@ static void check_hugetlb(void)
 	CHECK(halias[3 * PG] == 0x55, "shared hugetlb mappings no longer share their pages");
 }
 
+/* A parent and its child share one hugetlb object. The child waits for
+ * SIGUSR2 from the parent, checks the pattern and the parent's byte, writes
+ * its own and exits with its verdict. */
+static unsigned char *hfork;
+static pid_t hchild = -1;
+
+static void set_hugefork(void)
+{
+	hfork = mmap(NULL, HUGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB,
+		     -1, 0);
+	if (hfork == MAP_FAILED) {
+		printf("SETUP: MAP_HUGETLB: %s\n", strerror(errno));
+		return;
+	}
+	pattern(hfork, HUGE, 13);
+	hchild = fork();
+	if (hchild < 0) {
+		printf("SETUP: fork: %s\n", strerror(errno));
+		return;
+	}
+	if (hchild)
+		return;
+	/* The child: SIGUSR2 is blocked by none yet; wait as the parent does. */
+	{
+		sigset_t none;
+
+		sigemptyset(&none);
+		while (!stop_flag)
+			sigsuspend(&none);
+		if (!pattern_ok(hfork, 7 * PG, 13) || hfork[7 * PG] != 0x77 || !huge_kps(hfork))
+			_exit(1);
+		hfork[8 * PG] = 0x88;
+		_exit(0);
+	}
+}
+
+static void check_hugefork(void)
+{
+	int st = -1;
+
+	CHECK(huge_kps(hfork), "shared hugetlb memory not in 2 MiB pages after restore");
+	CHECK(pattern_ok(hfork, 7 * PG, 13), "shared hugetlb content");
+	hfork[7 * PG] = 0x77;
+	kill(hchild, SIGUSR2);
+	CHECK(waitpid(hchild, &st, 0) == hchild && WIFEXITED(st) && !WEXITSTATUS(st),
+	      "child: shared hugetlb content, or the parent's write, not seen (status %#x)", st);
+	CHECK(hfork[8 * PG] == 0x88, "the child's write not seen: the object is no longer shared");
+}
+
 /* ---- /dev/zero ---------------------------------------------------------- */
 
 static unsigned char *zpriv, *zshared;
@@ -303,6 +355,7 @@ static const struct {
 	void (*set)(void), (*check)(void);
 } modes[] = {
 	{ "hugetlb", set_hugetlb, check_hugetlb },
+	{ "hugefork", set_hugefork, check_hugefork },
 	{ "devzero", set_devzero, check_devzero },
 	{ "names", set_names, check_names },
 	{ "aio", set_aio, check_none },
