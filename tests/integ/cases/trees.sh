@@ -224,8 +224,8 @@ $after"
 t_tree_cgroup_v1() { cgroup_case pids; }
 t_tree_cgroup_v2() { cgroup_case unified; }
 
-ring_start() {	# a 128-process ring, 4 tokens going round 30 times
-	start "$VICTIMS/tree" ring "$T" 128 4 3840
+ring_start() {	# a 128-process ring, 4 tokens going round 30 times, then until $T/finish
+	start "$VICTIMS/tree" ring "$T" 128 4 3840 hold
 	pids=$(tree_pids "$VPID")
 	PIDS+=($pids)
 	[ "$(echo $pids | wc -w)" = 128 ] || fail "ring has $(echo $pids | wc -w) processes"
@@ -247,6 +247,7 @@ t_tree_ring() {	# 128 processes, tokens in flight in the pipes: none lost, none 
 	snap_tree_check $(echo $pids | cut -d' ' -f2,64,128)
 	after=$(tree_ids $pids)
 	[ "$(echo "$after" | sed 1d)" = "$(echo "$before" | sed 1d)" ] || fail "ids differ"
+	touch "$T/finish"
 	wait "$rpid"
 	status=$?
 	grep -q '^PASS' "$T/out" || fail "ring did not pass (status $status)"
@@ -264,6 +265,7 @@ t_tree_ring_pidns() {	# the same ring restored in a pid namespace while it still
 		fail "root's pid in the namespace: $(grep NSpid "/proc/$new/status")"
 	[ "$(grep -l "^NSpid:.*[[:space:]]$(echo $pids | cut -d' ' -f128)\$" /proc/[0-9]*/status 2>/dev/null |
 	     wc -l)" = 2 ] || fail "the last process of the ring is not there twice (outside and inside)"
+	touch "$T/finish"
 	wait "$VPID" || fail "the original ring failed"
 	wait "$rpid" || fail "the restored ring failed (status $?)"
 	[ "$(grep -c '^PASS' "$T/out")" -ge 1 ] || fail "no PASS"

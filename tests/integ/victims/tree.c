@@ -6,12 +6,13 @@
  *                     On SIGUSR1 the root reaps Z and checks its status, then
  *                     every process checks its parent, group and session and
  *                     exits; the root prints PASS if all did.
- *   tree ring DIR N K H
+ *   tree ring DIR N K H [hold]
  *                     a chain of N processes (each the parent of the next)
  *                     joined in a ring by N pipes, K tokens going round; each
  *                     process checks that every token it sees has moved on
  *                     by exactly N hops since it last saw it (none lost, none
- *                     doubled), and all end once every token made H hops.
+ *                     doubled), and all end once every token made H hops
+ *                     (with hold: and DIR/finish exists).
  *                     The root prints PASS if every process did.
  *   tree exec CMD...  CMD with no fd above 2 (nothing of the test's shell).
  *   tree vfork DIR    a parent blocked in vfork() while its child waits.
@@ -26,6 +27,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -150,11 +152,18 @@ struct token {
 	uint64_t hop;
 };
 
-static int ring_member(int i, int n, int k, uint64_t h, int in, int out, const char *dir)
+/* With hold, the tokens go on round past H until DIR/finish exists: a test
+ * that needs the ring alive (its original beside its restored copy, or
+ * inspected after a slow restore) says when it may end. */
+static int ring_member(int i, int n, int k, uint64_t h, int in, int out, const char *dir,
+		       bool hold)
 {
 	uint64_t last[64] = { 0 };
+	bool counted[64] = { false };
+	char finish[PATH_MAX];
 	int done = 0;
 
+	snprintf(finish, sizeof(finish), "%s/finish", dir);
 	(void)i;
 	while (done < k) {
 		struct token t;
@@ -173,8 +182,10 @@ static int ring_member(int i, int n, int k, uint64_t h, int in, int out, const c
 			return 3;
 		}
 		last[t.id] = t.hop;
-		if (t.hop >= h)
+		if (t.hop >= h && !counted[t.id] && (!hold || !access(finish, F_OK))) {
+			counted[t.id] = true;
 			done++;
+		}
 		if (i == 0 && t.id == 0 && t.hop >= (uint64_t)n && t.hop < 2 * (uint64_t)n)
 			victim_ready(dir);
 		nanosleep(&ts, NULL);
@@ -187,7 +198,7 @@ static int ring_member(int i, int n, int k, uint64_t h, int in, int out, const c
 	return 0;
 }
 
-static int ring(const char *dir, int n, int k, uint64_t h)
+static int ring(const char *dir, int n, int k, uint64_t h, bool hold)
 {
 	int (*p)[2] = calloc(n, sizeof(*p)), me = 0, ret;
 	pid_t child = 0;
@@ -219,7 +230,7 @@ static int ring(const char *dir, int n, int k, uint64_t h)
 		if (i != (me + 1) % n)
 			close(p[i][1]);
 	}
-	ret = ring_member(me, n, k, h, p[me][0], p[(me + 1) % n][1], dir);
+	ret = ring_member(me, n, k, h, p[me][0], p[(me + 1) % n][1], dir, hold);
 	if (child && child_status(child) != 0)
 		ret = ret ? ret : 1;
 	if (me == 0) {
@@ -348,8 +359,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "family"))
 		return family(argv[2]);
-	if (argc == 6 && !strcmp(argv[1], "ring"))
-		return ring(argv[2], atoi(argv[3]), atoi(argv[4]), strtoull(argv[5], NULL, 10));
+	if ((argc == 6 || (argc == 7 && !strcmp(argv[6], "hold"))) && !strcmp(argv[1], "ring"))
+		return ring(argv[2], atoi(argv[3]), atoi(argv[4]), strtoull(argv[5], NULL, 10),
+			    argc == 7);
 	if (argc >= 3 && !strcmp(argv[1], "exec")) {
 		signal(SIGUSR1, SIG_DFL);
 		execvp(argv[2], argv + 2);
