@@ -157,3 +157,29 @@ t_restart_sleeps_twice() {	# the same through a --leave-running dump and a dump,
 	sleeps_end "$RPID"
 	pass
 }
+
+# A sleep made through syscall(3), left in restart_syscall by a stop and
+# SIGCONT: its call cannot be told from its code, so the dump is refused,
+# naming the thread, and the process sleeps on untouched.
+t_restart_unknown_refused() {	# restart_syscall of a call made through syscall(3): refused, left running
+	rm -f "$T/ready"
+	"$VICTIMS/restart" "$T" rawsleep 8 >"$T/out" 2>&1 </dev/null &
+	VPID=$!
+	PIDS+=("$VPID")
+	wait_for "$T/ready"
+	wait_in_call 35
+	kill -STOP "$VPID"
+	wait_stopped
+	kill -CONT "$VPID"
+	wait_in_call 219
+	snap_before
+	out=$("$XCKPT" dump --pid "$VPID" -D "$T/img" 2>&1)
+	[ $? = 4 ] || fail "expected exit 4: $out"
+	echo "$out" | grep -q "dump pid $VPID: thread $VPID: in restart_syscall of a call that cannot be told from its code: not supported" ||
+		fail "unclear error: $out"
+	[ -e "$T/img" ] && fail "image directory created"
+	snap_check "after the refused dump"
+	wait "$VPID"
+	grep -q '^PASS' "$T/out" || fail "the sleep did not go on as it was"
+	pass
+}

@@ -19,6 +19,9 @@
  * (epoll_pwait fails with EINTR whenever the thread is stopped, the dump's
  * stop included: it is called again until the handler ran.)
  *
+ *   rawsleep     one nanosleep of S seconds made through syscall(3), whose
+ *                call number a thread in restart_syscall does not show: it
+ *                must sleep its whole time and return 0.
  *   sleeps       threads sleeping S seconds (the argument after MODE) in
  *                nanosleep, clock_nanosleep (relative, and absolute with
  *                TIMER_ABSTIME), select and poll: each must sleep its whole
@@ -36,6 +39,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -219,6 +223,26 @@ static int sleeps(const char *dir, int secs)
 	return bad ? 1 : pass();
 }
 
+static int rawsleep(const char *dir, int secs)
+{
+	struct timespec req = { secs, 0 }, rem;
+	double t0 = now_s(), took;
+	long ret;
+
+	victim_ready(dir);
+	ret = syscall(SYS_nanosleep, &req, &rem);
+	took = now_s() - t0;
+	if (ret) {
+		printf("FAIL: nanosleep through syscall() returned %ld (%s)\n", ret, strerror(errno));
+		return 1;
+	}
+	if (took < secs) {
+		printf("FAIL: nanosleep through syscall() slept %.2f s of %d\n", took, secs);
+		return 1;
+	}
+	return pass();
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc >= 3 ? argv[2] : "";
@@ -229,6 +253,8 @@ int main(int argc, char **argv)
 	close_range(3, ~0U, 0);		/* nothing of the test's shell */
 	if (!strcmp(m, "sleeps"))
 		ret = argc == 4 ? sleeps(argv[1], atoi(argv[3])) : 2;
+	else if (!strcmp(m, "rawsleep"))
+		ret = argc == 4 ? rawsleep(argv[1], atoi(argv[3])) : 2;
 	else if (!strcmp(m, "pause") || !strcmp(m, "read_restart") || !strcmp(m, "read_intr") ||
 		 !strcmp(m, "nanosleep"))
 		ret = one_call(argv[1], m);
