@@ -558,6 +558,7 @@ void xc_tree_free(struct xc_tree *t, int err)
 			xc_dump_free(t->p[i].d);
 		}
 	dump_sockets_tree_free(t);
+	dump_backtrace_cache_free(t);
 	free(t->p);
 	free(t->ghost_owners);
 	xc_file_ids_free(&t->file_ids);

@@ -194,6 +194,7 @@ struct xc_tree {
 	bool live;			/* pre-dump: pages copied while the processes run */
 	bool committed;			/* the image is on disk */
 	struct xc_sk_tree *sockets;	/* sockets.c: every socket inode of the tree */
+	struct xc_bt_cache *bt;		/* backtrace.c: what unwinding learnt */
 };
 
 /* pstree.c */
@@ -352,6 +353,7 @@ int dump_threads(struct xc_dump *d);
 int dump_sched(struct xc_dump *d, pid_t tid, struct xc_rec_thread *t);	/* sched.c */
 int dump_backtrace_collect(struct xc_dump *d);	/* right after seize */
 int dump_backtrace(struct xc_dump *d);
+void dump_backtrace_cache_free(struct xc_tree *t);
 
 /* file-ids.c */
 void xc_file_ids_init(struct xc_file_ids *t, int (*same)(pid_t, int, pid_t, int));
