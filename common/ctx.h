@@ -69,6 +69,7 @@ struct xc_ctx {
 	bool detach;
 	const char *pidfile;
 	bool pidns;		/* --pidns: the tree in a new pid namespace, same pids inside */
+	bool lazy;		/* --lazy: private anonymous memory served on demand (restorer/lazy.c) */
 	bool new_session;	/* --new-session: roots from a session outside the tree get one of their own */
 
 	/* run */

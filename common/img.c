@@ -359,6 +359,29 @@ static int read_all(int fd, char *p, size_t len)
 	return 0;
 }
 
+/* A large file (a process's page hashes: 8 MiB for 4 GiB) goes into huge
+ * pages: a first touch of each 4 KiB page costs ~8 us on a VM, which made
+ * reading the hashes of a 4 GiB process 10 ms of a lazy restore's 50. */
+static void *buf_alloc(struct xc_imgr *r, size_t len)
+{
+	size_t huge = 2u << 20, map = (len + 4095) & ~(size_t)4095, head;
+	char *p, *a;
+
+	if (len < 2 * huge)
+		return malloc(len);
+	p = mmap(NULL, map + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (char *)(((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1));
+	head = (size_t)(a - p);
+	if (head)
+		munmap(p, head);
+	munmap(a + map, huge - head);
+	madvise(a, map, MADV_HUGEPAGE);
+	r->map_len = map;
+	return a;
+}
+
 int xc_imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, int dirfd, const char *name,
 		 uint32_t file_kind)
 {
@@ -391,11 +414,12 @@ int xc_imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, int dirfd, const char *n
 		ctx->exit_hint = XC_EXIT_IMAGE;
 		return xc_fail(ctx, 0, name, "offset 0: file too large for its kind", -EFBIG);
 	}
-	m = malloc(st.st_size);
+	m = buf_alloc(r, st.st_size);
 	err = m ? read_all(fd, m, st.st_size) : -ENOMEM;
 	close(fd);
 	if (err) {
-		free(m);
+		r->buf = m;
+		xc_imgr_close(r);
 		return xc_fail(ctx, 0, name, "read image file", err);
 	}
 	r->buf = m;
@@ -447,6 +471,10 @@ void xc_imgr_forget(struct xc_imgr *r, const void *payload, size_t len)
 
 void xc_imgr_close(struct xc_imgr *r)
 {
-	free((void *)r->buf);
+	if (r->map_len && r->buf)
+		munmap((void *)r->buf, r->map_len);
+	else
+		free((void *)r->buf);
 	r->buf = NULL;
+	r->map_len = 0;
 }

@@ -66,6 +66,7 @@ struct xc_imgr {
 	const char *buf;
 	size_t len;
 	size_t pos;
+	size_t map_len;		/* buf is a mapping of this size, 0: from malloc */
 	char name[64];
 };
 

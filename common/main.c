@@ -91,7 +91,7 @@ static const char usage_predump[] =
 
 static const char usage_restore[] =
 	"usage: xckpt restore -D DIR [--detach] [--pidfile FILE] [--threads N] [--pidns]\n"
-	"                     [--new-session] [--file-map OLD=NEW]...\n"
+	"                     [--lazy] [--new-session] [--file-map OLD=NEW]...\n"
 	"                     [--cuda-gpu-map OLD_UUID=NEW_UUID]...\n"
 	"\n"
 	"Check the whole image, recreate the processes with their original pids and let\n"
@@ -103,6 +103,9 @@ static const char usage_restore[] =
 	"  -D, --dir DIR          image directory\n"
 	"  -d, --detach           print the pid and return once the process runs\n"
 	"      --pidfile FILE     write the pid to FILE\n"
+	"      --lazy             start at once; private memory is brought in on demand\n"
+	"                         and in the background by a page server (an xckpt\n"
+	"                         process that stays until every page is in)\n"
 	"      --pidns            restore into a new pid namespace, where every process\n"
 	"                         has its original pid (for when those pids are taken)\n"
 	"      --new-session      a process whose session was outside the image gets a\n"
@@ -193,7 +196,7 @@ enum { OPT_JSON = 0x100, OPT_PIDFILE, OPT_PLUGIN_EXAMPLE, OPT_CUDA_LOCK_TIMEOUT,
        OPT_INTERVAL, OPT_KEEP, OPT_ON_SIGNAL, OPT_REQUEUE, OPT_STAGE_DIR, OPT_EXT_UNIX_SK,
        OPT_IGNORE_RDMA, OPT_CGROUP, OPT_PIDNS, OPT_NEW_SESSION, OPT_TCP_ESTABLISHED,
        OPT_FILE_MAP, OPT_EXT_PIPE,
-       OPT_PARENT, OPT_SLURM_JOB, OPT_INCREMENTAL, OPT_TRACK };
+       OPT_PARENT, OPT_SLURM_JOB, OPT_INCREMENTAL, OPT_TRACK, OPT_LAZY };
 
 static const struct option opts[] = {
 	{ "pid", required_argument, 0, 'p' },
@@ -204,6 +207,7 @@ static const struct option opts[] = {
 	{ "pidfile", required_argument, 0, OPT_PIDFILE },
 	{ "cgroup", required_argument, 0, OPT_CGROUP },
 	{ "pidns", no_argument, 0, OPT_PIDNS },
+	{ "lazy", no_argument, 0, OPT_LAZY },
 	{ "new-session", no_argument, 0, OPT_NEW_SESSION },
 	{ "json", no_argument, 0, OPT_JSON },
 	{ "interval", required_argument, 0, OPT_INTERVAL },
@@ -263,7 +267,7 @@ static bool allowed(enum xc_cmd cmd, int opt)
 	/* ... and these to its restore. */
 	case OPT_CUDA_GPU_MAP: case OPT_PIDNS: case OPT_FILE_MAP:
 		return cmd == XC_CMD_RESTORE || cmd == XC_CMD_RUN;
-	case 'd': case OPT_PIDFILE: case OPT_NEW_SESSION:
+	case 'd': case OPT_PIDFILE: case OPT_NEW_SESSION: case OPT_LAZY:
 		return cmd == XC_CMD_RESTORE;
 	case OPT_JSON: return cmd == XC_CMD_SHOW;
 	}
@@ -299,6 +303,7 @@ static int parse_cmd(struct xc_ctx *ctx, const char *name, int argc, char **argv
 		}
 		case OPT_CGROUP: ctx->cgroup = optarg; break;
 		case OPT_PIDNS: ctx->pidns = true; break;
+		case OPT_LAZY: ctx->lazy = true; break;
 		case OPT_NEW_SESSION: ctx->new_session = true; break;
 		case 'D': ctx->dir = optarg; break;
 		case OPT_PARENT: ctx->parent = optarg; break;

@@ -148,6 +148,10 @@ static void fill_vmas(struct xc_rst *r, struct rst_vma *out, uint32_t *n)
 		while (run < r->nr_runs && r->runs[run].vaddr + r->runs[run].nr_pages * page <= v->start)
 			run++;
 		o->fill = run < r->nr_runs && r->runs[run].vaddr < v->end;
+		if (o->fill && rst_lazy_vma(r, v)) {
+			o->fill = 0;
+			o->lazy = 1;
+		}
 	}
 }
 
@@ -163,6 +167,8 @@ static void fill_args(struct xc_rst *r, char *base, const struct layout *l, stru
 	a->vvar_start = r->vdso ? r->vdso->vvar_start : 0;
 	a->vmas = a->self_start + l->vmas;
 	fill_vmas(r, (struct rst_vma *)(base + l->vmas), &a->nr_vmas);
+	a->uffd_features = rst_lazy_features((struct rst_vma *)(base + l->vmas), a->nr_vmas,
+					     &a->lazy);
 	a->tgid = (uint32_t)r->pid;
 
 	a->mm = (struct rst_mm_map){ mm->start_code, mm->end_code, mm->start_data, mm->end_data,
@@ -380,8 +386,10 @@ void rst_mm_chain_close(struct xc_rst *r)
 		xc_pview_close(&r->chain[i]);
 	free(r->chain);
 	free(r->segs);
+	free(r->lazy_segs);
 	r->chain = NULL;
 	r->segs = NULL;
+	r->lazy_segs = NULL;
 	r->nr_chain = r->nr_segs = 0;
 }
 

@@ -109,7 +109,7 @@ static int check_trap(struct xc_rst *r, pid_t pid, int status, uint32_t phase)
 		}
 		return xc_fail(r->ctx, pid, obj,
 			       a.step < sizeof(step_names) / sizeof(*step_names) ? step_names[a.step]
-										: "?", a.err);
+			       : a.step == RST_STEP_UFFD ? "userfaultfd" : "?", a.err);
 	}
 	if (WSTOPSIG(status) != SIGTRAP || a.phase != phase)
 		return xc_failf(r->ctx, pid, "unexpected stop", -EFAULT,
@@ -580,6 +580,8 @@ static int fill_one(struct xc_rst *r)
 		err = rst_mm_check_vdso(r, pid);
 	if (!err)
 		err = rst_mm_fill(r, pid);
+	if (!err)
+		err = rst_lazy_hand(r, pid);
 	if (!err && ptrace(PTRACE_CONT, pid, 0, 0))
 		err = xc_fail(r->ctx, pid, "process", "ptrace cont", -errno);
 	return err;
@@ -608,6 +610,8 @@ int xc_restore(struct xc_ctx *ctx)
 		err = rst_become_owner(&t);
 	if (!err)
 		err = rst_attrs_check(&t);
+	if (!err)
+		err = rst_lazy_start(&t);
 	for (size_t i = 0; !err && i < t.nr; i++) {
 		struct xc_rst *r = &t.procs[i];
 		if (!(r->rec->flags & XC_PROC_ZOMBIE))
@@ -648,6 +652,9 @@ int xc_restore(struct xc_ctx *ctx)
 		else
 			r->seized = false;
 	}
+	/* Then the page server starts its background fill: until now it
+	 * only answered faults, and left the CPUs to the restore. */
+	rst_lazy_end(&t);
 	for (size_t i = 0; !err && i < t.nr; i++)
 		if (!(t.procs[i].rec->flags & XC_PROC_ZOMBIE))
 			err = xc_plugins_resume(&t.procs[i].plugins, t.procs[i].real_pid);
@@ -673,6 +680,7 @@ int xc_restore(struct xc_ctx *ctx)
 kill:
 	rst_tree_kill(&t);
 out:
+	rst_lazy_end(&t);
 	for (size_t i = 0; t.procs && i < t.nr; i++)
 		xc_plugins_fini(&t.procs[i].plugins, err);
 	xc_step_end(ctx);

@@ -136,6 +136,10 @@ struct xc_rst {
 	struct xc_pseg *segs;
 	size_t nr_segs;
 	uint64_t seg_pages;
+	/* --lazy: the segments of lazy mappings, taken out of segs (lazy.c) */
+	struct xc_pseg *lazy_segs;
+	size_t nr_lazy_segs;
+	uint64_t lazy_pages;
 	struct xc_plugin_rec *plugin_recs;	/* kinds 0x1000-0x1fff, in image order */
 	size_t nr_plugin_recs;
 	struct xc_plugins plugins;
@@ -192,6 +196,10 @@ struct xc_rtree {
 
 	struct rst_shm *shms;
 	size_t nr_shms;
+
+	int lazy_sock;			/* --lazy: to the page server; 0: none (fd 0 is
+					 * always taken, main() makes sure) */
+	pid_t lazy_pid;			/* the page server */
 };
 
 /* Child → parent message over the pipe. */
@@ -389,5 +397,31 @@ int rst_hugetlb_check(struct xc_rtree *t);
 /* Whether this kernel names anonymous mappings, where the image has names. */
 int rst_mm_check_names(struct xc_rtree *t);
 int rst_mm_check_vdso(struct xc_rst *r, pid_t pid);
+
+/* lazy.c: --lazy. Whether a mapping's pages are served on demand; the
+ * UFFDIO_API features the blob asks for (*lazy: any mapping is lazy). */
+bool rst_lazy_vma(const struct xc_rst *r, const struct xc_rec_vma *v);
+uint64_t rst_lazy_features(const struct rst_vma *v, uint32_t n, uint32_t *lazy);
+/* Parent side: after the image is loaded, take the lazy segments out of
+ * each process's and start the page server; at the first trap, hand it
+ * the process's userfaultfd; once every process is restored (or the
+ * restore failed), tell it that no more will come. */
+int rst_lazy_start(struct xc_rtree *t);
+int rst_lazy_hand(struct xc_rst *r, pid_t pid);
+void rst_lazy_end(struct xc_rtree *t);
+/* pageguard.c: holds a copy of each userfaultfd the page server serves,
+ * and kills the processes waiting for pages should the server die. */
+enum { RST_GUARD_HOLD = 1, RST_GUARD_PID, RST_GUARD_DONE };
+struct rst_guard_msg {
+	int32_t op;		/* RST_GUARD_*; HOLD comes with the fd */
+	int32_t id;		/* the page server's number for the process */
+	int32_t pid;		/* 0: not known yet (a child forked meanwhile) */
+	int32_t pad;
+};
+__attribute__((noreturn)) void rst_pageguard_main(struct xc_rtree *t, int sock);
+/* pagesrv.c: the page server, the guard's child; sock to xckpt, guard to
+ * the guard. */
+__attribute__((noreturn)) void rst_pagesrv_main(struct xc_rtree *t, int sock, int guard);
+void rst_lazy_server_fds(struct xc_rtree *t, int sock, int guard);
 
 #endif

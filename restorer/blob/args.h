@@ -13,7 +13,7 @@ struct rst_vma {
 	int32_t fd;		/* -1: anonymous */
 	uint32_t vmflags;	/* XC_VMF_* */
 	uint32_t fill;		/* pages are written by the parent: map writable first */
-	uint32_t pad;
+	uint32_t lazy;		/* pages come on demand: register with the userfaultfd */
 	char name[80];		/* PR_SET_VMA_ANON_NAME after the mmap; "": none */
 };
 
@@ -48,6 +48,8 @@ enum rst_step {
 	RST_STEP_MCE, RST_STEP_SPEC, RST_STEP_MLOCKALL, RST_STEP_DUMPABLE, RST_STEP_FUTEX_HASH,
 	RST_STEP_MEMPOLICY, RST_STEP_VMA_NAME,
 };
+/* The lazy restore's own step (restorer/lazy.c), numbered apart. */
+enum { RST_STEP_UFFD = 100 };
 
 /* One thread; threads[0] is the leader, which creates the others with
  * clone3 (set_tid) from the blob. Each thread sets what the kernel keeps per
@@ -92,6 +94,10 @@ struct rst_args {
 	uint64_t vmas;			/* struct rst_vma[nr_vmas] */
 	uint32_t nr_vmas;
 	uint32_t tgid;
+	uint64_t uffd_features;		/* UFFDIO_API features asked for */
+	uint32_t lazy;			/* some VMAs are lazy: make a userfaultfd (restorer/lazy.c) */
+	int32_t uffd;			/* written by the blob: the userfaultfd, -1: none;
+					 * closed in phase 2 */
 	uint64_t threads;		/* struct rst_thread[nr_threads], the leader first */
 	uint32_t nr_threads;
 	uint32_t threads_ready;		/* futex word: threads done with their setup */

@@ -10,6 +10,8 @@
 #include <asm/mman.h>
 #include <stdbool.h>
 #include <linux/prctl.h>
+#include <linux/ioctl.h>
+#include <linux/userfaultfd.h>
 
 #include "arch/blob-syscall.h"
 #include "common/img-format.h"
@@ -87,6 +89,40 @@ static void map_vmas(struct rst_args *a)
 			advise(a, i, v[i].start, v[i].end - v[i].start, MADV_HUGEPAGE_);
 		if (v[i].vmflags & XC_VMF_NOHUGEPAGE)
 			advise(a, i, v[i].start, v[i].end - v[i].start, MADV_NOHUGEPAGE_);
+	}
+}
+
+/* With --lazy: one userfaultfd for the process, every lazy VMA registered
+ * in missing mode, so that a page not yet written faults to xckpt's page
+ * server (restorer/lazy.c), which takes the fd at the first trap; the fd
+ * is closed in phase 2, so that the table is the dumped one. */
+static void make_uffd(struct rst_args *a)
+{
+	struct rst_vma *v = (struct rst_vma *)a->vmas;
+	struct uffdio_api api = { .api = UFFD_API, .features = a->uffd_features };
+	long fd, r;
+
+	a->uffd = -1;
+	if (!a->lazy)
+		return;
+	fd = xc_sys1(__NR_userfaultfd, 02000000 /* O_CLOEXEC */ | 04000 /* O_NONBLOCK */);
+	if (fd < 0)
+		fail(a, fd, RST_STEP_UFFD, 0);
+	a->uffd = (int32_t)fd;
+	r = xc_sys3(__NR_ioctl, fd, UFFDIO_API, &api);
+	if (r)
+		fail(a, r, RST_STEP_UFFD, 0);
+	for (uint32_t i = 0; i < a->nr_vmas; i++) {
+		struct uffdio_register reg = {
+			.range = { v[i].start, v[i].end - v[i].start },
+			.mode = UFFDIO_REGISTER_MODE_MISSING,
+		};
+
+		if (!v[i].lazy)
+			continue;
+		r = xc_sys3(__NR_ioctl, fd, UFFDIO_REGISTER, &reg);
+		if (r)
+			fail(a, r, RST_STEP_UFFD, i);
 	}
 }
 
@@ -445,6 +481,8 @@ static void set_task(struct rst_args *a)
 		fail(a, r, RST_STEP_MM_MAP, 0);
 	for (uint32_t i = 0; i < a->nr_fds; i++)
 		xc_sys1(__NR_close, fds[i]);
+	if (a->uffd >= 0)
+		xc_sys1(__NR_close, a->uffd);
 	/* POSIX locks go with any close of their file: only now. */
 	for (uint32_t i = 0; i < a->nr_locks; i++) {
 		struct rst_lock *lk = (struct rst_lock *)a->locks + i;
@@ -538,6 +576,7 @@ __attribute__((used, visibility("hidden"), noreturn)) void restorer_main(struct 
 			fail(a, r, RST_STEP_VDSO, 0);
 	}
 	map_vmas(a);
+	make_uffd(a);
 	a->phase = 1;
 	xc_trap();		/* the parent writes the pages */
 
