@@ -14,6 +14,12 @@ steps_at_least() {	# LOG N
 	[ "${n:-0}" -ge "$2" ]
 }
 
+job_over() {	# JOBID: gone from the queue or COMPLETED (asked afresh on each call)
+	local s
+	s=$(job_state "$1")
+	[ -z "$s" ] || [ "$s" = COMPLETED ]
+}
+
 t_slurm_requeue() {
 	local jid k
 	slurm_up
@@ -37,7 +43,7 @@ JOB
 	[ "$(grep -c '^fresh' "$T/job.log")" = 1 ] || fail "the job started again instead of resuming"
 	k=$(awk '/^step/ { if ($2 <= last) { print last; exit } last = $2 }' "$T/job.log")
 	[ -z "$k" ] || [ "$(grep -c "^step $((k + 1))$" "$T/job.log")" -ge 1 ] || fail "steps lost after the checkpoint"
-	wait_until 20 test -z "$(job_state "$jid")" -o "$(job_state "$jid")" = COMPLETED ||
+	wait_until 20 job_over "$jid" ||
 		fail "job state $(job_state "$jid")"
 	pass
 }
