@@ -41,8 +41,10 @@
  * written before the process runs; it is small. */
 bool rst_lazy_vma(const struct xc_rst *r, const struct xc_rec_vma *v)
 {
+	/* hugetlb memory stays eager: the page server copies 4 KiB pages
+	 * and blocks, and a huge page can only be filled whole. */
 	return r->ctx->lazy && v->kind == XC_VMA_ANON && !(v->flags & XC_VMA_F_STACK) &&
-	       !(v->vmflags & (XC_VMF_LOCKED | XC_VMF_WIPEONFORK));
+	       !v->hpage_shift && !(v->vmflags & (XC_VMF_LOCKED | XC_VMF_WIPEONFORK));
 }
 
 /* Fork: a child made before its parent's pages are in gets a userfaultfd

@@ -69,6 +69,12 @@ t_mem_hugetlb() {	# MAP_HUGETLB memory, private and shared (mapped twice), back 
 	pass
 }
 
+t_mem_hugetlb_lazy() {	# --lazy leaves hugetlb memory to the eager fill (a huge page is not copied 4 KiB at a time)
+	hugepages 3
+	RESTORE_OPTS=--lazy mem_case hugetlb
+	pass
+}
+
 t_mem_hugetlb_tree() {	# shared hugetlb memory of a parent and its child: one object again, counted once
 	hugepages 1	# the pool check must not count the object twice
 	start "$VICTIMS/mem" "$T" hugefork
