@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define XC_IMG_MAGIC	"XCKPTIMG"
-#define XC_IMG_VERSION	35
+#define XC_IMG_VERSION	36
 /* File kinds (xc_file_hdr.file_kind). */
 enum xc_file_kind {
 	XC_FILE_INVENTORY = 1,	/* inventory.img */
@@ -95,6 +95,7 @@ enum xc_rec_kind {
 	XC_REC_TASK_ATTRS = 56,		/* proc: per-process attributes, exactly one */
 	XC_REC_PAGE_HASHES = 48,	/* proc: a hash of every page of the runs */
 	XC_REC_PARENT = 49,		/* inventory: the image an incremental one builds on */
+	XC_REC_SYSVSHM = 50,		/* inventory: a System V shared memory segment */
 	XC_REC_PAGE_DATA = 64,		/* in pages-<pid>.img */
 	XC_REC_END = 255,
 };
@@ -150,6 +151,33 @@ struct xc_rec_pipe {
 };
 static_assert(sizeof(struct xc_rec_pipe) == 24, "doc: pipe");
 
+/* A System V shared memory segment attached by processes of the dump
+ * (VMAs of kind XC_VMA_SYSVSHM name it by id). data_len bytes of extents
+ * follow: each a struct xc_sysvshm_extent, then its len bytes of content;
+ * the rest of the segment reads as zero. */
+struct xc_rec_sysvshm {
+	uint32_t id;		/* shmid: made again with this very id */
+	int32_t key;		/* the key it was created with (its /SYSV name) */
+	uint64_t size;		/* shm_segsz */
+	uint32_t mode;		/* permission bits, 0777 at most */
+	uint32_t flags;		/* XC_SHM_* */
+	uint32_t uid, gid;	/* owner (IPC_SET) */
+	uint32_t cuid, cgid;	/* creator */
+	uint32_t nr_extents;
+	uint32_t reserved;
+	uint64_t data_len;	/* bytes of extents that follow */
+	uint64_t reserved2;
+};
+static_assert(sizeof(struct xc_rec_sysvshm) == 64, "doc: sysvshm");
+#define XC_SHM_RMID	0x1u	/* marked for removal (IPC_RMID), still attached */
+#define XC_SHM_LOCKED	0x2u	/* SHM_LOCK */
+
+struct xc_sysvshm_extent {
+	uint64_t off;		/* byte offset in the segment, page aligned */
+	uint64_t len;		/* bytes, > 0; off + len <= size */
+};
+static_assert(sizeof(struct xc_sysvshm_extent) == 16, "doc: sysvshm extent");
+
 
 /* proc-<pid>.img */
 struct xc_rec_task {
@@ -195,6 +223,7 @@ enum xc_vma_kind {
 	XC_VMA_FILE_SHARED = 4,	/* shared file mapping */
 	XC_VMA_VDSO = 5,	/* [vdso] */
 	XC_VMA_VVAR = 6,	/* [vvar], [vvar_vclock] */
+	XC_VMA_SYSVSHM = 7,	/* an attachment of a System V segment (shmat) */
 };
 
 #define XC_VMA_F_HEAP		0x1u
@@ -226,7 +255,8 @@ struct xc_rec_vma {
 	uint32_t flags;		/* XC_VMA_F_* */
 	uint32_t vmflags;	/* XC_VMF_* */
 	uint32_t file_id;	/* MAPFILE id, 0 for none */
-	uint32_t shm_ino;	/* XC_VMA_SHANON: inode of its shared memory object */
+	uint32_t shm_ino;	/* XC_VMA_SHANON: inode of its shared memory object;
+				 * XC_VMA_SYSVSHM: the segment's id */
 	uint32_t hpage_shift;	/* hugetlb (MAP_HUGETLB): log2 of its page size; else 0 */
 	uint32_t reserved;	/* zero */
 	char name[XC_VMA_NAME_MAX];	/* PR_SET_VMA_ANON_NAME, NUL-terminated; "": none */
@@ -531,6 +561,12 @@ static_assert(sizeof(struct xc_page_run) == 16, "doc: page run");
 /* The run's pages are not in this image's stream: they are the parent
  * image's pages at the same addresses (unchanged since it was made). */
 #define XC_RUN_PARENT	0x1u
+/* The run's pages are not in this image's stream either: they are the
+ * pages of this process's parent process (PROCESS.ppid) in the same image
+ * at the same addresses, which the two still shared (copy-on-write since
+ * fork) at the dump. Only in full images. */
+#define XC_RUN_FORKED	0x2u
+#define XC_RUN_ELSEWHERE	(XC_RUN_PARENT | XC_RUN_FORKED)
 
 /* PAGE_HASHES: XXH3-64 (seed 0) of each page of each run, parent runs
  * included, in run order. */

@@ -162,6 +162,12 @@ int xc_pagew_commit(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr, xc_
 	return 0;
 }
 
+int xc_pagew_commit_forked(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr,
+			   xc_page_hash h)
+{
+	return note_page(ctx, pw, vaddr, h, XC_RUN_FORKED);
+}
+
 int xc_pagew_finish(struct xc_ctx *ctx, struct xc_pagew *pw)
 {
 	int err;
@@ -202,7 +208,8 @@ int xc_page_index_check(const struct xc_page_run *runs, size_t nr_runs,
 		/* Every run must end inside the 64-bit space, so that the order
 		 * and overlap checks below cannot wrap. */
 		if (!runs[i].nr_pages || (runs[i].vaddr & (page - 1)) ||
-		    (runs[i].flags & ~XC_RUN_PARENT) ||
+		    (runs[i].flags & ~XC_RUN_ELSEWHERE) ||
+		    (runs[i].flags & XC_RUN_ELSEWHERE) == XC_RUN_ELSEWHERE ||
 		    runs[i].vaddr > UINT64_MAX - (uint64_t)runs[i].nr_pages * page) {
 			*why = "bad page run";
 			return -EBADMSG;
@@ -211,7 +218,7 @@ int xc_page_index_check(const struct xc_page_run *runs, size_t nr_runs,
 			*why = "page runs overlap or are out of order";
 			return -EBADMSG;
 		}
-		if (!(runs[i].flags & XC_RUN_PARENT))	/* in the parent's stream */
+		if (!(runs[i].flags & XC_RUN_ELSEWHERE))	/* elsewhere: not in this stream */
 			pages += runs[i].nr_pages;
 	}
 	for (size_t i = 0; i < nr_blocks; i++) {
@@ -460,7 +467,7 @@ int xc_pager_open(struct xc_ctx *ctx, struct xc_pager *pr, int dirfd, const char
 		return xc_failf(ctx, 0, why, err, "%s: page index", name);
 	}
 	for (size_t i = 0; i < nr_runs; i++)
-		if (!(runs[i].flags & XC_RUN_PARENT))
+		if (!(runs[i].flags & XC_RUN_ELSEWHERE))
 			pr->nr_pages += runs[i].nr_pages;
 	pr->fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (pr->fd < 0 || fstat(pr->fd, &st)) {

@@ -50,6 +50,10 @@ uint8_t *xc_pagew_room(struct xc_pagew *pw, size_t *n);
  * a run marked XC_RUN_PARENT and takes no room. */
 int xc_pagew_commit(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr, xc_page_hash h,
 		    bool in_parent);
+/* The page at vaddr is the parent process's page at the same address in
+ * the same image (XC_RUN_FORKED): a run of its own, no room taken. */
+int xc_pagew_commit_forked(struct xc_ctx *ctx, struct xc_pagew *pw, uint64_t vaddr,
+			   xc_page_hash h);
 /* The hash of a page, as PAGE_HASHES records it. */
 xc_page_hash xc_page_hash_of(const void *page, size_t len);
 /* Flushes the last block and closes the file; runs and blocks stay for the

@@ -21,7 +21,7 @@ void xc_runs_prefix(const struct xc_page_run *runs, size_t nr_runs, uint64_t *st
 		if (hash_first)
 			hash_first[i] = h;
 		h += runs[i].nr_pages;
-		if (!(runs[i].flags & XC_RUN_PARENT))
+		if (!(runs[i].flags & XC_RUN_ELSEWHERE))
 			s += runs[i].nr_pages;
 	}
 }
@@ -163,6 +163,10 @@ int xc_pview_open(struct xc_ctx *ctx, struct xc_pview *v, const char *dir, pid_t
 	err = xc_imgr_open(ctx, &v->proc, v->dirfd, name, XC_FILE_PROC);
 	if (!err)
 		err = read_index(ctx, v, name);
+	for (size_t i = 0; !err && v->parent.depth && i < v->nr_runs; i++)
+		if (v->runs[i].flags & XC_RUN_FORKED)
+			err = bad(ctx, v->dir, name, "pages kept in the parent process in an "
+				  "incremental image");
 	if (!err && pages) {
 		char path[PATH_MAX + 32];
 
@@ -194,7 +198,9 @@ bool xc_pview_hash(const struct xc_pview *v, uint64_t vaddr, xc_page_hash *h)
 	size_t page = sysconf(_SC_PAGESIZE);
 	ssize_t i = run_at(v->runs, v->nr_runs, page, vaddr);
 
-	if (i < 0)
+	/* A page kept in the parent process is not this process's to lend
+	 * to a child image: chains descend through images only. */
+	if (i < 0 || (v->runs[i].flags & XC_RUN_FORKED))
 		return false;
 	*h = v->hashes[v->hash_first[i] + (vaddr - v->runs[i].vaddr) / page];
 	return true;
@@ -256,7 +262,7 @@ static int resolve(const struct xc_plevel *lv, size_t nlv, size_t k, size_t page
 		take = r->nr_pages - in;
 		if (take > npages)
 			take = npages;
-		if (r->flags & XC_RUN_PARENT) {
+		if (r->flags & XC_RUN_ELSEWHERE) {
 			if (k + 1 == nlv) {
 				*bad_addr = vaddr;
 				return -EBADMSG;

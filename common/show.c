@@ -49,7 +49,7 @@ static void sep(struct show *s)
 static const char *vma_kind(uint32_t k)
 {
 	static const char *const n[] = { "?", "anon", "shared-anon", "file", "shared-file",
-					  "vdso", "vvar" };
+					  "vdso", "vvar", "sysv-shm" };
 	return k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
 }
 
@@ -525,7 +525,7 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 	const struct xc_rec_task *t = NULL;
 	const struct xc_rec_fs *fs = NULL;
 	uint64_t pages = 0, raw = 0, stored = 0, vmas = 0, fds = 0;
-	uint64_t coded[XC_CODEC_COUNT] = { 0 }, in_parent = 0;
+	uint64_t coded[XC_CODEC_COUNT] = { 0 }, in_parent = 0, forked = 0;
 	const struct xc_rec_parent *par = NULL;
 	const void *p;
 	uint32_t k, l;
@@ -555,6 +555,8 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 
 				if (run->flags & XC_RUN_PARENT)
 					in_parent += run->nr_pages;
+				else if (run->flags & XC_RUN_FORKED)
+					forked += run->nr_pages;
 				else
 					pages += run->nr_pages;
 			}
@@ -587,6 +589,7 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 		       (unsigned long long)coded[XC_CODEC_NONE], (unsigned long long)coded[XC_CODEC_ZSTD],
 		       (unsigned long long)coded[XC_CODEC_SHUF8_ZSTD],
 		       (unsigned long long)coded[XC_CODEC_XOR8_ZSTD]);
+		printf(",\"pages_forked\":%llu", (unsigned long long)forked);
 		printf(",\"pages_in_parent\":%llu,\"parent\":", (unsigned long long)in_parent);
 		jstr(par && iv ? iv->parent : "", 256);
 		printf(",\"depth\":%u", par ? par->depth : 0);
@@ -606,6 +609,9 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 	       (unsigned long long)(pages * (uint64_t)sysconf(_SC_PAGESIZE) >> 20), (unsigned long long)(stored >> 10));
 	if (stored)
 		printf(", ratio %.2f", (double)raw / stored);
+	if (forked)
+		printf(", %llu more kept in the parent process (shared since fork)",
+		       (unsigned long long)forked);
 	printf("\nblocks     %llu raw, %llu zstd, %llu shuffle+zstd, %llu xor+shuffle+zstd",
 	       (unsigned long long)coded[XC_CODEC_NONE], (unsigned long long)coded[XC_CODEC_ZSTD],
 	       (unsigned long long)coded[XC_CODEC_SHUF8_ZSTD],
@@ -623,7 +629,7 @@ static void summary(struct show *s, struct xc_imgr *inv, struct xc_imgr *r)
 
 /* One process of the image: what it holds, counted from its proc image. */
 struct proc_counts {
-	uint64_t threads, fds, vmas, pages;
+	uint64_t threads, fds, vmas, pages, forked;
 };
 
 static int count_proc(struct show *s, int dirfd, uint32_t pid, struct proc_counts *c)
@@ -645,11 +651,56 @@ static int count_proc(struct show *s, int dirfd, uint32_t pid, struct proc_count
 		c->fds += k == XC_REC_FD;
 		c->vmas += k == XC_REC_VMA;
 		if (k == XC_REC_PAGE_RUNS)
-			for (uint32_t i = 0; i < l / sizeof(struct xc_page_run); i++)
-				c->pages += ((const struct xc_page_run *)p + i)->nr_pages;
+			for (uint32_t i = 0; i < l / sizeof(struct xc_page_run); i++) {
+				const struct xc_page_run *run = (const struct xc_page_run *)p + i;
+
+				if (run->flags & XC_RUN_FORKED)
+					c->forked += run->nr_pages;
+				else
+					c->pages += run->nr_pages;
+			}
 	}
 	xc_imgr_close(&r);
 	return 0;
+}
+
+/* The System V segments the tree attached (SYSVSHM, inventory.img). */
+static void sysv_segments(struct show *s, struct xc_imgr *inv)
+{
+	const void *p;
+	uint32_t k, l;
+	bool any = false;
+
+	xc_imgr_rewind(inv);
+	if (s->json) {
+		printf(",\"sysv_segments\":[");
+		s->first = true;
+	}
+	while (xc_imgr_next(inv, &k, &p, &l) > 0) {
+		const struct xc_rec_sysvshm *g = p;
+
+		if (k != XC_REC_SYSVSHM || l < sizeof(*g))
+			continue;
+		if (s->json) {
+			sep(s);
+			printf("{\"id\":%u,\"key\":%d,\"size\":%llu,\"mode\":%u,\"uid\":%u,"
+			       "\"gid\":%u,\"removed\":%s,\"locked\":%s,\"stored_bytes\":%llu}",
+			       g->id, g->key, (unsigned long long)g->size, g->mode, g->uid, g->gid,
+			       g->flags & XC_SHM_RMID ? "true" : "false",
+			       g->flags & XC_SHM_LOCKED ? "true" : "false",
+			       (unsigned long long)g->data_len);
+			continue;
+		}
+		if (!any)
+			printf("\nSystem V segments:\n");
+		any = true;
+		printf("  id %u, key %#x, %llu bytes, mode %04o, owner %u:%u%s%s, %llu bytes stored\n",
+		       g->id, (unsigned)g->key, (unsigned long long)g->size, g->mode, g->uid, g->gid,
+		       g->flags & XC_SHM_RMID ? ", marked for removal" : "",
+		       g->flags & XC_SHM_LOCKED ? ", locked" : "", (unsigned long long)g->data_len);
+	}
+	if (s->json)
+		printf("]");
 }
 
 /* Every process of the image, in the image's order (parents first). */
@@ -684,19 +735,24 @@ static int processes(struct show *s, struct xc_imgr *inv, int dirfd)
 			       pr->ppid, pr->pgid, pr->sid);
 			jstr(pr->comm, sizeof(pr->comm));
 			printf(",\"zombie\":%s,\"threads\":%llu,\"fds\":%llu,\"mappings\":%llu,"
-			       "\"pages\":%llu}", zombie ? "true" : "false",
+			       "\"pages\":%llu,\"pages_forked\":%llu}", zombie ? "true" : "false",
 			       (unsigned long long)c.threads, (unsigned long long)c.fds,
-			       (unsigned long long)c.vmas, (unsigned long long)c.pages);
+			       (unsigned long long)c.vmas, (unsigned long long)c.pages,
+			       (unsigned long long)c.forked);
 		} else if (zombie) {
 			printf("  pid %u (%.16s), parent %u: zombie, exit status %#x\n", pr->pid,
 			       pr->comm, pr->ppid, pr->exit_status);
 		} else {
 			printf("  pid %u (%.16s), parent %u, session %u, group %u: %llu thread%s, "
-			       "%llu fds, %llu mappings, %llu pages (%llu MiB)\n", pr->pid, pr->comm,
+			       "%llu fds, %llu mappings, %llu pages (%llu MiB)", pr->pid, pr->comm,
 			       pr->ppid, pr->sid, pr->pgid, (unsigned long long)c.threads,
 			       c.threads == 1 ? "" : "s", (unsigned long long)c.fds,
 			       (unsigned long long)c.vmas, (unsigned long long)c.pages,
 			       (unsigned long long)(c.pages * (uint64_t)sysconf(_SC_PAGESIZE) >> 20));
+			if (c.forked)
+				printf(", %llu more kept in the parent process (shared since fork)",
+				       (unsigned long long)c.forked);
+			printf("\n");
 		}
 	}
 	if (s->json)
@@ -740,6 +796,8 @@ int xc_show(struct xc_ctx *ctx)
 	}
 	summary(&s, &inv, &proc);
 	err = processes(&s, &inv, dirfd);
+	if (!err)
+		sysv_segments(&s, &inv);
 	close(dirfd);
 	if (err) {
 		xc_imgr_close(&proc);

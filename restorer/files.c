@@ -383,6 +383,15 @@ static int move_to_block(struct xc_rtree *t, int maxfd)
 		close(t->handoff[i]);
 		t->handoff[i] = t->shared_base + (int)k++;
 	}
+	for (size_t i = 0; i < t->nr_sghosts; i++) {
+		if (t->sghosts[i].fd < 0)
+			continue;
+		if (dup3(t->sghosts[i].fd, t->shared_base + (int)k, O_CLOEXEC) < 0)
+			return xc_failf(t->ctx, 0, "move above the image's fds", -errno,
+					"%s (nameless file)", t->sghosts[i].g->path);
+		close(t->sghosts[i].fd);
+		t->sghosts[i].fd = t->shared_base + (int)k++;
+	}
 	for (size_t i = 0; i < t->nr_shms; i++) {
 		if (t->shms[i].fd < 0)
 			continue;
@@ -406,6 +415,10 @@ int rst_files_open_shared(struct xc_rtree *t)
 	if (!users)
 		return xc_fail(t->ctx, 0, "open files", "allocate", -ENOMEM);
 	err = rst_handoff_open(t, users);
+	if (!err)
+		err = rst_ghosts_shared(t, users);
+	for (size_t i = 0; !err && i < t->nr_sghosts; i++)
+		t->nr_shared += t->sghosts[i].fd >= 0;
 	for (size_t id = 1; !err && id <= t->nr_files; id++) {
 		const struct xc_rec_file *f = t->files[id - 1];
 		const char *step;
@@ -413,15 +426,21 @@ int rst_files_open_shared(struct xc_rtree *t)
 
 		if (!by_xckpt(f, users[id]))
 			continue;
-		if ((f->kind != XC_FD_REG && f->kind != XC_FD_CHR && f->kind != XC_FD_PIPE) ||
-		    f->ghost_id) {
+		if (f->kind != XC_FD_REG && f->kind != XC_FD_CHR && f->kind != XC_FD_PIPE) {
 			t->ctx->exit_hint = XC_EXIT_IMAGE;
 			err = xc_failf(t->ctx, 0, "shared by several processes: not supported for this "
 				       "kind yet", -ENOTSUP, "open file %u (%s)", f->id, f->path);
 			break;
 		}
-		fd = f->kind == XC_FD_PIPE ? rst_pipe_open(t, f, &step) :
-						open_file(f, t->file_paths[id - 1], &step);
+		if (f->ghost_id) {	/* a new description of the file made above */
+			char ghost[64];
+
+			snprintf(ghost, sizeof(ghost), "/proc/self/fd/%d", rst_ghost_shared_fd(t, f));
+			fd = open_file(f, ghost, &step);
+		} else {
+			fd = f->kind == XC_FD_PIPE ? rst_pipe_open(t, f, &step) :
+							open_file(f, t->file_paths[id - 1], &step);
+		}
 		if (fd < 0)
 			err = xc_failf(t->ctx, 0, step, fd, "open file %u (%s)", f->id, f->path);
 		else

@@ -5,7 +5,8 @@
  * mode, owner, mtime and, for a memfd, its seals. The child creates each
  * once, as a service fd; open files reopen it through /proc/self/fd (a new
  * description with the recorded flags) and mappings map it, so they share
- * one inode again. */
+ * one inode again. One that several processes hold is made by xckpt before
+ * them, and each takes a copy of that fd. */
 #define LOG_PREFIX "ghost: "
 #include <errno.h>
 #include <fcntl.h>
@@ -104,7 +105,8 @@ static int name_it(int fd, const char *dir, const char *path)
 	return named;
 }
 
-static int create_one(struct xc_rst *r, const struct xc_rec_ghost *g, int *out)
+/* The file made again and filled: 0 with *out, or -errno with *step. */
+static int make(const struct xc_rst *r, const struct xc_rec_ghost *g, int *out, const char **step)
 {
 	const uint8_t *data = (const uint8_t *)(g + 1);
 	struct timespec ts[2] = { { 0, UTIME_OMIT }, { g->mtime_sec, g->mtime_nsec } };
@@ -112,17 +114,21 @@ static int create_one(struct xc_rst *r, const struct xc_rec_ghost *g, int *out)
 	int fd, err;
 
 	if (g->kind == XC_GHOST_MEMFD) {
+		*step = "memfd_create";
 		fd = memfd_create(g->path, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		if (fd < 0)
-			return rst_child_fail(r, g->path, "memfd_create", -errno);
+			return -errno;
 	} else {
+		*step = "directory of the deleted file";
 		err = ghost_dir(r, g, dir, sizeof(dir));
 		if (err)
-			return rst_child_fail(r, g->path, "directory of the deleted file", err);
+			return err;
+		*step = "create the deleted file (O_TMPFILE)";
 		fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, g->mode & 07777);
 		if (fd < 0)
-			return rst_child_fail(r, g->path, "create the deleted file (O_TMPFILE)", -errno);
+			return -errno;
 	}
+	*step = "fill the recreated file";
 	err = write_all(fd, data, g->size);
 	if (!err && fchmod(fd, g->mode & 07777))
 		err = -errno;
@@ -137,25 +143,125 @@ static int create_one(struct xc_rst *r, const struct xc_rec_ghost *g, int *out)
 		err = -errno;
 	if (err) {
 		close(fd);
-		return rst_child_fail(r, g->path, "fill the recreated file", err);
+		return err;
 	}
 	*out = fd;
 	return 0;
 }
 
-/* Child: every ghost as a service fd at base or above, in r->ghost_fds. */
+static struct rst_sghost *shared_of(const struct xc_rtree *t, const struct xc_rec_ghost *g)
+{
+	for (size_t i = 0; i < t->nr_sghosts; i++)
+		if (t->sghosts[i].dev == g->dev && t->sghosts[i].ino == g->ino)
+			return &t->sghosts[i];
+	return NULL;
+}
+
+/* The process whose records hold open file f (the first that holds it). */
+static const struct xc_rst *owner_of(const struct xc_rtree *t, const struct xc_rec_file *f)
+{
+	for (size_t i = 0; i < t->nr; i++)
+		for (size_t k = 0; k < t->procs[i].nr_ofiles; k++)
+			if (t->procs[i].ofiles[k] == f)
+				return &t->procs[i];
+	return NULL;
+}
+
+static const struct xc_rec_ghost *ghost_of(const struct xc_rtree *t, const struct xc_rec_file *f)
+{
+	const struct xc_rst *r = owner_of(t, f);
+
+	return r && f->ghost_id && f->ghost_id <= r->nr_ghosts ? r->ghosts[f->ghost_id - 1] : NULL;
+}
+
+static int add_shared(struct xc_rtree *t, const struct xc_rst *r, const struct xc_rec_ghost *g,
+		      bool need)
+{
+	struct rst_sghost *s = shared_of(t, g);
+
+	if (!s) {
+		s = realloc(t->sghosts, (t->nr_sghosts + 1) * sizeof(*s));
+		if (!s)
+			return xc_fail(t->ctx, r->pid, "ghost files", "allocate", -ENOMEM);
+		t->sghosts = s;
+		s = &t->sghosts[t->nr_sghosts++];
+		*s = (struct rst_sghost){ .dev = g->dev, .ino = g->ino, .fd = -1, .r = r, .g = g };
+	}
+	s->users++;
+	s->need |= need;
+	return 0;
+}
+
+/* Parent, before any process exists: a nameless file that several
+ * processes hold (each has its own record of it), or that an open file
+ * description several processes share refers to, is made here once; the
+ * processes inherit it (rst_ghosts_create) and the shared description is
+ * opened from it (files.c). users: processes per FILE id. */
+int rst_ghosts_shared(struct xc_rtree *t, const uint32_t *users)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < t->nr; i++)
+		for (size_t k = 0; !err && k < t->procs[i].nr_ghosts; k++)
+			err = add_shared(t, &t->procs[i], t->procs[i].ghosts[k], false);
+	for (size_t id = 1; !err && id <= t->nr_files; id++) {
+		const struct xc_rec_ghost *g = users[id] > 1 ? ghost_of(t, t->files[id - 1]) : NULL;
+
+		if (g)
+			shared_of(t, g)->need = true;
+	}
+	for (size_t i = 0; !err && i < t->nr_sghosts; i++) {
+		struct rst_sghost *s = &t->sghosts[i];
+		const char *step;
+
+		if (s->users < 2 && !s->need)
+			continue;
+		err = make(s->r, s->g, &s->fd, &step);
+		if (err)
+			err = xc_failf(t->ctx, s->r->pid, step, err, "%s", s->g->path);
+	}
+	return err;
+}
+
+/* The fd xckpt made for the nameless file behind open file f, -1: none. */
+int rst_ghost_shared_fd(const struct xc_rtree *t, const struct xc_rec_file *f)
+{
+	const struct xc_rec_ghost *g = ghost_of(t, f);
+	const struct rst_sghost *s = g ? shared_of(t, g) : NULL;
+
+	return s ? s->fd : -1;
+}
+
+void rst_ghosts_shared_close(struct xc_rtree *t)
+{
+	for (size_t i = 0; i < t->nr_sghosts; i++)
+		if (t->sghosts[i].fd >= 0)
+			close(t->sghosts[i].fd);
+	free(t->sghosts);
+	t->sghosts = NULL;
+	t->nr_sghosts = 0;
+}
+
+/* Child: every ghost as a service fd at base or above, in r->ghost_fds:
+ * made here, or a copy of the one xckpt made for several processes. */
 int rst_ghosts_create(struct xc_rst *r, int base)
 {
 	r->ghost_fds = calloc(r->nr_ghosts + 1, sizeof(int));
 	if (!r->ghost_fds)
 		return rst_child_fail(r, "ghost files", "allocate", -ENOMEM);
 	for (size_t i = 0; i < r->nr_ghosts; i++) {
-		int fd, hi, err = create_one(r, r->ghosts[i], &fd);
+		const struct rst_sghost *s = shared_of(r->tree, r->ghosts[i]);
+		const char *step = "dup";
+		int fd = -1, hi, err = 0;
 
+		if (s && s->fd >= 0)
+			hi = fcntl(s->fd, F_DUPFD_CLOEXEC, base);
+		else if ((err = make(r, r->ghosts[i], &fd, &step)) == 0)
+			hi = fcntl(fd, F_DUPFD_CLOEXEC, base);
 		if (err)
-			return err;
-		hi = fcntl(fd, F_DUPFD_CLOEXEC, base);
-		close(fd);
+			return rst_child_fail(r, r->ghosts[i]->path, step, err);
+		if (fd >= 0)
+			close(fd);
 		if (hi < 0)
 			return rst_child_fail(r, r->ghosts[i]->path, "move ghost fd", -errno);
 		r->ghost_fds[i] = hi;

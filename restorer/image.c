@@ -393,7 +393,7 @@ static int check_vmas(struct xc_rst *r, const char *name)
 		const struct xc_rec_vma *m = r->vmas[i];
 		if (m->start >= m->end || (m->start | m->end) & (page - 1) ||
 		    m->end > ARCH_TASK_SIZE || (i && m->start < r->vmas[i - 1]->end) ||
-		    m->file_id > r->nr_files || m->kind < XC_VMA_ANON || m->kind > XC_VMA_VVAR ||
+		    m->file_id > r->nr_files || m->kind < XC_VMA_ANON || m->kind > XC_VMA_SYSVSHM ||
 		    ((m->kind == XC_VMA_FILE_PRIV || m->kind == XC_VMA_FILE_SHARED) != !!m->file_id))
 			return bad(r, name, "bad vma");
 		if ((m->kind == XC_VMA_VDSO || m->kind == XC_VMA_VVAR) && !r->vdso)
@@ -408,6 +408,8 @@ static int check_vmas(struct xc_rst *r, const char *name)
 		    (m->name[0] && m->kind != XC_VMA_ANON && m->kind != XC_VMA_SHANON))
 			return bad(r, name, "bad vma name");
 	}
+	if (!rst_sysvshm_vmas_ok(r, page))
+		return bad(r, name, "System V attachment without its segment, or not whole");
 	/* Every page run must lie inside a mapping that takes page data. */
 	for (size_t i = 0; i < r->nr_runs; i++) {
 		uint64_t s = r->runs[i].vaddr, e = s + (uint64_t)r->runs[i].nr_pages * page;
@@ -788,6 +790,12 @@ static int load_inventory(struct xc_rtree *t)
 			err = take_pipe(t, p, len);
 			if (err)
 				return err;
+		} else if (kind == XC_REC_SYSVSHM) {
+			err = rst_sysvshm_take(t, p, len);
+			if (err == -ENOMEM)
+				return xc_fail(t->ctx, 0, "inventory.img", "allocate", err);
+			if (err)
+				return bad_inv(t, "bad System V segment record");
 		} else if (kind == XC_REC_PARENT && len == sizeof(*t->parent_rec) && !t->parent_rec) {
 			t->parent_rec = p;
 		} else if (!(kind & XC_REC_OPTIONAL))
@@ -934,11 +942,17 @@ void rst_image_close(struct xc_rtree *t)
 		close(t->ctty_fd);
 	t->ctty_fd = -1;
 	rst_pipes_close(t);
+	rst_ghosts_shared_close(t);
 	for (size_t i = 0; i < t->nr_shms; i++)
 		if (t->shms[i].fd >= 0)
 			close(t->shms[i].fd);
 	free(t->shms);
 	t->shms = NULL;
+	free(t->sysv);
+	free(t->sysv_state);
+	t->sysv = NULL;
+	t->sysv_state = NULL;
+	t->nr_sysv = 0;
 	free(t->pipes);
 	free(t->pipe_ends);
 	free(t->pipe_used);

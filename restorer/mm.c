@@ -135,6 +135,13 @@ static void fill_vmas(struct xc_rst *r, struct rst_vma *out, uint32_t *n)
 		case XC_VMA_FILE_PRIV:
 			o->mflags = MAP_PRIVATE;
 			break;
+		case XC_VMA_SYSVSHM:
+			/* Whole attachments (image.c checked): the head
+			 * attaches, its content is the segment's. */
+			o->fd = (int32_t)v->shm_ino;
+			o->shm = (v->pgoff ? RST_SHM_PART : RST_SHM_HEAD) |
+				 (v->flags & XC_VMA_F_MAYWRITE ? 0 : RST_SHM_RDONLY);
+			break;
 		default:
 			o->mflags = MAP_SHARED;
 		}
@@ -338,6 +345,64 @@ int rst_mm_switch(struct xc_rst *r)
  * incremental one: its stream for the pages that changed, the images below
  * for the others (XC_RUN_PARENT runs), resolved here once into segments of
  * at most one block each, so that the fill needs no lookups. */
+/* The tree parent of r in the image, NULL for a root. */
+static const struct xc_rst *tree_parent(const struct xc_rst *r)
+{
+	for (size_t i = 0; r->rec->ppid && i < r->tree->nr; i++)
+		if (r->tree->procs[i].rec->pid == r->rec->ppid)
+			return &r->tree->procs[i];
+	return NULL;
+}
+
+/* A full image whose runs keep pages in the parent process (XC_RUN_FORKED):
+ * the levels are the process, its parent, its parent's parent..., each
+ * with its own page stream; pages shared since fork are read from the
+ * nearest one that stored them. */
+static int fork_chain(struct xc_rst *r)
+{
+	struct xc_plevel *lv = NULL;
+	uint64_t **first = NULL, bad;
+	size_t n = 0, page = sysconf(_SC_PAGESIZE);
+	const struct xc_rst *p;
+	int err = 0;
+
+	for (p = r; p; p = tree_parent(p))
+		n++;
+	lv = calloc(n, sizeof(*lv));
+	first = calloc(n, sizeof(*first));
+	r->fork_src = calloc(n, sizeof(*r->fork_src));
+	if (!lv || !first || !r->fork_src)
+		err = -ENOMEM;
+	n = 0;
+	for (p = r; !err && p; p = tree_parent(p), n++) {
+		r->fork_src[n] = p;
+		first[n] = malloc((p->nr_runs + 1) * sizeof(**first));
+		if (!first[n]) {
+			err = -ENOMEM;
+			break;
+		}
+		xc_runs_prefix(p->runs, p->nr_runs, first[n], NULL);
+		lv[n] = (struct xc_plevel){ p->runs, p->nr_runs, first[n] };
+	}
+	r->nr_fork_src = n;
+	if (!err)
+		err = xc_chain_resolve(lv, n, page, &r->segs, &r->nr_segs, &bad);
+	if (err == -EBADMSG) {
+		r->ctx->exit_hint = XC_EXIT_IMAGE;
+		err = xc_failf(r->ctx, r->pid, "page kept in the parent process is not there",
+			       -EBADMSG, "pages at %#llx", (unsigned long long)bad);
+	} else if (err) {
+		err = xc_fail(r->ctx, r->pid, "pages", "allocate", err);
+	}
+	for (size_t i = 0; first && i < n; i++)
+		free(first[i]);
+	free(first);
+	free(lv);
+	for (size_t i = 0; !err && i < r->nr_segs; i++)
+		r->seg_pages += r->segs[i].nr_pages;
+	return err;
+}
+
 int rst_mm_chain(struct xc_rst *r, const char *parent_dir, const struct xc_rec_parent *par)
 {
 	struct xc_plevel lv[XC_CHAIN_MAX + 1];
@@ -348,6 +413,19 @@ int rst_mm_chain(struct xc_rst *r, const char *parent_dir, const struct xc_rec_p
 
 	if (!first)
 		return xc_fail(r->ctx, r->pid, "pages", "allocate", -ENOMEM);
+	for (size_t i = 0; i < r->nr_runs; i++)
+		if (r->runs[i].flags & XC_RUN_FORKED) {
+			free(first);
+			/* Chains descend through images, forks through processes:
+			 * never both (image-format.md, 6.7). */
+			if (par) {
+				r->ctx->exit_hint = XC_EXIT_IMAGE;
+				return xc_failf(r->ctx, r->pid, "pages kept in the parent process in "
+						"an incremental image", -EBADMSG, "proc-%d.img",
+						r->pid);
+			}
+			return fork_chain(r);
+		}
 	xc_runs_prefix(r->runs, r->nr_runs, first, NULL);
 	lv[0] = (struct xc_plevel){ r->runs, r->nr_runs, first };
 	for (size_t i = 0; i < r->nr_runs; i++)
@@ -387,6 +465,9 @@ void rst_mm_chain_close(struct xc_rst *r)
 	free(r->chain);
 	free(r->segs);
 	free(r->lazy_segs);
+	free(r->fork_src);
+	r->fork_src = NULL;
+	r->nr_fork_src = 0;
 	r->chain = NULL;
 	r->segs = NULL;
 	r->lazy_segs = NULL;
@@ -426,6 +507,8 @@ struct filler {
 
 static const struct xc_pager *level_pager(const struct xc_rst *r, uint32_t level)
 {
+	if (r->fork_src)
+		return &r->fork_src[level]->pager;
 	return level ? &r->chain[level - 1].pager : &r->pager;
 }
 
@@ -445,7 +528,9 @@ static void read_failed(struct filler *w, const struct xc_pseg *s, const struct 
 		snprintf(w->step, sizeof(w->step), "offset %llu: %s", (unsigned long long)off, why);
 		return;
 	}
-	if (s->level)
+	/* pr->name of a parent image's file is its path; a parent process's
+	 * file is in this image */
+	if (s->level && !w->f->r->fork_src)
 		snprintf(w->what, sizeof(w->what), "%.280s: block %llu", pr->name,
 			 (unsigned long long)b);
 	else

@@ -130,6 +130,8 @@ static void mark(struct ps_proc *p, uint64_t bit, uint64_t n)
 
 static const struct xc_pager *pager_of(const struct xc_rst *r, uint32_t level)
 {
+	if (r->fork_src)	/* pages kept in the parent process (mm.c) */
+		return &r->fork_src[level]->pager;
 	return level ? &r->chain[level - 1].pager : &r->pager;
 }
 

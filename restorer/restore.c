@@ -1,6 +1,7 @@
 /* The restore, in order: read and check the whole image → create the tree
  * with its pids, sessions and groups (pstree.c) → in each process: files,
- * fs, task, signals, then the blob → in xckpt, process by process: pages,
+ * fs, task, signals, then the blob (which attaches the System V segments
+ * xckpt made first) → in xckpt, process by process: pages,
  * then follow the blob's return into the target and remove the blob, then
  * plugins' restore → let every process go at once → plugins' resume → wait
  * or detach. This file only orders the
@@ -84,7 +85,7 @@ static const char *const step_names[] = {
 	"sched_setscheduler", "prctl PR_SET_TIMERSLACK", "set capabilities",
 	"sched_setattr (utilization clamps)", "ioprio_set", "prctl PR_SET_TSC", "prctl PR_MCE_KILL",
 	"prctl PR_SET_SPECULATION_CTRL", "mlockall", "prctl PR_SET_DUMPABLE",
-	"prctl PR_FUTEX_HASH_SET_SLOTS", "set_mempolicy", "prctl PR_SET_VMA_ANON_NAME",
+	"prctl PR_FUTEX_HASH_SET_SLOTS", "set_mempolicy", "prctl PR_SET_VMA_ANON_NAME", "shmat",
 };
 
 /* At a stop of the blob: read its args to learn how it fares. */
@@ -606,6 +607,10 @@ int xc_restore(struct xc_ctx *ctx)
 
 	xc_step_begin(ctx, "validate");
 	err = rst_image_load(&t);
+	/* While xckpt may still write shm_next_id (before it becomes the
+	 * owner of a user's image). */
+	if (!err)
+		err = rst_sysvshm_create(&t);
 	if (!err)
 		err = rst_become_owner(&t);
 	if (!err)
@@ -642,6 +647,8 @@ int xc_restore(struct xc_ctx *ctx)
 	for (size_t i = 0; !err && i < t.nr; i++)
 		if (t.procs[i].seized)
 			err = release(&t.procs[i], t.procs[i].real_pid);
+	if (!err)
+		err = rst_sysvshm_finish(&t);
 	/* Nothing ran its own code yet: now all at once. */
 	for (size_t i = 0; !err && i < t.nr; i++) {
 		struct xc_rst *r = &t.procs[i];
@@ -681,6 +688,7 @@ kill:
 	rst_tree_kill(&t);
 out:
 	rst_lazy_end(&t);
+	rst_sysvshm_undo(&t);
 	for (size_t i = 0; t.procs && i < t.nr; i++)
 		xc_plugins_fini(&t.procs[i].plugins, err);
 	xc_step_end(ctx);

@@ -62,6 +62,16 @@ struct rst_shm {
 	int fd;				/* made by xckpt when users > 1, else -1 */
 };
 
+/* A nameless file several processes hold, made once by xckpt (ghost.c). */
+struct rst_sghost {
+	uint64_t dev, ino;		/* at dump: GHOST.dev, GHOST.ino */
+	uint32_t users;			/* processes with a GHOST record of it */
+	bool need;			/* an open file description several share is of it */
+	int fd;				/* made by xckpt, else -1 */
+	const struct xc_rst *r;		/* the first process that holds it */
+	const struct xc_rec_ghost *g;	/* and its record there */
+};
+
 /* One thread's records, in the image's order; thr[0] is the leader. */
 struct xc_rst_thread {
 	const struct xc_rec_thread *rec;
@@ -135,6 +145,10 @@ struct xc_rst {
 	size_t nr_chain;
 	struct xc_pseg *segs;
 	size_t nr_segs;
+	/* Pages kept in the parent process (XC_RUN_FORKED): the level of a
+	 * segment is then an index here, 0 the process itself, 1 its parent... */
+	const struct xc_rst **fork_src;
+	size_t nr_fork_src;
 	uint64_t seg_pages;
 	/* --lazy: the segments of lazy mappings, taken out of segs (lazy.c) */
 	struct xc_pseg *lazy_segs;
@@ -200,6 +214,14 @@ struct xc_rtree {
 	int lazy_sock;			/* --lazy: to the page server; 0: none (fd 0 is
 					 * always taken, main() makes sure) */
 	pid_t lazy_pid;			/* the page server */
+	struct rst_sghost *sghosts;	/* every nameless file; fd >= 0 where shared */
+	size_t nr_sghosts;
+
+	/* SYSVSHM records of inventory.img (sysvshm.c), and what restore did
+	 * with each segment. */
+	const struct xc_rec_sysvshm **sysv;
+	size_t nr_sysv;
+	uint8_t *sysv_state;
 };
 
 /* Child → parent message over the pipe. */
@@ -212,6 +234,17 @@ struct xc_rst_msg {
 	char obj[160];
 	char step[64];
 };
+
+/* sysvshm.c (parent): records taken at load (-EBADMSG: a bad one), each
+ * process's attachments checked against them; the segments made before
+ * the processes, removal marks put back once all are attached, and on
+ * failure the segments made removed. */
+bool rst_sysvshm_ok(const struct xc_rec_sysvshm *s, uint32_t len, size_t page);
+int rst_sysvshm_take(struct xc_rtree *t, const void *p, uint32_t len);
+bool rst_sysvshm_vmas_ok(const struct xc_rst *r, size_t page);
+int rst_sysvshm_create(struct xc_rtree *t);
+int rst_sysvshm_finish(struct xc_rtree *t);
+void rst_sysvshm_undo(struct xc_rtree *t);
 
 /* image.c (parent, before anything exists) */
 int rst_image_load(struct xc_rtree *t);
@@ -294,6 +327,9 @@ int rst_ghosts_check(struct xc_rst *r);			/* parent */
 int rst_ghosts_create(struct xc_rst *r, int base);	/* child: service fds */
 void rst_ghost_path(const struct xc_rst *r, uint32_t id, char *out, size_t len);
 void rst_ghosts_close(struct xc_rst *r);
+int rst_ghosts_shared(struct xc_rtree *t, const uint32_t *users);	/* parent */
+int rst_ghost_shared_fd(const struct xc_rtree *t, const struct xc_rec_file *f);
+void rst_ghosts_shared_close(struct xc_rtree *t);
 
 /* fifo.c, pipe-data.c (child) */
 int rst_fifos_prepare(struct xc_rst *r);

@@ -209,6 +209,7 @@ static int write_pages(struct xc_dump *d)
 		err = dump_pages(d);
 	if (!err)
 		err = xc_pagew_finish(d->ctx, &d->pages);
+	d->pages_done = !err;
 	if (!err)
 		err = xc_imgw_put(d->ctx, &d->img, XC_REC_PAGE_RUNS, d->pages.runs,
 				  d->pages.nr_runs * sizeof(*d->pages.runs));
@@ -232,10 +233,11 @@ static int write_pages(struct xc_dump *d)
 static void page_summary(struct xc_dump *d)
 {
 	xc_info("pid %d: %llu pages scanned, %llu zero, %llu unchanged since the parent "
-		"(%llu of them not read: write tracking), %llu MiB raw -> %llu MiB stored%s",
+		"(%llu of them not read: write tracking), %llu the parent process's, "
+		"%llu MiB raw -> %llu MiB stored%s",
 		d->pid, (unsigned long long)d->pages_scanned, (unsigned long long)d->pages_zero,
 		(unsigned long long)d->pages_in_parent, (unsigned long long)d->track.pages_unread,
-		(unsigned long long)(d->pages.raw_bytes >> 20),
+		(unsigned long long)d->pages_forked, (unsigned long long)(d->pages.raw_bytes >> 20),
 		(unsigned long long)(d->pages.stored_bytes >> 20),
 		d->live ? ", copied while it ran" : "");
 }
@@ -289,6 +291,7 @@ void xc_dump_free(struct xc_dump *d)
 		return;
 	dump_parent_close(d);
 	dump_track_free(d);
+	dump_cow_close(d);
 	xc_pagew_free(&d->pages);
 	free(d->vmas);
 	free(d->vma_kind);
@@ -439,6 +442,10 @@ int xc_dump(struct xc_ctx *ctx)
 	/* What spans processes, once all are known. */
 	if (!err)
 		err = xc_tree_pipes(&t);
+	if (!err)
+		err = xc_tree_sysvshm(&t);
+	if (!err)
+		err = xc_tree_cow(&t);
 	if (!err)
 		t.live = can_copy_live(&t);
 	for (size_t i = 0; !err && i < t.nr; i++)

@@ -3,7 +3,10 @@
  * them back, so their content goes into the image: one GHOST record per
  * inode, whatever number of descriptions and mappings refer to it, read
  * through the target's own link (/proc/PID/fd/N or map_files/), which
- * reaches the file without its name. Restore creates each once
+ * reaches the file without its name. Several processes of a tree may hold
+ * one (a POSIX semaphore mapped by a parent and its children, a memfd
+ * inherited across fork): each saves its own record, with the same device
+ * and inode, and restore makes the file once for all of them
  * (restorer/ghost.c). */
 #define LOG_PREFIX "ghost: "
 #include <errno.h>
@@ -80,33 +83,6 @@ static int read_content(struct xc_dump *d, int fd, const char *obj, void *buf, s
 	return 0;
 }
 
-/* One process of the tree saves a nameless file: restore makes it again in
- * that process alone, so one that several processes hold is refused. */
-static int claim(struct xc_dump *d, const struct stat *st, const char *obj)
-{
-	struct xc_tree *t = d->tree;
-	struct xc_ghost_owner *nv;
-
-	if (!t)
-		return 0;
-	for (size_t i = 0; i < t->nr_ghost_owners; i++)
-		if (t->ghost_owners[i].dev == (uint64_t)st->st_dev &&
-		    t->ghost_owners[i].ino == (uint64_t)st->st_ino && t->ghost_owners[i].pid != d->pid) {
-			char why[128];
-
-			snprintf(why, sizeof(why), "deleted file or memfd also held by pid %d: shared "
-				 "between processes is not supported yet", t->ghost_owners[i].pid);
-			return refuse(d, obj, why);
-		}
-	nv = realloc(t->ghost_owners, (t->nr_ghost_owners + 1) * sizeof(*nv));
-	if (!nv)
-		return xc_fail(d->ctx, d->pid, "ghost files", "allocate", -ENOMEM);
-	t->ghost_owners = nv;
-	t->ghost_owners[t->nr_ghost_owners++] =
-		(struct xc_ghost_owner){ .dev = st->st_dev, .ino = st->st_ino, .pid = d->pid };
-	return 0;
-}
-
 /* The GHOST id of the nameless file open at fd (a descriptor of xckpt's
  * that reaches it), making the record the first time; obj names it in
  * errors ("fd 3 (/tmp/x (deleted))", "mapping ..."). */
@@ -126,9 +102,6 @@ int dump_ghost_get(struct xc_dump *d, int fd, const char *path, const struct sta
 		}
 	if (xc_ghost_kind(path, st, &kind))
 		return refuse(d, obj, "file without a name of an unknown kind");
-	err = claim(d, st, obj);
-	if (err)
-		return err;
 	if (!fstatfs(fd, &sfs) && sfs.f_type == HUGETLBFS_MAGIC)
 		return refuse(d, obj, "file on hugetlbfs is not supported yet");
 	if (st->st_size > XC_GHOST_MAX)

@@ -3,7 +3,9 @@
  *
  * Which pages go to the image (pagemap bits: 63 present, 62 swapped, 61
  * file-page or shared-anon):
- *   private anonymous   present or swapped, unless all zero
+ *   private anonymous   present or swapped, unless all zero; one still
+ *                       shared with the parent process since fork is the
+ *                       parent's (cow.c)
  *   shared anonymous    every page of its shmem file that holds data (read
  *                       from the file: the pagemap misses pages this task
  *                       has not mapped), unless all zero
@@ -11,6 +13,8 @@
  *                       61, or swapped), zero or not; the rest comes back
  *                       from the file
  *   shared file         none: the file holds them
+ *   System V segment    none here: the segment's content is saved once for
+ *                       the whole tree (sysvshm.c)
  *   vdso/vvar           none: the kernel provides them */
 #define LOG_PREFIX "mm: "
 #include <errno.h>
@@ -162,8 +166,8 @@ int xc_vma_classify(const struct xc_vma *v, uint32_t *kind, const char **why)
 		*kind = XC_VMA_SHANON;
 	else if (p[0] == '[')
 		*why = "special mapping not supported";
-	else if (!strncmp(p, "/SYSV", 5))
-		*why = "System V shared memory is not supported yet";
+	else if (!strncmp(p, "/SYSV", 5) && v->shared)
+		*kind = XC_VMA_SYSVSHM;		/* the segment itself: sysvshm.c */
 	else if (!strncmp(p, "/[aio]", 6))
 		*why = "AIO rings (io_setup) are not supported yet";
 	else if (!strncmp(p, "/anon_hugepage", 14))	/* without "ht": not expected */
@@ -366,6 +370,9 @@ int dump_mm(struct xc_dump *d)
 						(unsigned long long)v->end);
 			r.shm_ino = (uint32_t)v->ino;
 		}
+		/* A segment's inode number is its id (sysvshm.c). */
+		if (r.kind == XC_VMA_SYSVSHM)
+			r.shm_ino = (uint32_t)v->ino;
 		if (!strcmp(v->path, "[heap]"))
 			r.flags |= XC_VMA_F_HEAP;
 		if (!strcmp(v->path, "[stack]"))
@@ -664,10 +671,22 @@ static int dump_vma_pages(struct xc_dump *d, size_t i, int pmfd, uint64_t *pm, u
 				return guard_refusal(d, v, a + k * page);
 		while (off < n) {
 			size_t run = 0;
+			xc_page_hash h;
 
 			while (off < n && !xc_page_wanted(d->vma_kind[i], pm[off]))
 				off++;
-			while (off + run < n && xc_page_wanted(d->vma_kind[i], pm[off + run]))
+			/* The parent process's page, still shared since fork. */
+			if (off < n && dump_cow_page(d, i, a + off * page, &h)) {
+				d->pages_scanned++;
+				d->pages_forked++;
+				err = xc_pagew_commit_forked(d->ctx, &d->pages, a + off * page, h);
+				if (err)
+					return err;
+				off++;
+				continue;
+			}
+			while (off + run < n && xc_page_wanted(d->vma_kind[i], pm[off + run]) &&
+			       !dump_cow_page(d, i, a + (off + run) * page, &h))
 				run++;
 			if (!run)
 				break;
@@ -701,6 +720,7 @@ int dump_pages(struct xc_dump *d)
 		if (d->vma_kind[i] == XC_VMA_ANON || d->vma_kind[i] == XC_VMA_SHANON ||
 		    d->vma_kind[i] == XC_VMA_FILE_PRIV)
 			total += d->vmas[i].end - d->vmas[i].start;
+	err = dump_cow_open(d);
 	for (size_t i = 0; !err && i < d->nr_vmas; i++) {
 		uint32_t k = d->vma_kind[i];
 
@@ -710,6 +730,7 @@ int dump_pages(struct xc_dump *d)
 			err = dump_vma_pages(d, i, pmfd, pm, &done, total);
 	}
 out:
+	dump_cow_close(d);
 	free(pm);
 	close(pmfd);
 	return err;

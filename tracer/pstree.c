@@ -511,6 +511,8 @@ int xc_tree_write_inventory(struct xc_tree *t, int dirfd)
 	}
 	if (!err)
 		err = xc_tree_write_pipes(t, &w);
+	if (!err)
+		err = xc_tree_write_sysvshm(t, &w);
 	if (err) {
 		xc_imgw_abort(&w);
 		return err;
@@ -560,7 +562,7 @@ void xc_tree_free(struct xc_tree *t, int err)
 	dump_sockets_tree_free(t);
 	dump_backtrace_cache_free(t);
 	free(t->p);
-	free(t->ghost_owners);
 	xc_file_ids_free(&t->file_ids);
 	xc_tree_pipes_free(t);
+	xc_tree_sysvshm_free(t);
 }

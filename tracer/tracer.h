@@ -139,7 +139,9 @@ struct xc_dump {
 	int dirfd;			/* temporary image directory */
 	struct xc_imgw img;		/* proc-<pid>.img */
 	struct xc_pagew pages;
-	uint64_t pages_scanned, pages_zero, pages_in_parent;
+	uint64_t pages_scanned, pages_zero, pages_in_parent, pages_forked;
+	bool pages_done;		/* its page file is complete (cow.c reads its index) */
+	struct xc_cow *cow;		/* cow.c: while its pages are read */
 
 	/* --parent: this process's pages in the parent image, NULL when the
 	 * parent does not hold the process (mm.c) */
@@ -181,11 +183,6 @@ struct xc_tree {
 	struct xc_pipe *pipes;
 	size_t nr_pipes;
 	struct xc_pipe_scan *scan;	/* pipes.c: FIFOs held outside the dump */
-	struct xc_ghost_owner {		/* ghost.c: which process saved each nameless file */
-		uint64_t dev, ino;
-		pid_t pid;
-	} *ghost_owners;
-	size_t nr_ghost_owners;
 	/* --parent (mm.c): the parent image, absolute, and its identity */
 	char parent_path[256];
 	struct xc_rec_parent parent;
@@ -195,6 +192,19 @@ struct xc_tree {
 	bool committed;			/* the image is on disk */
 	struct xc_sk_tree *sockets;	/* sockets.c: every socket inode of the tree */
 	struct xc_bt_cache *bt;		/* backtrace.c: what unwinding learnt */
+	struct xc_sysvshm *shms;	/* sysvshm.c: every System V segment attached */
+	size_t nr_shms;
+};
+
+/* A System V segment attached in the tree, and its content (sysvshm.c). */
+struct xc_sysvshm {
+	struct xc_rec_sysvshm rec;
+	uint8_t *data;			/* rec.data_len bytes of extents */
+	size_t cap;
+	size_t last_ext;		/* offset + 1 in data of the last extent, 0: none */
+	uint64_t nattch;		/* shm_nattch at dump */
+	pid_t pid;			/* the first process seen attaching it */
+	size_t vma;			/* and the index of that mapping there */
 };
 
 /* pstree.c */
@@ -218,6 +228,20 @@ int xc_tree_pipes(struct xc_tree *t);
 int xc_tree_write_pipes(struct xc_tree *t, struct xc_imgw *w);
 void xc_tree_pipes_free(struct xc_tree *t);
 int xc_pipe_decide(bool held_outside, int highest_fd, uint32_t *kind);
+
+/* cow.c: pages still shared with the parent process since fork */
+int xc_tree_cow(struct xc_tree *t);		/* before any page is read */
+int dump_cow_open(struct xc_dump *d);		/* when d's pages are written */
+bool dump_cow_page(const struct xc_dump *d, size_t vma, uint64_t addr, xc_page_hash *h);
+void dump_cow_close(struct xc_dump *d);
+bool xc_cow_same_page(uint64_t child_pm, uint64_t parent_pm);
+
+/* sysvshm.c: after every process's mappings are collected */
+int xc_tree_sysvshm(struct xc_tree *t);
+int xc_tree_write_sysvshm(struct xc_tree *t, struct xc_imgw *w);
+void xc_tree_sysvshm_free(struct xc_tree *t);
+int xc_sysvshm_layout(const struct xc_vma *vmas, const uint32_t *kind, size_t n, uint32_t id,
+		      uint64_t size, size_t page, uint32_t *count, size_t *bad);
 
 /* dump.c: one process */
 struct xc_dump *xc_dump_new(struct xc_ctx *ctx, pid_t pid);

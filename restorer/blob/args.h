@@ -14,8 +14,13 @@ struct rst_vma {
 	uint32_t vmflags;	/* XC_VMF_* */
 	uint32_t fill;		/* pages are written by the parent: map writable first */
 	uint32_t lazy;		/* pages come on demand: register with the userfaultfd */
+	uint32_t shm;		/* RST_SHM_*: a System V attachment, segment id in fd */
 	char name[80];		/* PR_SET_VMA_ANON_NAME after the mmap; "": none */
 };
+
+#define RST_SHM_HEAD	0x1u	/* the first VMA of an attachment: shmat the segment here */
+#define RST_SHM_PART	0x2u	/* a later VMA of it: attached with the head, only its prot */
+#define RST_SHM_RDONLY	0x4u	/* attached with SHM_RDONLY */
 
 /* The kernel's struct prctl_mm_map. */
 struct rst_mm_map {
@@ -46,7 +51,7 @@ enum rst_step {
 	RST_STEP_ROBUST_LIST, RST_STEP_NAME, RST_STEP_AFFINITY, RST_STEP_NICE, RST_STEP_SCHED,
 	RST_STEP_TIMERSLACK, RST_STEP_CAPS, RST_STEP_UCLAMP, RST_STEP_IOPRIO, RST_STEP_TSC,
 	RST_STEP_MCE, RST_STEP_SPEC, RST_STEP_MLOCKALL, RST_STEP_DUMPABLE, RST_STEP_FUTEX_HASH,
-	RST_STEP_MEMPOLICY, RST_STEP_VMA_NAME,
+	RST_STEP_MEMPOLICY, RST_STEP_VMA_NAME, RST_STEP_SHMAT,
 };
 /* The lazy restore's own step (restorer/lazy.c), numbered apart. */
 enum { RST_STEP_UFFD = 100 };

@@ -34,6 +34,8 @@
 #define PR_SET_VMA 0x53564d41
 #define PR_SET_VMA_ANON_NAME 0
 #endif
+#define SHM_RDONLY_ 010000
+#define SHM_REMAP_ 040000
 
 static __attribute__((noreturn)) void fail(struct rst_args *a, long err, enum rst_step step,
 					   uint32_t index)
@@ -67,14 +69,40 @@ static void advise(struct rst_args *a, uint32_t i, uint64_t start, uint64_t len,
 		fail(a, r, RST_STEP_MADVISE, i);
 }
 
+/* A System V attachment: the head VMA attaches the whole segment (the
+ * later VMAs of the attachment lie inside it), each VMA then takes its own
+ * protection, as mprotect had split it. */
+static void attach_shm(struct rst_args *a, const struct rst_vma *v, uint32_t i)
+{
+	uint32_t ro = v->shm & RST_SHM_RDONLY;
+	long r;
+
+	if (v->shm & RST_SHM_HEAD) {
+		r = xc_sys3(__NR_shmat, v->fd, v->start, SHM_REMAP_ | (ro ? SHM_RDONLY_ : 0));
+		if ((unsigned long)r != v->start)
+			fail(a, r < 0 ? r : -17, RST_STEP_SHMAT, i);
+	}
+	if (v->prot != (ro ? PROT_READ : PROT_READ | PROT_WRITE)) {
+		r = xc_sys3(__NR_mprotect, v->start, v->end - v->start, v->prot);
+		if (r)
+			fail(a, r, RST_STEP_MPROTECT, i);
+	}
+}
+
 static void map_vmas(struct rst_args *a)
 {
 	struct rst_vma *v = (struct rst_vma *)a->vmas;
 
 	for (uint32_t i = 0; i < a->nr_vmas; i++) {
 		uint32_t prot = v[i].prot | (v[i].fill ? PROT_READ | PROT_WRITE : 0);
-		long r = xc_sys6(__NR_mmap, v[i].start, v[i].end - v[i].start, prot,
-				 v[i].mflags | MAP_FIXED_, v[i].fd, v[i].pgoff);
+		long r;
+
+		if (v[i].shm) {
+			attach_shm(a, &v[i], i);
+			continue;
+		}
+		r = xc_sys6(__NR_mmap, v[i].start, v[i].end - v[i].start, prot,
+			    v[i].mflags | MAP_FIXED_, v[i].fd, v[i].pgoff);
 		if ((unsigned long)r != v[i].start)
 			fail(a, r < 0 ? r : -17, RST_STEP_MMAP, i);
 		if (v[i].name[0]) {

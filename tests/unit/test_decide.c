@@ -55,6 +55,8 @@ static const struct vma_case vma_cases[] = {
 	/* MAP_HUGETLB: anonymous memory in huge pages. */
 	{ "hugetlb private", "/anon_hugepage (deleted)", 0, 0, 0, 0, 0, XC_VMA_ANON, .hugetlb = true },
 	{ "hugetlb shared", "/anon_hugepage (deleted)", 1, 0, 0, 0, 0, XC_VMA_SHANON, .hugetlb = true },
+	/* System V segments: attachments of a segment saved once (sysvshm.c). */
+	{ "SysV shm", "/SYSV0000abcd (deleted)", 1, 0, 0, 0, 0, XC_VMA_SYSVSHM },
 	/* The last page below TASK_SIZE is still a user page. */
 	{ "anon ending at TASK_SIZE", "", 0, 0, TOP - 0x2000, TOP, 0, XC_VMA_ANON },
 
@@ -75,7 +77,6 @@ static const struct vma_case vma_cases[] = {
 	{ "io heap", "[heap]", 0, 1, 0, 0, -ENOTSUP, 0, "VM_IO" },
 	{ "unknown special", "[uprobes]", 0, 0, 0, 0, -ENOTSUP, 0, "special" },
 	{ "unknown special 2", "[vectors]", 0, 0, 0, 0, -ENOTSUP, 0, "special" },
-	{ "SysV shm", "/SYSV0000abcd (deleted)", 1, 0, 0, 0, -ENOTSUP, 0, "System V" },
 	{ "AIO ring", "/[aio] (deleted)", 1, 0, 0, 0, -ENOTSUP, 0, "AIO rings (io_setup)" },
 	{ "anon_hugepage without ht", "/anon_hugepage (deleted)", 1, 0, 0, 0, -ENOTSUP, 0,
 	  "hugetlbfs" },

@@ -121,7 +121,11 @@ static void test_index_parent_runs(void **state)
 	blk.raw_len = blk.comp_len = 5 * PAGE;
 	assert_int_equal(xc_page_index_check(runs, 2, &blk, 1, PAGE, &why), -EBADMSG);
 	blk.raw_len = blk.comp_len = 2 * PAGE;
-	runs[0].flags = 0x2;	/* unknown flag */
+	runs[0].flags = 0x4;	/* unknown flag */
+	assert_int_equal(xc_page_index_check(runs, 2, &blk, 1, PAGE, &why), -EBADMSG);
+	runs[0].flags = XC_RUN_FORKED;	/* in the parent process: no stream either */
+	assert_int_equal(xc_page_index_check(runs, 2, &blk, 1, PAGE, &why), 0);
+	runs[0].flags = XC_RUN_FORKED | PARENT;	/* never both */
 	assert_int_equal(xc_page_index_check(runs, 2, &blk, 1, PAGE, &why), -EBADMSG);
 	runs[0].flags = PARENT;
 	runs[1].flags = PARENT;	/* all in the parent: no blocks */

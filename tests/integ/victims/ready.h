@@ -32,4 +32,26 @@ static inline void victim_ready_wait_usr2(const char *dir, volatile sig_atomic_t
 		sigsuspend(&old);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
+
+/* SIGUSR1 from the test says "go on": victim_go_init() before the fork
+ * that children share it, victim_wait_go() where the victim waits. */
+#include <signal.h>
+static volatile sig_atomic_t victim_go;
+
+static inline void victim_on_usr1(int sig)
+{
+	(void)sig;
+	victim_go = 1;
+}
+
+static inline void victim_go_init(void)
+{
+	signal(SIGUSR1, victim_on_usr1);
+}
+
+static inline void victim_wait_go(void)
+{
+	while (!victim_go)
+		usleep(10000);
+}
 #endif
