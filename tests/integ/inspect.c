@@ -49,6 +49,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/sched-attr.h"
+
 #define MAX_THREADS 512
 
 #define PTRACE_GET_RSEQ_CONFIGURATION_ 0x420f
@@ -292,19 +294,11 @@ static void sched_file(const char *pfx, const char *dir)
 	free(b);
 }
 
-struct sched_attr_ {
-	uint32_t size, policy;
-	uint64_t flags;
-	int32_t nice;
-	uint32_t priority;
-	uint64_t runtime, deadline, period;
-	uint32_t util_min, util_max;
-};
 
 /* What can be asked about a thread from outside. */
 static void thread_outside(const char *pfx, pid_t tid)
 {
-	struct sched_attr_ sa = { 0 };
+	struct xc_sched_attr sa = { 0 };
 	cpu_set_t cpus;
 	char key[192], path[64];
 	void *head;

@@ -42,16 +42,21 @@ lazy_dump() {	# MIB THREADS CHILDREN
 	mv "$T/snap.before" "$T/snap.lazy"
 }
 
-# Restore lazily and have every process touch its memory at once.
-lazy_touch() {	# MIB THREADS CHILDREN
-	lazy_dump "$@"
-	RESTORE_OPTS="--lazy -v" restore_bg
+# The restored victim touches its memory, says its verdict; every page in, it ends.
+lazy_finish() {
 	kill -USR1 "$VPID"
 	wait_verdict
 	wait_pages_in
 	kill -TERM "$VPID"
 	wait "$RPID" || fail "xckpt restore exited $?"
 	pass
+}
+
+# Restore lazily and have every process touch its memory at once.
+lazy_touch() {	# MIB THREADS CHILDREN
+	lazy_dump "$@"
+	RESTORE_OPTS="--lazy -v" restore_bg
+	lazy_finish
 }
 
 t_lazy_threads() { lazy_touch 64 4 0; }	# threads fault at once; written, dropped, moved and forked pages right
@@ -155,10 +160,5 @@ t_lazy_pidns() {	# --pidns: a forked child's thread ids are not the page server'
 	PIDS+=("$VPID")
 	grep -q "^NSpid:[[:space:]]*$VPID[[:space:]]*$orig\$" "/proc/$VPID/status" ||
 		fail "not in a pid namespace: $(grep NSpid "/proc/$VPID/status")"
-	kill -USR1 "$VPID"
-	wait_verdict
-	wait_pages_in
-	kill -TERM "$VPID"
-	wait "$RPID" || fail "xckpt restore exited $?"
-	pass
+	lazy_finish
 }
