@@ -158,13 +158,20 @@ static int numa_check(struct xc_dump *d)
 }
 
 /* The nice value of the process's autogroup ("/autogroup-25 nice 0",
- * /proc/PID/autogroup): 0 or -EINVAL. Pure. */
+ * /proc/PID/autogroup): 0 or -EINVAL. A process still in the boot-time
+ * group (never under a setsid since boot, as under an init that does not
+ * make sessions) has an empty file: that group's nice cannot be set, so it
+ * reads as 0. Pure. */
 int xc_autogroup_nice(const char *buf, int *nice)
 {
 	const char *p = strstr(buf, " nice ");
 	char *end;
 	long v;
 
+	if (!buf[strspn(buf, " \n")]) {
+		*nice = 0;
+		return 0;
+	}
 	if (!p)
 		return -EINVAL;
 	v = strtol(p + 6, &end, 10);

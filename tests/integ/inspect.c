@@ -707,10 +707,12 @@ static void process_files(pid_t pid, const char *dir)
 	b = slurp(path, NULL);
 	out("proc.sessionid", "%s", b && strtoul(b, NULL, 10) != 4294967295ul ? "set" : "unset");
 	free(b);
-	/* autogroup: its name is an id; its nice value is the setting. */
+	/* autogroup: its name is an id; its nice value is the setting. An
+	 * empty file is the boot-time group, whose nice is 0 and fixed. */
 	snprintf(path, sizeof(path), "%s/autogroup", dir);
 	b = slurp(path, NULL);
-	out("proc.autogroup.nice", "%ld", b && strstr(b, "nice ") ? strtol(strstr(b, "nice ") + 5, NULL, 10) : -99);
+	out("proc.autogroup.nice", "%ld",
+	    !b ? -99 : strstr(b, "nice ") ? strtol(strstr(b, "nice ") + 5, NULL, 10) : 0);
 	free(b);
 	snprintf(path, sizeof(path), "%s/ksm_stat", dir);
 	b = slurp(path, NULL);

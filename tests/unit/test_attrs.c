@@ -229,6 +229,9 @@ static void test_autogroup(void **state)
 	assert_int_equal(xc_autogroup_nice("/autogroup-7 nice -5\n", &nice), 0);
 	assert_int_equal(nice, -5);
 	assert_int_equal(xc_autogroup_nice("/autogroup-7 nice \n", &nice), -EINVAL);
+	nice = 5;
+	assert_int_equal(xc_autogroup_nice("", &nice), 0);
+	assert_int_equal(nice, 0);
 	assert_int_equal(xc_autogroup_nice("/autogroup-7\n", &nice), -EINVAL);
 	assert_int_equal(xc_autogroup_nice("/autogroup-7 nice 40\n", &nice), -EINVAL);
 }
