@@ -446,7 +446,9 @@ static int check_files(struct xc_rst *r)
 			close(fd);
 			return xc_failf(r->ctx, r->pid, "stat", -errno, "%s", path);
 		}
-		n = S_ISREG(st.st_mode) ? xc_elf_build_id(fd, id, sizeof(id)) : 0;
+		n = S_ISREG(st.st_mode) ? xc_elf_build_id_memo(&r->tree->buildids, fd, &st, id,
+							       sizeof(id))
+					: 0;
 		close(fd);
 		r->ctx->exit_hint = XC_EXIT_IMAGE;
 		if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT))
@@ -858,6 +860,7 @@ int rst_image_load(struct xc_rtree *t)
 	t->dirfd = open(t->ctx->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (t->dirfd < 0)
 		return xc_fail(t->ctx, 0, t->ctx->dir, "open image directory", -errno);
+	rst_image_prefetch(t->dirfd);
 	err = load_inventory(t);
 	if (!err)
 		t->ctx->pid = (pid_t)t->procs[0].rec->pid;	/* from now on errors name it */
@@ -929,6 +932,7 @@ void rst_image_close(struct xc_rtree *t)
 	rst_sockets_free(t);
 	free(t->procs);
 	t->procs = NULL;
+	xc_buildid_memo_free(&t->buildids);
 	free(t->files);
 	t->files = NULL;
 	if (t->file_fds)

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 
 #include "arch/arch.h"
+#include "common/buildid.h"
 #include "common/ctx.h"
 #include "common/imgchain.h"
 #include "common/img-pages.h"
@@ -210,6 +211,7 @@ struct xc_rtree {
 
 	struct rst_shm *shms;
 	size_t nr_shms;
+	struct xc_buildid_memo buildids;	/* image.c: of the files mapped */
 
 	int lazy_sock;			/* --lazy: to the page server; 0: none (fd 0 is
 					 * always taken, main() makes sure) */
@@ -248,6 +250,7 @@ void rst_sysvshm_undo(struct xc_rtree *t);
 
 /* image.c (parent, before anything exists) */
 int rst_image_load(struct xc_rtree *t);
+void rst_image_prefetch(int dirfd);
 void rst_image_close(struct xc_rtree *t);
 int rst_ofile_fd(const struct xc_rst *r, uint32_t id);	/* lowest fd of an open file */
 /* sk-unix.c: a socket queue record checked alone. */

@@ -110,7 +110,10 @@ static int add_mapfile(struct xc_dump *d, const struct xc_vma *v, uint32_t *id)
 	f->mtime_nsec = S_ISCHR(st.st_mode) ? 0 : st.st_mtim.tv_nsec;
 	snprintf(f->path, sizeof(f->path), "%s", v->path);
 	f->ghost_id = ghost_id;
-	n = S_ISREG(st.st_mode) ? xc_elf_build_id(fd, f->build_id, sizeof(f->build_id)) : 0;
+	n = !S_ISREG(st.st_mode) ? 0
+	    : d->tree ? xc_elf_build_id_memo(&d->tree->buildids, fd, &st, f->build_id,
+					     sizeof(f->build_id))
+		      : xc_elf_build_id(fd, f->build_id, sizeof(f->build_id));
 	f->build_id_len = n > 0 ? (uint32_t)n : 0;
 	close(fd);
 	*id = f->id;

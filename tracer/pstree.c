@@ -565,4 +565,5 @@ void xc_tree_free(struct xc_tree *t, int err)
 	xc_file_ids_free(&t->file_ids);
 	xc_tree_pipes_free(t);
 	xc_tree_sysvshm_free(t);
+	xc_buildid_memo_free(&t->buildids);
 }

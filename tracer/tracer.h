@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "arch/arch.h"
+#include "common/buildid.h"
 #include "common/ctx.h"
 #include "common/imgchain.h"
 #include "common/img-pages.h"
@@ -194,6 +195,7 @@ struct xc_tree {
 	struct xc_bt_cache *bt;		/* backtrace.c: what unwinding learnt */
 	struct xc_sysvshm *shms;	/* sysvshm.c: every System V segment attached */
 	size_t nr_shms;
+	struct xc_buildid_memo buildids;	/* mm.c: of the files mapped */
 };
 
 /* A System V segment attached in the tree, and its content (sysvshm.c). */
