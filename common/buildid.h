@@ -8,9 +8,9 @@
 int xc_elf_build_id(int fd, uint8_t *out, size_t cap);
 
 /* The build-ids already read in this dump or restore, by file identity:
- * every process of a tree maps the same libraries, and reading a note with
- * libelf maps the whole file (1.5 s for a ring of 128 processes, 3 files
- * each). A file written since (size, mtime or ctime) is read again. */
+ * every process of a tree maps the same libraries, and libelf maps the
+ * whole file to read a note (a ring of 128 processes maps 3 files each). A
+ * file written since (size, mtime or ctime) is read again. */
 struct xc_buildid_memo {
 	struct xc_buildid_seen *e;
 	size_t nr, cap;

@@ -1,8 +1,7 @@
 /* Asks the disk for every small image file at once, before the first is
  * read. Read one after the other, a tree's image costs a disk round trip
- * per file (a process file and a page file per process): 1.5 s for a ring
- * of 128 processes read cold here, against a few milliseconds once the
- * requests are queued together. Page files larger than PREFETCH_WHOLE are
+ * per file (a process file and a page file per process); queued together,
+ * they come in one pass. Page files larger than PREFETCH_WHOLE are
  * left to the O_DIRECT reads of the fill (their data would only push the
  * page cache out), except for their two ends, which the validation reads. */
 #define LOG_PREFIX "prefetch: "
