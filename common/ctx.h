@@ -53,6 +53,10 @@ struct xc_ctx {
 	int codec;
 	int level;
 	int jobs;		/* dump: compression threads; restore: page writers; -1: one per CPU */
+	/* dump: the compressor of the last small process's pages, kept for the
+	 * next one (img-pages.c): a tree of many small processes would
+	 * otherwise set up zstd's tables and buffers again for each */
+	struct xc_zpool *spare_zpool;
 
 	/* plugins (plugins/): their own options */
 	bool plugin_example;	/* dump: the example plugin records the timer slack */

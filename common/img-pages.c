@@ -87,7 +87,13 @@ int xc_pagew_open(struct xc_ctx *ctx, struct xc_pagew *pw, int dirfd, const char
 	pw->raw_cap = XC_PAGE_BLOCK_PAGES * pw->page;
 	if (threads < 0)
 		threads = xc_zpool_auto_threads();
-	pw->zp = xc_zpool_new(codec, level, threads, pw->raw_cap, XC_REC_PAGE_DATA);
+	if (ctx->spare_zpool &&
+	    xc_zpool_fits(ctx->spare_zpool, codec, level, threads, pw->raw_cap, XC_REC_PAGE_DATA)) {
+		pw->zp = ctx->spare_zpool;
+		ctx->spare_zpool = NULL;
+	} else {
+		pw->zp = xc_zpool_new(codec, level, threads, pw->raw_cap, XC_REC_PAGE_DATA);
+	}
 	if (!pw->zp)
 		return xc_fail(ctx, 0, name, "set up compression", -errno);
 	err = xc_imgw_open(ctx, &pw->w, dirfd, name, XC_FILE_PAGES);
@@ -184,7 +190,19 @@ int xc_pagew_finish(struct xc_ctx *ctx, struct xc_pagew *pw)
 		xc_imgw_abort(&pw->w);
 		return err;
 	}
+	/* Drained: kept for the next file rather than made again. */
+	if (!ctx->spare_zpool)
+		ctx->spare_zpool = pw->zp;
+	else
+		xc_zpool_free(pw->zp);
+	pw->zp = NULL;
 	return xc_imgw_close(ctx, &pw->w);
+}
+
+void xc_pagew_spare_free(struct xc_ctx *ctx)
+{
+	xc_zpool_free(ctx->spare_zpool);
+	ctx->spare_zpool = NULL;
 }
 
 void xc_pagew_free(struct xc_pagew *pw)

@@ -60,6 +60,8 @@ xc_page_hash xc_page_hash_of(const void *page, size_t len);
  * caller to record. */
 int xc_pagew_finish(struct xc_ctx *ctx, struct xc_pagew *pw);
 void xc_pagew_free(struct xc_pagew *pw);
+/* Frees the compressor xc_pagew_finish() kept for the next file. */
+void xc_pagew_spare_free(struct xc_ctx *ctx);
 
 struct xc_pager {
 	int fd;

@@ -16,6 +16,9 @@
 #include "common/log.h"
 
 #define WBUF_FLUSH (1u << 20)
+/* Most files of a tree of small processes are a few KiB: the buffer grows
+ * to WBUF_FLUSH only for the files that need it. */
+#define WBUF_FIRST (64u << 10)
 
 static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
 
@@ -95,6 +98,20 @@ static int start_stream(struct xc_ctx *ctx, struct xc_imgw *w)
 
 static int wbuf_add(struct xc_ctx *ctx, struct xc_imgw *w, const void *p, size_t len)
 {
+	if (!w->dw && w->len + len > w->cap && w->cap < WBUF_FLUSH) {
+		size_t cap = w->cap;
+		char *nb;
+
+		while (cap < w->len + len && cap < WBUF_FLUSH)
+			cap *= 2;
+		if (cap > WBUF_FLUSH)
+			cap = WBUF_FLUSH;
+		nb = realloc(w->buf, cap);
+		if (!nb)
+			return xc_fail(ctx, 0, w->name, "allocate write buffer", -ENOMEM);
+		w->buf = nb;
+		w->cap = cap;
+	}
 	if (!w->dw && w->stream && w->len + len > w->cap) {
 		int err = start_stream(ctx, w);
 		if (err)
@@ -133,7 +150,7 @@ int xc_imgw_open(struct xc_ctx *ctx, struct xc_imgw *w, int dirfd, const char *n
 
 	memset(w, 0, sizeof(*w));
 	snprintf(w->name, sizeof(w->name), "%s", name);
-	w->cap = WBUF_FLUSH;
+	w->cap = WBUF_FIRST;
 	w->buf = malloc(w->cap);
 	if (!w->buf)
 		return xc_fail(ctx, 0, name, "allocate write buffer", -ENOMEM);

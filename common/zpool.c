@@ -203,6 +203,14 @@ int xc_zpool_drain(struct xc_zpool *zp, xc_zpool_emit_fn emit, void *arg)
 	return err;
 }
 
+bool xc_zpool_fits(const struct xc_zpool *zp, int codec, int level, int threads,
+		   size_t block_cap, uint32_t rec_kind)
+{
+	return zp->codec == codec && zp->level == level && zp->nthreads == threads &&
+	       zp->block_cap == block_cap && zp->rec_kind == rec_kind &&
+	       zp->emit_seq == zp->fill_seq;
+}
+
 void xc_zpool_free(struct xc_zpool *zp)
 {
 	if (!zp)

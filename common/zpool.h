@@ -5,6 +5,7 @@
 #ifndef XC_ZPOOL_H
 #define XC_ZPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,10 @@ void xc_zpool_submit(struct xc_zpool *zp, size_t raw_len);
 /* Emits every submitted block. */
 int xc_zpool_drain(struct xc_zpool *zp, xc_zpool_emit_fn emit, void *arg);
 void xc_zpool_free(struct xc_zpool *zp);
+/* Whether a drained pool was made by xc_zpool_new() with these arguments
+ * (it can then be used again instead of a new one). */
+bool xc_zpool_fits(const struct xc_zpool *zp, int codec, int level, int threads,
+		   size_t block_cap, uint32_t rec_kind);
 /* Worker count for "auto": the online CPUs, at most 8. */
 int xc_zpool_auto_threads(void);
 

@@ -1,6 +1,7 @@
 /* The registry and the hook walks. Plugins are compiled in, one array; the
  * walks call them in array order and stop at the first error, which the
  * failing hook has already reported with xc_fail(). */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -141,11 +142,6 @@ static int walk(struct xc_plugins *ps, enum hook h, pid_t pid)
 	return 0;
 }
 
-int xc_plugins_pause(struct xc_plugins *ps, pid_t pid)
-{
-	return walk(ps, HOOK_PAUSE, pid);
-}
-
 int xc_plugins_restore(struct xc_plugins *ps, pid_t pid)
 {
 	return walk(ps, HOOK_RESTORE, pid);
@@ -215,27 +211,83 @@ static bool starts(const char *s, const char *prefix)
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
-int xc_plugin_dev_use(const char *proc_root, pid_t pid, const char *prefix,
-		      struct xc_dev_use *use)
+/* The fds (in directory order) and then the mappings (in maps order) of a
+ * process whose path starts with a given prefix. */
+struct dev_ent {
+	int fd;			/* -1: a mapping */
+	char *path;
+};
+struct dev_list {
+	struct dev_ent *v;
+	size_t n, cap;
+	int err;		/* reading fd/ or maps failed: -errno */
+};
+
+static void dev_list_free(struct dev_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int dev_list_add(struct dev_list *l, int fd, const char *path)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		struct dev_ent *nv = realloc(l->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n].fd = fd;
+	l->v[l->n].path = strdup(path);
+	if (!l->v[l->n].path)
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+/* The path column of a maps line: after five fields, as
+ * sscanf("%*s %*s %*s %*s %*s %n") finds it; NULL when a field is missing. */
+static const char *maps_path(const char *line)
+{
+	const char *p = line;
+
+	for (int i = 0; i < 5; i++) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			return NULL;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+	}
+	while (isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+
+static int dev_scan(const char *proc_root, pid_t pid, const char *prefix, struct dev_list *l)
 {
 	char path[PATH_MAX], link[PATH_MAX], *line = NULL;
 	struct dirent *de;
 	size_t cap = 0;
 	DIR *dir;
 	FILE *f;
-	int dfd;
+	int dfd, err = 0;
 
-	memset(use, 0, sizeof(*use));
-	use->first_fd = -1;
+	memset(l, 0, sizeof(*l));
 	snprintf(path, sizeof(path), "%s/%d/fd", proc_root, pid);
 	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || !(dir = fdopendir(dfd))) {
-		int err = -errno;
+		err = -errno;
 		if (dfd >= 0)
 			close(dfd);
-		return err;
+		return l->err = err;
 	}
-	while ((de = readdir(dir))) {
+	while (!err && (de = readdir(dir))) {
 		ssize_t n;
 
 		if (de->d_name[0] == '.')
@@ -244,32 +296,100 @@ int xc_plugin_dev_use(const char *proc_root, pid_t pid, const char *prefix,
 		if (n < 0)
 			continue;	/* closed since the listing */
 		link[n] = 0;
-		if (!starts(link, prefix))
-			continue;
-		if (!use->nr_fds++ && !use->nr_maps) {
-			use->first_fd = atoi(de->d_name);
-			snprintf(use->first_path, sizeof(use->first_path), "%.255s", link);
-		}
+		if (starts(link, prefix))
+			err = dev_list_add(l, atoi(de->d_name), link);
 	}
 	closedir(dir);
+	if (err)
+		return l->err = err;
 	snprintf(path, sizeof(path), "%s/%d/maps", proc_root, pid);
 	f = fopen(path, "re");
 	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		int off = -1;
+		return l->err = -errno;
+	while (!err && getline(&line, &cap, f) > 0) {
 		char *nl = strchr(line, '\n');
+		const char *p;
 
 		if (nl)
 			*nl = 0;
 		/* start-end perms offset dev inode, then the path */
-		sscanf(line, "%*s %*s %*s %*s %*s %n", &off);
-		if (off < 0 || !starts(line + off, prefix))
-			continue;
-		if (!use->nr_maps++ && !use->nr_fds)
-			snprintf(use->first_path, sizeof(use->first_path), "%.255s", line + off);
+		p = maps_path(line);
+		if (p && starts(p, prefix))
+			err = dev_list_add(l, -1, p);
 	}
 	free(line);
 	fclose(f);
-	return 0;
+	return l->err = err;
+}
+
+static void dev_count(const struct dev_list *l, const char *prefix, struct xc_dev_use *use)
+{
+	memset(use, 0, sizeof(*use));
+	use->first_fd = -1;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct dev_ent *e = &l->v[i];
+
+		if (!starts(e->path, prefix))
+			continue;
+		if (e->fd >= 0 && !use->nr_fds++ && !use->nr_maps) {
+			use->first_fd = e->fd;
+			snprintf(use->first_path, sizeof(use->first_path), "%.255s", e->path);
+		} else if (e->fd < 0 && !use->nr_maps++ && !use->nr_fds) {
+			snprintf(use->first_path, sizeof(use->first_path), "%.255s", e->path);
+		}
+	}
+}
+
+/* During the pause walk, every plugin asks about the same process: fd/ and
+ * maps are read once for all of them, keeping what is under /dev/. */
+#define DEV_DIR "/dev/"
+static _Thread_local struct {
+	bool armed, filled;
+	char proc_root[PATH_MAX];
+	pid_t pid;
+	struct dev_list l;
+} dev_memo;
+
+int xc_plugin_dev_use(const char *proc_root, pid_t pid, const char *prefix,
+		      struct xc_dev_use *use)
+{
+	struct dev_list l;
+	int err;
+
+	memset(use, 0, sizeof(*use));
+	use->first_fd = -1;
+	if (dev_memo.armed && starts(prefix, DEV_DIR)) {
+		if (dev_memo.filled && (dev_memo.pid != pid || strcmp(dev_memo.proc_root, proc_root))) {
+			dev_list_free(&dev_memo.l);
+			dev_memo.filled = false;
+		}
+		if (!dev_memo.filled) {
+			dev_scan(proc_root, pid, DEV_DIR, &dev_memo.l);
+			snprintf(dev_memo.proc_root, sizeof(dev_memo.proc_root), "%s", proc_root);
+			dev_memo.pid = pid;
+			dev_memo.filled = true;
+		}
+		if (dev_memo.l.err)
+			return dev_memo.l.err;
+		dev_count(&dev_memo.l, prefix, use);
+		return 0;
+	}
+	err = dev_scan(proc_root, pid, prefix, &l);
+	if (!err)
+		dev_count(&l, prefix, use);
+	dev_list_free(&l);
+	return err;
+}
+
+int xc_plugins_pause(struct xc_plugins *ps, pid_t pid)
+{
+	int err;
+
+	dev_memo.armed = true;
+	err = walk(ps, HOOK_PAUSE, pid);
+	dev_memo.armed = false;
+	if (dev_memo.filled)
+		dev_list_free(&dev_memo.l);
+	dev_memo.filled = false;
+	return err;
 }

@@ -495,5 +495,6 @@ out:
 	}
 	/* After the release: undoing a device pause needs the targets running. */
 	xc_tree_free(&t, err);
+	xc_pagew_spare_free(ctx);
 	return err;
 }

@@ -196,6 +196,8 @@ struct xc_tree {
 	struct xc_sysvshm *shms;	/* sysvshm.c: every System V segment attached */
 	size_t nr_shms;
 	struct xc_buildid_memo buildids;	/* mm.c: of the files mapped */
+	/* rsys.c: where the last vDSO searched held a syscall instruction */
+	uint64_t vdso_len, vdso_insn_off;
 };
 
 /* A System V segment attached in the tree, and its content (sysvshm.c). */

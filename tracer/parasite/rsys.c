@@ -16,6 +16,7 @@
 
 int xc_rsys_init(struct xc_dump *d)
 {
+	struct xc_tree *t = d->tree;
 	const struct xc_vma *vdso = NULL;
 	uint8_t *buf;
 	ssize_t n;
@@ -26,6 +27,17 @@ int xc_rsys_init(struct xc_dump *d)
 	if (!vdso)
 		return xc_fail(d->ctx, d->pid, "[vdso]", "find a syscall instruction: no vDSO mapped",
 			       -ENOTSUP);
+	/* Every process of one kernel maps the same vDSO: the offset found in
+	 * one is tried first in the next, its bytes read again to be sure. */
+	if (t && t->vdso_len == vdso->end - vdso->start) {
+		uint8_t insn[ARCH_SYSCALL_INSN_LEN];
+
+		if (pread(d->memfd, insn, sizeof(insn), vdso->start + t->vdso_insn_off) ==
+			    (ssize_t)sizeof(insn) && arch_is_syscall_insn(insn)) {
+			d->syscall_insn = vdso->start + t->vdso_insn_off;
+			return 0;
+		}
+	}
 	buf = malloc(vdso->end - vdso->start);
 	if (!buf)
 		return xc_fail(d->ctx, d->pid, "[vdso]", "read", -ENOMEM);
@@ -37,6 +49,10 @@ int xc_rsys_init(struct xc_dump *d)
 	for (ssize_t i = 0; i + ARCH_SYSCALL_INSN_LEN <= n; i++) {
 		if (arch_is_syscall_insn(buf + i)) {
 			d->syscall_insn = vdso->start + i;
+			if (t) {
+				t->vdso_len = vdso->end - vdso->start;
+				t->vdso_insn_off = (uint64_t)i;
+			}
 			break;
 		}
 	}

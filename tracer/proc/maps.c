@@ -3,6 +3,7 @@
  * smaps adds "Key: value" lines; only VmFlags, KernelPageSize and
  * ProtectionKey matter here. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,9 @@ static int parse_header(const char *p, const char *e, struct xc_vma *v)
 		return -EINVAL;
 	if (start >= end || (start & 0xfff) || (end & 0xfff))
 		return -EINVAL;
-	memset(v, 0, sizeof(*v));
+	/* Not the path's PATH_MAX bytes: zeroing them would touch a fresh page
+	 * per mapping. */
+	memset(v, 0, offsetof(struct xc_vma, path));
 	v->start = start;
 	v->end = end;
 	v->pgoff = off;
