@@ -958,6 +958,9 @@ void rst_image_close(struct xc_rtree *t)
 	t->sysv_state = NULL;
 	t->nr_sysv = 0;
 	free(t->pipes);
+	free(t->fresh);
+	t->fresh = NULL;
+	rst_mm_fill_free(t);
 	free(t->pipe_ends);
 	free(t->pipe_used);
 	t->pipes = NULL;

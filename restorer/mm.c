@@ -498,6 +498,8 @@ struct filler {
 	bool image;	/* err is the image's fault: exit code XC_EXIT_IMAGE */
 	char what[320];
 	char step[96];
+	char *buf;			/* the tree's, for share 0; else its own */
+	struct xc_pager_buf *pb;
 };
 
 /* Unless --jobs says otherwise, at least this many readers whatever the CPU
@@ -545,8 +547,8 @@ static void *fill_thread(void *arg)
 	struct fill *f = w->f;
 	const struct xc_rst *r = f->r;
 	size_t page = sysconf(_SC_PAGESIZE);
-	char *buf = malloc(XC_PAGE_BLOCK_PAGES * page);
-	struct xc_pager_buf *pb = xc_pager_buf_new();
+	char *buf = w->buf ? w->buf : malloc(XC_PAGE_BLOCK_PAGES * page);
+	struct xc_pager_buf *pb = w->pb ? w->pb : xc_pager_buf_new();
 	uint64_t have = UINT64_MAX;	/* block in data, with its level in the top bits */
 	const char *data = NULL;
 
@@ -586,9 +588,31 @@ static void *fill_thread(void *arg)
 		if (!w->idx)
 			xc_progress(r->ctx, "memory", f->done, f->total);
 	}
-	free(buf);
-	xc_pager_buf_free(pb);
+	if (buf != w->buf)
+		free(buf);
+	if (pb != w->pb)
+		xc_pager_buf_free(pb);
 	return NULL;
+}
+
+/* The buffers of share 0, made once for the whole tree: a tree of small
+ * processes would otherwise map and fault in 3 MiB of buffers, and make a
+ * zstd context, for each process. Made after the tree is, so that no
+ * process carries them. */
+static void fill_bufs(struct xc_rtree *t)
+{
+	if (!t->fill_buf)
+		t->fill_buf = malloc(XC_PAGE_BLOCK_PAGES * (size_t)sysconf(_SC_PAGESIZE));
+	if (!t->fill_pb)
+		t->fill_pb = xc_pager_buf_new();
+}
+
+void rst_mm_fill_free(struct xc_rtree *t)
+{
+	free(t->fill_buf);
+	xc_pager_buf_free(t->fill_pb);
+	t->fill_buf = NULL;
+	t->fill_pb = NULL;
 }
 
 int rst_mm_fill(struct xc_rst *r, pid_t pid)
@@ -615,8 +639,11 @@ int rst_mm_fill(struct xc_rst *r, pid_t pid)
 	xc_pager_direct_begin(&r->pager);
 	for (size_t i = 0; i < r->nr_chain; i++)
 		xc_pager_direct_begin(&r->chain[i].pager);
+	fill_bufs(r->tree);
 	for (int i = 0; i < n; i++)
 		w[i] = (struct filler){ .f = &f, .idx = i };
+	w[0].buf = r->tree->fill_buf;
+	w[0].pb = r->tree->fill_pb;
 	for (int i = 1; i < n; i++)
 		started[i] = !pthread_create(&w[i].th, NULL, fill_thread, &w[i]);
 	/* This thread takes share 0, and the share of any thread that could

@@ -96,11 +96,9 @@ static void close_pipes_but(struct xc_rtree *t, size_t keep)
 		close_range((unsigned)base, (unsigned)(base + 4 * (int)keep - 1), 0);
 	if (keep + 1 < t->nr)
 		close_range((unsigned)(base + 4 * (int)keep + 4), (unsigned)(base + 4 * (int)t->nr - 1), 0);
-	for (size_t k = 0; k < t->nr; k++) {
-		struct xc_rst *o = &t->procs[k];
-		if (k != keep)
-			o->go[0] = o->go[1] = o->msg[0] = o->msg[1] = -1;
-	}
+	/* The other processes' numbers stay in their struct xc_rst: nothing
+	 * here uses them again, and writing them would copy every page of
+	 * t->procs into every process. */
 	if (keep < t->nr) {
 		close(t->procs[keep].go[1]);
 		close(t->procs[keep].msg[0]);
@@ -152,6 +150,13 @@ static __attribute__((noreturn)) void tree_child(struct xc_rtree *t, size_t i)
 	err = rst_tty_user_ctty_take(t, r, &step);
 	if (err)
 		birth_fail(r, me, "controlling terminal", step, err);
+	for (size_t j = i + 1; j < t->nr; j++)
+		if (t->procs[j].rec->ppid == (uint32_t)me) {
+			err = rst_forkmem_fresh(t, &step);
+			if (err)
+				birth_fail(r, me, "process", step, err);
+			break;
+		}
 	for (size_t j = i + 1; j < t->nr; j++) {
 		pid_t c;
 
@@ -333,6 +338,10 @@ int rst_tree_create(struct xc_rtree *t)
 	}
 	if (!err)
 		err = pipes_to_block(t);
+	/* Last: nothing of xckpt may be unmapped between the list and the
+	 * forks. */
+	if (!err)
+		err = rst_forkmem_plan(t);
 	if (err)
 		return err;
 	/* Nothing of xckpt's may run in a new process: it blocks all signals

@@ -174,6 +174,12 @@ struct xc_rst {
 	bool seized;
 };
 
+/* A mapping of xckpt that a process makes new before it forks (forkmem.c). */
+struct rst_fresh {
+	uint64_t start, end;
+	int prot;
+};
+
 /* The restored tree: one struct xc_rst per PROCESS record, in the image's
  * order (parents before children); zombies have only their record. */
 struct xc_rtree {
@@ -187,6 +193,10 @@ struct xc_rtree {
 	pid_t init_pid;			/* --pidns: the namespace's init, xckpt's child */
 	int pipe_base;			/* the processes' go/msg pipes, 4 fds each (pstree.c) */
 	bool roots_created;
+	struct rst_fresh *fresh;	/* forkmem.c */
+	size_t nr_fresh;
+	char *fill_buf;			/* mm.c: page buffers of the fill's first share */
+	struct xc_pager_buf *fill_pb;
 
 	/* Open file descriptions of the whole image, by FILE id - 1 (ids are
 	 * unique in the image; a process's FDs may refer to a FILE recorded in
@@ -397,6 +407,12 @@ void rst_seccomp_fill(const struct xc_rst *r, char *dst, uint64_t dst_addr, stru
 int rst_tree_create(struct xc_rtree *t);
 /* Child side: zombie children exited, their SIGCHLD taken back. */
 int rst_tree_wait_zombies(struct xc_rst *r);
+/* forkmem.c: xckpt, right before the tree is created, lists its small
+ * mappings with anonymous pages; a new process that is about to fork
+ * makes each of them new, so that its children do not inherit its chain
+ * of ancestors' anon_vmas (*step names what failed). */
+int rst_forkmem_plan(struct xc_rtree *t);
+int rst_forkmem_fresh(const struct xc_rtree *t, const char **step);
 /* files.c, parent side: descriptions shared by several processes, and
  * pipes (pipes.c). */
 int rst_files_open_shared(struct xc_rtree *t);
@@ -422,6 +438,7 @@ __attribute__((noreturn)) void rst_process_main(struct xc_rst *r);
 
 /* parent side */
 int rst_mm_fill(struct xc_rst *r, pid_t pid);
+void rst_mm_fill_free(struct xc_rtree *t);	/* the buffers the fills share */
 /* Opens and checks the images below an incremental one (par: its PARENT
  * record, NULL for a full image) and finds where each page comes from;
  * before anything is created. */

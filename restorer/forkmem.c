@@ -1,0 +1,122 @@
+/* What a fork of xckpt costs. The tree is made by nested forks (pstree.c):
+ * each new process is a copy of xckpt that forks its own children. A fork
+ * links the child's copy of every private mapping that holds anonymous
+ * pages to the mapping's anon_vma in the parent and in each ancestor
+ * before it: a chain as long as the process is deep, which every fork
+ * copies into the kernel's interval trees and every unmap walks again. A
+ * 128-process chain (a ring) spent most of its creation there: O(depth^2)
+ * per such mapping, and xckpt has two dozen (each library's data and
+ * relocated part, the TLS block, ...).
+ *
+ * So a process that is about to fork first makes each small such mapping
+ * new: a fresh anonymous mapping between two guard pages (so that the
+ * kernel merges it with nothing and it gets an anon_vma of its own, not a
+ * neighbour's), the same bytes and protection, moved onto the old range
+ * with mremap. Its children's chains then start from it, whatever its
+ * depth. The heap and the stack stay as they are: too large to copy for
+ * each process, or in use. */
+#define LOG_PREFIX "forkmem: "
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "restorer/rst.h"
+
+/* Larger mappings are copied for each process at more than the chain
+ * costs them. */
+#define FRESH_MAX (64u << 10)
+
+static int prot_of(const char *perms)
+{
+	return (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+	       (perms[2] == 'x' ? PROT_EXEC : 0);
+}
+
+static int add(struct xc_rtree *t, uint64_t start, uint64_t end, int prot)
+{
+	struct rst_fresh *n = realloc(t->fresh, (t->nr_fresh + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	n[t->nr_fresh++] = (struct rst_fresh){ start, end, prot };
+	t->fresh = n;
+	return 0;
+}
+
+int rst_forkmem_plan(struct xc_rtree *t)
+{
+	unsigned long long s, e, start = 0, end = 0, kb;
+	char line[512], perms[8], path[256];
+	int prot = 0;
+	bool cand = false;
+	int err = 0;
+	FILE *f;
+
+	free(t->fresh);
+	t->fresh = NULL;
+	t->nr_fresh = 0;
+	f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return xc_fail(t->ctx, 0, "/proc/self/smaps", "open", -errno);
+	while (!err && fgets(line, sizeof(line), f)) {
+		int n;
+
+		path[0] = 0;
+		n = sscanf(line, "%llx-%llx %7s %*s %*s %*s %255s", &s, &e, perms, path);
+		if (n >= 3) {
+			/* Private, accessible, not [heap], [stack], [vdso]... */
+			start = s;
+			end = e;
+			prot = prot_of(perms);
+			cand = perms[3] == 'p' && prot && path[0] != '[' && e - s <= FRESH_MAX;
+			continue;
+		}
+		if (cand && sscanf(line, "Anonymous: %llu kB", &kb) == 1 && kb) {
+			err = add(t, start, end, prot);
+			cand = false;
+		}
+	}
+	fclose(f);
+	return err ? xc_fail(t->ctx, 0, "mappings", "allocate", err) : 0;
+}
+
+int rst_forkmem_fresh(const struct xc_rtree *t, const char **step)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	for (size_t i = 0; i < t->nr_fresh; i++) {
+		const struct rst_fresh *m = &t->fresh[i];
+		size_t len = m->end - m->start;
+		char *g, *n;
+
+		*step = "map a copy of xckpt's memory";
+		g = mmap(NULL, len + 2 * page, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (g == MAP_FAILED)
+			return -errno;
+		n = mmap(g + page, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		if (n == MAP_FAILED) {
+			int err = -errno;
+			munmap(g, len + 2 * page);
+			return err;
+		}
+		memcpy(n, (const void *)(uintptr_t)m->start, len);
+		*step = "mprotect the copy of xckpt's memory";
+		if (mprotect(n, len, m->prot))
+			return -errno;
+		/* From here the old range is gone whatever happens: a
+		 * failure ends the process. */
+		*step = "move the copy of xckpt's memory (mremap)";
+		if (mremap(n, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   (void *)(uintptr_t)m->start) == MAP_FAILED)
+			return -errno;
+		munmap(g, page);
+		munmap(g + page + len, page);
+	}
+	return 0;
+}
