@@ -498,8 +498,27 @@ struct filler {
 	bool image;	/* err is the image's fault: exit code XC_EXIT_IMAGE */
 	char what[320];
 	char step[96];
-	char *buf;			/* the tree's, for share 0; else its own */
+	struct rst_fill_cache *cache;	/* the tree's, for share 0 */
+};
+
+/* Share 0's decoded blocks, kept for the whole tree: a process's pages
+ * shared since fork are stored once, by the process nearest the root that
+ * has them (XC_RUN_FORKED), so each process of a tree reads its
+ * ancestors' blocks too, in address order mixed with its own: one block
+ * held at a time, a ring of 128 decoded 88 MiB for 3 MiB of pages. Made
+ * after the tree is, so that no process carries it; this also spares a
+ * tree of small processes 3 MiB of buffers and a zstd context made and
+ * unmapped per process. */
+#define FILL_SLOTS 4
+
+struct rst_fill_cache {
 	struct xc_pager_buf *pb;
+	struct {
+		const struct xc_pager *pr;	/* NULL: empty */
+		uint64_t b, used;
+		char *buf;
+	} slot[FILL_SLOTS];
+	uint64_t tick;
 };
 
 /* Unless --jobs says otherwise, at least this many readers whatever the CPU
@@ -541,18 +560,53 @@ static void read_failed(struct filler *w, const struct xc_pseg *s, const struct 
 	snprintf(w->step, sizeof(w->step), "read pages");
 }
 
+/* Block b of pr decoded, from the cache or read into its least recently
+ * used slot; NULL with errno, *pbp the buffer that says why. */
+static const char *cached_block(struct rst_fill_cache *c, const struct xc_pager *pr, uint64_t b,
+				struct xc_pager_buf **pbp)
+{
+	size_t page = sysconf(_SC_PAGESIZE), v = 0;
+	const char *data;
+
+	*pbp = c->pb;
+	for (size_t k = 0; k < FILL_SLOTS; k++) {
+		if (c->slot[k].pr == pr && c->slot[k].b == b) {
+			c->slot[k].used = ++c->tick;
+			return c->slot[k].buf;
+		}
+		if (c->slot[k].used < c->slot[v].used)
+			v = k;
+	}
+	c->slot[v].pr = NULL;
+	if (!c->slot[v].buf && !(c->slot[v].buf = malloc(XC_PAGE_BLOCK_PAGES * page))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	data = xc_pager_get(pr, b, c->pb, c->slot[v].buf);
+	if (!data)
+		return NULL;
+	/* A block stored raw comes in the read buffer, which the next read
+	 * reuses. */
+	if (data != c->slot[v].buf)
+		memcpy(c->slot[v].buf, data, pr->blocks[b].raw_len);
+	c->slot[v].pr = pr;
+	c->slot[v].b = b;
+	c->slot[v].used = ++c->tick;
+	return c->slot[v].buf;
+}
+
 static void *fill_thread(void *arg)
 {
 	struct filler *w = arg;
 	struct fill *f = w->f;
 	const struct xc_rst *r = f->r;
 	size_t page = sysconf(_SC_PAGESIZE);
-	char *buf = w->buf ? w->buf : malloc(XC_PAGE_BLOCK_PAGES * page);
-	struct xc_pager_buf *pb = w->pb ? w->pb : xc_pager_buf_new();
+	char *buf = w->cache ? NULL : malloc(XC_PAGE_BLOCK_PAGES * page);
+	struct xc_pager_buf *pb = w->cache ? w->cache->pb : xc_pager_buf_new();
 	uint64_t have = UINT64_MAX;	/* block in data, with its level in the top bits */
 	const char *data = NULL;
 
-	if (!buf || !pb) {
+	if ((!w->cache && !buf) || !pb) {
 		w->err = -ENOMEM;
 		snprintf(w->what, sizeof(w->what), "page buffers");
 		snprintf(w->step, sizeof(w->step), "allocate");
@@ -565,14 +619,15 @@ static void *fill_thread(void *arg)
 
 		if ((b + s->level) % (uint64_t)f->nthreads != (uint64_t)w->idx)
 			continue;
-		if (key != have) {
+		if (w->cache)
+			data = cached_block(w->cache, pr, b, &pb);
+		else if (key != have)
 			data = xc_pager_get(pr, b, pb, buf);
-			if (!data) {
-				read_failed(w, s, pr, pb, b, -errno);
-				break;
-			}
-			have = key;
+		if (!data) {
+			read_failed(w, s, pr, pb, b, -errno);
+			break;
 		}
+		have = key;
 		lo.iov_base = (void *)(data + (s->stream % XC_PAGE_BLOCK_PAGES) * page);
 		lo.iov_len = re.iov_len = (size_t)s->nr_pages * page;
 		re.iov_base = (void *)(uintptr_t)s->vaddr;
@@ -588,31 +643,34 @@ static void *fill_thread(void *arg)
 		if (!w->idx)
 			xc_progress(r->ctx, "memory", f->done, f->total);
 	}
-	if (buf != w->buf)
+	if (!w->cache) {
 		free(buf);
-	if (pb != w->pb)
 		xc_pager_buf_free(pb);
+	}
 	return NULL;
 }
 
-/* The buffers of share 0, made once for the whole tree: a tree of small
- * processes would otherwise map and fault in 3 MiB of buffers, and make a
- * zstd context, for each process. Made after the tree is, so that no
- * process carries them. */
-static void fill_bufs(struct xc_rtree *t)
+static struct rst_fill_cache *fill_cache(struct xc_rtree *t)
 {
-	if (!t->fill_buf)
-		t->fill_buf = malloc(XC_PAGE_BLOCK_PAGES * (size_t)sysconf(_SC_PAGESIZE));
-	if (!t->fill_pb)
-		t->fill_pb = xc_pager_buf_new();
+	if (!t->fill_cache && (t->fill_cache = calloc(1, sizeof(*t->fill_cache))) &&
+	    !(t->fill_cache->pb = xc_pager_buf_new())) {
+		free(t->fill_cache);
+		t->fill_cache = NULL;
+	}
+	return t->fill_cache;
 }
 
 void rst_mm_fill_free(struct xc_rtree *t)
 {
-	free(t->fill_buf);
-	xc_pager_buf_free(t->fill_pb);
-	t->fill_buf = NULL;
-	t->fill_pb = NULL;
+	struct rst_fill_cache *c = t->fill_cache;
+
+	if (!c)
+		return;
+	for (size_t k = 0; k < FILL_SLOTS; k++)
+		free(c->slot[k].buf);
+	xc_pager_buf_free(c->pb);
+	free(c);
+	t->fill_cache = NULL;
 }
 
 int rst_mm_fill(struct xc_rst *r, pid_t pid)
@@ -639,11 +697,9 @@ int rst_mm_fill(struct xc_rst *r, pid_t pid)
 	xc_pager_direct_begin(&r->pager);
 	for (size_t i = 0; i < r->nr_chain; i++)
 		xc_pager_direct_begin(&r->chain[i].pager);
-	fill_bufs(r->tree);
 	for (int i = 0; i < n; i++)
 		w[i] = (struct filler){ .f = &f, .idx = i };
-	w[0].buf = r->tree->fill_buf;
-	w[0].pb = r->tree->fill_pb;
+	w[0].cache = fill_cache(r->tree);
 	for (int i = 1; i < n; i++)
 		started[i] = !pthread_create(&w[i].th, NULL, fill_thread, &w[i]);
 	/* This thread takes share 0, and the share of any thread that could

@@ -31,6 +31,7 @@ struct xc_rst_obj {
 };
 
 struct xc_rtree;
+struct rst_fill_cache;
 
 /* Socket records: a process's own (as loaded), or every socket of the image
  * gathered from all its processes (a socket several of them hold appears
@@ -195,8 +196,7 @@ struct xc_rtree {
 	bool roots_created;
 	struct rst_fresh *fresh;	/* forkmem.c */
 	size_t nr_fresh;
-	char *fill_buf;			/* mm.c: page buffers of the fill's first share */
-	struct xc_pager_buf *fill_pb;
+	struct rst_fill_cache *fill_cache;	/* mm.c: the fill's decoded blocks */
 
 	/* Open file descriptions of the whole image, by FILE id - 1 (ids are
 	 * unique in the image; a process's FDs may refer to a FILE recorded in
@@ -438,7 +438,7 @@ __attribute__((noreturn)) void rst_process_main(struct xc_rst *r);
 
 /* parent side */
 int rst_mm_fill(struct xc_rst *r, pid_t pid);
-void rst_mm_fill_free(struct xc_rtree *t);	/* the buffers the fills share */
+void rst_mm_fill_free(struct xc_rtree *t);	/* the blocks the fills share */
 /* Opens and checks the images below an incremental one (par: its PARENT
  * record, NULL for a full image) and finds where each page comes from;
  * before anything is created. */
