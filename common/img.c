@@ -379,12 +379,14 @@ static int read_all(int fd, char *p, size_t len)
 /* A large file (a process's page hashes: 8 MiB for 4 GiB) goes into huge
  * pages: a first touch of each 4 KiB page costs ~8 us on a VM, which made
  * reading the hashes of a 4 GiB process 10 ms of a lazy restore's 50. */
+#define XC_IMGR_HUGE (4u << 20)
+
 static void *buf_alloc(struct xc_imgr *r, size_t len)
 {
 	size_t huge = 2u << 20, map = (len + 4095) & ~(size_t)4095, head;
 	char *p, *a;
 
-	if (len < 2 * huge)
+	if (len < XC_IMGR_HUGE)
 		return malloc(len);
 	p = mmap(NULL, map + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -399,8 +401,50 @@ static void *buf_alloc(struct xc_imgr *r, size_t len)
 	return a;
 }
 
-int xc_imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, int dirfd, const char *name,
-		 uint32_t file_kind)
+#define XC_ARENA_CHUNK (64u << 20)
+
+/* len bytes, 64-byte aligned, from the last chunk or a new one. */
+static void *arena_alloc(struct xc_arena *a, size_t len)
+{
+	size_t at = (a->used + 63) & ~(size_t)63, n;
+	char **c;
+	size_t *cl;
+	void *p;
+
+	if (a->nr && at + len <= a->chunk_len[a->nr - 1]) {
+		a->used = at + len;
+		return a->chunk[a->nr - 1] + at;
+	}
+	n = len > XC_ARENA_CHUNK ? (len + 4095) & ~(size_t)4095 : XC_ARENA_CHUNK;
+	c = realloc(a->chunk, (a->nr + 1) * sizeof(*c));
+	if (c)
+		a->chunk = c;
+	cl = c ? realloc(a->chunk_len, (a->nr + 1) * sizeof(*cl)) : NULL;
+	if (!cl)
+		return NULL;
+	a->chunk_len = cl;
+	/* Reserved, not committed: only the pages written take memory. */
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+		 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a->chunk[a->nr] = p;
+	a->chunk_len[a->nr++] = n;
+	a->used = len;
+	return p;
+}
+
+void xc_arena_free(struct xc_arena *a)
+{
+	for (size_t i = 0; i < a->nr; i++)
+		munmap(a->chunk[i], a->chunk_len[i]);
+	free(a->chunk);
+	free(a->chunk_len);
+	memset(a, 0, sizeof(*a));
+}
+
+static int imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, struct xc_arena *a, int dirfd,
+		     const char *name, uint32_t file_kind)
 {
 	struct stat st;
 	const char *why;
@@ -431,7 +475,12 @@ int xc_imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, int dirfd, const char *n
 		ctx->exit_hint = XC_EXIT_IMAGE;
 		return xc_fail(ctx, 0, name, "offset 0: file too large for its kind", -EFBIG);
 	}
-	m = buf_alloc(r, st.st_size);
+	if (a && (size_t)st.st_size < XC_IMGR_HUGE) {
+		m = arena_alloc(a, st.st_size);
+		r->shared = true;
+	} else {
+		m = buf_alloc(r, st.st_size);
+	}
 	err = m ? read_all(fd, m, st.st_size) : -ENOMEM;
 	close(fd);
 	if (err) {
@@ -453,6 +502,18 @@ int xc_imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, int dirfd, const char *n
 	}
 	r->pos = sizeof(struct xc_file_hdr);
 	return 0;
+}
+
+int xc_imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, int dirfd, const char *name,
+		 uint32_t file_kind)
+{
+	return imgr_open(ctx, r, NULL, dirfd, name, file_kind);
+}
+
+int xc_imgr_open_shared(struct xc_ctx *ctx, struct xc_imgr *r, struct xc_arena *a, int dirfd,
+			const char *name, uint32_t file_kind)
+{
+	return imgr_open(ctx, r, a, dirfd, name, file_kind);
 }
 
 int xc_imgr_next(struct xc_imgr *r, uint32_t *kind, const void **payload, uint32_t *len)
@@ -482,16 +543,19 @@ void xc_imgr_forget(struct xc_imgr *r, const void *payload, size_t len)
 	if (p < (uintptr_t)r->buf || p + len > (uintptr_t)r->buf + r->len || b <= a)
 		return;
 	/* The buffer is malloc's: the pages stay mapped and come back as
-	 * zeros if touched, as for any memory that malloc hands out. */
-	madvise((void *)a, b - a, MADV_DONTNEED);
+	 * zeros if touched, as for any memory that malloc hands out. In an
+	 * arena (shared memory) only MADV_REMOVE gives the pages back. */
+	madvise((void *)a, b - a, r->shared ? MADV_REMOVE : MADV_DONTNEED);
 }
 
 void xc_imgr_close(struct xc_imgr *r)
 {
-	if (r->map_len && r->buf)
+	/* In an arena, the arena's owner frees it whole. */
+	if (!r->shared && r->map_len && r->buf)
 		munmap((void *)r->buf, r->map_len);
-	else
+	else if (!r->shared)
 		free((void *)r->buf);
 	r->buf = NULL;
 	r->map_len = 0;
+	r->shared = false;
 }

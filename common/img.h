@@ -67,13 +67,29 @@ struct xc_imgr {
 	size_t len;
 	size_t pos;
 	size_t map_len;		/* buf is a mapping of this size, 0: from malloc */
+	bool shared;		/* buf is in an xc_arena */
 	char name[64];
+};
+
+/* Shared memory (MAP_SHARED) for the files a restore reads, in large
+ * chunks: the processes a restore forks read them too, and a fork copies
+ * no page table entry of a shared mapping, nor does each process's unmap
+ * of it walk every page, as both do for the heap. Freed whole. */
+struct xc_arena {
+	char **chunk;
+	size_t *chunk_len;
+	size_t nr, used;	/* bytes used of the last chunk */
 };
 
 /* Opens and validates a file. Fails with one error naming the file and the
  * byte offset of the fault. */
 int xc_imgr_open(struct xc_ctx *ctx, struct xc_imgr *r, int dirfd, const char *name,
 		 uint32_t file_kind);
+/* The same, its bytes in arena a unless the file is large (then as
+ * xc_imgr_open()). */
+int xc_imgr_open_shared(struct xc_ctx *ctx, struct xc_imgr *r, struct xc_arena *a, int dirfd,
+			const char *name, uint32_t file_kind);
+void xc_arena_free(struct xc_arena *a);
 /* Next record: 1 with kind/payload/len set, 0 at END. */
 int xc_imgr_next(struct xc_imgr *r, uint32_t *kind, const void **payload, uint32_t *len);
 void xc_imgr_rewind(struct xc_imgr *r);

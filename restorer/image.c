@@ -610,7 +610,7 @@ static int load_proc(struct xc_rst *r)
 	int err;
 
 	snprintf(name, sizeof(name), "proc-%d.img", r->pid);
-	err = xc_imgr_open(r->ctx, &r->proc, r->dirfd, name, XC_FILE_PROC);
+	err = xc_imgr_open_shared(r->ctx, &r->proc, &r->tree->arena, r->dirfd, name, XC_FILE_PROC);
 	if (err)
 		return err;
 	while (xc_imgr_next(&r->proc, &kind, &p, &len) > 0) {
@@ -968,6 +968,7 @@ void rst_image_close(struct xc_rtree *t)
 	t->pipe_used = NULL;
 	rst_file_paths_free(t);
 	xc_imgr_close(&t->inv);
+	xc_arena_free(&t->arena);
 	if (t->dirfd >= 0)
 		close(t->dirfd);
 	t->dirfd = -1;

@@ -124,7 +124,7 @@ static __attribute__((noreturn)) void zombie_exit(struct xc_rst *r)
 	_exit(XC_EXIT_FAIL);
 }
 
-static __attribute__((noreturn)) void tree_child(struct xc_rtree *t, size_t i)
+static __attribute__((noreturn)) void tree_child(struct xc_rtree *t, size_t i, unsigned depth)
 {
 	struct xc_rst *r = &t->procs[i];
 	pid_t me = (pid_t)r->rec->pid;
@@ -150,9 +150,10 @@ static __attribute__((noreturn)) void tree_child(struct xc_rtree *t, size_t i)
 	err = rst_tty_user_ctty_take(t, r, &step);
 	if (err)
 		birth_fail(r, me, "controlling terminal", step, err);
+	/* Before its first fork (forkmem.c). */
 	for (size_t j = i + 1; j < t->nr; j++)
 		if (t->procs[j].rec->ppid == (uint32_t)me) {
-			err = rst_forkmem_fresh(t, &step);
+			err = rst_forkmem_fresh(t, depth, &step);
 			if (err)
 				birth_fail(r, me, "process", step, err);
 			break;
@@ -164,7 +165,7 @@ static __attribute__((noreturn)) void tree_child(struct xc_rtree *t, size_t i)
 			continue;
 		c = clone_with_pid((pid_t)t->procs[j].rec->pid, 0);
 		if (c == 0)
-			tree_child(t, j);
+			tree_child(t, j, depth + 1);
 		if (c < 0)
 			birth_fail(r, (pid_t)t->procs[j].rec->pid, "process", clone_step(-errno),
 				   -errno);
@@ -229,7 +230,7 @@ static int create_roots(struct xc_rtree *t, size_t *failed)
 			continue;
 		c = clone_with_pid((pid_t)t->procs[i].rec->pid, 0);
 		if (c == 0)
-			tree_child(t, i);
+			tree_child(t, i, 1);
 		if (c < 0) {
 			*failed = i;
 			return -errno;

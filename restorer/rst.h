@@ -179,6 +179,7 @@ struct xc_rst {
 struct rst_fresh {
 	uint64_t start, end;
 	int prot;
+	bool join;			/* starts where the one before ends */
 };
 
 /* The restored tree: one struct xc_rst per PROCESS record, in the image's
@@ -194,6 +195,7 @@ struct xc_rtree {
 	pid_t init_pid;			/* --pidns: the namespace's init, xckpt's child */
 	int pipe_base;			/* the processes' go/msg pipes, 4 fds each (pstree.c) */
 	bool roots_created;
+	struct xc_arena arena;		/* the proc images (image.c) */
 	struct rst_fresh *fresh;	/* forkmem.c */
 	size_t nr_fresh;
 	struct rst_fill_cache *fill_cache;	/* mm.c: the fill's decoded blocks */
@@ -409,10 +411,11 @@ int rst_tree_create(struct xc_rtree *t);
 int rst_tree_wait_zombies(struct xc_rst *r);
 /* forkmem.c: xckpt, right before the tree is created, lists its small
  * mappings with anonymous pages; a new process that is about to fork
- * makes each of them new, so that its children do not inherit its chain
- * of ancestors' anon_vmas (*step names what failed). */
+ * (depth: 1 for a root) makes each of them new every few generations, so
+ * that its children do not inherit a long chain of ancestors' anon_vmas
+ * (*step names what failed). */
 int rst_forkmem_plan(struct xc_rtree *t);
-int rst_forkmem_fresh(const struct xc_rtree *t, const char **step);
+int rst_forkmem_fresh(const struct xc_rtree *t, unsigned depth, const char **step);
 /* files.c, parent side: descriptions shared by several processes, and
  * pipes (pipes.c). */
 int rst_files_open_shared(struct xc_rtree *t);

@@ -9,6 +9,8 @@
  * teardown removes. */
 #include "unit.h"
 
+#include <sys/wait.h>
+
 #include "arch/arch.h"
 #include "common/blockcode.h"
 #include "common/crc32c.h"
@@ -170,31 +172,38 @@ static void test_write_layout(void **state)
 	free(buf);
 }
 
+/* Reads the sample's records from r, then END (twice). */
+static void read_sample(struct xc_imgr *r, int pass)
+{
+	const void *payload;
+	uint32_t kind, len;
+
+	for (size_t i = 0; i < NR_SAMPLE; i++) {
+		uint8_t *p = sample_payload(i);
+		char l[32];
+
+		snprintf(l, sizeof(l), "pass %d record %zu", pass, i);
+		unit_eq(l, xc_imgr_next(r, &kind, &payload, &len), 1);
+		unit_eq(l, kind, sample[i].kind);
+		unit_eq(l, len, sample[i].l1 + sample[i].l2);
+		unit_eq(l, memcmp(payload, p, len), 0);
+		/* Records are 8-aligned, so payloads can be read in place. */
+		unit_eq(l, (uintptr_t)payload % 8, 0);
+		free(p);
+	}
+	assert_int_equal(xc_imgr_next(r, &kind, &payload, &len), 0);
+	assert_int_equal(xc_imgr_next(r, &kind, &payload, &len), 0);
+}
+
 static void test_roundtrip(void **state)
 {
 	struct tdir *t = *state;
 	struct xc_imgr r;
-	const void *payload;
-	uint32_t kind, len;
 
 	write_sample(t, "proc.img", XC_FILE_PROC);
 	assert_int_equal(xc_imgr_open(&t->ctx, &r, t->fd, "proc.img", XC_FILE_PROC), 0);
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < NR_SAMPLE; i++) {
-			uint8_t *p = sample_payload(i);
-			char l[32];
-
-			snprintf(l, sizeof(l), "pass %d record %zu", pass, i);
-			unit_eq(l, xc_imgr_next(&r, &kind, &payload, &len), 1);
-			unit_eq(l, kind, sample[i].kind);
-			unit_eq(l, len, sample[i].l1 + sample[i].l2);
-			unit_eq(l, memcmp(payload, p, len), 0);
-			/* Records are 8-aligned, so payloads can be read in place. */
-			unit_eq(l, (uintptr_t)payload % 8, 0);
-			free(p);
-		}
-		assert_int_equal(xc_imgr_next(&r, &kind, &payload, &len), 0);
-		assert_int_equal(xc_imgr_next(&r, &kind, &payload, &len), 0);
+		read_sample(&r, pass);
 		xc_imgr_rewind(&r);
 	}
 	xc_imgr_close(&r);
@@ -222,11 +231,12 @@ static void test_empty_file(void **state)
 }
 
 /* A payload forgotten after reading: its whole pages read as zeros, the
- * bytes around them and the records after it are intact. */
-static void test_imgr_forget(void **state)
+ * bytes around them and the records after it are intact; in an arena
+ * (shared memory) as in the heap. */
+static void forget_case(struct tdir *t, struct xc_arena *arena)
 {
 	enum { BIG = 5 * PAGE + 123 };
-	struct tdir *t = *state;
+	const char *name = arena ? "shared.img" : "f.img";
 	uint8_t *big = malloc(BIG), tail[40];
 	const uint8_t *p;
 	const void *payload;
@@ -238,11 +248,14 @@ static void test_imgr_forget(void **state)
 	assert_non_null(big);
 	unit_fill_random(big, BIG, 5);
 	unit_fill_random(tail, sizeof(tail), 6);
-	assert_int_equal(xc_imgw_open(&t->ctx, &w, t->fd, "f.img", XC_FILE_PROC), 0);
+	assert_int_equal(xc_imgw_open(&t->ctx, &w, t->fd, name, XC_FILE_PROC), 0);
 	assert_int_equal(xc_imgw_put(&t->ctx, &w, XC_REC_PAGE_HASHES, big, BIG), 0);
 	assert_int_equal(xc_imgw_put(&t->ctx, &w, XC_REC_REGS, tail, sizeof(tail)), 0);
 	assert_int_equal(xc_imgw_close(&t->ctx, &w), 0);
-	assert_int_equal(xc_imgr_open(&t->ctx, &r, t->fd, "f.img", XC_FILE_PROC), 0);
+	if (arena)
+		assert_int_equal(xc_imgr_open_shared(&t->ctx, &r, arena, t->fd, name, XC_FILE_PROC), 0);
+	else
+		assert_int_equal(xc_imgr_open(&t->ctx, &r, t->fd, name, XC_FILE_PROC), 0);
 	assert_int_equal(xc_imgr_next(&r, &kind, &payload, &len), 1);
 	assert_int_equal(len, BIG);
 	xc_imgr_forget(&r, payload, len);
@@ -266,6 +279,54 @@ static void test_imgr_forget(void **state)
 	assert_int_equal(xc_imgr_next(&r, &kind, &payload, &len), 0);
 	xc_imgr_close(&r);
 	free(big);
+}
+
+static void test_imgr_forget(void **state)
+{
+	struct xc_arena a = { 0 };
+
+	forget_case(*state, NULL);
+	forget_case(*state, &a);
+	assert_int_equal(a.nr, 1);
+	xc_arena_free(&a);
+}
+
+/* Files opened into an arena: the same records, 8-aligned, both in one
+ * chunk, in memory a forked child shares (its write is seen here: no page
+ * of it is copied at fork, which is why a restore keeps the process images
+ * there); freed whole, after the readers are closed. */
+static void test_imgr_shared(void **state)
+{
+	struct tdir *t = *state;
+	struct xc_arena a = { 0 };
+	struct xc_imgr r1, r2;
+	unsigned char was;
+	int status;
+	pid_t pid;
+
+	write_sample(t, "proc.img", XC_FILE_PROC);
+	assert_int_equal(xc_imgr_open_shared(&t->ctx, &r1, &a, t->fd, "proc.img", XC_FILE_PROC), 0);
+	assert_int_equal(xc_imgr_open_shared(&t->ctx, &r2, &a, t->fd, "proc.img", XC_FILE_PROC), 0);
+	assert_true(r1.shared && r2.shared);
+	assert_int_equal(a.nr, 1);
+	assert_true(r2.buf >= r1.buf + r1.len);
+	read_sample(&r2, 0);
+	was = (unsigned char)r1.buf[0];
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		((volatile unsigned char *)r1.buf)[0] = (unsigned char)~was;
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && !WEXITSTATUS(status));
+	assert_int_equal((unsigned char)r1.buf[0], (unsigned char)~was);
+	xc_imgr_close(&r1);
+	xc_imgr_close(&r2);
+	assert_false(r1.shared);
+	xc_arena_free(&a);
+	assert_int_equal(a.nr, 0);
+	assert_int_equal(t->ctx.first_err.code, 0);
 }
 
 /* put2 is one record checksummed as one: same bytes as put of the
@@ -1185,6 +1246,7 @@ int main(void)
 		T(test_empty_file),
 		T(test_put2_is_put),
 		T(test_imgr_forget),
+		T(test_imgr_shared),
 		T(test_writer_errors),
 		T(test_reader_missing_file),
 		T(test_truncated_every_length),
