@@ -582,12 +582,10 @@ static int check_vdso(struct xc_rst *r)
 	return 0;
 }
 
-static int check_cpu(struct xc_rst *r)
+/* features and size: this CPU's (arch_xstate_caps(), asked once per
+ * image: CPUID traps to the hypervisor in a VM). */
+static int check_cpu(struct xc_rst *r, uint64_t features, uint32_t size)
 {
-	uint64_t features;
-	uint32_t size;
-
-	arch_xstate_caps(&features, &size);
 	for (size_t i = 0; i < r->nr_thr; i++) {
 		const struct xc_rec_xstate_hdr *x = r->thr[i].xstate_hdr;
 
@@ -826,7 +824,8 @@ static int load_inventory(struct xc_rtree *t)
 /* One process: its files, and whether this machine can take it. Every
  * process of an image was dumped on one kernel, so the vDSO and CPU checks
  * of the first one stand for all that are the same. */
-static int load_one(struct xc_rtree *t, struct xc_rst *r, const struct xc_rst *first)
+static int load_one(struct xc_rtree *t, struct xc_rst *r, const struct xc_rst *first,
+		    uint64_t features, uint32_t size)
 {
 	int err;
 
@@ -846,7 +845,7 @@ static int load_one(struct xc_rtree *t, struct xc_rst *r, const struct xc_rst *f
 	if (!err && !(first && first->vdso && r->vdso && !memcmp(first->vdso, r->vdso, sizeof(*r->vdso))))
 		err = check_vdso(r);
 	if (!err)
-		err = check_cpu(r);
+		err = check_cpu(r, features, size);
 	if (!err)
 		err = rst_mm_chain(r, t->inv_rec->parent, t->parent_rec);
 	return err;
@@ -855,8 +854,11 @@ static int load_one(struct xc_rtree *t, struct xc_rst *r, const struct xc_rst *f
 int rst_image_load(struct xc_rtree *t)
 {
 	const struct xc_rst *first = NULL;
+	uint64_t features;
+	uint32_t size;
 	int err;
 
+	arch_xstate_caps(&features, &size);
 	t->dirfd = open(t->ctx->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (t->dirfd < 0)
 		return xc_fail(t->ctx, 0, t->ctx->dir, "open image directory", -errno);
@@ -871,7 +873,7 @@ int rst_image_load(struct xc_rtree *t)
 		r->tree = t;
 		r->pid = (pid_t)r->rec->pid;
 		if (!(r->rec->flags & XC_PROC_ZOMBIE)) {
-			err = load_one(t, r, first);
+			err = load_one(t, r, first, features, size);
 			first = first ? first : r;
 		}
 	}

@@ -150,6 +150,11 @@ static __attribute__((noreturn)) void tree_child(struct xc_rtree *t, size_t i, u
 	err = rst_tty_user_ctty_take(t, r, &step);
 	if (err)
 		birth_fail(r, me, "controlling terminal", step, err);
+	/* The pipes of the processes before it in the image go before it
+	 * forks: none of them is a descendant (parents come first), and a fork
+	 * copies every open fd that each child then closes again. */
+	if (i > 0)
+		close_range((unsigned)t->pipe_base, (unsigned)(t->pipe_base + 4 * (int)i - 1), 0);
 	/* Before its first fork (forkmem.c). */
 	for (size_t j = i + 1; j < t->nr; j++)
 		if (t->procs[j].rec->ppid == (uint32_t)me) {
