@@ -76,11 +76,15 @@ int rst_forkmem_plan(struct xc_rtree *t)
 		path[0] = 0;
 		n = sscanf(line, "%llx-%llx %7s %*s %*s %*s %255s", &s, &e, perms, path);
 		if (n >= 3) {
-			/* Private, accessible, not [heap], [stack], [vdso]... */
+			/* Private, accessible, not [heap], [stack], [vdso]...;
+			 * not code (a debugger's breakpoints make pages of it
+			 * anonymous): the copy is writable, not executable,
+			 * until it is in place. */
 			start = s;
 			end = e;
 			prot = prot_of(perms);
-			cand = perms[3] == 'p' && prot && path[0] != '[' && e - s <= FRESH_MAX;
+			cand = perms[3] == 'p' && prot && !(prot & PROT_EXEC) && path[0] != '[' &&
+			       e - s <= FRESH_MAX;
 			continue;
 		}
 		if (cand && sscanf(line, "Anonymous: %llu kB", &kb) == 1 && kb) {
