@@ -67,6 +67,9 @@ int rst_forkmem_plan(struct xc_rtree *t)
 	free(t->fresh);
 	t->fresh = NULL;
 	t->nr_fresh = 0;
+	/* No process of a smaller tree is deep enough to make any new. */
+	if (t->nr <= FRESH_EVERY)
+		return 0;
 	f = fopen("/proc/self/smaps", "re");
 	if (!f)
 		return xc_fail(t->ctx, 0, "/proc/self/smaps", "open", -errno);

@@ -1,7 +1,8 @@
 /* restorer/forkmem.c: the small mappings with anonymous pages that a
  * process of the tree makes new before it forks. Made new, each holds the
  * same bytes with the same protection, and is anonymous (a copy, no longer
- * the file's mapping); in a generation that is not due, nothing changes.
+ * the file's mapping); in a generation that is not due, nothing changes,
+ * nor in a tree too small to have a process deep enough.
  * Run in a forked child, as in a restore, which reports by exit status. */
 #include "unit.h"
 
@@ -94,6 +95,11 @@ static void test_fresh(void **state)
 	for (size_t i = 0; i < sizeof(bss_buf); i++)
 		bss_buf[i] = (char)(i * 7 + 1);
 	data_var = 12345;
+	/* Too few processes for one to be due: nothing listed. */
+	t.nr = 4;
+	assert_int_equal(rst_forkmem_plan(&t), 0);
+	assert_int_equal(t.nr_fresh, 0);
+	t.nr = 5;
 	assert_int_equal(rst_forkmem_plan(&t), 0);
 	assert_true(listed(&t, &data_var));
 	assert_true(listed(&t, bss_buf));
