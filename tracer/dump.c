@@ -73,8 +73,6 @@ int xc_check_target(struct xc_dump *d)
  * look (a new thread, a new fd), so look again while it cannot move. */
 static int collect(struct xc_dump *d)
 {
-	long ret;
-	uint64_t a[6] = { 0 };
 	char *buf;
 	size_t len;
 	int err;
@@ -105,18 +103,19 @@ static int collect(struct xc_dump *d)
 		err = dump_backtrace_collect(d);
 	if (!err)
 		err = xc_rsys_init(d);
-	if (!err)
-		err = xc_rsys(d, SYS_brk, a, &ret);
 	if (err)
 		return err;
-	d->brk = (uint64_t)ret;
 	d->misc.cmd = XC_PCMD_DUMP_MISC;
 	err = xc_parasite_run(d, &d->misc);
 	if (!err && d->misc.ret)
 		err = xc_failf(d->ctx, d->pid, "parasite: dump signal state", d->misc.ret,
 			       "item %u", d->misc.fail_index);
-	if (!err)
+	if (!err && d->misc.misc.brk < 0)
+		err = xc_fail(d->ctx, d->pid, "parasite", "brk(0)", (int)d->misc.misc.brk);
+	if (!err) {
 		xc_leader(d)->ps = d->misc.misc.thr;
+		d->brk = (uint64_t)d->misc.misc.brk;
+	}
 	if (!err)
 		err = dump_attrs_check(d);
 	/* Memory-deny-write-execute would be lost: the restored process must
@@ -440,8 +439,10 @@ int xc_dump(struct xc_ctx *ctx)
 				xc_tree_pipes_prefetch(&t, t.p[i].d);
 		}
 	/* What spans processes, once all are known. */
-	if (!err)
+	if (!err) {
+		xc_step_begin(ctx, "tree");
 		err = xc_tree_pipes(&t);
+	}
 	if (!err)
 		err = xc_tree_sysvshm(&t);
 	if (!err)

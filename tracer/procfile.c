@@ -11,7 +11,7 @@
 
 int xc_proc_read(struct xc_dump *d, const char *name, char **buf, size_t *len)
 {
-	size_t cap = 4096, n = 0;
+	size_t cap = 65536, n = 0;	/* smaps in one or two reads */
 	char *b = malloc(cap);
 	int fd = openat(d->procfd, name, O_RDONLY | O_CLOEXEC);
 

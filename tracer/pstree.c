@@ -379,8 +379,11 @@ static int check_tracers(struct xc_tree *t, const struct pinfo *all, size_t n)
 	char path[64], buf[2048], *tp;
 
 	for (size_t k = 0; k < n; k++) {
+		const struct xc_tree_proc *m = find(t, all[k].pid);
 		pid_t tracer;
 
+		if (m && m->d)
+			continue;	/* seized: traced by xckpt */
 		snprintf(path, sizeof(path), "/proc/%d/status", all[k].pid);
 		if (read_small(path, buf, sizeof(buf)) <= 0 || !(tp = strstr(buf, "\nTracerPid:")))
 			continue;

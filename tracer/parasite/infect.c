@@ -36,8 +36,10 @@ static void undo_map(struct xc_dump *d, struct xc_undo *u)
 			(unsigned long long)u->a);
 }
 
+/* *rax: the return register at the trap, which tells why the entry
+ * stopped early (see xc_parasite_entry). */
 static int run_blob(struct xc_dump *d, struct xc_dthread *t, uint64_t entry, uint64_t args_addr,
-		    uint64_t sp)
+		    uint64_t sp, long *rax)
 {
 	struct xc_rec_regs r = t->regs;
 	int sig, err;
@@ -57,7 +59,21 @@ static int run_blob(struct xc_dump *d, struct xc_dthread *t, uint64_t entry, uin
 	if ((sig & 0x7f) != SIGTRAP || (sig >> 8))
 		return xc_failf(d->ctx, d->pid, "run", -EFAULT,
 				"parasite (thread %d stopped by signal %d)", t->tid, sig & 0x7f);
+	err = arch_get_regs(t->tid, &r);
+	if (err)
+		return xc_failf(d->ctx, d->pid, "ptrace getregs", err, "parasite (thread %d)", t->tid);
+	*rax = arch_rsys_ret(&r);
 	return xc_give_back(d, t);
+}
+
+/* The answer's ret still as written: the entry could not make the args
+ * area writable, and rax says why. */
+static int check_ran(struct xc_dump *d, const struct xc_parasite_args *a, long rax, pid_t tid)
+{
+	if (a->ret != XC_PARASITE_NOT_RUN)
+		return 0;
+	return xc_failf(d->ctx, d->pid, "parasite: make its args and stack writable (mprotect)",
+			rax < 0 && rax > -4096 ? (int)rax : -EIO, "thread %d", tid);
 }
 
 /* The per-thread command in every thread, one after the other, on the same
@@ -72,15 +88,20 @@ static int run_threads(struct xc_dump *d, uint64_t entry, uint64_t args_addr, ui
 	for (size_t i = 1; i < d->nr_thr && !err; i++) {
 		struct xc_dthread *t = &d->thr[i];
 
+		long rax = 0;
+
 		memset(ta, 0, sizeof(*ta));
 		ta->cmd = XC_PCMD_DUMP_THREAD;
+		ta->ret = XC_PARASITE_NOT_RUN;
 		errno = EIO;
 		if (pwrite(d->memfd, ta, sizeof(*ta), args_addr) != (ssize_t)sizeof(*ta))
 			err = xc_fail(d->ctx, d->pid, "parasite area", "write args", -errno);
 		if (!err)
-			err = run_blob(d, t, entry, args_addr, sp);
+			err = run_blob(d, t, entry, args_addr, sp, &rax);
 		if (!err && pread(d->memfd, ta, sizeof(*ta), args_addr) != (ssize_t)sizeof(*ta))
 			err = xc_fail(d->ctx, d->pid, "parasite area", "read answer", -EIO);
+		if (!err)
+			err = check_ran(d, ta, rax, t->tid);
 		if (!err && ta->ret)
 			err = xc_failf(d->ctx, d->pid, "parasite: dump thread state", ta->ret,
 				       "thread %d", t->tid);
@@ -122,7 +143,7 @@ int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
 	const char *why;
 	int64_t entry;
 	uint8_t *img = NULL;
-	long ret;
+	long ret, rax = 0;
 	int err;
 
 	err = xc_blob_load(xc_parasite_elf, xc_parasite_elf_end - xc_parasite_elf, &blob, &why);
@@ -134,7 +155,9 @@ int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
 		return xc_fail(d->ctx, d->pid, "parasite blob", "find entry", -ENOEXEC);
 	}
 	/* Code read-execute, args and stack read-write, never both: a target
-	 * with PR_SET_MDWE refuses write+execute mappings. The code is written
+	 * with PR_SET_MDWE refuses write+execute mappings. The whole area is
+	 * mapped read-execute, and the parasite's entry makes the args and
+	 * stack read-write before it touches them. Code and args are written
 	 * through /proc/PID/mem, which may write a read-only private page. */
 	size = blob.size + ((sizeof(*args) + 4095) & ~4095ULL) + XC_PARASITE_STACK;
 	a[1] = size;
@@ -150,15 +173,6 @@ int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
 	err = xc_undo_push(d, undo_map, base, size);
 	if (err)
 		goto out;
-	memset(a, 0, sizeof(a));
-	a[0] = base + blob.size;
-	a[1] = size - blob.size;
-	a[2] = PROT_READ | PROT_WRITE;
-	err = xc_rsys(d, SYS_mprotect, a, &ret);
-	if (!err && ret)
-		err = xc_fail(d->ctx, d->pid, "parasite area", "remote mprotect", (int)ret);
-	if (err)
-		goto out;
 	img = malloc(blob.size);
 	if (!img) {
 		err = xc_fail(d->ctx, d->pid, "parasite", "allocate", -ENOMEM);
@@ -166,24 +180,32 @@ int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
 	}
 	xc_blob_place(&blob, img, base);
 	args_addr = base + blob.size;
+	args->ret = XC_PARASITE_NOT_RUN;
 	errno = EIO;	/* what a short write leaves to report */
 	if (pwrite(d->memfd, img, blob.size, base) != (ssize_t)blob.size ||
 	    pwrite(d->memfd, args, sizeof(*args), args_addr) != (ssize_t)sizeof(*args)) {
 		err = xc_fail(d->ctx, d->pid, "parasite area", "write blob", -errno);
 		goto out;
 	}
-	err = run_blob(d, xc_leader(d), base + entry, args_addr, base + size);
+	err = run_blob(d, xc_leader(d), base + entry, args_addr, base + size, &rax);
 	if (err)
 		goto out;
 	if (pread(d->memfd, args, sizeof(*args), args_addr) != (ssize_t)sizeof(*args))
 		err = xc_fail(d->ctx, d->pid, "parasite area", "read answer", -EIO);
+	if (!err)
+		err = check_ran(d, args, rax, d->pid);
 	if (!err && !args->ret)
 		err = run_threads(d, base + entry, args_addr, base + size);
 	if (!err)
 		err = put_back_trap(d, args, args_addr);
-	/* Cure now rather than at release: nothing of ours stays mapped while
-	 * the rest of the target is read. */
-	if (!err && d->nr_undo && d->undo[d->nr_undo - 1].fn == undo_map) {
+	/* A process that runs again after the dump is cured now rather than
+	 * at release: nothing of ours stays mapped while the rest of it is
+	 * read. One the dump kills keeps the area until then (two stops of
+	 * the target fewer): its mappings were read before the area existed,
+	 * so the image never holds it, and a failed dump removes it at
+	 * release, from the undo list. */
+	if (!err && d->ctx->leave_running && d->nr_undo &&
+	    d->undo[d->nr_undo - 1].fn == undo_map) {
 		err = unmap_area(d, base, size);
 		if (!err)
 			d->nr_undo--;	/* gone: nothing left to undo */

@@ -46,6 +46,11 @@ struct xc_ptimer {
 };
 #define XC_PTIMERS_MAX 100
 
+/* ret as the host writes it: still there after the trap, the parasite
+ * stopped before its command (its entry could not make the args area
+ * writable; the errno is in the return register). */
+#define XC_PARASITE_NOT_RUN 1
+
 struct xc_parasite_args {
 	uint32_t cmd;
 	int32_t ret;		/* 0 or -errno */
@@ -72,6 +77,7 @@ struct xc_parasite_args {
 			 * locked (MADV_DONTNEED refused), MCL_ONFAULT leaves it
 			 * unpopulated; -errno where a fresh mapping failed */
 			int32_t mcl;
+			int64_t brk;	/* brk(0): the program break */
 		} misc;
 		struct {
 			uint32_t nr;

@@ -128,6 +128,7 @@ static long dump_misc(struct xc_parasite_args *a)
 	a->misc.dumpable = xc_sys5(__NR_prctl, 3 /* PR_GET_DUMPABLE */, 0, 0, 0, 0);
 	a->misc.memory_merge = xc_sys5(__NR_prctl, 68 /* PR_GET_MEMORY_MERGE */, 0, 0, 0, 0);
 	a->misc.mcl = mcl_future();
+	a->misc.brk = xc_sys1(__NR_brk, 0);
 	a->misc.futex_hash = xc_sys5(__NR_prctl, 78 /* PR_FUTEX_HASH */, 2 /* GET_SLOTS */, 0, 0, 0);
 	a->misc.vma_policy = vma_policy();
 	r = xc_sys5(__NR_prctl, 37 /* PR_GET_CHILD_SUBREAPER */, (long)&a->misc.child_subreaper, 0, 0, 0);
