@@ -244,6 +244,43 @@ static int check_sharing(struct xc_tree *t, const struct xc_tree_proc *c)
 	return 0;
 }
 
+/* It exited since the look: a zombie now, its parent still running (or not
+ * yet seized). Kept as one, its error forgotten. */
+static bool drop_zombie(struct xc_tree *t, struct xc_tree_proc *m, int err)
+{
+	struct pinfo pi;
+
+	if (m->d->seized || !read_pinfo(m->pid, &pi) || pi.state != 'Z' || is_root(t, m->pid))
+		return false;
+	t->ctx->first_err.code = 0;
+	m->state = 'Z';
+	xc_plugins_fini(&m->d->plugins, err);
+	xc_dump_free(m->d);
+	m->d = NULL;
+	return true;
+}
+
+/* xc_seize_end() for the members [from, to) that xc_seize_begin() seized,
+ * every one even after a failure; the first error. */
+static int end_seize(struct xc_tree *t, size_t from, size_t to)
+{
+	int err = 0;
+
+	for (size_t i = from; i < to; i++) {
+		struct xc_tree_proc *m = &t->p[i];
+		int e;
+
+		if (!m->d || !m->d->seized)
+			continue;
+		e = xc_seize_end(m->d);
+		if (e && !err && drop_zombie(t, m, e))
+			continue;
+		if (e && !err)
+			err = e;
+	}
+	return err;
+}
+
 /* The new members [first, nr): checked, then seized, parents first. */
 static int take_new(struct xc_tree *t, size_t first)
 {
@@ -280,9 +317,11 @@ static int take_new(struct xc_tree *t, size_t first)
 		if (err)
 			return err;
 	}
+	/* Every new member is seized and asked to stop before the first stop
+	 * is waited for: the stops come together instead of one after the
+	 * other. */
 	for (size_t i = first; i < t->nr; i++) {
 		struct xc_tree_proc *m = &t->p[i];
-		struct pinfo pi;
 
 		if (!m->d)
 			continue;
@@ -291,22 +330,17 @@ static int take_new(struct xc_tree *t, size_t first)
 		 * it in xc_plugins_fini(). */
 		err = xc_plugins_pause(&m->d->plugins, m->pid);
 		if (!err)
-			err = xc_seize(m->d);
-		/* It exited since the look: a zombie now, its parent still
-		 * running (or not yet seized). */
-		if (err && !m->d->seized && read_pinfo(m->pid, &pi) && pi.state == 'Z' &&
-		    !is_root(t, m->pid)) {
-			t->ctx->first_err.code = 0;
-			m->state = 'Z';
-			xc_plugins_fini(&m->d->plugins, err);
-			xc_dump_free(m->d);
-			m->d = NULL;
+			err = xc_seize_begin(m->d);
+		if (err && drop_zombie(t, m, err))
 			continue;
-		}
-		if (err)
+		if (err) {
+			/* Those begun before it wait for their stops all the
+			 * same: none is released half seized. */
+			end_seize(t, first, i);
 			return err;
+		}
 	}
-	return 0;
+	return end_seize(t, first, t->nr);
 }
 
 /* Members and their children, breadth first from index 0. */

@@ -88,13 +88,11 @@ int xc_resume_wait(struct xc_dump *d, struct xc_dthread *t, int req, const char 
 
 enum seize_res { SEIZE_OK, SEIZE_GONE };
 
-/* Seize one thread and wait for its interrupt stop. A thread other than the
- * leader may exit meanwhile: SEIZE_GONE, not an error. */
-static int seize_one(struct xc_dump *d, struct xc_dthread *t, bool leader, enum seize_res *res)
+/* Seize one thread and ask for its interrupt stop (seize_stop() waits for
+ * it). A thread other than the leader may exit meanwhile: SEIZE_GONE, not
+ * an error. */
+static int seize_start(struct xc_dump *d, struct xc_dthread *t, bool leader, enum seize_res *res)
 {
-	int sig, status;
-	pid_t r;
-
 	*res = SEIZE_OK;
 	/* Seccomp filters of the target would judge the parasite's calls
 	 * too (and may kill it for one): suspend them while it is ours. */
@@ -109,6 +107,15 @@ static int seize_one(struct xc_dump *d, struct xc_dthread *t, bool leader, enum 
 	t->seized = d->seized = true;
 	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0))
 		return xc_failf(d->ctx, d->pid, "ptrace interrupt", -errno, "thread %d", t->tid);
+	return 0;
+}
+
+/* Wait for the interrupt stop of a thread seize_start() seized. */
+static int seize_stop(struct xc_dump *d, struct xc_dthread *t, bool leader, enum seize_res *res)
+{
+	int sig, status;
+	pid_t r;
+
 	/* Signals that were already queued show up as signal-delivery stops
 	 * first; put each back so nothing is lost, until the interrupt stop. */
 	for (;;) {
@@ -145,6 +152,13 @@ static int seize_one(struct xc_dump *d, struct xc_dthread *t, bool leader, enum 
 		return xc_failf(d->ctx, d->pid, "ptrace getsigmask", -errno,
 				"signal mask of thread %d", t->tid);
 	return 0;
+}
+
+static int seize_one(struct xc_dump *d, struct xc_dthread *t, bool leader, enum seize_res *res)
+{
+	int err = seize_start(d, t, leader, res);
+
+	return err || *res != SEIZE_OK ? err : seize_stop(d, t, leader, res);
 }
 
 static bool known(const struct xc_dump *d, pid_t tid)
@@ -196,17 +210,24 @@ static int seize_pass(struct xc_dump *d, int *added)
 	return err;
 }
 
-int xc_seize(struct xc_dump *d)
+int xc_seize_begin(struct xc_dump *d)
 {
 	enum seize_res res;
-	int added, err;
 
 	d->thr = calloc(64, sizeof(*d->thr));
 	if (!d->thr)
 		return xc_fail(d->ctx, d->pid, "threads", "allocate", -ENOMEM);
 	d->thr[0].tid = d->pid;
 	d->nr_thr = 1;
-	err = seize_one(d, &d->thr[0], true, &res);
+	return seize_start(d, &d->thr[0], true, &res);
+}
+
+int xc_seize_end(struct xc_dump *d)
+{
+	enum seize_res res;
+	int added, err;
+
+	err = seize_stop(d, &d->thr[0], true, &res);
 	for (int pass = 0; !err; pass++) {
 		err = seize_pass(d, &added);
 		if (!err && !added)

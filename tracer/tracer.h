@@ -253,7 +253,12 @@ void xc_dump_free(struct xc_dump *d);
 int xc_check_target(struct xc_dump *d);	/* refusals before the seize */
 
 /* seize.c */
-int xc_seize(struct xc_dump *d);
+/* The leader seized and asked to stop (begin), then its stop waited for
+ * and every thread seized (end): the stops of many processes come at once
+ * when every begin comes before the first end. After a begin that
+ * succeeded, end must run before the release. */
+int xc_seize_begin(struct xc_dump *d);
+int xc_seize_end(struct xc_dump *d);
 int xc_undo_push(struct xc_dump *d, void (*fn)(struct xc_dump *, struct xc_undo *),
 		 uint64_t a, uint64_t b);
 /* Runs the undo list backwards and detaches: the target resumes as it was. */
