@@ -70,7 +70,8 @@ int xc_check_target(struct xc_dump *d)
 }
 
 /* After the seize: what the target holds may have changed since the first
- * look (a new thread, a new fd), so look again while it cannot move. */
+ * look (a new thread, a new fd), so look again while it cannot move; up to
+ * the parasite (run_misc()). */
 static int collect(struct xc_dump *d)
 {
 	char *buf;
@@ -103,11 +104,41 @@ static int collect(struct xc_dump *d)
 		err = dump_backtrace_collect(d);
 	if (!err)
 		err = xc_rsys_init(d);
-	if (err)
-		return err;
 	d->misc.cmd = XC_PCMD_DUMP_MISC;
-	err = xc_parasite_run(d, &d->misc);
-	if (!err && d->misc.ret)
+	return err;
+}
+
+/* The parasite's DUMP_MISC in every process collected, all together
+ * (xc_parasite_run_all()). */
+static int run_misc(struct xc_tree *t)
+{
+	struct xc_parasite_args **args = calloc(t->nr + 1, sizeof(*args));
+	struct xc_dump **ds = calloc(t->nr + 1, sizeof(*ds));
+	size_t n = 0;
+	int err;
+
+	if (!args || !ds) {
+		free(args);
+		free(ds);
+		return xc_fail(t->ctx, t->ctx->pid, "parasite", "allocate", -ENOMEM);
+	}
+	for (size_t i = 0; i < t->nr; i++)
+		if (t->p[i].d) {
+			ds[n] = t->p[i].d;
+			args[n++] = &t->p[i].d->misc;
+		}
+	err = xc_parasite_run_all(ds, args, n);
+	free(args);
+	free(ds);
+	return err;
+}
+
+/* With the parasite's answer: what the process can only tell itself. */
+static int collect_answer(struct xc_dump *d)
+{
+	int err = 0;
+
+	if (d->misc.ret)
 		err = xc_failf(d->ctx, d->pid, "parasite: dump signal state", d->misc.ret,
 			       "item %u", d->misc.fail_index);
 	if (!err && d->misc.misc.brk < 0)
@@ -438,6 +469,11 @@ int xc_dump(struct xc_ctx *ctx)
 			if (!err)
 				xc_tree_pipes_prefetch(&t, t.p[i].d);
 		}
+	if (!err)
+		err = run_misc(&t);
+	for (size_t i = 0; !err && i < t.nr; i++)
+		if (t.p[i].d)
+			err = collect_answer(t.p[i].d);
 	/* What spans processes, once all are known. */
 	if (!err) {
 		xc_step_begin(ctx, "tree");

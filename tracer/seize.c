@@ -62,12 +62,13 @@ static bool is_stop_signal(int sig)
  * reports its group stop again, a PTRACE_INTERRUPT may still be queued, and
  * SIGSTOP cannot be blocked. A stop signal is held back and sent again when
  * the target is released, so the job ends up stopped as it asked. */
-int xc_resume_wait(struct xc_dump *d, struct xc_dthread *t, int req, const char *what, int *sig)
+static int resume_wait(struct xc_dump *d, struct xc_dthread *t, int req, const char *what, int *sig,
+		       bool resumed)
 {
 	for (int i = 0; i < 8; i++) {
 		int err;
 
-		if (ptrace(req, t->tid, 0, 0))
+		if (!(resumed && !i) && ptrace(req, t->tid, 0, 0))
 			return xc_failf(d->ctx, d->pid, "ptrace resume", -errno, "%s (thread %d)", what,
 					t->tid);
 		err = xc_wait_stop(d, t, sig);
@@ -84,6 +85,23 @@ int xc_resume_wait(struct xc_dump *d, struct xc_dthread *t, int req, const char 
 		d->stopped = true;
 	}
 	return xc_failf(d->ctx, d->pid, "keeps stopping", -EAGAIN, "%s (thread %d)", what, t->tid);
+}
+
+int xc_resume_wait(struct xc_dump *d, struct xc_dthread *t, int req, const char *what, int *sig)
+{
+	return resume_wait(d, t, req, what, sig, false);
+}
+
+int xc_resume(struct xc_dump *d, struct xc_dthread *t, int req, const char *what)
+{
+	if (ptrace(req, t->tid, 0, 0))
+		return xc_failf(d->ctx, d->pid, "ptrace resume", -errno, "%s (thread %d)", what, t->tid);
+	return 0;
+}
+
+int xc_wait_resumed(struct xc_dump *d, struct xc_dthread *t, int req, const char *what, int *sig)
+{
+	return resume_wait(d, t, req, what, sig, true);
 }
 
 enum seize_res { SEIZE_OK, SEIZE_GONE };

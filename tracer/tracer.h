@@ -271,6 +271,10 @@ int xc_wait_stop(struct xc_dump *d, struct xc_dthread *t, int *sig);
 int xc_borrow(struct xc_dump *d, struct xc_dthread *t);
 int xc_give_back(struct xc_dump *d, struct xc_dthread *t);
 int xc_resume_wait(struct xc_dump *d, struct xc_dthread *t, int req, const char *what, int *sig);
+/* xc_resume_wait() in two halves, so that many targets run at once: the
+ * resume, then (after a resume that succeeded) the wait. */
+int xc_resume(struct xc_dump *d, struct xc_dthread *t, int req, const char *what);
+int xc_wait_resumed(struct xc_dump *d, struct xc_dthread *t, int req, const char *what, int *sig);
 
 static inline struct xc_dthread *xc_leader(struct xc_dump *d)
 {
@@ -280,9 +284,23 @@ static inline struct xc_dthread *xc_leader(struct xc_dump *d)
 /* parasite/rsys.c, parasite/infect.c: remote calls run in the leader. */
 int xc_rsys_init(struct xc_dump *d);
 int xc_rsys(struct xc_dump *d, long nr, const uint64_t args[6], long *ret);
+/* One remote call in each of many targets at once (rsys.c). err: 0, the
+ * failure of that one, or -ECANCELED when another failed first; returns the
+ * first failure. */
+struct xc_rsys_call {
+	struct xc_dump *d;
+	long nr;
+	uint64_t args[6];
+	long ret;
+	int err;
+};
+int xc_rsys_all(struct xc_rsys_call *c, size_t n);
 /* Runs args->cmd in the leader, then XC_PCMD_DUMP_THREAD in every thread
  * (answers in thr[i].ps). */
 int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args);
+/* The same for many processes, each stop of the targets taken together;
+ * the first failure. */
+int xc_parasite_run_all(struct xc_dump **ds, struct xc_parasite_args **args, size_t n);
 
 /* per kind */
 int dump_task(struct xc_dump *d);

@@ -36,13 +36,12 @@ static void undo_map(struct xc_dump *d, struct xc_undo *u)
 			(unsigned long long)u->a);
 }
 
-/* *rax: the return register at the trap, which tells why the entry
- * stopped early (see xc_parasite_entry). */
-static int run_blob(struct xc_dump *d, struct xc_dthread *t, uint64_t entry, uint64_t args_addr,
-		    uint64_t sp, long *rax)
+/* The blob started in thread t; run_end() waits for its trap. */
+static int run_start(struct xc_dump *d, struct xc_dthread *t, uint64_t entry, uint64_t args_addr,
+		     uint64_t sp)
 {
 	struct xc_rec_regs r = t->regs;
-	int sig, err;
+	int err;
 
 	err = xc_borrow(d, t);
 	if (err)
@@ -52,7 +51,17 @@ static int run_blob(struct xc_dump *d, struct xc_dthread *t, uint64_t entry, uin
 	if (err)
 		return xc_failf(d->ctx, d->pid, "ptrace setregs", err, "parasite (thread %d)", t->tid);
 	t->dirty = true;
-	err = xc_resume_wait(d, t, PTRACE_CONT, "parasite", &sig);
+	return xc_resume(d, t, PTRACE_CONT, "parasite");
+}
+
+/* *rax: the return register at the trap, which tells why the entry
+ * stopped early (see xc_parasite_entry). */
+static int run_end(struct xc_dump *d, struct xc_dthread *t, long *rax)
+{
+	struct xc_rec_regs r;
+	int sig, err;
+
+	err = xc_wait_resumed(d, t, PTRACE_CONT, "parasite", &sig);
 	if (err)
 		return err;
 	/* The trap is consumed here: the next resume passes signal 0. */
@@ -64,6 +73,14 @@ static int run_blob(struct xc_dump *d, struct xc_dthread *t, uint64_t entry, uin
 		return xc_failf(d->ctx, d->pid, "ptrace getregs", err, "parasite (thread %d)", t->tid);
 	*rax = arch_rsys_ret(&r);
 	return xc_give_back(d, t);
+}
+
+static int run_blob(struct xc_dump *d, struct xc_dthread *t, uint64_t entry, uint64_t args_addr,
+		    uint64_t sp, long *rax)
+{
+	int err = run_start(d, t, entry, args_addr, sp);
+
+	return err ? err : run_end(d, t, rax);
 }
 
 /* The answer's ret still as written: the entry could not make the args
@@ -136,68 +153,100 @@ static int put_back_trap(struct xc_dump *d, const struct xc_parasite_args *args,
 	return err;
 }
 
-int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
-{
-	uint64_t a[6] = { 0 }, base, args_addr, size;
-	struct xc_blob blob;
-	const char *why;
-	int64_t entry;
-	uint8_t *img = NULL;
-	long ret, rax = 0;
-	int err;
+/* One run of the parasite in one process, from the mapped area on. */
+struct prun {
+	struct xc_dump *d;
+	struct xc_parasite_args *args;
+	uint64_t base, size, args_addr, entry;
+	long rax;
+	bool running;		/* the blob started, its trap not yet waited for */
+};
 
-	err = xc_blob_load(xc_parasite_elf, xc_parasite_elf_end - xc_parasite_elf, &blob, &why);
+static int load_blob(struct xc_dump *d, struct xc_blob *blob, int64_t *entry)
+{
+	const char *why;
+	int err = xc_blob_load(xc_parasite_elf, xc_parasite_elf_end - xc_parasite_elf, blob, &why);
+
 	if (err)
 		return xc_failf(d->ctx, d->pid, why, err, "parasite blob");
-	entry = xc_blob_sym(&blob, "xc_parasite_entry");
-	if (entry < 0) {
-		xc_blob_free(&blob);
+	*entry = xc_blob_sym(blob, "xc_parasite_entry");
+	if (*entry < 0) {
+		xc_blob_free(blob);
 		return xc_fail(d->ctx, d->pid, "parasite blob", "find entry", -ENOEXEC);
 	}
-	/* Code read-execute, args and stack read-write, never both: a target
-	 * with PR_SET_MDWE refuses write+execute mappings. The whole area is
-	 * mapped read-execute, and the parasite's entry makes the args and
-	 * stack read-write before it touches them. Code and args are written
-	 * through /proc/PID/mem, which may write a read-only private page. */
-	size = blob.size + ((sizeof(*args) + 4095) & ~4095ULL) + XC_PARASITE_STACK;
+	return 0;
+}
+
+/* Code read-execute, args and stack read-write, never both: a target with
+ * PR_SET_MDWE refuses write+execute mappings. The whole area is mapped
+ * read-execute (these mmap arguments), and the parasite's entry makes the
+ * args and stack read-write before it touches them. */
+static uint64_t area_size(const struct xc_blob *blob)
+{
+	return blob->size + ((sizeof(struct xc_parasite_args) + 4095) & ~4095ULL) +
+	       XC_PARASITE_STACK;
+}
+
+static void mmap_args(uint64_t a[6], uint64_t size)
+{
+	memset(a, 0, 6 * sizeof(*a));
 	a[1] = size;
 	a[2] = PROT_READ | PROT_EXEC;
 	a[3] = MAP_PRIVATE | MAP_ANONYMOUS;
 	a[4] = (uint64_t)-1;
-	err = xc_rsys(d, SYS_mmap, a, &ret);
-	if (!err && (unsigned long)ret > -4096UL)
-		err = xc_fail(d->ctx, d->pid, "parasite area", "remote mmap", (int)ret);
-	if (err)
-		goto out;
-	base = (uint64_t)ret;
-	err = xc_undo_push(d, undo_map, base, size);
-	if (err)
-		goto out;
-	img = malloc(blob.size);
-	if (!img) {
-		err = xc_fail(d->ctx, d->pid, "parasite", "allocate", -ENOMEM);
-		goto out;
-	}
-	xc_blob_place(&blob, img, base);
-	args_addr = base + blob.size;
-	args->ret = XC_PARASITE_NOT_RUN;
+}
+
+/* The area is mapped at ret: on the undo list, and the blob and args
+ * written in it through /proc/PID/mem (which may write a read-only private
+ * page). */
+static int mapped(struct prun *p, const struct xc_blob *blob, int64_t entry, long ret)
+{
+	struct xc_dump *d = p->d;
+
+	if ((unsigned long)ret > -4096UL)
+		return xc_fail(d->ctx, d->pid, "parasite area", "remote mmap", (int)ret);
+	p->base = (uint64_t)ret;
+	p->size = area_size(blob);
+	p->args_addr = p->base + blob->size;
+	p->entry = p->base + (uint64_t)entry;
+	return xc_undo_push(d, undo_map, p->base, p->size);
+}
+
+static int place(struct prun *p, const struct xc_blob *blob)
+{
+	struct xc_dump *d = p->d;
+	uint8_t *img;
+	int err = 0;
+
+	img = malloc(blob->size);
+	if (!img)
+		return xc_fail(d->ctx, d->pid, "parasite", "allocate", -ENOMEM);
+	xc_blob_place(blob, img, p->base);
+	p->args->ret = XC_PARASITE_NOT_RUN;
 	errno = EIO;	/* what a short write leaves to report */
-	if (pwrite(d->memfd, img, blob.size, base) != (ssize_t)blob.size ||
-	    pwrite(d->memfd, args, sizeof(*args), args_addr) != (ssize_t)sizeof(*args)) {
+	if (pwrite(d->memfd, img, blob->size, p->base) != (ssize_t)blob->size ||
+	    pwrite(d->memfd, p->args, sizeof(*p->args), p->args_addr) != (ssize_t)sizeof(*p->args))
 		err = xc_fail(d->ctx, d->pid, "parasite area", "write blob", -errno);
-		goto out;
-	}
-	err = run_blob(d, xc_leader(d), base + entry, args_addr, base + size, &rax);
-	if (err)
-		goto out;
-	if (pread(d->memfd, args, sizeof(*args), args_addr) != (ssize_t)sizeof(*args))
+	free(img);
+	return err;
+}
+
+/* After the leader's trap: its answer, the other threads' runs, SIGTRAP's
+ * disposition, and the cure. */
+static int finish(struct prun *p)
+{
+	struct xc_dump *d = p->d;
+	struct xc_parasite_args *args = p->args;
+	int err = 0;
+
+	if (pread(d->memfd, args, sizeof(*args), p->args_addr) != (ssize_t)sizeof(*args))
 		err = xc_fail(d->ctx, d->pid, "parasite area", "read answer", -EIO);
 	if (!err)
-		err = check_ran(d, args, rax, d->pid);
+		err = check_ran(d, args, p->rax, d->pid);
 	if (!err && !args->ret)
-		err = run_threads(d, base + entry, args_addr, base + size);
+		err = run_threads(d, p->entry, p->args_addr, p->base + p->size);
 	if (!err)
-		err = put_back_trap(d, args, args_addr);
+		err = put_back_trap(d, args, p->args_addr);
 	/* A process that runs again after the dump is cured now rather than
 	 * at release: nothing of ours stays mapped while the rest of it is
 	 * read. One the dump kills keeps the area until then (two stops of
@@ -206,12 +255,96 @@ int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
 	 * release, from the undo list. */
 	if (!err && d->ctx->leave_running && d->nr_undo &&
 	    d->undo[d->nr_undo - 1].fn == undo_map) {
-		err = unmap_area(d, base, size);
+		err = unmap_area(d, p->base, p->size);
 		if (!err)
 			d->nr_undo--;	/* gone: nothing left to undo */
 	}
+	return err;
+}
+
+int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
+{
+	struct prun p = { .d = d, .args = args };
+	struct xc_blob blob;
+	uint64_t a[6];
+	int64_t entry;
+	long ret;
+	int err = load_blob(d, &blob, &entry);
+
+	if (err)
+		return err;
+	mmap_args(a, area_size(&blob));
+	err = xc_rsys(d, SYS_mmap, a, &ret);
+	if (!err)
+		err = mapped(&p, &blob, entry, ret);
+	if (!err)
+		err = place(&p, &blob);
+	if (!err)
+		err = run_blob(d, xc_leader(d), p.entry, p.args_addr, p.base + p.size, &p.rax);
+	if (!err)
+		err = finish(&p);
+	xc_blob_free(&blob);
+	return err;
+}
+
+int xc_parasite_run_all(struct xc_dump **ds, struct xc_parasite_args **args, size_t n)
+{
+	struct xc_rsys_call *c;
+	struct xc_blob blob;
+	struct prun *p;
+	int64_t entry;
+	int err;
+
+	if (!n)
+		return 0;
+	err = load_blob(ds[0], &blob, &entry);
+	if (err)
+		return err;
+	c = calloc(n, sizeof(*c));
+	p = calloc(n, sizeof(*p));
+	if (!c || !p) {
+		err = xc_fail(ds[0]->ctx, ds[0]->pid, "parasite", "allocate", -ENOMEM);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		c[i] = (struct xc_rsys_call){ .d = ds[i], .nr = SYS_mmap };
+		mmap_args(c[i].args, area_size(&blob));
+		p[i] = (struct prun){ .d = ds[i], .args = args[i] };
+	}
+	/* Every area mapped, then every blob started, then each trap waited
+	 * for: the targets run together. After a failure nothing more starts,
+	 * and what runs is waited for. */
+	err = xc_rsys_all(c, n);
+	/* Every area that exists goes on its undo list, also after a failure. */
+	for (size_t i = 0; i < n; i++) {
+		int e = c[i].err ? 0 : mapped(&p[i], &blob, entry, c[i].ret);
+
+		if (e && !err)
+			err = e;
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		err = place(&p[i], &blob);
+		if (!err)
+			err = run_start(ds[i], xc_leader(ds[i]), p[i].entry, p[i].args_addr,
+					p[i].base + p[i].size);
+		/* A start that fails part-way is not running. */
+		p[i].running = !err;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int e;
+
+		if (!p[i].running)
+			continue;
+		p[i].running = false;
+		e = run_end(ds[i], xc_leader(ds[i]), &p[i].rax);
+		if (e && !err)
+			err = e;
+	}
+	for (size_t i = 0; i < n && !err; i++)
+		err = finish(&p[i]);
 out:
-	free(img);
+	free(c);
+	free(p);
 	xc_blob_free(&blob);
 	return err;
 }
