@@ -57,6 +57,9 @@ struct xc_ctx {
 	 * next one (img-pages.c): a tree of many small processes would
 	 * otherwise set up zstd's tables and buffers again for each */
 	struct xc_zpool *spare_zpool;
+	/* dump: small image files are created and written by this queue's
+	 * thread (common/imgq.h); NULL: by their writers */
+	struct xc_imgq *imgq;
 
 	/* plugins (plugins/): their own options */
 	bool plugin_example;	/* dump: the example plugin records the timer slack */

@@ -13,6 +13,7 @@
 #include "common/ctx.h"
 #include "common/dwrite.h"
 #include "common/img.h"
+#include "common/imgq.h"
 #include "common/log.h"
 
 #define WBUF_FLUSH (1u << 20)
@@ -75,9 +76,28 @@ static int write_all(int fd, const void *p, size_t len)
 	return 0;
 }
 
+static int create(struct xc_ctx *ctx, struct xc_imgw *w, int dirfd)
+{
+	w->fd = openat(dirfd, w->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (w->fd < 0)
+		return xc_fail(ctx, 0, w->name, "create", -errno);
+	return 0;
+}
+
+/* A file left to the queue must be written now after all: it is created
+ * here. */
+static int need_file(struct xc_ctx *ctx, struct xc_imgw *w)
+{
+	return w->fd < 0 && w->q ? create(ctx, w, w->dirfd) : 0;
+}
+
 static int flush(struct xc_ctx *ctx, struct xc_imgw *w)
 {
-	int err = w->dw ? xc_dw_write(w->dw, w->buf, w->len) : write_all(w->fd, w->buf, w->len);
+	int err = need_file(ctx, w);
+
+	if (err)
+		return err;
+	err = w->dw ? xc_dw_write(w->dw, w->buf, w->len) : write_all(w->fd, w->buf, w->len);
 
 	if (err)
 		return xc_fail(ctx, 0, w->name, "write", err);
@@ -90,6 +110,10 @@ static int flush(struct xc_ctx *ctx, struct xc_imgw *w)
  * is buffered (the file header at least) goes through it, from offset 0. */
 static int start_stream(struct xc_ctx *ctx, struct xc_imgw *w)
 {
+	int err = need_file(ctx, w);
+
+	if (err)
+		return err;
 	w->dw = xc_dw_new(w->fd);
 	if (!w->dw)
 		return xc_fail(ctx, 0, w->name, "start writer thread", -errno);
@@ -154,12 +178,17 @@ int xc_imgw_open(struct xc_ctx *ctx, struct xc_imgw *w, int dirfd, const char *n
 	w->buf = malloc(w->cap);
 	if (!w->buf)
 		return xc_fail(ctx, 0, name, "allocate write buffer", -ENOMEM);
-	w->fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (w->fd < 0) {
-		int err = -errno;
-		free(w->buf);
-		w->buf = NULL;
-		return xc_fail(ctx, 0, name, "create", err);
+	w->fd = -1;
+	w->q = ctx->imgq;
+	w->dirfd = dirfd;
+	if (!w->q) {
+		int err = create(ctx, w, dirfd);
+
+		if (err) {
+			free(w->buf);
+			w->buf = NULL;
+			return err;
+		}
 	}
 	xc_file_hdr_init(&h, file_kind);
 	return wbuf_add(ctx, w, &h, sizeof(h));
@@ -231,6 +260,12 @@ int xc_imgw_close(struct xc_ctx *ctx, struct xc_imgw *w)
 	int err;
 
 	err = xc_imgw_put(ctx, w, XC_REC_END, &end, sizeof(end));
+	if (!err && w->fd < 0 && w->q) {
+		/* Whole in memory: the queue creates and writes it. */
+		err = xc_imgq_put(w->q, w->dirfd, w->name, w->buf, w->len);
+		w->buf = NULL;
+		return err ? xc_fail(ctx, 0, w->name, "queue for writing", err) : 0;
+	}
 	if (!err)
 		err = flush(ctx, w);
 	if (!err && w->dw) {

@@ -22,6 +22,11 @@ struct xc_imgw {
 	uint64_t nr;		/* records written */
 	struct xc_dw *dw;	/* the writer thread, once streaming */
 	bool stream;		/* xc_imgw_stream() was called */
+	/* ctx->imgq at open: the file is created only when the buffer must
+	 * be written out, or by the queue at close if it never must (fd -1
+	 * until then) */
+	struct xc_imgq *q;
+	int dirfd;
 };
 
 int xc_imgw_open(struct xc_ctx *ctx, struct xc_imgw *w, int dirfd, const char *name,
@@ -40,7 +45,8 @@ int xc_imgw_stream(struct xc_ctx *ctx, struct xc_imgw *w);
 int xc_imgw_put_crc(struct xc_ctx *ctx, struct xc_imgw *w, uint32_t kind, const void *p,
 		    size_t len, uint32_t crc);
 uint64_t xc_imgw_offset(const struct xc_imgw *w);
-/* Writes END and flushes; closes in any case. Not synced: see imgdir.h. */
+/* Writes END and flushes; closes in any case. Not synced: see imgdir.h. A
+ * file still whole in memory goes to ctx->imgq: on disk once it drains. */
 int xc_imgw_close(struct xc_ctx *ctx, struct xc_imgw *w);
 void xc_imgw_abort(struct xc_imgw *w);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/imgdir.h"
+#include "common/imgq.h"
 #include "common/log.h"
 #include "tracer/dump.h"
 #include "tracer/tracer.h"
@@ -434,6 +435,18 @@ static int copy_live(struct xc_tree *t, double *frozen)
 	return err;
 }
 
+/* Every file queued is on disk (not synced yet), or the first failure. */
+static int drain_files(struct xc_ctx *ctx)
+{
+	const char *name, *step;
+	int err;
+
+	if (!ctx->imgq)
+		return 0;
+	err = xc_imgq_drain(ctx->imgq, &name, &step);
+	return err ? xc_fail(ctx, 0, name, step, err) : 0;
+}
+
 int xc_dump(struct xc_ctx *ctx)
 {
 	struct xc_tree t = { .ctx = ctx };
@@ -442,6 +455,9 @@ int xc_dump(struct xc_ctx *ctx)
 	int err;
 
 	xc_interrupt_guard();
+	/* Small files are written by a thread of their own while the next
+	 * processes are dumped; without it, by this one. */
+	ctx->imgq = xc_imgq_new();
 	xc_step_begin(ctx, "check");
 	err = xc_tree_roots(&t);
 	if (!err && ctx->parent)	/* before anything is seized */
@@ -498,6 +514,9 @@ int xc_dump(struct xc_ctx *ctx)
 		err = xc_check_interrupt(ctx, ctx->pid);
 	if (!err) {
 		xc_step_begin(ctx, "commit");
+		err = drain_files(ctx);
+	}
+	if (!err) {
 		err = xc_imgdir_commit(ctx, &dir);
 		t.committed = !err;
 	}
@@ -527,9 +546,14 @@ out:
 	if (err) {
 		err = blame_exit(&t, err);
 		xc_tree_release(&t);
+		/* Nothing is created in the directory once it is removed. */
+		if (ctx->imgq)
+			drain_files(ctx);
 		xc_imgdir_abort(&dir);
 		dump_track_end(&t, err);
 	}
+	xc_imgq_free(ctx->imgq);
+	ctx->imgq = NULL;
 	/* After the release: undoing a device pause needs the targets running. */
 	xc_tree_free(&t, err);
 	xc_pagew_spare_free(ctx);

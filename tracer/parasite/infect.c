@@ -247,19 +247,14 @@ static int finish(struct prun *p)
 		err = run_threads(d, p->entry, p->args_addr, p->base + p->size);
 	if (!err)
 		err = put_back_trap(d, args, p->args_addr);
-	/* A process that runs again after the dump is cured now rather than
-	 * at release: nothing of ours stays mapped while the rest of it is
-	 * read. One the dump kills keeps the area until then (two stops of
-	 * the target fewer): its mappings were read before the area existed,
-	 * so the image never holds it, and a failed dump removes it at
-	 * release, from the undo list. */
-	if (!err && d->ctx->leave_running && d->nr_undo &&
-	    d->undo[d->nr_undo - 1].fn == undo_map) {
-		err = unmap_area(d, p->base, p->size);
-		if (!err)
-			d->nr_undo--;	/* gone: nothing left to undo */
-	}
 	return err;
+}
+
+/* Cure now rather than at release: nothing of ours stays mapped while the
+ * rest of the target is read, nor after a SIGKILL to xckpt. */
+static bool area_on_top(const struct xc_dump *d)
+{
+	return d->nr_undo && d->undo[d->nr_undo - 1].fn == undo_map;
 }
 
 int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
@@ -283,6 +278,11 @@ int xc_parasite_run(struct xc_dump *d, struct xc_parasite_args *args)
 		err = run_blob(d, xc_leader(d), p.entry, p.args_addr, p.base + p.size, &p.rax);
 	if (!err)
 		err = finish(&p);
+	if (!err && area_on_top(d)) {
+		err = unmap_area(d, p.base, p.size);
+		if (!err)
+			d->nr_undo--;	/* gone: nothing left to undo */
+	}
 	xc_blob_free(&blob);
 	return err;
 }
@@ -342,6 +342,27 @@ int xc_parasite_run_all(struct xc_dump **ds, struct xc_parasite_args **args, siz
 	}
 	for (size_t i = 0; i < n && !err; i++)
 		err = finish(&p[i]);
+	/* Every area unmapped together, each dropped from its undo list once
+	 * gone (a failed munmap leaves it there for the release). */
+	for (size_t i = 0; i < n && !err; i++) {
+		c[i] = (struct xc_rsys_call){ .d = ds[i], .nr = SYS_munmap,
+					      .args = { p[i].base, p[i].size } };
+		if (!area_on_top(ds[i]))
+			err = xc_fail(ds[i]->ctx, ds[i]->pid, "parasite area", "find on the undo list",
+				      -EINVAL);
+	}
+	if (err)
+		goto out;
+	err = xc_rsys_all(c, n);
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].err)
+			continue;
+		if (c[i].ret)
+			err = err ? err : xc_fail(ds[i]->ctx, ds[i]->pid, "parasite area", "remote munmap",
+						  (int)c[i].ret);
+		else
+			ds[i]->nr_undo--;	/* gone: nothing left to undo */
+	}
 out:
 	free(c);
 	free(p);
