@@ -17,15 +17,22 @@ struct item {
 	size_t len;
 };
 
+/* Two threads: creating a file costs the file system far more CPU than
+ * writing a few KiB to it (on ext4 without a journal, a walk past every
+ * recently deleted inode), and two creates run side by side. */
+#define IMGQ_THREADS 2
+
 struct xc_imgq {
 	pthread_mutex_t mu;
 	pthread_cond_t work, idle;
 	struct item *head, **tail;
-	bool busy, quit;
+	int busy;		/* threads writing a file */
+	bool quit;
 	int err;		/* first failure, -errno */
 	char bad[64];		/* its file */
 	const char *step;
-	pthread_t th;
+	pthread_t th[IMGQ_THREADS];
+	int nth;
 };
 
 static int write_all(int fd, const char *p, size_t len)
@@ -89,14 +96,14 @@ static void *writer(void *arg)
 		q->head = it->next;
 		if (!q->head)
 			q->tail = &q->head;
-		q->busy = true;
+		q->busy++;
 		pthread_mutex_unlock(&q->mu);
 		write_one(q, it);
 		free(it->buf);
 		free(it);
 		pthread_mutex_lock(&q->mu);
-		q->busy = false;
-		if (!q->head)
+		q->busy--;
+		if (!q->head && !q->busy)
 			pthread_cond_broadcast(&q->idle);
 	}
 	pthread_mutex_unlock(&q->mu);
@@ -113,7 +120,9 @@ struct xc_imgq *xc_imgq_new(void)
 	pthread_cond_init(&q->work, NULL);
 	pthread_cond_init(&q->idle, NULL);
 	q->tail = &q->head;
-	if (pthread_create(&q->th, NULL, writer, q)) {
+	while (q->nth < IMGQ_THREADS && !pthread_create(&q->th[q->nth], NULL, writer, q))
+		q->nth++;
+	if (!q->nth) {
 		pthread_cond_destroy(&q->work);
 		pthread_cond_destroy(&q->idle);
 		pthread_mutex_destroy(&q->mu);
@@ -164,9 +173,10 @@ void xc_imgq_free(struct xc_imgq *q)
 		return;
 	pthread_mutex_lock(&q->mu);
 	q->quit = true;
-	pthread_cond_signal(&q->work);
+	pthread_cond_broadcast(&q->work);
 	pthread_mutex_unlock(&q->mu);
-	pthread_join(q->th, NULL);
+	for (int i = 0; i < q->nth; i++)
+		pthread_join(q->th[i], NULL);
 	pthread_cond_destroy(&q->work);
 	pthread_cond_destroy(&q->idle);
 	pthread_mutex_destroy(&q->mu);

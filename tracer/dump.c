@@ -513,10 +513,11 @@ int xc_dump(struct xc_ctx *ctx)
 	if (!err)
 		err = xc_check_interrupt(ctx, ctx->pid);
 	if (!err) {
-		xc_step_begin(ctx, "commit");
+		xc_step_begin(ctx, "files");
 		err = drain_files(ctx);
 	}
 	if (!err) {
+		xc_step_begin(ctx, "commit");
 		err = xc_imgdir_commit(ctx, &dir);
 		t.committed = !err;
 	}
