@@ -477,6 +477,10 @@ int xc_dump(struct xc_ctx *ctx)
 	xc_step_begin(ctx, "seize");
 	frozen = xc_now();
 	err = xc_tree_seize(&t);
+	/* What came before the first seize (checks, the parent image's index,
+	 * device pauses) ran with the processes running. */
+	if (t.seized_at)
+		frozen = t.seized_at;
 	if (!err)
 		xc_step_begin(ctx, "collect");
 	for (size_t i = 0; !err && i < t.nr; i++)

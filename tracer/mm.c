@@ -780,8 +780,11 @@ int dump_parent_open(struct xc_dump *d, const struct xc_tree *t)
 	struct xc_pview top;
 	int err;
 
-	if (!t->parent.depth)
+	/* Opened before the seize (pstree.c), while the process still ran:
+	 * reading the parent's index (8 bytes a page) is not freeze time. */
+	if (!t->parent.depth || d->parent_looked)
 		return 0;
+	d->parent_looked = true;
 	/* A process new since the parent has nothing to compare with. */
 	err = xc_pview_open(d->ctx, &top, t->parent_path, 0, t->parent.created_ns, false);
 	if (!err && !xc_inventory_has(&top, d->pid)) {

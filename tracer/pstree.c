@@ -302,6 +302,8 @@ static int take_new(struct xc_tree *t, size_t first)
 		err = xc_plugins_init(&m->d->plugins, t->ctx, XC_STAGE_DUMP, NULL, 0, m->pid);
 		if (!err)
 			err = xc_check_target(m->d);
+		if (!err)
+			err = dump_parent_open(m->d, t);
 		/* Traced by a process of the tree: that one is the cause. */
 		if (err && m->d->st.tracer_pid && find(t, m->d->st.tracer_pid)) {
 			t->ctx->first_err.code = 0;
@@ -320,6 +322,8 @@ static int take_new(struct xc_tree *t, size_t first)
 	/* Every new member is seized and asked to stop before the first stop
 	 * is waited for: the stops come together instead of one after the
 	 * other. */
+	if (!t->seized_at)
+		t->seized_at = xc_now();
 	for (size_t i = first; i < t->nr; i++) {
 		struct xc_tree_proc *m = &t->p[i];
 

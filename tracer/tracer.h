@@ -147,6 +147,7 @@ struct xc_dump {
 	/* --parent: this process's pages in the parent image, NULL when the
 	 * parent does not hold the process (mm.c) */
 	struct xc_pview *parent;
+	bool parent_looked;		/* dump_parent_open() ran (mm.c) */
 	struct xc_track track;		/* write tracking since the parent (track.c) */
 	bool live;			/* running while its pages are read: what is gone is skipped */
 	uint64_t pages_gone;		/* unmapped while being read (live) */
@@ -198,6 +199,7 @@ struct xc_tree {
 	struct xc_buildid_memo buildids;	/* mm.c: of the files mapped */
 	/* rsys.c: where the last vDSO searched held a syscall instruction */
 	uint64_t vdso_len, vdso_insn_off;
+	double seized_at;		/* xc_now() at the first seize: the freeze starts */
 };
 
 /* A System V segment attached in the tree, and its content (sysvshm.c). */
