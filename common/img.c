@@ -59,23 +59,6 @@ uint32_t xc_rec_crc_of(const struct xc_rec_hdr *h, uint32_t payload_crc)
 	return xc_crc32c_combine(xc_crc32c(0, &z, sizeof(z)), payload_crc, h->len);
 }
 
-static int write_all(int fd, const void *p, size_t len)
-{
-	const char *c = p;
-
-	while (len) {
-		ssize_t n = write(fd, c, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		c += n;
-		len -= n;
-	}
-	return 0;
-}
-
 static int create(struct xc_ctx *ctx, struct xc_imgw *w, int dirfd)
 {
 	w->fd = openat(dirfd, w->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -97,7 +80,7 @@ static int flush(struct xc_ctx *ctx, struct xc_imgw *w)
 
 	if (err)
 		return err;
-	err = w->dw ? xc_dw_write(w->dw, w->buf, w->len) : write_all(w->fd, w->buf, w->len);
+	err = w->dw ? xc_dw_write(w->dw, w->buf, w->len) : xc_write_all(w->fd, w->buf, w->len);
 
 	if (err)
 		return xc_fail(ctx, 0, w->name, "write", err);
@@ -155,7 +138,7 @@ static int wbuf_add(struct xc_ctx *ctx, struct xc_imgw *w, const void *p, size_t
 			return err;
 		if (len > w->cap) {
 			/* Large payloads (page blocks) bypass the buffer. */
-			err = write_all(w->fd, p, len);
+			err = xc_write_all(w->fd, p, len);
 			if (err)
 				return xc_fail(ctx, 0, w->name, "write", err);
 			w->off += len;

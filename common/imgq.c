@@ -35,8 +35,10 @@ struct xc_imgq {
 	int nth;
 };
 
-static int write_all(int fd, const char *p, size_t len)
+int xc_write_all(int fd, const void *buf, size_t len)
 {
+	const char *p = buf;
+
 	while (len) {
 		ssize_t n = write(fd, p, len);
 
@@ -62,7 +64,7 @@ static void write_one(struct xc_imgq *q, const struct item *it)
 	if (fd < 0) {
 		err = -errno;
 	} else {
-		err = write_all(fd, it->buf, it->len);
+		err = xc_write_all(fd, it->buf, it->len);
 		step = "write";
 		if (close(fd) && !err) {
 			err = -errno;

@@ -23,4 +23,8 @@ int xc_imgq_drain(struct xc_imgq *q, const char **name, const char **step);
 /* Drains, stops the threads. Safe on NULL. */
 void xc_imgq_free(struct xc_imgq *q);
 
+/* All len bytes to fd from its offset, across short writes and EINTR: 0
+ * or -errno. */
+int xc_write_all(int fd, const void *buf, size_t len);
+
 #endif
